@@ -1,0 +1,25 @@
+// Prometheus text exposition of a site's counters.
+import type { RuntimeStatus } from '../state/site-store.js';
+import type { Dataplane } from '../../dataplane/dataplane.js';
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+
+/** Renders /metrics from the status snapshot and the data plane's counters. */
+export function renderMetrics(s: RuntimeStatus, dp: Dataplane): string {
+  const out: string[] = [];
+  const metric = (name: string, type: string, help: string, rows: [Record<string, string>, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of rows) {
+      const l = Object.entries(labels).map(([k, x]) => `${k}="${esc(x)}"`).join(',');
+      out.push(`${name}${l ? `{${l}}` : ''} ${v}`);
+    }
+  };
+  metric('svcnet_flows_opened_total', 'counter', 'Flows opened at this site (listeners and connectors).', [[{}, dp.stats.flowsOpened]]);
+  metric('svcnet_flows_failed_total', 'counter', 'Flows that could not be opened or ended in error.', [[{}, dp.stats.flowsFailed]]);
+  metric('svcnet_streams_active', 'gauge', 'Streams open in the forwarding core (flows and relay halves).', [[{}, dp.activeStreams()]]);
+  metric('svcnet_link_ready', 'gauge', 'Links by name: 1 when ready.', s.links.map((l) => [{ link: l.name, direction: l.direction, peer: l.peer ?? '' }, l.status === 'ready' ? 1 : 0]));
+  metric('svcnet_listener_flows_active', 'gauge', 'Open flows per listener.', s.listeners.map((l) => [{ listener: l.name, routing_key: l.routingKey }, l.flowsActive]));
+  metric('svcnet_connector_flows_active', 'gauge', 'Open flows per connector.', s.connectors.map((c) => [{ connector: c.name, routing_key: c.routingKey }, c.flowsActive]));
+  metric('svcnet_network_sites', 'gauge', 'Sites known in the network.', [[{}, s.network.sites.length]]);
+  return out.join('\n') + '\n';
+}

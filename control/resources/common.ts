@@ -1,0 +1,38 @@
+// Shapes shared by every resource kind, and the one function that turns a schema failure into
+// a message naming the bad field.
+import { z } from 'zod';
+
+export const API_VERSION = 'svcnet.io/v1';
+export const SKUPPER_API_VERSION = 'skupper.io/v2alpha1';
+
+/** Resource names: lowercase DNS labels, as in Kubernetes and Skupper. */
+export const nameSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes, starting and ending with a letter or digit').max(63);
+/** Routing keys: letters, digits and . _ - : (no spaces, no slashes). */
+export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold only letters, digits and . _ - :').max(253);
+export const portSchema = z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
+export const hostSchema = z.string().min(1).max(253);
+
+export function metadataSchema() {
+  return z.object({ name: nameSchema, resourceVersion: z.string().optional() }).loose();
+}
+
+export interface ResourceStatus {
+  ready: boolean;
+  message: string;
+}
+
+/** A validation failure: the path of the first bad field and what is wrong with it. */
+export class ValidationError extends Error {
+  constructor(readonly field: string, readonly reason: string) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/** Parses with `schema`, throwing a ValidationError that names the bad field. */
+export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, prefix = ''): T {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
+  throw new ValidationError(field, issue.message);
+}

@@ -1,0 +1,24 @@
+// Connector: the real server (host:port) that serves a routing key on this site.
+import { z } from 'zod';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith } from './common.js';
+
+export const connectorSpecSchema = z.object({
+  routingKey: routingKeySchema,
+  port: portSchema,
+  host: hostSchema.default('127.0.0.1'),
+  type: z.enum(['tcp']).default('tcp'),
+}).strict();
+
+export const connectorSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Connector'),
+  metadata: metadataSchema(),
+  spec: connectorSpecSchema,
+}).loose();
+
+export type Connector = z.infer<typeof connectorSchema>;
+
+/** Validates a raw Connector document. */
+export function validateConnector(raw: unknown): Connector {
+  return parseWith(connectorSchema, raw);
+}

@@ -1,0 +1,165 @@
+// `svcnet site run`: the composition root of a site process. Builds the data plane, opens the
+// link and grant ports, reconciles stored resources into data-plane state whenever they change,
+// publishes status, and serves the console.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type * as grpc from '@grpc/grpc-js';
+import { serve, type ServerType } from '@hono/node-server';
+import { loadCore } from '../dataplane/core/wasm-core.js';
+import { Dataplane } from '../dataplane/dataplane.js';
+import { LinkServer } from '../dataplane/link-server.js';
+import { LinkDialer, type LinkTarget } from '../dataplane/link-dialer.js';
+import { LinkState } from '../dataplane/link.js';
+import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
+import { validateListener } from './resources/listener.js';
+import { validateConnector } from './resources/connector.js';
+import { validateLink } from './resources/link.js';
+import { startGrantServer } from './grant-server.js';
+import { createConsoleApp } from './console/app.js';
+import { renderMetrics } from './console/metrics.js';
+
+export const DEFAULT_WINDOW = 1 << 20;
+const RECONCILE_POLL_MS = 300;
+const STATUS_EVERY_MS = 500;
+
+export class RunningSite {
+  readonly dp: Dataplane;
+  readonly cfg: SiteConfig;
+  private linkServer: LinkServer | undefined;
+  private grantServer: grpc.Server | undefined;
+  private consoleServer: ServerType | undefined;
+  private readonly dialers = new Map<string, LinkDialer>();
+  private timers: NodeJS.Timeout[] = [];
+  private lastSignature = '';
+
+  constructor(readonly store: SiteStore, private readonly log: Logger) {
+    this.cfg = store.readConfig();
+    const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
+    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log });
+  }
+
+  async start(): Promise<void> {
+    const { cfg, store } = this;
+    if (cfg.linkAccess.enabled) {
+      const server = store.readServerCert();
+      this.linkServer = new LinkServer(this.dp, {
+        host: '0.0.0.0', port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
+        tls: { key: server.key, cert: server.cert, ca: [store.readCa().cert] },
+      });
+      await this.linkServer.listen();
+      this.grantServer = await startGrantServer({
+        store, host: '0.0.0.0', port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
+        endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }],
+      });
+    }
+    if (cfg.consolePort) {
+      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp) });
+      await new Promise<void>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
+        s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`console port ${cfg.consolePort} is not available: ${err.message}`)));
+        this.consoleServer = s;
+      });
+      this.log.info({ url: `http://127.0.0.1:${cfg.consolePort}/` }, 'console ready');
+    }
+    this.reconcile();
+    this.timers.push(setInterval(() => this.reconcileIfChanged(), RECONCILE_POLL_MS));
+    this.timers.push(setInterval(() => this.publishStatus(), STATUS_EVERY_MS));
+    for (const ev of ['link-up', 'link-down', 'routes']) this.dp.on(ev, () => this.publishStatus());
+    this.publishStatus();
+    this.log.info({ name: cfg.name, id: cfg.id }, 'site running');
+  }
+
+  /** A cheap fingerprint of the resources directory: names, sizes and mtimes. */
+  private signature(): string {
+    const root = this.store.resourcesDir;
+    if (!fs.existsSync(root)) return '';
+    const parts: string[] = [];
+    for (const kind of fs.readdirSync(root).sort()) {
+      const d = path.join(root, kind);
+      for (const f of fs.readdirSync(d).sort()) {
+        if (f.startsWith('.')) continue;
+        const st = fs.statSync(path.join(d, f), { throwIfNoEntry: false });
+        if (st) parts.push(`${kind}/${f}:${st.size}:${st.mtimeMs}`);
+      }
+    }
+    return parts.join('|');
+  }
+
+  private reconcileIfChanged(): void {
+    if (this.signature() !== this.lastSignature) this.reconcile();
+  }
+
+  /** Makes the data plane match the stored resources. Invalid documents are logged and skipped. */
+  reconcile(): void {
+    this.lastSignature = this.signature();
+    const valid = <T>(kind: string, raw: unknown[], f: (r: unknown) => T): T[] => raw.flatMap((r) => {
+      try { return [f(r)]; } catch (err) { this.log.error({ kind, err: (err as Error).message }, 'invalid stored resource skipped'); return []; }
+    });
+    const listeners = valid('Listener', this.store.list('Listener'), validateListener);
+    const connectors = valid('Connector', this.store.list('Connector'), validateConnector);
+    const links = valid('Link', this.store.list('Link'), validateLink);
+    this.dp.setListeners(listeners.map((l) => ({ name: l.metadata.name, routingKey: l.spec.routingKey, host: l.spec.host, port: l.spec.port })));
+    this.dp.setConnectors(connectors.map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port })));
+    const want = new Map<string, LinkTarget>();
+    for (const l of links) {
+      try {
+        const cred = this.store.readLinkCredentials(l.spec.tlsCredentials);
+        const ep = l.spec.endpoints[0];
+        want.set(l.metadata.name, { name: l.metadata.name, host: ep.host, port: ep.port, cost: l.spec.cost, tls: { key: cred.key, cert: cred.cert, ca: [cred.ca] } });
+      } catch (err) {
+        this.log.error({ link: l.metadata.name, err: (err as Error).message }, 'link credentials missing; redeem a token again');
+      }
+    }
+    for (const [name, d] of this.dialers) {
+      const t = want.get(name);
+      if (!t || JSON.stringify(t) !== JSON.stringify(d.target)) { d.stop(); this.dialers.delete(name); }
+    }
+    for (const [name, t] of want) {
+      if (this.dialers.has(name)) continue;
+      const d = new LinkDialer(this.dp, t, this.log.child({ component: 'dialer' }));
+      this.dialers.set(name, d);
+      d.start();
+    }
+    this.publishStatus();
+  }
+
+  /** The site as the status commands and the console show it. */
+  status(): RuntimeStatus {
+    const dp = this.dp;
+    const inbound = dp.links.filter((l) => l && !l.dialer);
+    const paths = dp.routes.paths;
+    return {
+      pid: process.pid,
+      updatedAt: new Date().toISOString(),
+      site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
+      links: [
+        ...[...this.dialers.values()].map((d) => ({
+          name: d.target.name, direction: 'outbound' as const,
+          status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
+          peer: d.link?.peer?.siteName, cost: d.target.cost,
+        })),
+        ...inbound.map((l) => ({ name: l!.name, direction: 'inbound' as const, status: l!.state, message: `from ${l!.socket.remoteAddress}`, peer: l!.peer?.siteName, cost: l!.peer?.cost })),
+      ],
+      listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
+      connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
+      network: {
+        sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
+      },
+    };
+  }
+
+  private publishStatus(): void {
+    try { this.store.writeRuntimeStatus(this.status()); } catch (err) { this.log.warn({ err: (err as Error).message }, 'cannot write status'); }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const d of this.dialers.values()) d.stop();
+    this.dp.shutdown();
+    this.linkServer?.close();
+    this.grantServer?.forceShutdown();
+    this.consoleServer?.close();
+    this.store.clearRuntimeStatus();
+  }
+}

@@ -1,0 +1,39 @@
+// `svcnet site create`: a fresh state directory with identity, CA and link server certificate.
+import { randomUUID } from 'node:crypto';
+import { SiteStore, type SiteConfig } from './state/site-store.js';
+import { createCa, issueLeaf } from './pki/ca.js';
+import { nameSchema } from './resources/common.js';
+
+export const DEFAULT_LINK_PORT = 55671;
+
+export interface CreateSiteOptions {
+  linkAccess: boolean;
+  linkHost?: string;
+  linkPort?: number;
+  grantPort?: number;
+  consolePort?: number;
+}
+
+/** Creates the site in `dir`; refuses to overwrite an existing one. */
+export async function createSite(dir: string, name: string, o: CreateSiteOptions): Promise<SiteConfig> {
+  if (SiteStore.exists(dir)) throw new Error(`a site already exists in ${dir}; use another --dir or delete it first`);
+  const check = nameSchema.safeParse(name);
+  if (!check.success) throw new Error(`site name "${name}" ${check.error.issues[0].message}`);
+  const store = new SiteStore(dir);
+  const host = o.linkHost ?? '127.0.0.1';
+  const port = o.linkPort ?? DEFAULT_LINK_PORT;
+  const cfg: SiteConfig = {
+    id: randomUUID(),
+    name,
+    linkAccess: { enabled: o.linkAccess, host, port },
+    grantPort: o.grantPort ?? port + 1,
+    consolePort: o.consolePort ?? 0,
+    createdAt: new Date().toISOString(),
+  };
+  const ca = await createCa(name);
+  store.writeCa(ca);
+  const hosts = [...new Set([host, 'localhost', '127.0.0.1'])];
+  store.writeServerCert(await issueLeaf(ca, { commonName: name, hosts, server: true, client: true }));
+  store.writeConfig(cfg);
+  return cfg;
+}

@@ -1,0 +1,118 @@
+// The only module that reads and writes a site's state directory:
+//   site.json            identity and settings        pki/        CA and server certificate (keys 0600)
+//   resources/KIND/*.json declared resources          links/NAME/ credentials got by redeeming a token
+//   run/status.json       what the running site reports (for status commands)
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import type { KeyPairPem } from '../pki/ca.js';
+
+export interface SiteConfig {
+  id: string;
+  name: string;
+  linkAccess: { enabled: boolean; host: string; port: number };
+  /** port of the token redemption (grant) endpoint; link access only */
+  grantPort: number;
+  /** port of the console and /metrics; 0 = off */
+  consolePort: number;
+  createdAt: string;
+}
+
+export type ResourceKind = 'Listener' | 'Connector' | 'Link' | 'AccessGrant';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['Listener', 'Connector', 'Link', 'AccessGrant'];
+
+export class SiteStore {
+  constructor(readonly dir: string) {}
+
+  static exists(dir: string): boolean {
+    return fs.existsSync(path.join(dir, 'site.json'));
+  }
+
+  /** Opens an existing site directory; throws a clear error if there is none. */
+  static open(dir: string): SiteStore {
+    if (!SiteStore.exists(dir)) throw new Error(`no site in ${dir}: create one with "svcnet site create NAME --dir ${dir}"`);
+    return new SiteStore(dir);
+  }
+
+  private p(...parts: string[]): string { return path.join(this.dir, ...parts); }
+
+  readConfig(): SiteConfig { return JSON.parse(fs.readFileSync(this.p('site.json'), 'utf8')) as SiteConfig; }
+  writeConfig(c: SiteConfig): void { writeFileAtomic(this.p('site.json'), JSON.stringify(c, null, 2) + '\n'); }
+
+  readCa(): KeyPairPem { return { key: fs.readFileSync(this.p('pki', 'ca.key'), 'utf8'), cert: fs.readFileSync(this.p('pki', 'ca.crt'), 'utf8') }; }
+  writeCa(ca: KeyPairPem): void {
+    writeFileAtomic(this.p('pki', 'ca.key'), ca.key, 0o600);
+    writeFileAtomic(this.p('pki', 'ca.crt'), ca.cert);
+  }
+
+  readServerCert(): KeyPairPem { return { key: fs.readFileSync(this.p('pki', 'server.key'), 'utf8'), cert: fs.readFileSync(this.p('pki', 'server.crt'), 'utf8') }; }
+  writeServerCert(kp: KeyPairPem): void {
+    writeFileAtomic(this.p('pki', 'server.key'), kp.key, 0o600);
+    writeFileAtomic(this.p('pki', 'server.crt'), kp.cert);
+  }
+
+  /** Credentials for an outbound link, stored when a token was redeemed. */
+  readLinkCredentials(name: string): KeyPairPem & { ca: string } {
+    const d = this.p('links', name);
+    return { key: fs.readFileSync(path.join(d, 'tls.key'), 'utf8'), cert: fs.readFileSync(path.join(d, 'tls.crt'), 'utf8'), ca: fs.readFileSync(path.join(d, 'ca.crt'), 'utf8') };
+  }
+  writeLinkCredentials(name: string, c: KeyPairPem & { ca: string }): void {
+    const d = this.p('links', name);
+    writeFileAtomic(path.join(d, 'tls.key'), c.key, 0o600);
+    writeFileAtomic(path.join(d, 'tls.crt'), c.cert);
+    writeFileAtomic(path.join(d, 'ca.crt'), c.ca);
+  }
+  deleteLinkCredentials(name: string): void { fs.rmSync(this.p('links', name), { recursive: true, force: true }); }
+
+  get resourcesDir(): string { return this.p('resources'); }
+
+  /** Every stored resource of a kind, raw (validated by the caller at the edge). */
+  list(kind: ResourceKind): unknown[] {
+    const d = this.p('resources', kind);
+    if (!fs.existsSync(d)) return [];
+    return fs.readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
+  }
+
+  get(kind: ResourceKind, name: string): unknown | undefined {
+    const f = this.p('resources', kind, `${name}.json`);
+    return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : undefined;
+  }
+
+  put(kind: ResourceKind, name: string, doc: unknown): void {
+    writeFileAtomic(this.p('resources', kind, `${name}.json`), JSON.stringify(doc, null, 2) + '\n', kind === 'AccessGrant' ? 0o600 : 0o644);
+  }
+
+  /** Deletes a resource; false when there was none. */
+  delete(kind: ResourceKind, name: string): boolean {
+    const f = this.p('resources', kind, `${name}.json`);
+    if (!fs.existsSync(f)) return false;
+    fs.rmSync(f);
+    return true;
+  }
+
+  /** The running site's last report, or undefined when it is not running. */
+  readRuntimeStatus(): RuntimeStatus | undefined {
+    const f = this.p('run', 'status.json');
+    if (!fs.existsSync(f)) return undefined;
+    const s = JSON.parse(fs.readFileSync(f, 'utf8')) as RuntimeStatus;
+    if (!isAlive(s.pid)) return undefined;
+    return s;
+  }
+  writeRuntimeStatus(s: RuntimeStatus): void { writeFileAtomic(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n'); }
+  clearRuntimeStatus(): void { fs.rmSync(this.p('run', 'status.json'), { force: true }); }
+}
+
+/** What a running site publishes about itself (status commands and the console read it). */
+export interface RuntimeStatus {
+  pid: number;
+  updatedAt: string;
+  site: { id: string; name: string; linkPort?: number; consolePort?: number };
+  links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number }[];
+  listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];
+  connectors: { name: string; routingKey: string; host: string; port: number; ready: boolean; message: string; flowsActive: number; flowsOpened: number }[];
+  network: { sites: { id: string; name: string; cost: number | null; links: { peer: string; cost: number }[]; keys: string[] }[] };
+}
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}

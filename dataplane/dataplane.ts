@@ -1,0 +1,327 @@
+// The data plane of one site: links, flows, relays, listeners, connectors and the route table.
+// The control plane steers it only through the public methods here (setListeners, setConnectors,
+// attachLink); everything that touches sockets lives below this file.
+import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import * as P from '../wasm/assembly/protocol.js';
+import type { ForwardingCore } from './core/core.js';
+import { Outbox } from './outbox.js';
+import { Link, LinkState, type LinkEvents } from './link.js';
+import { Flow } from './flow.js';
+import { RelayHalf } from './relay.js';
+import type { StreamEndpoint, StreamIO } from './endpoint.js';
+import { ListenerPort, type ListenerSpec } from './listener.js';
+import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
+import { LinkStateDb } from './routing/link-state.js';
+import { parseSiteRecord, type SiteRecord } from './routing/site-record.js';
+import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
+
+export interface DataplaneOptions {
+  siteId: string;
+  siteName: string;
+  core: ForwardingCore;
+  /** receive credit per stream, bytes */
+  window: number;
+  log: Logger;
+}
+
+/** The body of an OPEN frame: where the flow goes and where it came from. */
+interface OpenRequest {
+  key: string;
+  dst: string;
+  src: string;
+  client?: string;
+}
+
+export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
+  readonly core: ForwardingCore;
+  readonly outbox: Outbox;
+  readonly links: (Link | undefined)[] = new Array(P.MAX_LINKS);
+  private readonly endpoints: (StreamEndpoint | undefined)[] = new Array(P.MAX_SLOTS);
+  readonly lsdb: LinkStateDb;
+  routes: RouteTable;
+  readonly listenerPorts = new Map<string, ListenerPort>();
+  readonly connectors = new Map<string, ConnectorTarget>();
+  private readonly flowsToSite = new Map<string, number>();
+  private readonly localSplices = new Set<net.Socket>();
+  private routeVersion = 0;
+  readonly stats = { flowsOpened: 0, flowsFailed: 0, linkBytesIn: 0 };
+
+  constructor(private readonly opts: DataplaneOptions) {
+    super();
+    this.core = opts.core;
+    this.outbox = new Outbox(this.core);
+    this.lsdb = new LinkStateDb(opts.siteId, opts.siteName);
+    this.routes = buildRouteTable(opts.siteId, this.lsdb.all, 0);
+  }
+
+  get siteId(): string { return this.opts.siteId; }
+
+  // ---- links ----------------------------------------------------------------------------
+
+  /** Takes a TLS socket that passed mutual verification and runs the link protocol on it. */
+  attachLink(socket: TLSSocket, dialer: boolean, name: string, cost = 1): Link | undefined {
+    const index = this.links.findIndex((l) => l === undefined);
+    if (index < 0) {
+      this.opts.log.error({ name }, `link refused: at most ${P.MAX_LINKS} links per site`);
+      socket.destroy();
+      return undefined;
+    }
+    const log = this.opts.log.child({ component: 'link', link: name, dialer });
+    const hello = { version: P.PROTOCOL_VERSION, siteId: this.opts.siteId, siteName: this.opts.siteName, window: this.opts.window, cost };
+    const link = new Link(index, socket, dialer, hello, this, this.outbox, log, name);
+    this.links[index] = link;
+    this.core.linkOpen(index, dialer);
+    link.coreDecode = (chunk) => this.core.decode(index, chunk, link);
+    link.start();
+    return link;
+  }
+
+  onReady(link: Link): void {
+    this.core.linkSetPeerWindow(link.index, link.peer!.window);
+    // A new neighbour learns the whole database at once; later changes are flooded.
+    this.outbox.control(link, P.FRAME_ROUTES, Buffer.from(JSON.stringify([...this.lsdb.all.values()])));
+    this.emit('link-up', link);
+    this.refreshSelf();
+  }
+
+  onRoutes(from: Link, payload: Buffer): void {
+    let raw: unknown;
+    try { raw = JSON.parse(payload.toString('utf8')); } catch { raw = null; }
+    if (!Array.isArray(raw)) { from.log.warn('malformed ROUTES frame ignored'); return; }
+    const changed: SiteRecord[] = [];
+    for (const r of raw) {
+      const rec = parseSiteRecord(r);
+      if (rec && this.lsdb.apply(rec)) changed.push(rec);
+    }
+    if (changed.length === 0) return;
+    this.flood(changed, from);
+    this.recompute();
+  }
+
+  private flood(records: SiteRecord[], except?: Link): void {
+    const body = Buffer.from(JSON.stringify(records));
+    for (const l of this.links) if (l && l !== except && l.state === LinkState.Ready) this.outbox.control(l, P.FRAME_ROUTES, body);
+  }
+
+  onDown(link: Link, reason: string): void {
+    if (this.links[link.index] !== link) return;
+    for (let s = 1; s < P.MAX_SLOTS; s++) {
+      const ep = this.endpoints[s];
+      if (ep && ep.linkIndex === link.index) {
+        this.endpoints[s] = undefined;
+        ep.abort(P.ERR_LINK_DOWN);
+      }
+    }
+    this.outbox.cancelLink(link.index);
+    this.core.linkClose(link.index);
+    this.links[link.index] = undefined;
+    this.emit('link-down', link, reason);
+    this.refreshSelf();
+  }
+
+  /** Ready links to the neighbour `siteId`, cheapest first. */
+  private linkTo(siteId: string): Link | undefined {
+    let best: Link | undefined;
+    for (const l of this.links) {
+      if (l && l.state === LinkState.Ready && l.peer!.siteId === siteId && (!best || l.peer!.cost < best.peer!.cost)) best = l;
+    }
+    return best;
+  }
+
+  // ---- routes ---------------------------------------------------------------------------
+
+  /** Rebuilds our own site record from ready links and connectors; floods it if it changed. */
+  refreshSelf(): void {
+    const links = new Map<string, number>();
+    for (const l of this.links) {
+      if (l && l.state === LinkState.Ready) {
+        const cur = links.get(l.peer!.siteId);
+        links.set(l.peer!.siteId, cur === undefined ? l.peer!.cost : Math.min(cur, l.peer!.cost));
+      }
+    }
+    const keys = [...this.connectors.values()].filter((c) => c.ready && !c.retired).map((c) => c.spec.routingKey);
+    const rec = this.lsdb.updateSelf([...links].map(([peer, cost]) => ({ peer, cost })), keys);
+    if (rec) this.flood([rec]);
+    this.recompute();
+  }
+
+  private recompute(): void {
+    const next = buildRouteTable(this.opts.siteId, this.lsdb.all, ++this.routeVersion);
+    const before = this.routes;
+    this.routes = next;
+    for (const l of this.listenerPorts.values()) l.setReachable(next.keys.has(l.spec.routingKey));
+    if (JSON.stringify([...before.keys]) !== JSON.stringify([...next.keys])) {
+      this.opts.log.info({ version: next.version, keys: [...next.keys.keys()] }, 'routes changed');
+      this.emit('routes', next);
+    }
+  }
+
+  // ---- listeners and connectors (steered by the control plane) -------------------------
+
+  /** Makes the set of listeners equal `specs`: new ports open, removed ones close, flows continue. */
+  setListeners(specs: ListenerSpec[]): void {
+    const want = new Map(specs.map((s) => [s.name, s]));
+    for (const [name, l] of this.listenerPorts) {
+      const s = want.get(name);
+      if (!s || JSON.stringify(s) !== JSON.stringify(l.spec)) { l.close(); this.listenerPorts.delete(name); }
+    }
+    for (const s of specs) {
+      if (this.listenerPorts.has(s.name)) continue;
+      const l = new ListenerPort(s, (lp, sock) => this.onClient(lp, sock), this.opts.log.child({ component: 'listener' }));
+      this.listenerPorts.set(s.name, l);
+      l.setReachable(this.routes.keys.has(s.routingKey));
+    }
+  }
+
+  /** Makes the set of connectors equal `specs`; removed ones stop taking flows and drain. */
+  setConnectors(specs: ConnectorSpec[]): void {
+    const want = new Map(specs.map((s) => [s.name, s]));
+    for (const [name, c] of this.connectors) {
+      const s = want.get(name);
+      if (!s || JSON.stringify(s) !== JSON.stringify(c.spec)) { c.retired = true; this.connectors.delete(name); }
+    }
+    for (const s of specs) if (!this.connectors.has(s.name)) this.connectors.set(s.name, new ConnectorTarget(s));
+    this.refreshSelf();
+  }
+
+  // ---- flows ----------------------------------------------------------------------------
+
+  private onClient(listener: ListenerPort, client: net.Socket): void {
+    const key = listener.spec.routingKey;
+    const target = pickTarget(this.routes, key, (site) => this.flowsToSite.get(site) ?? 0);
+    if (!target) { client.resetAndDestroy(); this.stats.flowsFailed++; return; }
+    listener.flowsOpened++;
+    listener.flowsActive++;
+    this.stats.flowsOpened++;
+    if (target.site === this.opts.siteId) return this.spliceLocal(listener, client);
+    const link = this.linkTo(target.nextHop);
+    const slot = link ? this.core.openStream(link.index) : 0;
+    if (!link || slot === 0) {
+      listener.flowsActive--;
+      this.stats.flowsFailed++;
+      client.resetAndDestroy();
+      return;
+    }
+    const open: OpenRequest = { key, dst: target.site, src: this.opts.siteId, client: `${client.remoteAddress}:${client.remotePort}` };
+    this.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
+    this.countSite(target.site, 1);
+    const flow = new Flow(this, slot, link, client, (f, error) => {
+      listener.flowsActive--;
+      listener.bytesIn += f.bytesFromApp;
+      listener.bytesOut += f.bytesToApp;
+      this.countSite(target.site, -1);
+      this.emit('flow-end', { listener: listener.spec.name, key, site: target.siteName, error, bytesIn: f.bytesFromApp, bytesOut: f.bytesToApp });
+    });
+    this.endpoints[slot] = flow;
+    this.emit('flow-open', { listener: listener.spec.name, key, site: target.siteName });
+  }
+
+  /** A local connector wins over any remote one: join the two sockets in this process. */
+  private spliceLocal(listener: ListenerPort, client: net.Socket): void {
+    const c = pickConnector(this.connectors.values(), listener.spec.routingKey);
+    if (!c) { listener.flowsActive--; client.resetAndDestroy(); return; }
+    c.flowsOpened++;
+    c.flowsActive++;
+    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
+    this.localSplices.add(server);
+    client.pipe(server);
+    server.pipe(client);
+    const fail = () => { client.resetAndDestroy(); server.resetAndDestroy(); };
+    client.on('error', fail);
+    server.on('error', fail);
+    server.on('close', () => {
+      this.localSplices.delete(server);
+      c.flowsActive--;
+      listener.flowsActive--;
+    });
+  }
+
+  onOpen(link: Link, slot: number, payload: Buffer): void {
+    let req: OpenRequest;
+    try {
+      req = JSON.parse(payload.toString('utf8')) as OpenRequest;
+      if (typeof req.key !== 'string' || typeof req.dst !== 'string') throw new Error('bad OPEN');
+    } catch {
+      this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_BAD_STATE);
+      return;
+    }
+    if (req.dst === this.opts.siteId) this.acceptFlow(link, slot, req);
+    else this.relay(link, slot, req, payload);
+  }
+
+  private acceptFlow(link: Link, slot: number, req: OpenRequest): void {
+    const c = pickConnector(this.connectors.values(), req.key);
+    if (!c) { this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
+    c.flowsOpened++;
+    c.flowsActive++;
+    this.stats.flowsOpened++;
+    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
+    const flow = new Flow(this, slot, link, server, (f, error) => {
+      c.flowsActive--;
+      c.bytesIn += f.bytesToApp;
+      c.bytesOut += f.bytesFromApp;
+      if (error) this.stats.flowsFailed++;
+    });
+    this.endpoints[slot] = flow;
+  }
+
+  private relay(inLink: Link, inSlot: number, req: OpenRequest, payload: Buffer): void {
+    const path = this.routes.paths.get(req.dst);
+    const next = path ? this.linkTo(path.nextHop) : undefined;
+    const outSlot = next ? this.core.openStream(next.index) : 0;
+    if (!next || outSlot === 0) { this.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    // The OPEN body must outlive this chunk: it is queued, and the chunk's memory is Node's.
+    this.outbox.stream(next, P.FRAME_OPEN, outSlot, Buffer.from(payload));
+    const end = (error?: string) => this.emit('relay-end', { key: req.key, error });
+    const a = new RelayHalf(this, inSlot, inLink, end);
+    const b = new RelayHalf(this, outSlot, next, () => {});
+    RelayHalf.join(a, b);
+    this.endpoints[inSlot] = a;
+    this.endpoints[outSlot] = b;
+  }
+
+  private countSite(site: string, d: number): void {
+    this.flowsToSite.set(site, (this.flowsToSite.get(site) ?? 0) + d);
+  }
+
+  // ---- stream events from links ---------------------------------------------------------
+
+  onData(slot: number, payload: Buffer): void { this.endpoints[slot]?.onData(payload); }
+  onForward(target: number, payload: Buffer): void { this.endpoints[target]?.onData(payload); }
+  onCredit(slot: number): void { this.endpoints[slot]?.onCredit(); }
+  onClose(slot: number, released: boolean): void { this.endpoints[slot]?.onRemoteClose(released); }
+
+  onReset(slot: number, code: number): void {
+    const ep = this.endpoints[slot];
+    this.outbox.cancelSlot(slot);
+    this.endpoints[slot] = undefined;
+    ep?.onReset(code);
+  }
+
+  onStreamError(slot: number, code: number): void {
+    const ep = this.endpoints[slot];
+    if (ep) ep.resetLocal(code, `protocol error ${code}`);
+    else this.core.release(slot);
+  }
+
+  onRefusedOpen(link: Link, id: number, code: number): void { this.outbox.resetRaw(link, id, code); }
+
+  done(ep: StreamEndpoint): void {
+    if (this.endpoints[ep.slot] === ep) this.endpoints[ep.slot] = undefined;
+  }
+
+  /** Open flows and relays. */
+  activeStreams(): number { return this.core.usedSlots(); }
+
+  /** Closes everything: listeners, flows (reset), links. */
+  shutdown(): void {
+    for (const l of this.listenerPorts.values()) l.close();
+    for (let s = 1; s < P.MAX_SLOTS; s++) this.endpoints[s]?.resetLocal(P.ERR_ABORTED, 'site shutting down');
+    for (const sock of this.localSplices) sock.destroy();
+    for (const l of this.links) l?.goAway(P.ERR_ABORTED, 'site shutting down');
+    this.outbox.flush();
+  }
+}

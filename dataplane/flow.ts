@@ -1,0 +1,159 @@
+// A local flow: one application socket (a client at a listener, or the server behind a connector)
+// bound to one stream of a link. Bytes are forwarded as the Buffers Node gives us, under credit.
+import type { Socket } from 'node:net';
+import * as P from '../wasm/assembly/protocol.js';
+import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
+
+/** Flow life: both directions open, then each side closes (CLOSE/FIN) or one reset ends both. */
+export enum FlowState {
+  Open = 'open',
+  /** the app sent FIN; we sent CLOSE; the peer may still send */
+  LocalClosed = 'local-closed',
+  /** the peer sent CLOSE; we ended the app socket's write side; the app may still send */
+  RemoteClosed = 'remote-closed',
+  /** both directions finished cleanly */
+  Done = 'done',
+  /** ended by a reset from either side or by the link going down */
+  Reset = 'reset',
+}
+
+export class Flow implements StreamEndpoint {
+  state = FlowState.Open;
+  bytesToApp = 0;
+  bytesFromApp = 0;
+  readonly openedAt = Date.now();
+  /** bytes read from the app that wait for credit */
+  private pending: Buffer | null = null;
+  private closeAfterPending = false;
+  /** bytes handed to the app socket while it was above its high-water mark, credited on 'drain' */
+  private undrained = 0;
+
+  constructor(
+    private readonly io: StreamIO,
+    readonly slot: number,
+    private readonly link: FrameWriter,
+    readonly socket: Socket,
+    /** called once when the flow ends; error set when it did not end cleanly */
+    private readonly onEnd: (flow: Flow, error?: string) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.fromApp(chunk));
+    socket.on('end', () => this.appEnded());
+    socket.on('drain', () => this.drained());
+    socket.on('error', (err) => this.appFailed(err));
+    socket.on('close', () => this.appClosed());
+  }
+
+  private fromApp(chunk: Buffer): void {
+    this.bytesFromApp += chunk.length;
+    this.send(chunk);
+  }
+
+  /** Sends as much of `chunk` as credit allows; the rest waits and the app socket is paused. */
+  private send(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const want = Math.min(chunk.length - off, P.MAX_DATA_FRAME);
+      const n = this.io.core.reserveCredit(this.slot, want);
+      if (n === 0) break;
+      this.io.outbox.stream(this.link, P.FRAME_DATA, this.slot, off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
+      off += n;
+    }
+    if (off < chunk.length) {
+      this.pending = chunk.subarray(off);
+      this.socket.pause();
+    }
+  }
+
+  onCredit(): void {
+    if (!this.pending || this.isOver()) return;
+    const p = this.pending;
+    this.pending = null;
+    this.send(p);
+    if (this.pending) return;
+    if (this.closeAfterPending) this.sendClose();
+    else this.socket.resume();
+  }
+
+  private appEnded(): void {
+    if (this.isOver()) return;
+    if (this.pending) this.closeAfterPending = true;
+    else this.sendClose();
+  }
+
+  private sendClose(): void {
+    this.io.outbox.stream(this.link, P.FRAME_CLOSE, this.slot, null);
+    this.setState(this.state === FlowState.RemoteClosed ? FlowState.Done : FlowState.LocalClosed);
+  }
+
+  onData(payload: Buffer): void {
+    if (this.isOver()) return;
+    this.bytesToApp += payload.length;
+    if (this.socket.write(payload) && this.undrained === 0) this.grant(payload.length);
+    else this.undrained += payload.length;
+  }
+
+  private drained(): void {
+    const n = this.undrained;
+    this.undrained = 0;
+    if (n > 0 && !this.isOver()) this.grant(n);
+  }
+
+  private grant(n: number): void {
+    const credit = this.io.core.consumed(this.slot, n);
+    if (credit > 0) this.io.outbox.stream(this.link, P.FRAME_CREDIT, this.slot, null, credit);
+  }
+
+  onRemoteClose(): void {
+    if (this.isOver()) return;
+    this.socket.end();
+    this.setState(this.state === FlowState.LocalClosed ? FlowState.Done : FlowState.RemoteClosed);
+  }
+
+  onReset(code: number): void {
+    if (this.isOver()) return;
+    this.setState(FlowState.Reset, `reset by peer (code ${code})`);
+    this.socket.resetAndDestroy();
+  }
+
+  abort(code: number): void {
+    if (this.isOver()) return;
+    this.setState(FlowState.Reset, `aborted (code ${code})`);
+    this.socket.resetAndDestroy();
+  }
+
+  get linkIndex(): number { return this.link.index; }
+
+  resetLocal(code: number, why: string): void { this.reset(code, why); }
+
+  /** Resets the stream from our side (app error, connect failure, shutdown). */
+  reset(code: number, why: string): void {
+    if (this.isOver()) return;
+    this.io.outbox.cancelSlot(this.slot);
+    this.io.outbox.stream(this.link, P.FRAME_RESET, this.slot, null, code);
+    this.setState(FlowState.Reset, why);
+    if (!this.socket.destroyed) this.socket.resetAndDestroy();
+  }
+
+  private appFailed(err: Error): void {
+    this.reset((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? P.ERR_CONNECT_FAILED : P.ERR_ABORTED, err.message);
+  }
+
+  private appClosed(): void {
+    // A socket that closes before both directions finished (destroyed, RST) resets the stream.
+    if (!this.isOver()) this.reset(P.ERR_ABORTED, 'application socket closed');
+  }
+
+  private isOver(): boolean {
+    return this.state === FlowState.Done || this.state === FlowState.Reset;
+  }
+
+  private setState(next: FlowState, error?: string): void {
+    this.state = next;
+    if (next === FlowState.Done || next === FlowState.Reset) {
+      this.pending = null;
+      this.io.done(this);
+      this.onEnd(this, error);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Keeps one outbound link up: dials over TLS 1.3 with our client certificate, verifies the peer
+// against the CA we got when joining, and redials with capped exponential backoff and jitter.
+import tls from 'node:tls';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { Dataplane } from './dataplane.js';
+import type { TlsMaterial } from './link-server.js';
+import { LinkState, type Link } from './link.js';
+
+export interface LinkTarget {
+  name: string;
+  host: string;
+  port: number;
+  cost: number;
+  tls: TlsMaterial;
+}
+
+export const BACKOFF_BASE_MS = 200;
+export const BACKOFF_CAP_MS = 5000;
+
+/** Delay before attempt `n` (0-based): base * 2^n capped, times a jitter in [0.5, 1). */
+export function backoffDelay(n: number, random = Math.random): number {
+  return Math.round(Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(n, 16)) * (0.5 + random() / 2));
+}
+
+export class LinkDialer {
+  status: 'connecting' | 'ready' | 'retrying' | 'stopped' = 'connecting';
+  message = 'connecting';
+  link: Link | undefined;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private socket: tls.TLSSocket | undefined;
+  private stopped = false;
+
+  constructor(private readonly dp: Dataplane, readonly target: LinkTarget, private readonly log: Logger) {}
+
+  start(): void { this.dial(); }
+
+  private dial(): void {
+    if (this.stopped) return;
+    const t = this.target;
+    this.status = this.failures === 0 ? 'connecting' : 'retrying';
+    const socket = tls.connect({
+      host: t.host,
+      port: t.port,
+      key: t.tls.key,
+      cert: t.tls.cert,
+      ca: t.tls.ca,
+      servername: net.isIP(t.host) ? undefined : t.host,
+      minVersion: 'TLSv1.3',
+    });
+    this.socket = socket;
+    let link: Link | undefined;
+    socket.once('secureConnect', () => {
+      link = this.dp.attachLink(socket, true, t.name, t.cost);
+      this.link = link;
+      if (!link) return;
+      this.dp.once('link-up', (l: Link) => { if (l === link) { this.failures = 0; this.status = 'ready'; this.message = `linked to ${l.peer!.siteName}`; } });
+    });
+    socket.on('error', (err) => {
+      this.message = `${t.host}:${t.port}: ${err.message}`;
+      if (!link) this.log.warn({ link: t.name, err: err.message }, 'link connect failed');
+    });
+    socket.once('close', () => {
+      this.link = undefined;
+      if (this.stopped) return;
+      if (link && link.state !== LinkState.Closed) link.fail('socket closed');
+      const delay = backoffDelay(this.failures++);
+      this.status = 'retrying';
+      this.log.info({ link: t.name, delayMs: delay, attempt: this.failures }, 'link redial scheduled');
+      this.timer = setTimeout(() => this.dial(), delay);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.status = 'stopped';
+    clearTimeout(this.timer);
+    if (this.link) this.link.goAway(0, 'link deleted');
+    else this.socket?.destroy();
+  }
+}

@@ -1,0 +1,70 @@
+// Accepts inbound links: TLS 1.3, a client certificate signed by this site's CA required and
+// verified. Anything else is refused in the handshake and logged.
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { Dataplane } from './dataplane.js';
+
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  /** CA certificates to trust (several during a CA rotation) */
+  ca: string[];
+}
+
+export interface LinkServerOptions {
+  host: string;
+  port: number;
+  tls: TlsMaterial;
+  log: Logger;
+  /** extra check on a verified peer certificate (revocation, policy); a string refuses with that reason */
+  admit?: (cert: tls.PeerCertificate) => string | null;
+}
+
+export class LinkServer {
+  readonly server: tls.Server;
+  refused = 0;
+
+  constructor(private readonly dp: Dataplane, private readonly opts: LinkServerOptions) {
+    this.server = tls.createServer({
+      key: opts.tls.key,
+      cert: opts.tls.cert,
+      ca: opts.tls.ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    }, (socket) => this.onSecure(socket));
+    this.server.on('tlsClientError', (err, socket) => {
+      this.refused++;
+      opts.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message }, 'link refused: TLS handshake failed (a valid client certificate from this site\'s CA is required)');
+    });
+  }
+
+  private onSecure(socket: tls.TLSSocket): void {
+    const cert = socket.getPeerCertificate();
+    const refusal = this.opts.admit?.(cert) ?? null;
+    if (refusal) {
+      this.refused++;
+      this.opts.log.warn({ remote: socket.remoteAddress, subject: cert.subject?.CN, reason: refusal }, 'link refused');
+      socket.destroy();
+      return;
+    }
+    this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'));
+  }
+
+  /** Starts listening; rejects with a clear error if the port is taken. */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE'
+        ? `link port ${this.opts.port} is already in use; pick another with --link-port`
+        : `cannot listen for links on ${this.opts.host}:${this.opts.port}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', onError);
+        this.opts.log.info({ host: this.opts.host, port: this.opts.port }, 'accepting links');
+        resolve();
+      });
+    });
+  }
+
+  close(): void { this.server.close(); }
+}

@@ -1,0 +1,168 @@
+// One mTLS link to a neighbour site: the socket, the HELLO handshake, heartbeats and the decode
+// loop. Many flows share it, multiplexed by the core. A link never reconnects itself: the dialer
+// that made it does (link-dialer.ts).
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import * as P from '../wasm/assembly/protocol.js';
+import type { DecodeSink } from './core/core.js';
+import type { FrameWriter } from './outbox.js';
+
+/** Link life: TLS is up and we sent HELLO; the peer's HELLO makes it ready; then it closes. */
+export enum LinkState {
+  /** waiting for the peer's HELLO */
+  Hello = 'hello',
+  /** HELLO exchanged: flows and routes may use it */
+  Ready = 'ready',
+  /** gone: socket closed, flows reset */
+  Closed = 'closed',
+}
+
+export interface PeerHello {
+  version: number;
+  siteId: string;
+  siteName: string;
+  window: number;
+  /** link cost chosen by the dialer; both ends use it */
+  cost: number;
+}
+
+/** What a link reports to the data plane. Slots are data-plane wide, so most events go straight up. */
+export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | 'onOpen'> {
+  onOpen(link: Link, slot: number, payload: Buffer): void;
+  onRefusedOpen(link: Link, id: number, code: number): void;
+  onStreamError(slot: number, code: number): void;
+  onReady(link: Link): void;
+  onRoutes(link: Link, payload: Buffer): void;
+  onDown(link: Link, reason: string): void;
+}
+
+export const HEARTBEAT_MS = 500;
+/** A link silent for this long is declared dead (well inside the 2 s reconvergence budget). */
+export const DEAD_AFTER_MS = 1500;
+
+export class Link implements FrameWriter, DecodeSink {
+  state = LinkState.Hello;
+  peer: PeerHello | undefined;
+  readonly connectedAt = Date.now();
+  bytesIn = 0;
+  private lastHeard = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closeReason = '';
+
+  constructor(
+    readonly index: number,
+    readonly socket: TLSSocket,
+    readonly dialer: boolean,
+    /** our HELLO; the dialer's carries the cost */
+    private readonly hello: PeerHello,
+    private readonly events: LinkEvents,
+    private readonly send: { control(w: FrameWriter, type: number, payload: Buffer | null): void; flush(): void },
+    readonly log: Logger,
+    /** the Link resource name on the dialing side, or the peer's certificate name on the accepting side */
+    readonly name: string,
+  ) {}
+
+  /** Starts the protocol: HELLO out, reads in, heartbeats. */
+  start(): void {
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    this.socket.on('error', (err) => { this.closeReason ||= err.message; });
+    this.socket.on('close', () => this.closed(this.closeReason || 'connection closed'));
+    this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify(this.hello)));
+    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private onChunk(chunk: Buffer): void {
+    this.lastHeard = Date.now();
+    this.bytesIn += chunk.length;
+    this.coreDecode(chunk);
+  }
+
+  /** Set by the data plane: runs the core over a chunk with this link as the sink. */
+  coreDecode: (chunk: Buffer) => void = () => {};
+
+  private tick(): void {
+    if (this.state === LinkState.Closed) return;
+    if (Date.now() - this.lastHeard > DEAD_AFTER_MS) {
+      this.fail(`no heartbeat for ${DEAD_AFTER_MS} ms`);
+      return;
+    }
+    this.send.control(this, P.FRAME_PING, null);
+  }
+
+  // FrameWriter
+  cork(): void { this.socket.cork(); }
+  uncork(): void { this.socket.uncork(); }
+  write(chunk: Buffer): void { if (!this.socket.destroyed) this.socket.write(chunk); }
+
+  // DecodeSink: stream events go straight to the data plane.
+  onData(slot: number, payload: Buffer): void { this.events.onData(slot, payload); }
+  onForward(target: number, payload: Buffer): void { this.events.onForward(target, payload); }
+  onOpen(slot: number, payload: Buffer): void { this.events.onOpen(this, slot, payload); }
+  onCredit(slot: number, n: number): void { this.events.onCredit(slot, n); }
+  onClose(slot: number, released: boolean): void { this.events.onClose(slot, released); }
+  onReset(slot: number, code: number): void { this.events.onReset(slot, code); }
+
+  onControl(type: number, _flags: number, payload: Buffer): void {
+    switch (type) {
+      case P.FRAME_HELLO: return this.onHello(payload);
+      case P.FRAME_PING: this.send.control(this, P.FRAME_PONG, null); return;
+      case P.FRAME_PONG: return;
+      case P.FRAME_ROUTES: if (this.state === LinkState.Ready) this.events.onRoutes(this, payload); return;
+      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
+    }
+  }
+
+  onError(code: number, offset: number, slot: number, rawId: number): void {
+    if (slot !== 0) { this.events.onStreamError(slot, code); return; }
+    if (rawId !== 0) { this.events.onRefusedOpen(this, rawId, code); return; }
+    this.log.warn({ code, offset }, 'protocol error from peer; closing link');
+    this.goAway(code, `protocol error ${code} at offset ${offset}`);
+  }
+
+  private onHello(payload: Buffer): void {
+    let hello: PeerHello;
+    try {
+      hello = JSON.parse(payload.toString('utf8')) as PeerHello;
+    } catch {
+      return this.goAway(P.ERR_BAD_LENGTH, 'HELLO is not JSON');
+    }
+    if (this.state !== LinkState.Hello) return this.goAway(P.ERR_BAD_STATE, 'second HELLO');
+    if (hello.version !== P.PROTOCOL_VERSION || typeof hello.siteId !== 'string' || !(hello.window > 0)) {
+      return this.goAway(P.ERR_BAD_STATE, `unsupported HELLO (version ${hello.version})`);
+    }
+    this.peer = { ...hello, cost: this.dialer ? this.hello.cost : hello.cost };
+    this.state = LinkState.Ready;
+    this.log.info({ peer: hello.siteName, peerId: hello.siteId, cost: this.peer.cost }, 'link ready');
+    this.events.onReady(this);
+  }
+
+  /** Tells the peer why we leave, then closes. */
+  goAway(code: number, reason: string): void {
+    if (this.state === LinkState.Closed) return;
+    const body = Buffer.alloc(4 + Buffer.byteLength(reason));
+    body.writeUInt32BE(code, 0);
+    body.write(reason, 4);
+    this.send.control(this, P.FRAME_GOAWAY, body);
+    this.send.flush();
+    this.fail(reason, false);
+  }
+
+  /** Closes the link (idempotent); the data plane resets its flows in onDown. */
+  fail(reason: string, destroyNow = true): void {
+    if (this.state === LinkState.Closed) return;
+    this.closeReason ||= reason;
+    if (destroyNow) this.socket.destroy();
+    else this.socket.end(() => this.socket.destroy());
+    this.closed(reason);
+  }
+
+  private closed(reason: string): void {
+    if (this.state === LinkState.Closed) return;
+    this.state = LinkState.Closed;
+    clearInterval(this.heartbeat);
+    this.log.info({ reason }, 'link down');
+    this.events.onDown(this, reason);
+  }
+}

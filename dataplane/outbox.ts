@@ -1,0 +1,97 @@
+// Coalesces every outbound frame of one event-loop turn: one encode() call into the core, then per
+// link one corked burst of writes (a single writev), so small frames never cost a syscall each.
+import * as P from '../wasm/assembly/protocol.js';
+import type { ForwardingCore } from './core/core.js';
+
+/** The socket side of a link, as the outbox needs it. */
+export interface FrameWriter {
+  readonly index: number;
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): void;
+}
+
+export class Outbox {
+  private readonly writers: (FrameWriter | null)[] = [];
+  private readonly payloads: (Buffer | null)[] = [];
+  private readonly slots: number[] = [];
+  private readonly types: number[] = [];
+  private scheduled = false;
+  private readonly flushBound = () => this.flush();
+
+  constructor(private readonly core: ForwardingCore) {}
+
+  /** Queues a stream frame on `slot`; CREDIT and RESET carry `aux` inline. */
+  stream(w: FrameWriter, type: number, slot: number, payload: Buffer | null, aux = 0): void {
+    this.push(w, type, 0, slot, payload, aux);
+  }
+
+  /** Queues a link frame (HELLO, PING, ROUTES, ...). */
+  control(w: FrameWriter, type: number, payload: Buffer | null, flags = 0): void {
+    this.push(w, type, flags, 0, payload, 0);
+  }
+
+  /** Queues a RESET for a stream id that never got a slot (a refused OPEN). */
+  resetRaw(w: FrameWriter, id: number, code: number): void {
+    this.push(w, P.FRAME_RESET, P.REQ_FLAG_RAW_ID, id, null, code);
+  }
+
+  private push(w: FrameWriter, type: number, flags: number, slot: number, payload: Buffer | null, aux: number): void {
+    let i = this.core.queue(type, flags, w.index, slot, payload ? payload.length : 0, aux);
+    if (i < 0) {
+      this.flush();
+      i = this.core.queue(type, flags, w.index, slot, payload ? payload.length : 0, aux);
+    }
+    this.writers[i] = w;
+    this.payloads[i] = payload;
+    this.slots[i] = slot;
+    this.types[i] = type;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  /** A stream was released before the batch went out: its queued frames must not reach a reused slot. */
+  cancelSlot(slot: number): void {
+    const n = this.core.queued();
+    for (let i = 0; i < n; i++) {
+      if (this.slots[i] === slot && this.types[i] !== P.FRAME_RESET && this.writers[i]) this.drop(i);
+    }
+  }
+
+  /** A link went down: nothing queued for it is written. */
+  cancelLink(index: number): void {
+    const n = this.core.queued();
+    for (let i = 0; i < n; i++) if (this.writers[i]?.index === index) this.drop(i);
+  }
+
+  private drop(i: number): void {
+    this.core.cancel(i);
+    this.writers[i] = null;
+    this.payloads[i] = null;
+  }
+
+  /** Encodes and writes everything queued. Runs once per turn (setImmediate) or when the batch is full. */
+  flush(): void {
+    this.scheduled = false;
+    const n = this.core.queued();
+    if (n === 0) return;
+    const { heads, status } = this.core.encode();
+    const corked: FrameWriter[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = this.writers[i];
+      const payload = this.payloads[i];
+      this.writers[i] = null;
+      this.payloads[i] = null;
+      if (!w || (status[i] & 0xff) !== 0) continue; // cancelled, or its stream is gone: nothing to send
+      if (!corked.includes(w)) { w.cork(); corked.push(w); }
+      const t = this.types[i];
+      const inline = payload === null && (t === P.FRAME_CREDIT || t === P.FRAME_RESET) ? 4 : 0;
+      const at = i * P.OUT_STRIDE;
+      w.write(heads.subarray(at, at + P.HEADER_SIZE + inline));
+      if (payload !== null && payload.length > 0) w.write(payload);
+    }
+    for (const w of corked) w.uncork();
+  }
+}

@@ -1,0 +1,118 @@
+// Multi-hop: a site between two others joins an inbound stream to an outbound one. The core
+// forwards DATA slot-to-slot (DESC_FORWARD); the relay only sends it on under the next hop's credit
+// and returns credit upstream once bytes are handed on, so a slow far end bounds our memory.
+import * as P from '../wasm/assembly/protocol.js';
+import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
+
+/** One direction of a relay: sends on `slot` what arrives on `peer.slot`. */
+export class RelayHalf implements StreamEndpoint {
+  peer!: RelayHalf;
+  private queue: Buffer[] = [];
+  private closeQueued = false;
+  closed = false;
+  over = false;
+
+  constructor(private readonly io: StreamIO, readonly slot: number, readonly link: FrameWriter, private readonly onEnd: (error?: string) => void) {}
+
+  /** Joins two halves in the core and here. */
+  static join(a: RelayHalf, b: RelayHalf): void {
+    a.peer = b;
+    b.peer = a;
+    a.io.core.setForward(a.slot, b.slot);
+    b.io.core.setForward(b.slot, a.slot);
+  }
+
+  /** Forwarded bytes (arrived on peer.slot) to send on this half's slot. */
+  onData(payload: Buffer): void {
+    if (this.over) return;
+    if (this.queue.length > 0) { this.queue.push(payload); return; }
+    this.sendSome(payload);
+  }
+
+  private sendSome(payload: Buffer): boolean {
+    const n = this.io.core.reserveCredit(this.slot, payload.length);
+    if (n > 0) {
+      this.io.outbox.stream(this.link, P.FRAME_DATA, this.slot, n === payload.length ? payload : payload.subarray(0, n));
+      const credit = this.io.core.consumed(this.peer.slot, n);
+      if (credit > 0) this.io.outbox.stream(this.peer.link, P.FRAME_CREDIT, this.peer.slot, null, credit);
+    }
+    if (n < payload.length) { this.queue.unshift(payload.subarray(n)); return false; }
+    return true;
+  }
+
+  onCredit(): void {
+    while (this.queue.length > 0 && !this.over) {
+      if (!this.sendSome(this.queue.shift()!)) return;
+    }
+    if (this.closeQueued) this.sendClose();
+  }
+
+  /** The peer of the *other* half closed: close our side once queued bytes are out. */
+  closeWhenFlushed(): void {
+    if (this.queue.length > 0) this.closeQueued = true;
+    else this.sendClose();
+  }
+
+  private sendClose(): void {
+    this.closeQueued = false;
+    if (this.closed || this.over) return;
+    this.closed = true;
+    this.io.outbox.stream(this.link, P.FRAME_CLOSE, this.slot, null);
+    this.finishIfDone();
+  }
+
+  /** CLOSE arrived on this half's slot: pass it on through the other half. */
+  onRemoteClose(): void {
+    if (this.over) return;
+    this.remoteClosed = true;
+    this.peer.closeWhenFlushed();
+    this.finishIfDone();
+  }
+  remoteClosed = false;
+
+  private finishIfDone(): void {
+    if (this.closed && this.remoteClosed && this.peer.closed && this.peer.remoteClosed) {
+      this.end();
+      this.peer.end();
+      this.onEnd();
+    }
+  }
+
+  private end(): void {
+    if (this.over) return;
+    this.over = true;
+    this.queue = [];
+    this.io.done(this);
+  }
+
+  onReset(code: number): void {
+    if (this.over) return;
+    this.end();
+    this.peer.resetOut(code);
+    this.onEnd(`reset by peer (code ${code})`);
+  }
+
+  abort(code: number): void {
+    if (this.over) return;
+    this.end();
+    this.peer.resetOut(code);
+    this.onEnd(`link down (code ${code})`);
+  }
+
+  get linkIndex(): number { return this.link.index; }
+
+  resetLocal(code: number, why: string): void {
+    if (this.over) return;
+    this.resetOut(code);
+    this.peer.resetOut(code);
+    this.onEnd(why);
+  }
+
+  /** Resets this half's slot toward its link. */
+  resetOut(code: number): void {
+    if (this.over) return;
+    this.io.outbox.cancelSlot(this.slot);
+    this.io.outbox.stream(this.link, P.FRAME_RESET, this.slot, null, code);
+    this.end();
+  }
+}

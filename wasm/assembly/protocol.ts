@@ -1,0 +1,133 @@
+// Link protocol constants and the wasm core's memory layout.
+// Compiled by both `asc` (into the core) and `tsc` (into the host), so the two can never disagree.
+// Keep this file to plain integer constants: it must be valid AssemblyScript and TypeScript.
+
+/** Protocol version carried in HELLO; a peer with another major version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frame header: u32 payload length | u8 type | u8 flags | u16 reserved | u32 stream id (big-endian). */
+export const HEADER_SIZE = 12;
+/** Largest DATA payload a peer may send in one frame. */
+export const MAX_DATA_FRAME = 1048576;
+/** Largest control payload (HELLO, OPEN, ROUTES, ...); the core reassembles these. */
+export const MAX_CONTROL_FRAME = 61440;
+
+// Frame types. Stream frames (OPEN..RESET) need a stream id; link frames use stream 0.
+export const FRAME_HELLO = 1;
+export const FRAME_OPEN = 2;
+export const FRAME_DATA = 3;
+export const FRAME_CREDIT = 4;
+export const FRAME_CLOSE = 5;
+export const FRAME_RESET = 6;
+export const FRAME_PING = 7;
+export const FRAME_PONG = 8;
+export const FRAME_ROUTES = 9;
+export const FRAME_GOAWAY = 10;
+export const FRAME_MAX_TYPE = 10;
+
+// Descriptor kinds written by decode(): what the host must do, in order.
+/** payload range [off, off+len) of the input chunk goes to local flow `slot` */
+export const DESC_DATA = 1;
+/** payload range goes out again as DATA on stream `slot` of another link (multi-hop) */
+export const DESC_FORWARD = 2;
+/** the peer opened stream `slot`; the OPEN payload is at off/len */
+export const DESC_OPEN = 3;
+/** the peer granted `len` more bytes of credit on stream `slot` */
+export const DESC_CREDIT = 4;
+/** the peer half-closed stream `slot` (it sends no more) */
+export const DESC_CLOSE = 5;
+/** the peer reset stream `slot` with error code `len`; the slot is released */
+export const DESC_RESET = 6;
+/** a link-level frame (type in flags) with payload at off/len */
+export const DESC_CONTROL = 7;
+/** protocol error: code in `len`, input offset in `off`; slot != 0 means stream-level (reset it) */
+export const DESC_ERROR = 8;
+
+/** Descriptor flag: off/len point into wasm memory (a reassembled payload), not into the input chunk. */
+export const DESC_FLAG_IN_CORE = 1;
+/** Descriptor flag: the stream's slot was released by this event (both directions done, or reset). */
+export const DESC_FLAG_RELEASED = 2;
+/** Descriptor flag (DESC_ERROR): `off` holds a raw stream id that has no slot (e.g. refused OPEN). */
+export const DESC_FLAG_RAW_ID = 4;
+/** Encode request flag (RESET): `slot` holds a raw stream id of `link` that has no slot. */
+export const REQ_FLAG_RAW_ID = 1;
+/** Encode status bit: the request released its slot. */
+export const ENC_RELEASED = 256;
+
+// Frame flags.
+/** OPEN: the stream is opened on behalf of another link (relay); informational. */
+export const FLAG_NONE = 0;
+
+// Error codes (decode errors, stream RESET codes and GOAWAY reasons share one space).
+export const ERR_NONE = 0;
+export const ERR_BAD_TYPE = 1;
+export const ERR_FRAME_TOO_LARGE = 2;
+export const ERR_BAD_STREAM = 3;
+export const ERR_FLOW_CONTROL = 4;
+export const ERR_BAD_LENGTH = 5;
+export const ERR_STREAM_LIMIT = 6;
+export const ERR_BAD_LINK = 7;
+export const ERR_BAD_STATE = 8;
+export const ERR_NO_ROUTE = 9;
+export const ERR_CONNECT_FAILED = 10;
+export const ERR_LINK_DOWN = 11;
+export const ERR_ABORTED = 12;
+export const ERR_TABLE_FULL = 13;
+
+// Encode request kinds are frame types; encode() writes a status per request.
+export const ENC_OK = 0;
+
+// Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 256 pages.
+export const MEMORY_PAGES = 256;
+/** Input chunk copied in by the host before decode(). */
+export const IN_BUF = 65536;
+export const IN_CAP = 262144;
+/** Descriptor table: DESC_CAP entries of DESC_SIZE bytes. */
+export const DESC_BUF = 327680;
+export const DESC_SIZE = 16;
+export const DESC_CAP = 8192;
+/** Encode requests written by the host: REQ_CAP entries of REQ_SIZE bytes. */
+export const REQ_BUF = 458752;
+export const REQ_SIZE = 16;
+export const REQ_CAP = 8192;
+/** Encoded frame heads, OUT_STRIDE bytes per request: 12-byte header + up to 4 bytes inline payload. */
+export const OUT_BUF = 589824;
+export const OUT_STRIDE = 16;
+/** Per-link decoder state. */
+export const LINK_BUF = 720896;
+export const LINK_SIZE = 64;
+export const MAX_LINKS = 64;
+/** Per-link reassembly buffers for control payloads (two each, used alternately). */
+export const CTRL_BUF = 786432;
+export const CTRL_SIZE = 65536;
+/** Stream table: MAX_SLOTS entries of SLOT_SIZE bytes; slot 0 is never used. */
+export const SLOT_BUF = 9175040;
+export const SLOT_SIZE = 32;
+export const MAX_SLOTS = 32768;
+/** Free-slot stack (u32 per slot). */
+export const FREE_BUF = 10223616;
+/** (link, stream id) -> slot hash index, open addressing, u32 slot per entry. */
+export const HASH_BUF = 10354688;
+export const HASH_CAP = 65536;
+/** End of used memory; must stay below MEMORY_PAGES * 65536. */
+export const LAYOUT_END = 10616832;
+
+// Stream slot fields (offsets inside a slot).
+export const SLOT_STATE = 0;
+export const SLOT_LINK = 1;
+export const SLOT_ID = 4;
+export const SLOT_SEND_CREDIT = 8;
+export const SLOT_RECV_ALLOWED = 12;
+export const SLOT_FORWARD = 16;
+export const SLOT_RECV_PENDING = 20;
+export const SLOT_BYTES_IN = 24;
+export const SLOT_BYTES_OUT = 28;
+
+// Stream state bits.
+export const ST_USED = 1;
+/** we sent CLOSE: we send no more DATA */
+export const ST_LOCAL_CLOSED = 2;
+/** the peer sent CLOSE: it sends no more DATA */
+export const ST_REMOTE_CLOSED = 4;
+/** a stream error was reported: the peer's DATA is dropped until the host resets the stream */
+export const ST_BROKEN = 8;

@@ -1,0 +1,97 @@
+// The stream table: fixed slots in wasm memory, a free-slot stack and a (link, stream id) -> slot hash.
+// Slots are the host's flow handles. Nothing here allocates; memory is laid out in protocol.ts.
+import {
+  SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP,
+  SLOT_STATE, SLOT_LINK, SLOT_ID, SLOT_SEND_CREDIT, SLOT_RECV_ALLOWED, SLOT_FORWARD,
+  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED,
+} from './protocol';
+
+const HASH_MASK: u32 = HASH_CAP - 1;
+let freeTop: u32 = 0;
+
+/** Address of a slot's record. */
+@inline export function slotPtr(slot: u32): usize {
+  return SLOT_BUF + <usize>slot * SLOT_SIZE;
+}
+
+@inline function homeOf(link: u32, id: u32): u32 {
+  return ((id * 2654435761) ^ (link * 40503)) & HASH_MASK;
+}
+
+/** Empties the table: every slot free, the index empty. */
+export function resetStreams(): void {
+  memory.fill(SLOT_BUF, 0, <usize>MAX_SLOTS * SLOT_SIZE);
+  memory.fill(HASH_BUF, 0, <usize>HASH_CAP * 4);
+  freeTop = 0;
+  // Push high to low so that slot 1 is handed out first; slot 0 means "none".
+  for (let s: u32 = MAX_SLOTS - 1; s >= 1; s--) {
+    store<u32>(FREE_BUF + <usize>freeTop * 4, s);
+    freeTop++;
+  }
+}
+
+/** Slot for (link, id), or 0 when the stream is unknown. */
+export function lookup(link: u32, id: u32): u32 {
+  let i = homeOf(link, id);
+  while (true) {
+    const s = load<u32>(HASH_BUF + <usize>i * 4);
+    if (s == 0) return 0;
+    const p = slotPtr(s);
+    if (load<u32>(p + SLOT_ID) == id && <u32>load<u8>(p + SLOT_LINK) == link) return s;
+    i = (i + 1) & HASH_MASK;
+  }
+}
+
+/** Takes a free slot for (link, id) with the given credit, indexes it; 0 when the table is full. */
+export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): u32 {
+  if (freeTop == 0) return 0;
+  freeTop--;
+  const s = load<u32>(FREE_BUF + <usize>freeTop * 4);
+  const p = slotPtr(s);
+  store<u8>(p + SLOT_STATE, <u8>ST_USED);
+  store<u8>(p + SLOT_LINK, <u8>link);
+  store<u32>(p + SLOT_ID, id);
+  store<u32>(p + SLOT_SEND_CREDIT, sendCredit);
+  store<u32>(p + SLOT_RECV_ALLOWED, recvAllowed);
+  store<u32>(p + SLOT_FORWARD, 0);
+  store<u32>(p + SLOT_RECV_PENDING, 0);
+  store<u32>(p + SLOT_BYTES_IN, 0);
+  store<u32>(p + SLOT_BYTES_OUT, 0);
+  let i = homeOf(link, id);
+  while (load<u32>(HASH_BUF + <usize>i * 4) != 0) i = (i + 1) & HASH_MASK;
+  store<u32>(HASH_BUF + <usize>i * 4, s);
+  return s;
+}
+
+/** Frees a slot and removes it from the index (backward-shift deletion keeps probes short, no tombstones). */
+export function release(s: u32): void {
+  const p = slotPtr(s);
+  if ((load<u8>(p + SLOT_STATE) & ST_USED) == 0) return;
+  const link = <u32>load<u8>(p + SLOT_LINK);
+  const id = load<u32>(p + SLOT_ID);
+  let i = homeOf(link, id);
+  while (load<u32>(HASH_BUF + <usize>i * 4) != s) i = (i + 1) & HASH_MASK;
+  let j = i;
+  while (true) {
+    j = (j + 1) & HASH_MASK;
+    const t = load<u32>(HASH_BUF + <usize>j * 4);
+    if (t == 0) break;
+    const tp = slotPtr(t);
+    const k = homeOf(<u32>load<u8>(tp + SLOT_LINK), load<u32>(tp + SLOT_ID));
+    // Move t into the hole at i unless its home lies cyclically in (i, j].
+    const inRange = i <= j ? (k > i && k <= j) : (k > i || k <= j);
+    if (!inRange) {
+      store<u32>(HASH_BUF + <usize>i * 4, t);
+      i = j;
+    }
+  }
+  store<u32>(HASH_BUF + <usize>i * 4, 0);
+  store<u8>(p + SLOT_STATE, 0);
+  store<u32>(FREE_BUF + <usize>freeTop * 4, s);
+  freeTop++;
+}
+
+/** Number of slots in use. */
+export function usedSlots(): u32 {
+  return MAX_SLOTS - 1 - freeTop;
+}
