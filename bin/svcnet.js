@@ -4,6 +4,5 @@
 process.removeAllListeners('warning');
 process.on('warning', (w) => { if (w.code !== 'DEP0123') process.stderr.write(`${w.name}: ${w.message}\n`); });
 const { main } = await import('../dist/control/cli/main.js');
-// from '../dist/control/cli/main.js';
 
 process.exit(await main(process.argv.slice(2)));

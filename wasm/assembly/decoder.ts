@@ -4,7 +4,7 @@ import * as P from './protocol';
 import { lookup, acquire, release, slotPtr } from './streams';
 import {
   linkPtr, ctrlPtr, linkOk, L_HDR_FILL, L_HDR, L_REMAIN, L_TYPE, L_FLAGS, L_ACTIVE, L_DISCARD,
-  L_STREAM, L_SLOT, L_CTRL_FILL, L_LEN, L_DIALER, L_CTRL_SEL, L_PEER_WINDOW,
+  L_STREAM, L_SLOT, L_CTRL_FILL, L_LEN, L_DIALER, L_CTRL_SEL, L_PEER_WINDOW, L_FRAME_AT,
 } from './links';
 
 /** The receive window this site grants per stream (set by init). */
@@ -101,6 +101,7 @@ function finishControl(link: u32, type: u32, flags: u32, id: u32, off: u32, len:
 function beginFrame(link: u32, lp: usize, len: u32, type: u32, flags: u32, id: u32, at: u32): u32 {
   if (type == 0 || type > <u32>P.FRAME_MAX_TYPE) return linkError(P.ERR_BAD_TYPE, at);
   store<u32>(lp + L_LEN, len);
+  store<u32>(lp + L_FRAME_AT, at);
   store<u8>(lp + L_TYPE, <u8>type);
   store<u8>(lp + L_FLAGS, <u8>flags);
   store<u32>(lp + L_STREAM, id);
@@ -145,6 +146,7 @@ export function decode(link: u32, len: u32): u32 {
   consumed = 0;
   if (!linkOk(link) || len > <u32>P.IN_CAP) { linkError(P.ERR_BAD_LINK, 0); return nDesc; }
   const lp = linkPtr(link);
+  store<u32>(lp + L_FRAME_AT, 0); // a frame still open from the last chunk began before this one
   let p: u32 = 0;
   // Each step emits at most two descriptors; stop early rather than overflow the table.
   while (p < len && nDesc + 2 <= <u32>P.DESC_CAP) {
@@ -188,12 +190,13 @@ export function decode(link: u32, len: u32): u32 {
       const fill = load<u32>(lp + L_CTRL_FILL);
       const id = load<u32>(lp + L_STREAM);
       const flags = <u32>load<u8>(lp + L_FLAGS);
-      const at = p;
+      const at = load<u32>(lp + L_FRAME_AT);
       if (fill == 0 && take == flen) {
         // Whole payload inside this chunk: point at it, no reassembly.
+        const off = p;
         p += take;
         store<u8>(lp + L_ACTIVE, 0);
-        if (finishControl(link, type, flags, id, at, flen, 0, at) != 0) { consumed = p; return nDesc; }
+        if (finishControl(link, type, flags, id, off, flen, 0, at) != 0) { consumed = p; return nDesc; }
         continue;
       }
       let sel = <u32>load<u8>(lp + L_CTRL_SEL);

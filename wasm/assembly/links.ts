@@ -18,6 +18,7 @@ export const L_USED = 44;       // u8 link slot in use
 export const L_DIALER = 45;     // u8 we dialed this link
 export const L_CTRL_SEL = 46;   // u8 which of the two reassembly buffers is being filled
 export const L_PEER_WINDOW = 48; // u32 initial credit the peer grants per stream
+export const L_FRAME_AT = 52;   // u32 offset of the current frame's header in this chunk (0 if it began earlier)
 
 @inline export function linkPtr(link: u32): usize {
   return LINK_BUF + <usize>link * LINK_SIZE;

@@ -40,7 +40,7 @@ export const DESC_CLOSE = 5;
 export const DESC_RESET = 6;
 /** a link-level frame (type in flags) with payload at off/len */
 export const DESC_CONTROL = 7;
-/** protocol error: code in `len`, input offset in `off`; slot != 0 means stream-level (reset it) */
+/** protocol error: code in `len`, offset of the bad frame's header in this chunk in `off` (0 if it began in an earlier chunk); slot != 0 means stream-level (reset it) */
 export const DESC_ERROR = 8;
 
 /** Descriptor flag: off/len point into wasm memory (a reassembled payload), not into the input chunk. */
