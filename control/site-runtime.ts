@@ -113,7 +113,13 @@ export class RunningSite {
     }
     for (const [name, d] of this.dialers) {
       const t = want.get(name);
-      if (!t || JSON.stringify(t) !== JSON.stringify(d.target)) { d.stop(); this.dialers.delete(name); }
+      if (t && JSON.stringify({ ...t, tls: null }) === JSON.stringify({ ...d.target, tls: null })) {
+        // Only the credentials changed (renewal, rotation): keep the live link, use them on the next dial.
+        if (JSON.stringify(t.tls) !== JSON.stringify(d.target.tls)) d.updateTls(t.tls);
+        continue;
+      }
+      d.stop();
+      this.dialers.delete(name);
     }
     for (const [name, t] of want) {
       if (this.dialers.has(name)) continue;

@@ -32,7 +32,12 @@ export class LinkDialer {
   private socket: tls.TLSSocket | undefined;
   private stopped = false;
 
-  constructor(private readonly dp: Dataplane, readonly target: LinkTarget, private readonly log: Logger) {}
+  constructor(private readonly dp: Dataplane, public target: LinkTarget, private readonly log: Logger) {}
+
+  /** New credentials (renewal, CA rotation) are used from the next dial on; the live link is kept. */
+  updateTls(tls: TlsMaterial): void {
+    this.target = { ...this.target, tls };
+  }
 
   start(): void { this.dial(); }
 

@@ -39,6 +39,11 @@ export class LinkServer {
     });
   }
 
+  /** Swaps certificate and trusted CAs for new handshakes (rotation); established links are untouched. */
+  updateTls(material: TlsMaterial): void {
+    this.server.setSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
+  }
+
   private onSecure(socket: tls.TLSSocket): void {
     const cert = socket.getPeerCertificate();
     const refusal = this.opts.admit?.(cert) ?? null;
