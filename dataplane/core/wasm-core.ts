@@ -106,11 +106,12 @@ export class WasmCore implements ForwardingCore {
         case P.DESC_CREDIT: sink.onCredit(slot, len); break;
         case P.DESC_CLOSE: sink.onClose(slot, (flags & P.DESC_FLAG_RELEASED) !== 0); break;
         case P.DESC_RESET: sink.onReset(slot, len); break;
-        case P.DESC_CONTROL: sink.onControl(this.u8[d + 2], flags >> 4, this.payload(flags, chunk, base, off, len)); break;
+        case P.DESC_CONTROL: sink.onControl(this.u8[d + 2], this.u8[d + 3], this.payload(flags, chunk, base, off, len)); break;
         case P.DESC_ERROR:
           if (flags & P.DESC_FLAG_RAW_ID) sink.onError(len, 0, 0, off);
           else {
-            sink.onError(len, base + off, slot, 0);
+            // off is signed: a frame that began in an earlier call sits at base + off, or before this chunk (0).
+            sink.onError(len, Math.max(0, base + (off | 0)), slot, 0);
             linkBroken = slot === 0;
           }
           break;

@@ -15,12 +15,12 @@ let nDesc: u32 = 0;
 /** Bytes of the last chunk that decode() consumed; less than len only when the table filled up. */
 export let consumed: u32 = 0;
 
-@inline function emit(kind: u32, flags: u32, ftype: u32, slot: u32, off: u32, len: u32): void {
+@inline function emit(kind: u32, flags: u32, ftype: u32, slot: u32, off: u32, len: u32, fflags: u32 = 0): void {
   const d = P.DESC_BUF + <usize>nDesc * P.DESC_SIZE;
   store<u8>(d, <u8>kind);
   store<u8>(d + 1, <u8>flags);
   store<u8>(d + 2, <u8>ftype);
-  store<u8>(d + 3, 0);
+  store<u8>(d + 3, <u8>fflags);
   store<u32>(d + 4, slot);
   store<u32>(d + 8, off);
   store<u32>(d + 12, len);
@@ -93,7 +93,8 @@ function finishControl(link: u32, type: u32, flags: u32, id: u32, off: u32, len:
   }
   // Link frames: HELLO, PING, PONG, ROUTES, GOAWAY.
   if (id != 0) return linkError(P.ERR_BAD_STREAM, at);
-  emit(P.DESC_CONTROL, dflags | (flags << 4), type, 0, off, len);
+  // Frame flags go in their own byte: folded into the descriptor flags (<< 4) they lost their high bits.
+  emit(P.DESC_CONTROL, dflags, type, 0, off, len, flags);
   return 0;
 }
 
@@ -146,14 +147,29 @@ export function decode(link: u32, len: u32): u32 {
   consumed = 0;
   if (!linkOk(link) || len > <u32>P.IN_CAP) { linkError(P.ERR_BAD_LINK, 0); return nDesc; }
   const lp = linkPtr(link);
-  store<u32>(lp + L_FRAME_AT, 0); // a frame still open from the last chunk began before this one
+  // The host may have released the slot of a DATA frame still arriving (a local reset, then maybe a new
+  // stream in the same slot): the rest of that payload must be dropped, not delivered to the slot.
+  if (load<u8>(lp + L_ACTIVE) != 0 && load<u8>(lp + L_TYPE) == <u8>P.FRAME_DATA && load<u8>(lp + L_DISCARD) == 0) {
+    const sp = slotPtr(load<u32>(lp + L_SLOT));
+    if ((load<u8>(sp + P.SLOT_STATE) & <u8>P.ST_USED) == 0 || <u32>load<u8>(sp + P.SLOT_LINK) != link
+      || load<u32>(sp + P.SLOT_ID) != load<u32>(lp + L_STREAM)) store<u8>(lp + L_DISCARD, 1);
+  }
+  consumed = walk(link, lp, len);
+  // Frame offsets are relative to a call's input: rebase the open frame's start for the next call, where
+  // it is negative (it began earlier; the host reports 0 or its place in a chunk it split into calls).
+  store<u32>(lp + L_FRAME_AT, load<u32>(lp + L_FRAME_AT) - consumed);
+  return nDesc;
+}
+
+/** Walks the frames of `len` input bytes; returns how many it consumed. */
+function walk(link: u32, lp: usize, len: u32): u32 {
   let p: u32 = 0;
   // Each step emits at most two descriptors; stop early rather than overflow the table.
   while (p < len && nDesc + 2 <= <u32>P.DESC_CAP) {
     if (load<u8>(lp + L_ACTIVE) == 0) {
       let fill = load<u32>(lp + L_HDR_FILL);
       let h: usize;
-      const at = p;
+      const at = p - fill; // wraps below 0 when the header began in an earlier call
       if (fill == 0 && len - p >= <u32>P.HEADER_SIZE) {
         h = P.IN_BUF + <usize>p;
         p += P.HEADER_SIZE;
@@ -170,7 +186,7 @@ export function decode(link: u32, len: u32): u32 {
       const type = <u32>load<u8>(h + 4);
       const flags = <u32>load<u8>(h + 5);
       const id = bswap<u32>(load<u32>(h + 8));
-      if (beginFrame(link, lp, flen, type, flags, id, at) != 0) { consumed = p; return nDesc; }
+      if (beginFrame(link, lp, flen, type, flags, id, at) != 0) return p;
       continue;
     }
     const remain = load<u32>(lp + L_REMAIN);
@@ -196,7 +212,7 @@ export function decode(link: u32, len: u32): u32 {
         const off = p;
         p += take;
         store<u8>(lp + L_ACTIVE, 0);
-        if (finishControl(link, type, flags, id, off, flen, 0, at) != 0) { consumed = p; return nDesc; }
+        if (finishControl(link, type, flags, id, off, flen, 0, at) != 0) return p;
         continue;
       }
       let sel = <u32>load<u8>(lp + L_CTRL_SEL);
@@ -208,13 +224,12 @@ export function decode(link: u32, len: u32): u32 {
       if (left == 0) {
         store<u8>(lp + L_ACTIVE, 0);
         store<u32>(lp + L_CTRL_FILL, 0);
-        if (finishControl(link, type, flags, id, <u32>buf, flen, 1, at) != 0) { consumed = p; return nDesc; }
+        if (finishControl(link, type, flags, id, <u32>buf, flen, 1, at) != 0) return p;
         continue;
       }
     }
     store<u32>(lp + L_REMAIN, left);
     if (left == 0) store<u8>(lp + L_ACTIVE, 0);
   }
-  consumed = p;
-  return nDesc;
+  return p;
 }

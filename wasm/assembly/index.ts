@@ -22,6 +22,9 @@ export function init(window: u32): u32 {
 export function linkOpen(link: u32, dialer: u32): u32 {
   if (link >= <u32>P.MAX_LINKS) return P.ERR_BAD_LINK;
   const lp = linkPtr(link);
+  // A link slot reopened without linkClose would restart stream ids at 1/2 while the old streams are
+  // still indexed, so (link, id) would name two slots: drop them first.
+  if (load<u8>(lp + L_USED) != 0) linkClose(link);
   memory.fill(lp, 0, P.LINK_SIZE);
   store<u8>(lp + L_USED, 1);
   store<u8>(lp + L_DIALER, dialer ? 1 : 0);

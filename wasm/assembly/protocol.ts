@@ -38,9 +38,10 @@ export const DESC_CREDIT = 4;
 export const DESC_CLOSE = 5;
 /** the peer reset stream `slot` with error code `len`; the slot is released */
 export const DESC_RESET = 6;
-/** a link-level frame (type in flags) with payload at off/len */
+/** a link-level frame with payload at off/len; frame type in descriptor byte 2, frame flags in byte 3 */
 export const DESC_CONTROL = 7;
-/** protocol error: code in `len`, offset of the bad frame's header in this chunk in `off` (0 if it began in an earlier chunk); slot != 0 means stream-level (reset it) */
+/** protocol error: code in `len`, offset of the bad frame's header relative to this decode() call's input in `off`
+ *  (an i32: negative when it began in an earlier call); slot != 0 means stream-level (reset it) */
 export const DESC_ERROR = 8;
 
 /** Descriptor flag: off/len point into wasm memory (a reassembled payload), not into the input chunk. */
