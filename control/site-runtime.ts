@@ -19,7 +19,7 @@ import { startGrantServer } from './grant-server.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
 
-export const DEFAULT_WINDOW = 1 << 20;
+export const DEFAULT_WINDOW = 4 << 20;
 const RECONCILE_POLL_MS = 300;
 const STATUS_EVERY_MS = 500;
 

@@ -309,6 +309,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   onRefusedOpen(link: Link, id: number, code: number): void { this.outbox.resetRaw(link, id, code); }
 
+  uncorkLater(s: { uncork(): void }): void { this.outbox.uncorkLater(s); }
+
   done(ep: StreamEndpoint): void {
     if (this.endpoints[ep.slot] === ep) this.endpoints[ep.slot] = undefined;
   }

@@ -26,6 +26,8 @@ export interface StreamIO {
   readonly outbox: Outbox;
   /** the endpoint is finished: forget its slot */
   done(endpoint: StreamEndpoint): void;
+  /** uncork `s` right after this turn's outbox flush (coalesces app-socket writes per turn) */
+  uncorkLater(s: { uncork(): void }): void;
 }
 
 export type { FrameWriter };

@@ -4,6 +4,9 @@ import type { Socket } from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
 import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
 
+/** Bytes an application socket may hold unwritten before credit waits for it to drain. */
+export const APP_BUFFER = 256 * 1024;
+
 /** Flow life: both directions open, then each side closes (CLOSE/FIN) or one reset ends both. */
 export enum FlowState {
   Open = 'open',
@@ -25,8 +28,9 @@ export class Flow implements StreamEndpoint {
   /** bytes read from the app that wait for credit */
   private pending: Buffer | null = null;
   private closeAfterPending = false;
-  /** bytes handed to the app socket while it was above its high-water mark, credited on 'drain' */
+  /** bytes handed to the app socket while it held more than APP_BUFFER, credited on 'drain' */
   private undrained = 0;
+  private corked = false;
 
   constructor(
     private readonly io: StreamIO,
@@ -89,8 +93,27 @@ export class Flow implements StreamEndpoint {
   onData(payload: Buffer): void {
     if (this.isOver()) return;
     this.bytesToApp += payload.length;
-    if (this.socket.write(payload) && this.undrained === 0) this.grant(payload.length);
-    else this.undrained += payload.length;
+    if (!this.corked) {
+      // Every chunk delivered in this turn goes out in one writev when the outbox flushes.
+      this.corked = true;
+      this.socket.cork();
+      this.io.uncorkLater(this);
+    }
+    this.socket.write(payload);
+    // Credit flows back while the app socket holds little; past APP_BUFFER it waits for 'drain',
+    // so a slow application stops its sender without blocking other flows on the link.
+    if (this.socket.writableLength <= APP_BUFFER) {
+      this.grant(payload.length + this.undrained);
+      this.undrained = 0;
+    } else {
+      this.undrained += payload.length;
+    }
+  }
+
+  /** Called by the outbox after its flush: releases this turn's corked writes. */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   private drained(): void {

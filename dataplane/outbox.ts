@@ -17,6 +17,7 @@ export class Outbox {
   private readonly slots: number[] = [];
   private readonly types: number[] = [];
   private scheduled = false;
+  private readonly corkedSockets: { uncork(): void }[] = [];
   private readonly flushBound = () => this.flush();
 
   constructor(private readonly core: ForwardingCore) {}
@@ -52,6 +53,15 @@ export class Outbox {
     }
   }
 
+  /** Uncorks `s` after the next flush (app sockets written during this turn). */
+  uncorkLater(s: { uncork(): void }): void {
+    this.corkedSockets.push(s);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
   /** A stream was released before the batch went out: its queued frames must not reach a reused slot. */
   cancelSlot(slot: number): void {
     const n = this.core.queued();
@@ -75,6 +85,10 @@ export class Outbox {
   /** Encodes and writes everything queued. Runs once per turn (setImmediate) or when the batch is full. */
   flush(): void {
     this.scheduled = false;
+    if (this.corkedSockets.length > 0) {
+      for (const s of this.corkedSockets) s.uncork();
+      this.corkedSockets.length = 0;
+    }
     const n = this.core.queued();
     if (n === 0) return;
     const { heads, status } = this.core.encode();
