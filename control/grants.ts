@@ -1,15 +1,23 @@
-// Access grants: issuing one-time codes and redeeming them for link certificates. Codes are
-// random 128-bit values; only their sha256 is stored, and comparison is constant-time.
+// Access grants: issuing one-time codes, redeeming them for link certificates, and renewing those
+// certificates. Codes are random 128-bit values; only their sha256 is stored, compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SiteStore } from './state/site-store.js';
 import { validateAccessGrant, type AccessGrant } from './resources/access-grant.js';
-import { API_VERSION } from './resources/common.js';
-import { signCsr } from './pki/ca.js';
+import { API_VERSION, nameSchema } from './resources/common.js';
+import { signCsr, CsrError, normalizeSerial } from './pki/ca.js';
+import { loadIssued, loadRevocations, recordIssued, revokedLineages, findIssued, type IssuedCert } from './pki/registry.js';
+import { loadPolicy, peerRefusal } from './pki/policy.js';
 
 export const DEFAULT_GRANT_EXPIRY_MS = 15 * 60_000;
 
+export type GrantErrorCode =
+  | 'SVCNET_ERR_TOKEN_INVALID' | 'SVCNET_ERR_TOKEN_EXPIRED' | 'SVCNET_ERR_TOKEN_USED'
+  | 'SVCNET_ERR_CSR_INVALID' | 'SVCNET_ERR_IMPERSONATION' | 'SVCNET_ERR_POLICY_DENIED'
+  | 'SVCNET_ERR_CERT_UNKNOWN' | 'SVCNET_ERR_CERT_REVOKED' | 'SVCNET_ERR_CERT_EXPIRED';
+
+/** An expected refusal of a redemption or renewal; the message is for the caller and the log. */
 export class GrantError extends Error {
-  constructor(readonly code: 'SVCNET_ERR_TOKEN_INVALID' | 'SVCNET_ERR_TOKEN_EXPIRED' | 'SVCNET_ERR_TOKEN_USED' | 'SVCNET_ERR_CSR_INVALID', message: string) {
+  constructor(readonly code: GrantErrorCode, message: string) {
     super(message);
   }
 }
@@ -48,26 +56,73 @@ function findGrant(store: SiteStore, code: string): AccessGrant | undefined {
   return found;
 }
 
-/** Checks the code and signs the CSR; records the issued serial on the grant. */
-export function redeemGrant(store: SiteStore, req: { code: string; csr: string; siteName: string }, now = Date.now()): { cert: string; serial: string; grant: string } {
+/** Names of the grants that exist now (a certificate whose grant is gone is revoked). */
+export function grantNames(store: SiteStore): Set<string> {
+  return new Set(store.list('AccessGrant').map((g) => (g as { metadata: { name: string } }).metadata.name));
+}
+
+/** Lineages revoked right now: explicitly, or because their grant was deleted. */
+export function currentRevocations(store: SiteStore, issued: readonly IssuedCert[] = loadIssued(store)): Set<string> {
+  return revokedLineages(issued, loadRevocations(store), grantNames(store));
+}
+
+function sign(store: SiteStore, csr: string, site: string): { cert: string; serial: string; notAfter: string } {
+  try {
+    return signCsr(store.readCa(), csr, site);
+  } catch (err) {
+    if (err instanceof CsrError) throw new GrantError('SVCNET_ERR_CSR_INVALID', err.message);
+    throw err;
+  }
+}
+
+export interface RedeemRequest { code: string; csr: string; siteName: string; siteId: string }
+
+/** Checks the code, the policy and the joiner's identity, signs the CSR; records the certificate. */
+export function redeemGrant(store: SiteStore, req: RedeemRequest, now = Date.now()): { cert: string; serial: string; grant: string } {
   const grant = findGrant(store, req.code);
   if (!grant) throw new GrantError('SVCNET_ERR_TOKEN_INVALID', 'the token code is not valid for this site');
   if (Date.parse(grant.spec.expiresAt) <= now) throw new GrantError('SVCNET_ERR_TOKEN_EXPIRED', `the token expired at ${grant.spec.expiresAt}; issue a new one`);
   if (grant.status.redeemed >= grant.spec.redemptionsAllowed) throw new GrantError('SVCNET_ERR_TOKEN_USED', 'the token was already redeemed; issue a new one');
   const self = store.readConfig();
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(req.siteName) || req.siteName === self.name) {
-    throw new GrantError('SVCNET_ERR_CSR_INVALID', `site name "${req.siteName}" is not allowed`);
-  }
-  let signed: { cert: string; serial: string };
-  try {
-    signed = signCsr(store.readCa(), req.csr, req.siteName);
-  } catch (err) {
-    throw new GrantError('SVCNET_ERR_CSR_INVALID', (err as Error).message);
-  }
+  if (!nameSchema.safeParse(req.siteName).success) throw new GrantError('SVCNET_ERR_CSR_INVALID', `site name "${req.siteName}" is not a valid site name`);
+  if (req.siteName === self.name || req.siteId === self.id) throw new GrantError('SVCNET_ERR_IMPERSONATION', `the joining site claims to be "${req.siteName}", which is this site itself`);
+  const refusal = peerRefusal(loadPolicy(store), req.siteName);
+  if (refusal) throw new GrantError('SVCNET_ERR_POLICY_DENIED', refusal);
+  // A name already held by a live, unrevoked certificate of another site id is an impersonation
+  // attempt; the same site re-joining (same id) is fine.
+  const issued = loadIssued(store);
+  const revoked = currentRevocations(store, issued);
+  const holder = issued.find((e) => e.site === req.siteName && e.siteId !== req.siteId && !revoked.has(e.lineage) && Date.parse(e.notAfter) > now);
+  if (holder) throw new GrantError('SVCNET_ERR_IMPERSONATION', `site name "${req.siteName}" is already linked here by another site (id ${holder.siteId}, grant ${holder.grant}); delete that inbound link first`);
+  const signed = sign(store, req.csr, req.siteName);
   grant.status.redeemed++;
   grant.status.issued.push({ serial: signed.serial, site: req.siteName, at: new Date(now).toISOString() });
   store.put('AccessGrant', grant.metadata.name, grant);
-  return { ...signed, grant: grant.metadata.name };
+  recordIssued(store, { serial: signed.serial, site: req.siteName, siteId: req.siteId, grant: grant.metadata.name, lineage: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter }, now);
+  return { cert: signed.cert, serial: signed.serial, grant: grant.metadata.name };
+}
+
+/** The caller's current link certificate, as verified by TLS. */
+export interface PresentedCert { serial: string; commonName: string; notAfter: Date }
+
+/**
+ * Renews a link certificate: the caller proved it holds `current` (mutual TLS against our CA);
+ * it must be one we issued, unexpired and unrevoked, and its site still allowed by policy. The
+ * new certificate keeps the site name, grant and lineage, so revoking the grant still reaches it.
+ */
+export function renewCertificate(store: SiteStore, current: PresentedCert, csr: string, now = Date.now()): { cert: string; serial: string; entry: IssuedCert } {
+  const serial = normalizeSerial(current.serial);
+  const issued = loadIssued(store);
+  const entry = findIssued(issued, serial);
+  if (!entry) throw new GrantError('SVCNET_ERR_CERT_UNKNOWN', `certificate ${serial} was not issued through a grant of this site`);
+  if (current.notAfter.getTime() <= now) throw new GrantError('SVCNET_ERR_CERT_EXPIRED', `certificate ${serial} expired at ${current.notAfter.toISOString()}; redeem a new token`);
+  if (currentRevocations(store, issued).has(entry.lineage)) throw new GrantError('SVCNET_ERR_CERT_REVOKED', `certificate ${serial} of site ${entry.site} is revoked (grant ${entry.grant}); redeem a new token`);
+  const refusal = peerRefusal(loadPolicy(store), entry.site);
+  if (refusal) throw new GrantError('SVCNET_ERR_POLICY_DENIED', refusal);
+  const signed = sign(store, csr, entry.site);
+  const next: IssuedCert = { ...entry, serial: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter };
+  recordIssued(store, next, now);
+  return { cert: signed.cert, serial: signed.serial, entry: next };
 }
 
 /** Counts wrong codes per caller address; more than `limit` per window is refused. */
@@ -77,7 +132,7 @@ export class FailureLimiter {
 
   blocked(addr: string, now = Date.now()): boolean {
     const h = (this.hits.get(addr) ?? []).filter((t) => now - t < this.windowMs);
-    this.hits.set(addr, h);
+    if (h.length === 0) this.hits.delete(addr); else this.hits.set(addr, h);
     return h.length >= this.limit;
   }
 

@@ -1,11 +1,10 @@
 // The CLI side of joining: writing a token file for a grant, and redeeming one (key and CSR made
 // here, the code and CSR sent to the issuing site's grant endpoint, the certificate stored as a Link).
 import fs from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import YAML from 'yaml';
-import { loadSvcnetV1 } from './grpc-proto.js';
 import { issueGrant } from './grants.js';
-import { createCsr } from './pki/ca.js';
+import { createCsr, certInfo } from './pki/ca.js';
+import { callGrantService } from './pki/grant-client.js';
 import { API_VERSION, ValidationError } from './resources/common.js';
 import { validateAccessToken, type AccessToken } from './resources/access-token.js';
 import { validateLink } from './resources/link.js';
@@ -33,36 +32,31 @@ export function readToken(file: string): AccessToken {
   try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new Error(`cannot read token file ${file}: ${(err as Error).message}`); }
   let raw: unknown;
   try { raw = YAML.parse(text); } catch { throw new Error(`${file} is not a token: it is not valid YAML`); }
+  let token: AccessToken;
   try {
-    return validateAccessToken(raw);
+    token = validateAccessToken(raw);
   } catch (err) {
     if (err instanceof ValidationError) throw new Error(`${file} is not a valid token (${err.message})`);
     throw err;
   }
+  // A hand-edited CA is caught here rather than as a confusing TLS error later.
+  try { certInfo(token.spec.ca); } catch (err) { throw new Error(`${file} is not a valid token (spec.ca: not a readable PEM certificate: ${(err as Error).message})`); }
+  return token;
 }
 
-interface RedeemResponse { certificate: string; ca: string; endpoints: { host: string; port: number }[]; siteName: string; siteId: string }
+interface RedeemResponse { certificate: string; ca: string; endpoints: { host: string; port: number }[]; siteName: string; siteId: string; grant: string }
 
 /** Redeems a token: returns the Link resource stored on `store`'s site. */
 export async function redeemToken(store: SiteStore, file: string, o: { name?: string; cost?: number; timeoutMs?: number }) {
   const token = readToken(file);
   const cfg = store.readConfig();
   const { key, csr } = await createCsr(cfg.name);
-  const v1 = loadSvcnetV1('svcnet/v1/grant.proto');
-  const Client = v1.GrantService as grpc.ServiceClientConstructor;
-  const client = new Client(token.spec.url, grpc.credentials.createSsl(Buffer.from(token.spec.ca)));
-  const deadline = new Date(Date.now() + (o.timeoutMs ?? 10_000));
-  const res = await new Promise<RedeemResponse>((resolve, reject) => {
-    client.Redeem({ code: token.spec.code, csr, siteName: cfg.name, siteId: cfg.id }, { deadline }, (err: grpc.ServiceError | null, r: RedeemResponse) => {
-      client.close();
-      if (!err) return resolve(r);
-      if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-        reject(new Error(`cannot reach the grant endpoint ${token.spec.url} of site ${token.spec.site ?? '?'} (${err.details}); is that site running?`));
-      } else reject(new Error(`token refused by ${token.spec.site ?? token.spec.url}: ${err.details}`));
-    });
-  });
+  const res = await callGrantService<RedeemResponse>(token.spec.url, { ca: token.spec.ca }, 'Redeem',
+    { code: token.spec.code, csr, siteName: cfg.name, siteId: cfg.id }, { timeoutMs: o.timeoutMs, who: token.spec.site });
+  const got = certInfo(res.certificate);
+  if (got.commonName !== cfg.name) throw new Error(`the issuing site returned a certificate for "${got.commonName}", not for this site "${cfg.name}"; refusing it`);
   const name = o.name ?? `link-${res.siteName}`;
-  store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca });
+  store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca, grantUrl: token.spec.url });
   const link = validateLink({
     apiVersion: API_VERSION,
     kind: 'Link',

@@ -1,0 +1,107 @@
+// CLI commands for certificates and access: `site rotate-certificates`, `site policy`,
+// `site certificates`, `grant list|delete`, and revoking a peer by deleting its inbound link.
+// Each works on the state directory; a running site applies the change within a second.
+import type { Command } from 'commander';
+import { SiteStore } from '../state/site-store.js';
+import { print, parseFormat, UsageError } from '../cli/output.js';
+import { rotateCertificates } from './rotation.js';
+import { loadPolicy, savePolicy } from './policy.js';
+import { loadIssued, revokeSite, type Revocation } from './registry.js';
+import { currentRevocations } from '../grants.js';
+import { certInfo, parseLifetime } from './ca.js';
+import { trustedCas } from './trust.js';
+import { nameSchema } from '../resources/common.js';
+
+function open(o: { dir?: string }): SiteStore {
+  const dir = o.dir ?? process.env.SVCNET_DIR;
+  if (!dir) throw new UsageError('no site directory: pass --dir DIR or set SVCNET_DIR');
+  return SiteStore.open(dir);
+}
+
+const running = (store: SiteStore) => (store.readRuntimeStatus() ? 'the running site applies it now' : 'the site is not running; it applies at the next start');
+
+/** Revokes every certificate issued to `site` (its inbound link): the link closes, reconnects are refused. */
+export function deleteInboundLink(store: SiteStore, site: string): Revocation[] {
+  return revokeSite(store, site, 'inbound link deleted');
+}
+
+function list(v: string, all: string): string[] | null {
+  if (v === all) return null;
+  const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+  return items;
+}
+
+/** Adds the PKI commands to the program (called once from cli/main.ts). */
+export function addPkiCommands(program: Command): void {
+  const find = (name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
+  const site = find('site');
+  site.command('rotate-certificates').description('new site CA and server certificate; the old CA stays trusted until its certificates expire')
+    .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')
+    .option('--overlap <duration>', 'how long the old CA stays trusted (default: one certificate lifetime)')
+    .action(async (o) => {
+      const store = open(o);
+      const overlapMs = o.overlap === undefined ? undefined : parseLifetime(o.overlap);
+      if (o.overlap !== undefined && overlapMs === undefined) throw new UsageError(`--overlap "${o.overlap}" must look like 30s, 15m, 2h or 7d`);
+      const r = await rotateCertificates(store, { overlapMs });
+      console.log(`CA rotated: "${r.newCa}" replaces "${r.previousCa}", which stays trusted until ${r.trustOldUntil}; new server certificate ${r.serverSerial}; linked sites get the new CA at their next renewal; ${running(store)}`);
+    });
+  site.command('policy').description('show or change who may link here and which routing keys are exposed')
+    .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')
+    .option('--link-access <on|off>', 'accept inbound links and token redemptions at all')
+    .option('--allow-peers <names>', 'comma-separated site names that may link here, or "any"')
+    .option('--expose-keys <keys>', 'comma-separated routing keys connectors may serve to the network, or "all"')
+    .option('-o, --output <format>', 'json or yaml instead of a table')
+    .action((o) => {
+      const store = open(o);
+      const p = loadPolicy(store);
+      const changing = o.linkAccess !== undefined || o.allowPeers !== undefined || o.exposeKeys !== undefined;
+      if (o.linkAccess !== undefined) {
+        if (o.linkAccess !== 'on' && o.linkAccess !== 'off') throw new UsageError(`--link-access must be on or off, not "${o.linkAccess}"`);
+        p.linkAccess = o.linkAccess === 'on';
+      }
+      if (o.allowPeers !== undefined) p.allowedPeers = list(o.allowPeers, 'any');
+      if (o.exposeKeys !== undefined) p.exposedKeys = list(o.exposeKeys, 'all');
+      let saved = p;
+      if (changing) {
+        try { saved = savePolicy(store, p); } catch (err) { throw new UsageError(`invalid policy: ${(err as Error).message}`); }
+      }
+      print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS'],
+        [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all']]);
+      if (changing && !o.output) console.log(`policy saved; ${running(store)}`);
+    });
+  site.command('certificates').description('the CA, the server certificate and the certificates issued to other sites')
+    .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')
+    .option('-o, --output <format>', 'json or yaml instead of a table')
+    .action((o) => {
+      const store = open(o);
+      const revoked = currentRevocations(store);
+      const ca = certInfo(store.readCa().cert);
+      const server = certInfo(store.readServerCert().cert);
+      const rows = [
+        { kind: 'ca', subject: ca.commonName, serial: ca.serial, notAfter: ca.notAfter.toISOString(), state: `trusted (${trustedCas(store).length} CA${trustedCas(store).length > 1 ? 's, rotation overlap' : ''})`, grant: '' },
+        { kind: 'server', subject: server.commonName, serial: server.serial, notAfter: server.notAfter.toISOString(), state: 'in use', grant: '' },
+        ...loadIssued(store).map((e) => ({ kind: 'issued', subject: e.site, serial: e.serial, notAfter: e.notAfter, grant: e.grant,
+          state: revoked.has(e.lineage) ? 'revoked' : Date.parse(e.notAfter) <= Date.now() ? 'expired' : 'valid' })),
+      ];
+      print(parseFormat(o.output), rows, ['KIND', 'SUBJECT', 'SERIAL', 'NOT AFTER', 'GRANT', 'STATE'], rows.map((r) => [r.kind, r.subject, r.serial, r.notAfter, r.grant || '-', r.state]));
+    });
+
+  const grant = find('grant').description('access grants: permissions to join this site');
+  grant.command('list').description('grants, their expiry and redemptions').option('--dir <dir>', 'site state directory').option('-o, --output <format>', 'json or yaml')
+    .action((o) => {
+      const store = open(o);
+      const rows = store.list('AccessGrant').map((g) => {
+        const x = g as { metadata: { name: string }; spec: { expiresAt: string; redemptionsAllowed: number }; status?: { redeemed: number; issued: { site: string }[] } };
+        return { name: x.metadata.name, expiresAt: x.spec.expiresAt, redemptions: `${x.status?.redeemed ?? 0}/${x.spec.redemptionsAllowed}`, sites: [...new Set(x.status?.issued.map((i) => i.site))].join(',') };
+      });
+      print(parseFormat(o.output), rows, ['NAME', 'EXPIRES', 'REDEEMED', 'SITES'], rows.map((r) => [r.name, r.expiresAt, r.redemptions, r.sites || '-']));
+    });
+  grant.command('delete <name>').description('delete a grant: unused tokens stop working and certificates issued through it are revoked')
+    .option('--dir <dir>', 'site state directory')
+    .action((name: string, o) => {
+      const store = open(o);
+      if (!nameSchema.safeParse(name).success || !store.delete('AccessGrant', name)) throw new Error(`no grant named ${name}`);
+      const sites = [...new Set(loadIssued(store).filter((e) => e.grant === name).map((e) => e.site))];
+      console.log(`grant ${name} deleted${sites.length ? `; certificates of ${sites.join(', ')} revoked` : ''}; ${running(store)}`);
+    });
+}

@@ -1,0 +1,197 @@
+// The PKI of a running site: admits or refuses inbound links (issued here, not revoked, allowed by
+// policy), closes live links that become revoked or disallowed, renews this site's certificates
+// before they expire, and picks up rotations and revocations made by other processes (CLI, API).
+import type { PeerCertificate } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Dataplane } from '../../dataplane/dataplane.js';
+import type { TlsMaterial } from '../../dataplane/link-server.js';
+import { LinkState, type Link } from '../../dataplane/link.js';
+import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
+import type { SiteStore } from '../state/site-store.js';
+import { normalizeSerial, certInfo } from './ca.js';
+import { loadIssued, findIssued, type IssuedCert } from './registry.js';
+import { currentRevocations, grantNames } from '../grants.js';
+import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } from './policy.js';
+import { serverTls, TlsProvider } from './trust.js';
+import { renewAt, renewLinkCredentials } from './renewal.js';
+import { renewServerCert } from './rotation.js';
+
+const POLL_MS = 250;
+const RENEW_CHECK_MS = 1000;
+const RENEW_RETRY_MS = 2000;
+const RENEW_RETRY_CAP_MS = 60_000;
+
+export interface SitePkiHooks {
+  /** new server certificate or trusted CAs: give them to the link server */
+  onServerTls(m: TlsMaterial): void;
+  /** link credentials renewed on disk, or the policy changed: reconcile so dialers and connectors follow */
+  reconcile(): void;
+}
+
+export class SitePki {
+  /** certificate provider of the grant endpoint; updated on rotation and renewal */
+  readonly grantTls: TlsProvider | undefined;
+  /** refusals by code: handshakes admitted by TLS but refused here, redemptions, renewals */
+  readonly refused: Record<string, number> = {};
+  readonly counts = { linkRenewals: 0, serverRenewals: 0, linksClosed: 0 };
+  private policy: SitePolicy = { ...DEFAULT_POLICY };
+  private issued: IssuedCert[] = [];
+  private revoked = new Set<string>();
+  private signature = '';
+  private appliedTls = '';
+  private readonly admitted = new Map<string, IssuedCert>();
+  private readonly busy = new Set<string>();
+  private readonly retryAt = new Map<string, { at: number; failures: number }>();
+  private dates: { ca: string; caNotAfter: string; serverNotAfter?: string } | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly hidden = new Set<string>();
+  private failing = 0;
+
+  constructor(private readonly store: SiteStore, private readonly dp: Dataplane, private readonly log: Logger, private readonly hooks: SitePkiHooks) {
+    if (store.readConfig().linkAccess.enabled) this.grantTls = new TlsProvider(serverTls(store));
+    this.refreshIfChanged();
+  }
+
+  start(): void {
+    this.timers.push(setInterval(() => this.refreshIfChanged(), POLL_MS));
+    this.timers.push(setInterval(() => void this.renewDue(), RENEW_CHECK_MS));
+  }
+
+  stop(): void { for (const t of this.timers) clearInterval(t); }
+
+  /** What the link server presents and trusts now. */
+  serverTls(): TlsMaterial { return serverTls(this.store); }
+
+  /** Re-reads PKI state when pki/ or the grants changed; a bad file keeps the last good state. */
+  private refreshIfChanged(): void {
+    const sig = `${this.store.pkiSignature()}#${[...grantNames(this.store)].join(',')}`;
+    if (sig === this.signature) return;
+    try {
+      const policy = loadPolicy(this.store);
+      const policyChanged = JSON.stringify(policy) !== JSON.stringify(this.policy);
+      this.policy = policy;
+      if (policyChanged) { this.hidden.clear(); if (this.timers.length) queueMicrotask(() => this.hooks.reconcile()); }
+      this.issued = loadIssued(this.store);
+      this.revoked = currentRevocations(this.store, this.issued);
+      if (this.grantTls) this.applyTls();
+      const ca = certInfo(this.store.readCa().cert);
+      this.dates = { ca: ca.commonName, caNotAfter: ca.notAfter.toISOString(), serverNotAfter: this.grantTls ? certInfo(this.store.readServerCert().cert).notAfter.toISOString() : undefined };
+      this.signature = sig;
+      this.failing = 0;
+    } catch (err) {
+      // A rotation by another process writes key and certificate one after the other: a mismatch
+      // seen once is that moment; seen on consecutive polls it is real.
+      if (++this.failing === 2) this.log.error({ err: (err as Error).message }, 'PKI state unreadable; keeping the last good one');
+      return;
+    }
+    this.sweep();
+  }
+
+  private applyTls(): void {
+    const m = serverTls(this.store);
+    const text = JSON.stringify(m);
+    if (text === this.appliedTls) return;
+    this.hooks.onServerTls(m); // throws on a key/certificate mismatch caught mid-write; retried next poll
+    this.grantTls!.update(m);
+    if (this.appliedTls) this.log.info({ ca: certInfo(m.ca[0]).commonName, trusted: m.ca.length, server: certInfo(m.cert).serial }, 'server certificate and trusted CAs reloaded');
+    this.appliedTls = text;
+  }
+
+  /** Why an inbound peer certificate may not link here now, or null. */
+  private refusal(cert: PeerCertificate): { code: string; reason: string } | null {
+    const serial = normalizeSerial(cert.serialNumber ?? '');
+    let entry = this.admitted.get(serial) ?? findIssued(this.issued, serial);
+    if (!entry) { this.issued = loadIssued(this.store); entry = findIssued(this.issued, serial); } // redeemed a moment ago
+    if (!entry) return { code: 'SVCNET_ERR_CERT_UNKNOWN', reason: `certificate ${serial} (${cert.subject?.CN}) was not issued through a grant of this site` };
+    this.admitted.set(serial, entry);
+    if (this.revoked.has(entry.lineage)) return { code: 'SVCNET_ERR_CERT_REVOKED', reason: `certificate ${serial} of site ${entry.site} is revoked (grant ${entry.grant} deleted or link revoked)` };
+    const p = peerRefusal(this.policy, entry.site);
+    return p ? { code: 'SVCNET_ERR_POLICY_DENIED', reason: p } : null;
+  }
+
+  /** LinkServer admission hook: a refusal reason (logged and counted) or null. */
+  admit(cert: PeerCertificate): string | null {
+    this.refreshIfChanged();
+    const r = this.refusal(cert);
+    if (!r) return null;
+    this.refused[r.code] = (this.refused[r.code] ?? 0) + 1;
+    return `${r.code}: ${r.reason}`;
+  }
+
+  /** Closes inbound links whose certificate is now revoked or whose site the policy refuses; their flows are reset. */
+  private sweep(): void {
+    const live = new Set<string>();
+    for (const l of this.dp.links) {
+      if (!l || l.dialer || l.state === LinkState.Closed) continue;
+      const cert = l.socket.getPeerCertificate();
+      live.add(normalizeSerial(cert.serialNumber ?? ''));
+      const r = this.refusal(cert);
+      if (!r) continue;
+      this.counts.linksClosed++;
+      this.log.warn({ peer: l.peer?.siteName ?? cert.subject?.CN, code: r.code, reason: r.reason }, 'inbound link closed: its certificate is no longer accepted');
+      l.goAway(ERR_ABORTED, `${r.code}: ${r.reason}`);
+    }
+    for (const s of this.admitted.keys()) if (!live.has(s)) this.admitted.delete(s);
+  }
+
+  /** The grant an inbound link came through, for status. */
+  describe(l: Link): string {
+    const e = this.admitted.get(normalizeSerial(l.socket.getPeerCertificate().serialNumber ?? ''));
+    return e ? `grant ${e.grant}, certificate ${e.lineage.slice(0, 8)}` : '';
+  }
+
+  /** Whether connector `name` may serve routing key `key` to the network (policy exposedKeys); refusals are logged once and counted. */
+  exposes(key: string, name: string): boolean {
+    if (keyExposed(this.policy, key)) return true;
+    const id = `${name}/${key}`;
+    if (!this.hidden.has(id)) {
+      this.hidden.add(id);
+      this.refused.SVCNET_ERR_KEY_NOT_EXPOSED = (this.refused.SVCNET_ERR_KEY_NOT_EXPOSED ?? 0) + 1;
+      this.log.warn({ connector: name, key, exposed: this.policy.exposedKeys }, 'connector not applied: its routing key is not exposed by this site\'s policy');
+    }
+    return false;
+  }
+
+  /** Renews this site's server certificate and outbound link certificates that are due. */
+  private async renewDue(now = Date.now()): Promise<void> {
+    if (this.grantTls) await this.renewOne('server', now, () => this.store.readServerCert().cert, async () => {
+      const r = await renewServerCert(this.store);
+      this.counts.serverRenewals++;
+      this.log.info({ serial: r.serial, notAfter: r.notAfter }, 'server certificate renewed');
+    });
+    for (const raw of this.store.list('Link')) {
+      const cred = (raw as { spec?: { tlsCredentials?: string } }).spec?.tlsCredentials;
+      if (!cred) continue;
+      await this.renewOne(`link:${cred}`, now, () => this.store.readLinkCredentials(cred).cert, async () => {
+        const r = await renewLinkCredentials(this.store, cred);
+        this.counts.linkRenewals++;
+        this.log.info({ link: cred, serial: r.serial, notAfter: r.notAfter.toISOString(), caChanged: r.caChanged }, 'link certificate renewed');
+        this.hooks.reconcile();
+      });
+    }
+  }
+
+  private async renewOne(id: string, now: number, cert: () => string, renew: () => Promise<void>): Promise<void> {
+    if (this.busy.has(id) || now < (this.retryAt.get(id)?.at ?? 0)) return;
+    let pem: string;
+    try { pem = cert(); } catch { return; } // credentials not there (yet); reconcile reports it
+    if (now < renewAt(pem)) return;
+    this.busy.add(id);
+    try {
+      await renew();
+      this.retryAt.delete(id);
+    } catch (err) {
+      const expired = certInfo(pem).notAfter.getTime() <= Date.now();
+      this.log[expired ? 'error' : 'warn']({ what: id, err: (err as Error).message }, expired ? 'certificate expired and could not be renewed; redeem a new token' : 'certificate renewal failed; retrying');
+      const failures = (this.retryAt.get(id)?.failures ?? 0) + 1;
+      this.retryAt.set(id, { at: Date.now() + Math.min(RENEW_RETRY_CAP_MS, RENEW_RETRY_MS * 2 ** (failures - 1)), failures });
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** Counters and certificate dates for status. */
+  status(linksRefusedTotal: number) {
+    return { refused: { ...this.refused }, linksRefusedTotal, ...this.counts, ...this.dates, policy: this.policy };
+  }
+}
