@@ -1,10 +1,15 @@
-// A connector: the real server that receives a routing key's flows on this site.
+// A connector: the real server that receives a routing key's flows on this site. A server that
+// refuses connections marks its connector unready; a probe brings it back when the server does.
+import net from 'node:net';
+
 export interface ConnectorSpec {
   name: string;
   routingKey: string;
   host: string;
   port: number;
 }
+
+export const PROBE_EVERY_MS = 1000;
 
 export class ConnectorTarget {
   ready = true;
@@ -15,16 +20,50 @@ export class ConnectorTarget {
   bytesOut = 0;
   /** set when the connector is deleted: no new flows, existing ones drain */
   retired = false;
+  private probe: NodeJS.Timeout | undefined;
 
-  constructor(readonly spec: ConnectorSpec) {}
+  constructor(readonly spec: ConnectorSpec, private readonly onReadyChange: (c: ConnectorTarget) => void = () => {}) {}
+
+  /** The server refused a connection: stop sending flows here and probe until it accepts again. */
+  markRefused(reason: string): void {
+    if (this.retired) return;
+    this.message = `server ${this.spec.host}:${this.spec.port} refused a connection (${reason}); probing every ${PROBE_EVERY_MS} ms`;
+    if (!this.ready) return;
+    this.ready = false;
+    this.onReadyChange(this);
+    this.probe = setInterval(() => this.tryOnce(), PROBE_EVERY_MS);
+    this.probe.unref();
+  }
+
+  private tryOnce(): void {
+    const s = net.connect({ host: this.spec.host, port: this.spec.port });
+    s.once('connect', () => {
+      s.destroy();
+      if (this.ready || this.retired) return;
+      clearInterval(this.probe);
+      this.ready = true;
+      this.message = 'ready';
+      this.onReadyChange(this);
+    });
+    s.once('error', () => s.destroy());
+  }
+
+  /** Deleted: no new flows; open ones finish. */
+  retire(): void {
+    this.retired = true;
+    clearInterval(this.probe);
+  }
 }
 
-/** The ready connector of `key` with the fewest open flows. */
-export function pickConnector(all: Iterable<ConnectorTarget>, key: string): ConnectorTarget | undefined {
-  let best: ConnectorTarget | undefined;
-  for (const c of all) {
-    if (c.spec.routingKey !== key || !c.ready || c.retired) continue;
-    if (!best || c.flowsActive < best.flowsActive) best = c;
+/** The ready connector of `key` with the fewest open flows, or the one `affinityHash` points at. */
+export function pickConnector(all: Iterable<ConnectorTarget>, key: string, affinityHash?: number): ConnectorTarget | undefined {
+  const ready = [...all].filter((c) => c.spec.routingKey === key && c.ready && !c.retired);
+  if (ready.length === 0) return undefined;
+  if (affinityHash !== undefined) {
+    ready.sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1));
+    return ready[affinityHash % ready.length];
   }
+  let best = ready[0];
+  for (const c of ready) if (c.flowsActive < best.flowsActive) best = c;
   return best;
 }

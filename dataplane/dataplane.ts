@@ -12,7 +12,8 @@ import { Link, LinkState, type LinkEvents } from './link.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
-import { ListenerPort, type ListenerSpec } from './listener.js';
+import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
+import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
 import { LinkStateDb } from './routing/link-state.js';
 import { parseSiteRecord, type SiteRecord } from './routing/site-record.js';
@@ -33,6 +34,8 @@ interface OpenRequest {
   dst: string;
   src: string;
   client?: string;
+  /** client-address hash when the listener asks for session affinity */
+  affinity?: number;
 }
 
 export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
@@ -152,7 +155,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const next = buildRouteTable(this.opts.siteId, this.lsdb.all, ++this.routeVersion);
     const before = this.routes;
     this.routes = next;
-    for (const l of this.listenerPorts.values()) l.setReachable(next.keys.has(l.spec.routingKey));
+    for (const l of this.listenerPorts.values()) l.setReachable(this.listenerReachable(l.spec, next));
     if (JSON.stringify([...before.keys]) !== JSON.stringify([...next.keys])) {
       this.opts.log.info({ version: next.version, keys: [...next.keys.keys()] }, 'routes changed');
       this.emit('routes', next);
@@ -172,8 +175,12 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       if (this.listenerPorts.has(s.name)) continue;
       const l = new ListenerPort(s, (lp, sock) => this.onClient(lp, sock), this.opts.log.child({ component: 'listener' }));
       this.listenerPorts.set(s.name, l);
-      l.setReachable(this.routes.keys.has(s.routingKey));
+      l.setReachable(this.listenerReachable(s, this.routes));
     }
+  }
+
+  private listenerReachable(spec: ListenerSpec, table: RouteTable): boolean {
+    return keysOf(spec).some((k) => table.keys.has(k.key));
   }
 
   /** Makes the set of connectors equal `specs`; removed ones stop taking flows and drain. */
@@ -181,22 +188,31 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const want = new Map(specs.map((s) => [s.name, s]));
     for (const [name, c] of this.connectors) {
       const s = want.get(name);
-      if (!s || JSON.stringify(s) !== JSON.stringify(c.spec)) { c.retired = true; this.connectors.delete(name); }
+      if (!s || JSON.stringify(s) !== JSON.stringify(c.spec)) { c.retire(); this.connectors.delete(name); }
     }
-    for (const s of specs) if (!this.connectors.has(s.name)) this.connectors.set(s.name, new ConnectorTarget(s));
+    for (const s of specs) {
+      if (this.connectors.has(s.name)) continue;
+      this.connectors.set(s.name, new ConnectorTarget(s, (c) => {
+        this.opts.log.info({ connector: c.spec.name, ready: c.ready }, c.ready ? 'connector ready again' : c.message);
+        this.refreshSelf();
+      }));
+    }
     this.refreshSelf();
   }
 
   // ---- flows ----------------------------------------------------------------------------
 
   private onClient(listener: ListenerPort, client: net.Socket): void {
-    const key = listener.spec.routingKey;
-    const target = pickTarget(this.routes, key, (site) => this.flowsToSite.get(site) ?? 0);
-    if (!target) { client.resetAndDestroy(); this.stats.flowsFailed++; return; }
+    const spec = listener.spec;
+    const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
+    const routes = this.routes;
+    const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => routes.keys.has(k), listener.rr, hash);
+    const target = key === undefined ? undefined : pickTarget(routes, key, (site) => this.flowsToSite.get(site) ?? 0, hash);
+    if (!target || key === undefined) { client.resetAndDestroy(); this.stats.flowsFailed++; return; }
     listener.flowsOpened++;
     listener.flowsActive++;
     this.stats.flowsOpened++;
-    if (target.site === this.opts.siteId) return this.spliceLocal(listener, client);
+    if (target.site === this.opts.siteId) return this.spliceLocal(listener, key, client, hash);
     const link = this.linkTo(target.nextHop);
     const slot = link ? this.core.openStream(link.index) : 0;
     if (!link || slot === 0) {
@@ -205,7 +221,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       client.resetAndDestroy();
       return;
     }
-    const open: OpenRequest = { key, dst: target.site, src: this.opts.siteId, client: `${client.remoteAddress}:${client.remotePort}` };
+    const open: OpenRequest = { key, dst: target.site, src: this.opts.siteId, client: `${client.remoteAddress}:${client.remotePort}`, affinity: hash };
     this.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
     this.countSite(target.site, 1);
     const flow = new Flow(this, slot, link, client, (f, error) => {
@@ -220,8 +236,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   }
 
   /** A local connector wins over any remote one: join the two sockets in this process. */
-  private spliceLocal(listener: ListenerPort, client: net.Socket): void {
-    const c = pickConnector(this.connectors.values(), listener.spec.routingKey);
+  private spliceLocal(listener: ListenerPort, key: string, client: net.Socket, hash?: number): void {
+    const c = pickConnector(this.connectors.values(), key, hash);
     if (!c) { listener.flowsActive--; client.resetAndDestroy(); return; }
     c.flowsOpened++;
     c.flowsActive++;
@@ -231,7 +247,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     server.pipe(client);
     const fail = () => { client.resetAndDestroy(); server.resetAndDestroy(); };
     client.on('error', fail);
-    server.on('error', fail);
+    server.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); fail(); });
     server.on('close', () => {
       this.localSplices.delete(server);
       c.flowsActive--;
@@ -253,12 +269,13 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   }
 
   private acceptFlow(link: Link, slot: number, req: OpenRequest): void {
-    const c = pickConnector(this.connectors.values(), req.key);
+    const c = pickConnector(this.connectors.values(), req.key, typeof req.affinity === 'number' ? req.affinity : undefined);
     if (!c) { this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
     c.flowsOpened++;
     c.flowsActive++;
     this.stats.flowsOpened++;
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
+    server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const flow = new Flow(this, slot, link, server, (f, error) => {
       c.flowsActive--;
       c.bytesIn += f.bytesToApp;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
 import type { TlsMaterial } from './link-server.js';
 import { LinkState, type Link } from './link.js';
+import { connectViaProxy, parseProxy } from './http-connect.js';
 
 export interface LinkTarget {
   name: string;
@@ -13,6 +14,8 @@ export interface LinkTarget {
   port: number;
   cost: number;
   tls: TlsMaterial;
+  /** HTTP CONNECT proxy to tunnel through (http://host:port) */
+  proxy?: string;
 }
 
 export const BACKOFF_BASE_MS = 200;
@@ -45,7 +48,22 @@ export class LinkDialer {
     if (this.stopped) return;
     const t = this.target;
     this.status = this.failures === 0 ? 'connecting' : 'retrying';
+    if (!t.proxy) return this.handshake();
+    connectViaProxy(parseProxy(t.proxy), t.host, t.port).then(
+      (tunnel) => (this.stopped ? tunnel.destroy() : this.handshake(tunnel)),
+      (err: Error) => {
+        this.message = err.message;
+        this.log.warn({ link: t.name, err: err.message }, 'link connect through proxy failed');
+        this.retryLater();
+      },
+    );
+  }
+
+  /** TLS over a fresh TCP connection, or over a proxy tunnel. */
+  private handshake(tunnel?: net.Socket): void {
+    const t = this.target;
     const socket = tls.connect({
+      socket: tunnel,
       host: t.host,
       port: t.port,
       key: t.tls.key,
@@ -70,11 +88,16 @@ export class LinkDialer {
       this.link = undefined;
       if (this.stopped) return;
       if (link && link.state !== LinkState.Closed) link.fail('socket closed');
-      const delay = backoffDelay(this.failures++);
-      this.status = 'retrying';
-      this.log.info({ link: t.name, delayMs: delay, attempt: this.failures }, 'link redial scheduled');
-      this.timer = setTimeout(() => this.dial(), delay);
+      this.retryLater();
     });
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.failures++);
+    this.status = 'retrying';
+    this.log.info({ link: this.target.name, delayMs: delay, attempt: this.failures }, 'link redial scheduled');
+    this.timer = setTimeout(() => this.dial(), delay);
   }
 
   stop(): void {

@@ -2,12 +2,24 @@
 // reachable, so clients otherwise get a plain "connection refused"; status says why.
 import net from 'node:net';
 import type { Logger } from 'pino';
+import type { KeyMode, RoundRobinState } from './routing/key-choice.js';
 
 export interface ListenerSpec {
   name: string;
+  /** the first (or only) key; shown in status */
   routingKey: string;
   host: string;
   port: number;
+  /** several keys (multi-key listener): by priority or weight; single otherwise */
+  mode?: KeyMode;
+  keys?: { key: string; weight: number }[];
+  /** hash the client address to pick the target instead of balancing by open flows */
+  affinity?: boolean;
+}
+
+/** The keys of a listener with their weights. */
+export function keysOf(spec: ListenerSpec): { key: string; weight: number }[] {
+  return spec.keys && spec.keys.length > 0 ? spec.keys : [{ key: spec.routingKey, weight: 1 }];
 }
 
 export type ListenerStatus = 'no-route' | 'opening' | 'ready' | 'failed';
@@ -20,6 +32,8 @@ export class ListenerPort {
   bytesIn = 0;
   bytesOut = 0;
   private server: net.Server | undefined;
+  /** smooth weighted round-robin state for weighted multi-key listeners */
+  readonly rr: RoundRobinState = new Map();
 
   constructor(readonly spec: ListenerSpec, private readonly onClient: (l: ListenerPort, socket: net.Socket) => void, private readonly log: Logger) {}
 

@@ -9,6 +9,8 @@ export const linkSpecSchema = z.object({
   tlsCredentials: z.string().min(1),
   /** the site this link reaches, as recorded at redemption */
   peerSite: z.string().optional(),
+  /** HTTP CONNECT proxy for the outbound connection, http://host:port */
+  proxy: z.string().regex(/^http:\/\/[^\s/:]+:\d{1,5}\/?$/, 'must look like http://host:port').optional(),
 }).strict();
 
 export const linkSchema = z.object({

@@ -2,12 +2,22 @@
 import { z } from 'zod';
 import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith } from './common.js';
 
+/** Several routing keys on one port, as Skupper's MultiKeyListener: by priority (failover) or by weight. */
+export const listenerStrategySchema = z.union([
+  z.object({ priority: z.object({ routingKeysByPriority: z.array(routingKeySchema).min(1) }).strict() }).strict(),
+  z.object({ weighted: z.object({ weightsByRoutingKey: z.record(routingKeySchema, z.number().int().min(1).max(1000)) }).strict() }).strict(),
+]);
+
 export const listenerSpecSchema = z.object({
-  routingKey: routingKeySchema,
+  /** the routing key; optional only when `strategy` names several */
+  routingKey: routingKeySchema.optional(),
   port: portSchema,
   host: hostSchema.default('0.0.0.0'),
   type: z.enum(['tcp']).default('tcp'),
-}).strict();
+  strategy: listenerStrategySchema.optional(),
+  /** pin each client address to one target (hash of the address) instead of balancing by open flows */
+  affinity: z.boolean().default(false),
+}).strict().refine((s) => s.routingKey !== undefined || s.strategy !== undefined, { message: 'required unless spec.strategy is set', path: ['routingKey'] });
 
 export const listenerSchema = z.object({
   apiVersion: z.literal(API_VERSION),
@@ -17,6 +27,13 @@ export const listenerSchema = z.object({
 }).loose();
 
 export type Listener = z.infer<typeof listenerSchema>;
+
+/** The keys a listener serves, in priority order (weighted: in declaration order) with their weights. */
+export function listenerKeys(spec: Listener['spec']): { key: string; weight: number }[] {
+  if (spec.strategy && 'priority' in spec.strategy) return spec.strategy.priority.routingKeysByPriority.map((key) => ({ key, weight: 1 }));
+  if (spec.strategy && 'weighted' in spec.strategy) return Object.entries(spec.strategy.weighted.weightsByRoutingKey).map(([key, weight]) => ({ key, weight }));
+  return [{ key: spec.routingKey!, weight: 1 }];
+}
 
 /** Validates a raw Listener document. */
 export function validateListener(raw: unknown): Listener {

@@ -37,12 +37,19 @@ export function buildRouteTable(self: string, records: ReadonlyMap<string, SiteR
 
 /**
  * Chooses a target for a new flow: the cheapest reachable sites (a local connector costs 0 and so
- * always wins), and among equals the one with the fewest open flows.
+ * always wins), and among equals the one with the fewest open flows (or, with an affinity hash,
+ * the one the client address hashes to).
  */
-export function pickTarget(table: RouteTable, key: string, openFlows: (site: string) => number): RouteTarget | undefined {
+export function pickTarget(table: RouteTable, key: string, openFlows: (site: string) => number, affinityHash?: number): RouteTarget | undefined {
   const list = table.keys.get(key);
   if (!list || list.length === 0) return undefined;
   const cheapest = list[0].cost;
+  if (affinityHash !== undefined) {
+    // Session affinity: the same client address lands on the same target while the set is stable.
+    let n = 1;
+    while (n < list.length && list[n].cost === cheapest) n++;
+    return list[affinityHash % n];
+  }
   let best = list[0];
   let bestLoad = openFlows(best.site);
   for (let i = 1; i < list.length && list[i].cost === cheapest; i++) {
