@@ -1,0 +1,55 @@
+// Runs every operation on the wasm core and on the TypeScript reference and fails, with the seed and
+// the recent operations, at the first difference: results, sink events, encoded heads and statuses.
+import * as assert from 'uvu/assert';
+import type { ForwardingCore, DecodeSink } from '../../dataplane/core/core.js';
+import { loadCore, corePath } from '../../dataplane/core/wasm-core.js';
+import { TsCore } from '../../dataplane/core/ts-core.js';
+import { RecordingSink, type Event } from './recording-sink.js';
+
+/** A pair of cores driven in lockstep. */
+export class Twin {
+  readonly wasm: ForwardingCore;
+  readonly ts: ForwardingCore;
+  private trail: string[] = [];
+
+  /** `context` (seed, iteration) is printed with any difference. */
+  constructor(window: number, public context: string, debug = false) {
+    this.wasm = loadCore(window, corePath(debug));
+    this.ts = new TsCore(window);
+  }
+
+  /** Runs `f` on both cores; the results must be deeply equal. */
+  same<T>(what: string, f: (c: ForwardingCore) => T): T {
+    this.trail.push(what);
+    if (this.trail.length > 12) this.trail.shift();
+    const a = f(this.wasm);
+    const b = f(this.ts);
+    try {
+      assert.equal(b, a);
+    } catch (err) {
+      const msg = `wasm core and TsCore differ at ${what}\n  ${this.context}\n  recent ops: ${this.trail.join(' | ')}`;
+      console.error(msg);
+      (err as Error).message = `${msg}\n${(err as Error).message}`;
+      throw err;
+    }
+    return a;
+  }
+
+  /** Decodes `chunk` on `link` in both; returns the (equal) events. `check` may validate each core's sink. */
+  decode(link: number, chunk: Buffer, check?: (sink: DecodeSink & { events: Event[] }, core: ForwardingCore) => void): Event[] {
+    return this.same(`decode(${link}, ${chunk.length} B)`, (c) => {
+      const sink = new RecordingSink();
+      c.decode(link, chunk, sink);
+      check?.(sink, c);
+      return sink.events;
+    });
+  }
+
+  /** Encodes the queued requests in both; returns heads (hex) and statuses. */
+  encode(): { heads: string; status: number[] } {
+    return this.same('encode()', (c) => {
+      const b = c.encode();
+      return { heads: b.heads.toString('hex'), status: [...b.status], count: b.count };
+    });
+  }
+}
