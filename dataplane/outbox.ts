@@ -18,6 +18,8 @@ export class Outbox {
   private readonly types: number[] = [];
   private scheduled = false;
   private readonly corkedSockets: { uncork(): void }[] = [];
+  /** per link index: the run being gathered in the current flush */
+  private readonly runs: (Run | undefined)[] = [];
   private readonly flushBound = () => this.flush();
 
   constructor(private readonly core: ForwardingCore) {}
@@ -92,20 +94,50 @@ export class Outbox {
     const n = this.core.queued();
     if (n === 0) return;
     const { heads, status } = this.core.encode();
-    const corked: FrameWriter[] = [];
+    const touched: FrameWriter[] = [];
     for (let i = 0; i < n; i++) {
       const w = this.writers[i];
       const payload = this.payloads[i];
       this.writers[i] = null;
       this.payloads[i] = null;
       if (!w || (status[i] & 0xff) !== 0) continue; // cancelled, or its stream is gone: nothing to send
-      if (!corked.includes(w)) { w.cork(); corked.push(w); }
+      let run = this.runs[w.index];
+      if (!run) run = this.runs[w.index] = { pieces: [], bytes: 0, touched: false };
+      if (!run.touched) { run.touched = true; touched.push(w); w.cork(); }
       const t = this.types[i];
       const inline = payload === null && (t === P.FRAME_CREDIT || t === P.FRAME_RESET) ? 4 : 0;
       const at = i * P.OUT_STRIDE;
-      w.write(heads.subarray(at, at + P.HEADER_SIZE + inline));
-      if (payload !== null && payload.length > 0) w.write(payload);
+      run.pieces.push(heads.subarray(at, at + P.HEADER_SIZE + inline));
+      run.bytes += P.HEADER_SIZE + inline;
+      if (payload === null || payload.length === 0) continue;
+      if (payload.length <= SMALL_PAYLOAD) {
+        // Small payloads ride in one buffer with the surrounding headers: one copy beats one write each.
+        run.pieces.push(payload);
+        run.bytes += payload.length;
+      } else {
+        this.writeRun(w, run);
+        w.write(payload); // bulk payloads go out as the views they are
+      }
     }
-    for (const w of corked) w.uncork();
+    for (const w of touched) {
+      const run = this.runs[w.index]!;
+      this.writeRun(w, run);
+      run.touched = false;
+      w.uncork();
+    }
+  }
+
+  /** Writes the gathered headers and small payloads of a link as one buffer. */
+  private writeRun(w: FrameWriter, run: Run): void {
+    if (run.pieces.length === 0) return;
+    w.write(run.pieces.length === 1 ? run.pieces[0] : Buffer.concat(run.pieces, run.bytes));
+    run.pieces.length = 0;
+    run.bytes = 0;
   }
 }
+
+/** Headers and small payloads gathered for one link during a flush. */
+interface Run { pieces: Buffer[]; bytes: number; touched: boolean }
+
+/** Payloads up to this size are copied next to their header instead of written separately. */
+export const SMALL_PAYLOAD = 2048;
