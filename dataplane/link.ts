@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
 import type { FrameWriter } from './outbox.js';
+import { ProtocolError, protocolErrorName } from './errors.js';
 
 /** Link life: TLS is up and we sent HELLO; the peer's HELLO makes it ready; then it closes. */
 export enum LinkState {
@@ -110,15 +111,16 @@ export class Link implements FrameWriter, DecodeSink {
       case P.FRAME_PING: this.send.control(this, P.FRAME_PONG, null); return;
       case P.FRAME_PONG: return;
       case P.FRAME_ROUTES: if (this.state === LinkState.Ready) this.events.onRoutes(this, payload); return;
-      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
+      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
     }
   }
 
   onError(code: number, offset: number, slot: number, rawId: number): void {
     if (slot !== 0) { this.events.onStreamError(slot, code); return; }
     if (rawId !== 0) { this.events.onRefusedOpen(this, rawId, code); return; }
-    this.log.warn({ code, offset }, 'protocol error from peer; closing link');
-    this.goAway(code, `protocol error ${code} at offset ${offset}`);
+    const err = new ProtocolError(code, offset);
+    this.log.warn({ code: err.id, offset }, 'protocol error from peer; closing link');
+    this.goAway(code, err.message);
   }
 
   private onHello(payload: Buffer): void {
