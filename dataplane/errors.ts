@@ -21,7 +21,7 @@ export const PROTOCOL_ERROR_NAMES: Readonly<Record<number, string>> = Object.fre
 
 /** A protocol error reported by the core: code, stable name, and where in the input it was found. */
 export class ProtocolError extends Error {
-  readonly name = 'ProtocolError';
+  override readonly name = 'ProtocolError';
   constructor(readonly code: number, readonly offset: number, readonly slot = 0) {
     super(`${protocolErrorName(code)} (code ${code}) at offset ${offset}${slot ? ` on slot ${slot}` : ''}`);
   }
