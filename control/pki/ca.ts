@@ -162,7 +162,9 @@ export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, life
     if (/not RSA/i.test(msg)) throw new CsrError('the certificate request carries a non-RSA key; svcnet link certificates use RSA keys of 2048 bits or more');
     throw new CsrError(`the certificate request is not a valid PEM CSR (${msg})`);
   }
-  if (!csr.verify()) throw new CsrError('the certificate request signature does not verify');
+  let verified = false;
+  try { verified = csr.verify(); } catch { /* forge throws on a malformed signature block */ }
+  if (!verified) throw new CsrError('the certificate request signature does not verify');
   const pub = csr.publicKey as forge.pki.rsa.PublicKey | null;
   if (!pub || !pub.n || pub.n.bitLength() < 2048) throw new CsrError(`the certificate request must carry an RSA key of at least 2048 bits (it has ${pub?.n?.bitLength() ?? 0})`);
   const asked = String(csr.subject.getField('CN')?.value ?? '');

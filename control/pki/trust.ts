@@ -45,8 +45,9 @@ export class TlsProvider implements grpc.experimental.CertificateProvider {
   private caUpdate() { return { caCertificate: Buffer.from(this.material.ca.join('\n')) }; }
   private idUpdate() { return { certificate: Buffer.from(this.material.cert), privateKey: Buffer.from(this.material.key) }; }
 
-  addCaCertificateListener(l: CaListener): void { this.ca.add(l); l(this.caUpdate()); }
+  // grpc-js registers its own watcher only after adding these listeners: answer asynchronously.
+  addCaCertificateListener(l: CaListener): void { this.ca.add(l); queueMicrotask(() => l(this.caUpdate())); }
   removeCaCertificateListener(l: CaListener): void { this.ca.delete(l); }
-  addIdentityCertificateListener(l: IdListener): void { this.id.add(l); l(this.idUpdate()); }
+  addIdentityCertificateListener(l: IdListener): void { this.id.add(l); queueMicrotask(() => l(this.idUpdate())); }
   removeIdentityCertificateListener(l: IdListener): void { this.id.delete(l); }
 }
