@@ -1,7 +1,7 @@
 // Runs every operation on the wasm core and on the TypeScript reference and fails, with the seed and
 // the recent operations, at the first difference: results, sink events, encoded heads and statuses.
 import * as assert from 'uvu/assert';
-import type { ForwardingCore, DecodeSink } from '../../dataplane/core/core.js';
+import type { ForwardingCore } from '../../dataplane/core/core.js';
 import { loadCore, corePath } from '../../dataplane/core/wasm-core.js';
 import { TsCore } from '../../dataplane/core/ts-core.js';
 import { RecordingSink, type Event } from './recording-sink.js';
@@ -18,29 +18,31 @@ export class Twin {
     this.ts = new TsCore(window);
   }
 
-  /** Runs `f` on both cores; the results must be deeply equal. */
+  /** Runs `f` on both cores; the results must be deeply equal and neither may throw. */
   same<T>(what: string, f: (c: ForwardingCore) => T): T {
     this.trail.push(what);
     if (this.trail.length > 12) this.trail.shift();
-    const a = f(this.wasm);
-    const b = f(this.ts);
+    let stage = 'the wasm core threw in';
     try {
+      const a = f(this.wasm);
+      stage = 'TsCore threw in';
+      const b = f(this.ts);
+      stage = 'wasm core and TsCore differ at';
       assert.equal(b, a);
+      return a;
     } catch (err) {
-      const msg = `wasm core and TsCore differ at ${what}\n  ${this.context}\n  recent ops: ${this.trail.join(' | ')}`;
+      const msg = `${stage} ${what}\n  ${this.context}\n  recent ops: ${this.trail.join(' | ')}`;
       console.error(msg);
       (err as Error).message = `${msg}\n${(err as Error).message}`;
       throw err;
     }
-    return a;
   }
 
-  /** Decodes `chunk` on `link` in both; returns the (equal) events. `check` may validate each core's sink. */
-  decode(link: number, chunk: Buffer, check?: (sink: DecodeSink & { events: Event[] }, core: ForwardingCore) => void): Event[] {
+  /** Decodes `chunk` on `link` in both; returns the (equal) events. `sinkFor` may supply a checking sink. */
+  decode(link: number, chunk: Buffer, sinkFor: () => RecordingSink = () => new RecordingSink()): Event[] {
     return this.same(`decode(${link}, ${chunk.length} B)`, (c) => {
-      const sink = new RecordingSink();
+      const sink = sinkFor();
       c.decode(link, chunk, sink);
-      check?.(sink, c);
       return sink.events;
     });
   }
