@@ -1,0 +1,57 @@
+// Command-line options of `npm run bench`: full or --quick, --json FILE, --only NAME, and a few
+// knobs for partial runs. Partial runs (--only, --setups) leave bench/RESULTS.md alone unless
+// --results FILE is given.
+import { fileURLToPath } from 'node:url';
+
+export interface Options {
+  quick: boolean;
+  rounds: number;
+  /** scenario names to run (all when empty) */
+  only: string[];
+  /** setup names to run (all when empty) */
+  setups: string[];
+  json?: string;
+  /** where to write the markdown report; undefined: do not write */
+  results?: string;
+  profile: boolean;
+  /** seconds of measurement per run and scenario family */
+  bulkSeconds: number;
+  warmupSeconds: number;
+  pingpongSeconds: number;
+  connectSeconds: number;
+  httpSeconds: number;
+  idleFlows: number;
+  /** the command line as typed, for the report */
+  command: string;
+}
+
+export const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+
+const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--only NAME[,NAME]] [--setups NAME[,NAME]]
+                     [--rounds N] [--results FILE] [--no-profile]`;
+
+/** Parses argv (without node and script); throws with the usage text on a bad option. */
+export function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    quick: false, rounds: 3, only: [], setups: [], profile: true,
+    bulkSeconds: 3, warmupSeconds: 0.5, pingpongSeconds: 2, connectSeconds: 2, httpSeconds: 3, idleFlows: 1000,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  };
+  let resultsGiven = false;
+  const value = (i: number) => { if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value\n${USAGE}`); return argv[i + 1]; };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = value(i++);
+    else if (a === '--only') o.only = value(i++).split(',');
+    else if (a === '--setups') o.setups = value(i++).split(',');
+    else if (a === '--rounds') o.rounds = Math.max(1, Number(value(i++)) | 0);
+    else if (a === '--results') { o.results = value(i++); resultsGiven = true; }
+    else if (a === '--no-profile') o.profile = false;
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  if (o.quick) Object.assign(o, { bulkSeconds: 0.5, warmupSeconds: 0.25, pingpongSeconds: 0.5, connectSeconds: 0.5, httpSeconds: 0.6, idleFlows: 300 });
+  if (!resultsGiven && o.only.length === 0 && o.setups.length === 0) o.results = DEFAULT_RESULTS;
+  return o;
+}

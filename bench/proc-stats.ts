@@ -1,0 +1,82 @@
+// Reads memory and CPU time of the proxy processes from /proc (Linux): the figures the bench
+// reports as peak RSS, RSS per idle flow and CPU seconds per GB.
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const TICKS = (() => { try { return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100; } catch { return 100; } })();
+
+/** Fields of /proc/PID/stat after the command name (which may contain spaces): [0] state, [1] ppid, [11] utime, [12] stime. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch { return undefined; }
+}
+
+/** `roots` and all their live descendants (nginx and its worker, for example). */
+export function processTree(roots: number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    if (!f) continue;
+    const ppid = Number(f[1]);
+    (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push(Number(e));
+  }
+  const out: number[] = [];
+  const walk = (p: number) => { out.push(p); for (const c of children.get(p) ?? []) walk(c); };
+  for (const r of roots) if (statFields(r)) walk(r);
+  return out;
+}
+
+function statusKiB(pid: number, field: string): number {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) : 0;
+  } catch { return 0; }
+}
+
+/** Resident set size in bytes (0 when the process is gone). */
+export const rssBytes = (pid: number): number => statusKiB(pid, 'VmRSS') * 1024;
+/** Peak resident set size over the process's life, in bytes. */
+export const peakRssBytes = (pid: number): number => statusKiB(pid, 'VmHWM') * 1024;
+
+/** User + system CPU seconds used so far by the given processes (threads included). */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const p of pids) { const f = statFields(p); if (f) ticks += Number(f[11]) + Number(f[12]); }
+  return ticks / TICKS;
+}
+
+/** Samples RSS of `pids` every `everyMs` until stop(); reports the largest sum and the largest single process. */
+export class RssSampler {
+  private maxTotal = 0;
+  private maxProc = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pids: number[], everyMs = 100) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+  private sample(): void {
+    let total = 0;
+    for (const p of this.pids) { const r = rssBytes(p); total += r; if (r > this.maxProc) this.maxProc = r; }
+    if (total > this.maxTotal) this.maxTotal = total;
+  }
+  /** Stops sampling; bytes. */
+  stop(): { maxTotal: number; maxProc: number } {
+    clearInterval(this.timer);
+    this.sample();
+    return { maxTotal: this.maxTotal, maxProc: this.maxProc };
+  }
+}
+
+/** Waits (at most `maxMs`) until `pids` together use at most one clock tick over 150 ms, so work
+ *  left over from the previous run (buffers still draining) does not land in the next measurement. */
+export async function quiesce(pids: number[], maxMs = 1000): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    const c0 = cpuSeconds(pids);
+    await new Promise((r) => setTimeout(r, 150));
+    if (cpuSeconds(pids) - c0 <= 1.5 / TICKS) return;
+  }
+}

@@ -1,0 +1,120 @@
+// `npm run bench`: starts the backend, the load process and every setup side by side, runs each
+// scenario round by round alternating setups, prints one table, and rewrites bench/RESULTS.md
+// (and --json FILE). Every process it starts is stopped by pid at the end, on errors and on Ctrl-C.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseOptions, type Options } from './options.js';
+import { forkModule, installCleanup, stopAll } from './procs.js';
+import { LoadClient } from './load-client.js';
+import { makeCerts } from './certs.js';
+import { describeMachine } from './machine.js';
+import { peakRssBytes, processTree, quiesce } from './proc-stats.js';
+import { SCENARIOS } from './scenarios/index.js';
+import { SETUPS } from './setups/index.js';
+import { startLineup, stopLineup, type Lineup } from './lineup.js';
+import { profileTwoSites } from './profile.js';
+import { figuresTable, ratiosTable } from './tables.js';
+import { targetsTable } from './targets.js';
+import { renderReport } from './report.js';
+import type { Results, RunRecord } from './results.js';
+import { MiB } from './scenarios/scenario.js';
+
+const BACKEND = fileURLToPath(new URL('./backend.js', import.meta.url));
+
+function options(): Options {
+  try { return parseOptions(process.argv.slice(2)); } catch (err) { process.stderr.write(`${(err as Error).message}\n`); process.exit(2); }
+}
+
+function startBackend(root: string): Promise<number> {
+  const child = forkModule(BACKEND, path.join(root, 'backend.log'));
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`backend exited (${code}); see ${root}/backend.log`)));
+  });
+}
+
+function pick<T extends { name: string }>(all: T[], names: string[], what: string): T[] {
+  if (names.length === 0) return all;
+  const unknown = names.filter((n) => !all.some((x) => x.name === n));
+  if (unknown.length) { process.stderr.write(`unknown ${what} ${unknown.join(', ')}; known: ${all.map((x) => x.name).join(', ')}\n`); process.exit(2); }
+  return all.filter((x) => names.includes(x.name));
+}
+
+const fmtValues = (v: Record<string, number>) => Object.entries(v).map(([k, x]) => `${k} ${Number.isFinite(x) ? +x.toPrecision(4) : '—'}`).join('  ');
+
+async function main(): Promise<void> {
+  const opts = options();
+  const scenarios = pick(SCENARIOS, opts.only, 'scenario');
+  const kinds = pick(SETUPS, opts.setups, 'setup');
+  const started = Date.now();
+  const machine = describeMachine();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcnet-bench-'));
+  let lineup: Lineup | undefined;
+  installCleanup(async () => { await stopLineup(lineup); await stopAll(); });
+  const mode = opts.only.length || opts.setups.length ? 'partial' : opts.quick ? 'quick' : 'full';
+  console.log(`svcnet bench (${mode}): ${scenarios.length} scenarios × ${kinds.length} setups × ${opts.rounds} rounds; logs in ${root}`);
+
+  const backendPort = await startBackend(root);
+  const load = LoadClient.start(path.join(root, 'load.log'));
+  const certs = await makeCerts(path.join(root, 'certs'));
+  lineup = await startLineup(kinds, { root, backendPort, certs });
+
+  const runs: RunRecord[] = [];
+  const total = scenarios.length * opts.rounds * lineup.running.length;
+  let i = 0;
+  for (const sc of scenarios) {
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const { info, setup } of lineup.running) {
+        i++;
+        const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
+        const pids = processTree(setup.pids());
+        await quiesce(lineup.running.flatMap((r) => r.setup.pids()));
+        try {
+          const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids }, opts });
+          runs.push({ scenario: sc.name, setup: info.name, round, values });
+          console.log(`${label} ${fmtValues(values)}`);
+        } catch (err) {
+          const error = (err as Error).message.split('\n')[0];
+          runs.push({ scenario: sc.name, setup: info.name, round, values: {}, error });
+          console.log(`${label} FAILED: ${error}`);
+        }
+      }
+    }
+  }
+
+  const peakRss: Results['peakRss'] = {};
+  for (const { info, setup } of lineup.running) {
+    const per = processTree(setup.pids()).map(peakRssBytes);
+    if (per.length) peakRss[info.name] = { maxProc: Math.max(...per) / MiB, total: per.reduce((a, b) => a + b, 0) / MiB };
+  }
+  const setups = lineup.running.map((r) => r.info);
+  const skipped = lineup.skipped;
+  await stopLineup(lineup);
+  lineup = undefined;
+
+  let profile: Results['profile'];
+  if (opts.profile && mode !== 'partial') {
+    console.log('profile: one flow through svcnet-2 with both sites under node --cpu-prof…');
+    profile = await profileTwoSites({ dir: path.join(root, 'profile'), backendPort, certs, load, seconds: opts.quick ? 2 : 5 })
+      .catch((err) => { console.log(`profile FAILED: ${(err as Error).message}`); return undefined; });
+  }
+
+  const results: Results = {
+    command: opts.command, mode, date: new Date().toISOString(), seconds: (Date.now() - started) / 1000,
+    machine, rounds: opts.rounds,
+    durations: { bulkSeconds: opts.bulkSeconds, warmupSeconds: opts.warmupSeconds, pingpongSeconds: opts.pingpongSeconds, connectSeconds: opts.connectSeconds, httpSeconds: opts.httpSeconds, idleFlows: opts.idleFlows },
+    setups, skipped, scenarios: scenarios.map(({ name, title, metrics }) => ({ name, title, metrics })),
+    runs, peakRss, profile,
+  };
+  console.log(`\n${figuresTable(results)}\n\n${ratiosTable(results)}\n\n${targetsTable(results)}\n`);
+  if (opts.results) { fs.writeFileSync(opts.results, renderReport(results)); console.log(`wrote ${opts.results}`); }
+  if (opts.json) { fs.writeFileSync(opts.json, JSON.stringify(results, null, 2)); console.log(`wrote ${opts.json}`); }
+  await stopAll();
+  if (skipped.length || runs.some((x) => x.error)) console.log(`logs of the skipped setups and failed runs kept in ${root}`);
+  else fs.rmSync(root, { recursive: true, force: true });
+  console.log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+await main();

@@ -1,0 +1,77 @@
+// Bulk throughput: N flows each pull bytes from the backend's stream server as fast as they can;
+// Gbit/s is counted at the client over a fixed window after a warm-up. Also CPU seconds of the
+// proxy processes per GB moved and, optionally, their peak RSS during the run.
+import net from 'node:net';
+import { cpuSeconds, RssSampler } from '../proc-stats.js';
+import { MiB, type Context, type Metric, type Scenario } from './scenario.js';
+
+interface Params { port: number; flows: number; warmupMs: number; windowMs: number }
+interface Result { windowBytes: number; windowSeconds: number; totalBytes: number; failed: number }
+
+/** Load side (runs in the load process): opens the flows, counts bytes, closes them all. */
+export function receive(p: Params): Promise<Result> {
+  return new Promise((resolve) => {
+    const scratch = Buffer.allocUnsafe(256 * 1024); // reads land here; the bytes themselves are not needed
+    let bytes = 0;
+    let failed = 0;
+    let done = false;
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < p.flows; i++) {
+      const s = net.connect({ port: p.port, host: '127.0.0.1', noDelay: true, onread: { buffer: scratch, callback: (n) => { bytes += n; return true; } } });
+      s.on('connect', () => s.write('S'));
+      s.on('error', () => undefined);
+      s.on('close', () => { if (!done) failed++; });
+      sockets.push(s);
+    }
+    let b0 = 0;
+    let t0 = 0;
+    setTimeout(() => {
+      b0 = bytes; t0 = performance.now();
+      setTimeout(() => {
+        const windowSeconds = (performance.now() - t0) / 1000;
+        const windowBytes = bytes - b0;
+        done = true;
+        for (const s of sockets) s.destroy();
+        resolve({ windowBytes, windowSeconds, totalBytes: bytes, failed });
+      }, p.windowMs);
+    }, p.warmupMs);
+  });
+}
+
+function metrics(withRss: boolean): Metric[] {
+  const m: Metric[] = [
+    { key: 'gbps', label: 'throughput', unit: 'Gbit/s', higherIsBetter: true, digits: 2 },
+    { key: 'cpuPerGB', label: 'proxy CPU per GB moved', unit: 'CPU s/GB', higherIsBetter: false, digits: 2 },
+  ];
+  if (withRss) {
+    m.push({ key: 'rssProc', label: 'peak RSS of the largest proxy process', unit: 'MiB', higherIsBetter: false, digits: 1 });
+    m.push({ key: 'rssTotal', label: 'peak RSS of all proxy processes', unit: 'MiB', higherIsBetter: false, digits: 1 });
+  }
+  return m;
+}
+
+/** A bulk scenario with `flows` concurrent flows. */
+export function bulk(flows: number, withRss = false): Scenario {
+  return {
+    name: `bulk-${flows}`,
+    title: flows === 1 ? 'one bulk flow' : `${flows} concurrent bulk flows`,
+    metrics: metrics(withRss),
+    async run({ load, endpoint, opts }: Context) {
+      const pids = endpoint.pids();
+      const sampler = withRss ? new RssSampler(pids) : undefined;
+      const cpu0 = cpuSeconds(pids);
+      const params: Params = { port: endpoint.port, flows, warmupMs: opts.warmupSeconds * 1000, windowMs: opts.bulkSeconds * 1000 };
+      const r = await load.call<Result>('bulk', 'receive', params, (opts.warmupSeconds + opts.bulkSeconds) * 1000 + 30_000);
+      const cpu = cpuSeconds(pids) - cpu0;
+      const mem = sampler?.stop();
+      if (r.failed > 0) throw new Error(`${r.failed} of ${flows} flows ended early`);
+      if (r.windowBytes === 0) throw new Error('no bytes arrived in the measurement window');
+      const out: Record<string, number> = {
+        gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9,
+        cpuPerGB: pids.length ? cpu / (r.totalBytes / 1e9) : NaN,
+      };
+      if (mem) { out.rssProc = pids.length ? mem.maxProc / MiB : NaN; out.rssTotal = pids.length ? mem.maxTotal / MiB : NaN; }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// What a scenario is: a named measurement with its metrics, run by the runner against one setup's
+// entry port; its client side runs in the load process (see load-worker.ts).
+import type { LoadClient } from '../load-client.js';
+import type { Options } from '../options.js';
+
+/** One figure a scenario reports. */
+export interface Metric {
+  key: string;
+  label: string;
+  unit: string;
+  higherIsBetter: boolean;
+  /** decimals shown */
+  digits: number;
+}
+
+/** What a scenario sees of a running setup. */
+export interface Endpoint {
+  setup: string;
+  port: number;
+  /** pids of the setup's proxy processes, empty for a direct connection */
+  pids: () => number[];
+}
+
+export interface Context { load: LoadClient; endpoint: Endpoint; opts: Options }
+
+export interface Scenario {
+  name: string;
+  title: string;
+  metrics: Metric[];
+  /** One run: returns a value per metric key (NaN when it does not apply or failed). */
+  run(ctx: Context): Promise<Record<string, number>>;
+}
+
+export const MiB = 1024 * 1024;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,11 @@
+// Every setup, in the order each round visits them (A B C … A B C …).
+import { direct } from './direct.js';
+import { svcnetSetup } from './svcnet.js';
+import { stunnel } from './stunnel.js';
+import { nginx } from './nginx.js';
+import { haproxy } from './haproxy.js';
+import { nodeTls } from './node-tls.js';
+import type { SetupKind } from './setup.js';
+
+/** All setups: the baseline, svcnet, then the peers. */
+export const SETUPS: SetupKind[] = [direct, svcnetSetup(2), svcnetSetup(3), stunnel, nginx, haproxy, nodeTls];
