@@ -18,6 +18,8 @@ import { validateLink } from './resources/link.js';
 import { startGrantServer } from './grant-server.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
+import { attachControlApi } from './api/site-api.js';
+import type { ApiServers } from './api/server.js';
 
 export const DEFAULT_WINDOW = 4 << 20;
 const RECONCILE_POLL_MS = 300;
@@ -32,6 +34,8 @@ export class RunningSite {
   private readonly dialers = new Map<string, LinkDialer>();
   private timers: NodeJS.Timeout[] = [];
   private lastSignature = '';
+  /** the gRPC control API (control/api/) */
+  private api: ApiServers | undefined;
 
   constructor(readonly store: SiteStore, private readonly log: Logger) {
     this.cfg = store.readConfig();
@@ -64,6 +68,7 @@ export class RunningSite {
     }
     this.reconcile();
     this.timers.push(setInterval(() => this.reconcileIfChanged(), RECONCILE_POLL_MS));
+    this.api = await attachControlApi(this, this.log);
     this.timers.push(setInterval(() => this.publishStatus(), STATUS_EVERY_MS));
     for (const ev of ['link-up', 'link-down', 'routes']) this.dp.on(ev, () => this.publishStatus());
     this.publishStatus();
@@ -166,6 +171,7 @@ export class RunningSite {
     this.linkServer?.close();
     this.grantServer?.forceShutdown();
     this.consoleServer?.close();
+    this.api?.close();
     this.store.clearRuntimeStatus();
   }
 }

@@ -14,6 +14,8 @@ export const accessTokenSchema = z.object({
     ca: z.string().includes('BEGIN CERTIFICATE', { message: 'must be a PEM CA certificate' }),
     /** name of the issuing site, for messages */
     site: z.string().optional(),
+    /** cost of the link made when this token is redeemed (default 1) */
+    linkCost: z.number().int().min(1).max(1_000_000).optional(),
   }).strict(),
 }).loose();
 

@@ -12,6 +12,7 @@ export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/
 export const portSchema = z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
 export const hostSchema = z.string().min(1).max(253);
 
+/** Metadata of every resource: a name and, once stored, the version of the stored document. */
 export function metadataSchema() {
   return z.object({ name: nameSchema, resourceVersion: z.string().optional() }).loose();
 }
@@ -28,11 +29,17 @@ export class ValidationError extends Error {
   }
 }
 
+/** Every resource kind, in the order a batch is applied (a Site first, tokens before the links they make). */
+export const KINDS = ['Site', 'AccessGrant', 'AccessToken', 'Link', 'Connector', 'Listener'] as const;
+export type Kind = typeof KINDS[number];
+
 /** Parses with `schema`, throwing a ValidationError that names the bad field. */
 export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, prefix = ''): T {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
-  throw new ValidationError(field, issue.message);
+  // An unknown key is reported on its parent object; name the key itself so the user sees which.
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const field = [prefix, ...issue.path.map(String), unknown].filter(Boolean).join('.') || '(root)';
+  throw new ValidationError(field, unknown !== undefined ? 'unknown field' : issue.message);
 }

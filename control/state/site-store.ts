@@ -15,11 +15,21 @@ export interface SiteConfig {
   grantPort: number;
   /** port of the console and /metrics; 0 = off */
   consolePort: number;
+  /** TCP port of the mTLS control API for remote orchestrators; 0 or absent = off */
+  apiPort?: number;
   createdAt: string;
 }
 
-export type ResourceKind = 'Listener' | 'Connector' | 'Link' | 'AccessGrant';
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['Listener', 'Connector', 'Link', 'AccessGrant'];
+export type ResourceKind = 'Listener' | 'Connector' | 'Link' | 'AccessGrant' | 'AccessToken';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['Listener', 'Connector', 'Link', 'AccessGrant', 'AccessToken'];
+
+// Resource versions: decimal strings that only grow (microseconds of the wall clock, or the last
+// version + 1), so a document deleted and made again never gets a version a client saw before.
+let lastVersion = 0;
+function nextVersion(): string {
+  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
+  return String(lastVersion);
+}
 
 export class SiteStore {
   constructor(readonly dir: string) {}
@@ -78,8 +88,13 @@ export class SiteStore {
     return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : undefined;
   }
 
-  put(kind: ResourceKind, name: string, doc: unknown): void {
-    writeFileAtomic(this.p('resources', kind, `${name}.json`), JSON.stringify(doc, null, 2) + '\n', kind === 'AccessGrant' ? 0o600 : 0o644);
+  /** Stores a resource with a fresh metadata.resourceVersion (every writer gets one); returns the version. */
+  put(kind: ResourceKind, name: string, doc: unknown): string {
+    const d = doc as { metadata?: Record<string, unknown> };
+    const resourceVersion = nextVersion();
+    const stamped = { ...d, metadata: { ...d.metadata, resourceVersion } };
+    writeFileAtomic(this.p('resources', kind, `${name}.json`), JSON.stringify(stamped, null, 2) + '\n', kind === 'AccessGrant' || kind === 'AccessToken' ? 0o600 : 0o644);
+    return resourceVersion;
   }
 
   /** Deletes a resource; false when there was none. */

@@ -1,0 +1,80 @@
+// Clients of the control API: over the local unix socket, over TCP with mutual TLS (remote
+// orchestrators), or in-process on a stopped site's directory. All three have the same methods
+// and fail with ApiError, so the CLI does not care which one it holds.
+import * as grpc from '@grpc/grpc-js';
+import { controlService, apiSocketPath } from './server.js';
+import { fromServiceError, ApiError } from './errors.js';
+import { createControlHandlers, watch as watchHandler } from './handlers.js';
+import type { ApiContext } from './context.js';
+import type * as T from './types.js';
+
+export interface ControlClient {
+  apply(req: T.ApplyRequest): Promise<T.ApplyResponse>;
+  delete(req: T.DeleteRequest): Promise<T.DeleteResponse>;
+  get(req: T.GetRequest): Promise<T.Resource>;
+  list(req: T.ListRequest): Promise<T.ListResponse>;
+  getNetwork(): Promise<T.Network>;
+  getMetrics(): Promise<T.Metrics>;
+  issueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
+  issueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
+  rotateCertificates(): Promise<T.RotateCertificatesResponse>;
+  /** Streams events to `onEvent` until cancelled; `onEnd` gets the error that ended it, if any. */
+  watch(req: T.WatchRequest, onEvent: (e: T.Event) => void, onEnd?: (err?: ApiError) => void): { cancel(): void };
+  close(): void;
+}
+
+const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates' } as const;
+
+/** A client of the service at `target` (grpc target syntax) with `creds`. */
+export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number } = {}): ControlClient {
+  const Client = grpc.makeGenericClientConstructor(controlService(), 'ControlService');
+  const c = new Client(target, creds) as unknown as Record<string, (...a: unknown[]) => unknown> & grpc.Client;
+  const unary = (rpc: string) => (req: unknown = {}) => new Promise((resolve, reject) => {
+    const deadline = new Date(Date.now() + (o.timeoutMs ?? 60_000));
+    c[rpc](req, { deadline }, (err: grpc.ServiceError | null, res: unknown) => (err ? reject(fromServiceError(err)) : resolve(res)));
+  });
+  const client = Object.fromEntries(Object.entries(RPCS).map(([m, rpc]) => [m, unary(rpc)])) as unknown as ControlClient;
+  client.watch = (req, onEvent, onEnd) => {
+    const call = c.Watch(req) as grpc.ClientReadableStream<T.Event>;
+    let ended = false;
+    const end = (err?: ApiError) => { if (!ended) { ended = true; onEnd?.(err); } };
+    call.on('data', onEvent);
+    call.on('error', (err: grpc.ServiceError) => end(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err)));
+    call.on('end', () => end());
+    return { cancel: () => call.cancel() };
+  };
+  client.close = () => c.close();
+  return client;
+}
+
+/** The local client of a running site: its unix socket. */
+export function unixClient(dir: string, o: { timeoutMs?: number } = {}): ControlClient {
+  return grpcClient(`unix://${apiSocketPath(dir)}`, grpc.credentials.createInsecure(), o);
+}
+
+/** A remote client: TCP with the certificate from `svcnet admin issue`. */
+export function tlsClient(address: string, pem: { key: string; cert: string; ca: string }, o: { timeoutMs?: number } = {}): ControlClient {
+  return grpcClient(address, grpc.credentials.createSsl(Buffer.from(pem.ca), Buffer.from(pem.key), Buffer.from(pem.cert)), o);
+}
+
+/** The handlers called directly (a stopped site: the CLI works on its directory). */
+export function inProcessClient(ctx: ApiContext): ControlClient {
+  const h = createControlHandlers(ctx);
+  // The same error type a remote caller gets; an unexpected error keeps its message (it is local).
+  const call = <R>(p: () => Promise<R>) => p().catch((err) => {
+    throw err instanceof ApiError ? err : new ApiError('SVCNET_ERR_INTERNAL', (err as Error).message, undefined, { cause: err });
+  });
+  return {
+    apply: (r) => call(() => h.Apply(r)),
+    delete: (r) => call(() => h.Delete(r)),
+    get: (r) => call(() => h.Get(r)),
+    list: (r) => call(() => h.List(r)),
+    getNetwork: () => call(() => h.GetNetwork({})),
+    getMetrics: () => call(() => h.GetMetrics({})),
+    issueToken: (r) => call(() => h.IssueToken(r)),
+    issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
+    rotateCertificates: () => call(() => h.RotateCertificates({})),
+    watch: (req, onEvent) => ({ cancel: watchHandler(ctx, req, onEvent) }),
+    close: () => {},
+  };
+}

@@ -1,0 +1,32 @@
+// What every control API handler works with: the state directory, the running site (absent when
+// the CLI works on a stopped site's directory), the event hub and the serializer.
+import type { Logger } from 'pino';
+import type { SiteStore, RuntimeStatus } from '../state/site-store.js';
+import type { AccessToken } from '../resources/access-token.js';
+import type { LinkResource } from '../resources/link.js';
+import type { WatchHub } from './watch-hub.js';
+import type { Serializer } from './serializer.js';
+
+/** The hooks a running site gives the API; the API never touches the data plane otherwise. */
+export interface SiteHooks {
+  /** Live status of links, listeners, connectors and the network. */
+  status(): RuntimeStatus;
+  /** Makes the data plane match the store now (instead of at the next poll). */
+  reconcile(): void;
+  /** Data-plane counters and the Prometheus text. */
+  metrics(): { flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string };
+  /** host:port of the mTLS API, when enabled. */
+  apiEndpoint?: string;
+}
+
+/** Redeems an AccessToken for `store`'s site and stores the Link; injectable so tests can fake the network. */
+export type Redeemer = (store: SiteStore, token: AccessToken, o: { name: string; cost?: number }) => Promise<LinkResource>;
+
+export interface ApiContext {
+  store: SiteStore;
+  site?: SiteHooks;
+  hub: WatchHub;
+  serial: Serializer;
+  log: Logger;
+  redeem: Redeemer;
+}

@@ -1,0 +1,46 @@
+// The control service as plain typed functions (one per rpc of svcnet.v1.ControlService). The gRPC
+// server and the CLI's offline mode both call these; nothing here knows about sockets.
+import { apply } from './apply.js';
+import { deleteResources } from './delete.js';
+import { getResource, listResources } from './resources.js';
+import { getNetwork, getMetrics } from './network.js';
+import { issueToken, issueAdminCertificate } from './tokens.js';
+import { ApiError } from './errors.js';
+import type { ApiContext } from './context.js';
+import type * as T from './types.js';
+
+/** Unary handlers by rpc name. */
+export interface ControlHandlers {
+  Apply(req: T.ApplyRequest): Promise<T.ApplyResponse>;
+  Delete(req: T.DeleteRequest): Promise<T.DeleteResponse>;
+  Get(req: T.GetRequest): Promise<T.Resource>;
+  List(req: T.ListRequest): Promise<T.ListResponse>;
+  GetNetwork(req: object): Promise<T.Network>;
+  GetMetrics(req: object): Promise<T.Metrics>;
+  IssueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
+  IssueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
+  RotateCertificates(req: object): Promise<T.RotateCertificatesResponse>;
+}
+
+/** The unary handlers bound to `ctx`. */
+export function createControlHandlers(ctx: ApiContext): ControlHandlers {
+  return {
+    Apply: (req) => apply(ctx, req),
+    Delete: (req) => deleteResources(ctx, req),
+    Get: async (req) => getResource(ctx, req),
+    List: async (req) => listResources(ctx, req),
+    GetNetwork: async () => getNetwork(ctx),
+    GetMetrics: async () => getMetrics(ctx),
+    IssueToken: (req) => issueToken(ctx, req),
+    IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
+    RotateCertificates: async () => {
+      throw new ApiError('SVCNET_ERR_UNIMPLEMENTED', 'certificate rotation over the API is not implemented yet (issue 4); certificates are valid for 60 days from issue');
+    },
+  };
+}
+
+/** Watch: subscribes `send` to the site's events (SYNC first); returns the unsubscribe function. */
+export function watch(ctx: ApiContext, req: T.WatchRequest, send: (e: T.Event) => void): () => void {
+  const types = (req.types ?? []).filter((t) => t !== 'SYNC' && (t as string) !== 'EVENT_TYPE_UNSPECIFIED');
+  return ctx.hub.subscribe(types, send);
+}

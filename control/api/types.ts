@@ -1,0 +1,60 @@
+// TypeScript shapes of the svcnet.v1 control messages (control/proto/svcnet/v1/*.proto) as
+// @grpc/proto-loader produces them: lowerCamelCase fields, enums as strings, 64-bit as numbers.
+
+export interface Metadata { name: string; resourceVersion?: string }
+export interface ResourceStatus {
+  ready: boolean; state: string; message: string;
+  flowsActive?: number; flowsOpened?: number; peerSite?: string; redeemed?: number; link?: string;
+}
+export type SpecField = 'site' | 'listener' | 'connector' | 'link' | 'accessGrant' | 'accessToken';
+/** A resource on the wire: exactly one spec field set, matching kind. */
+export interface Resource {
+  apiVersion?: string; kind: string; metadata: Metadata; status?: ResourceStatus | null;
+  site?: Record<string, unknown> | null; listener?: Record<string, unknown> | null; connector?: Record<string, unknown> | null;
+  link?: Record<string, unknown> | null; accessGrant?: Record<string, unknown> | null; accessToken?: Record<string, unknown> | null;
+  /** oneof discriminator set by the proto loader on received messages */
+  spec?: SpecField;
+}
+
+export interface Manifest { source: string; text: string }
+export interface ApplyRequest { resources?: Resource[]; manifests?: Manifest[]; createOnly?: boolean; dryRun?: boolean }
+export interface ApplyResult { resource: Resource; action: string }
+export interface ApplyResponse { results: ApplyResult[]; warnings: string[]; appliedNow: boolean }
+export interface ResourceRef { kind: string; name: string; resourceVersion?: string }
+export interface DeleteRequest { refs?: ResourceRef[]; manifests?: Manifest[]; ignoreNotFound?: boolean }
+export interface DeleteResponse { deleted: ResourceRef[]; notFound: ResourceRef[]; appliedNow: boolean }
+export interface GetRequest { kind: string; name?: string }
+export interface ListRequest { kind?: string }
+export interface ListResponse { resources: Resource[] }
+
+export const EVENT_TYPES = ['SYNC', 'RESOURCE_APPLIED', 'RESOURCE_DELETED', 'LINK_UP', 'LINK_DOWN', 'ROUTES_CHANGED', 'FLOW_OPEN', 'FLOW_END'] as const;
+export type EventType = typeof EVENT_TYPES[number];
+export interface ResourceEvent { kind: string; name: string; resourceVersion: string; action: string }
+export interface LinkEvent { name: string; direction: string; peerSite: string; reason: string }
+export interface RoutesEvent { version: number; reachableSites: string[]; routingKeys: string[] }
+export interface FlowEvent { listener: string; routingKey: string; site: string; bytesIn: number; bytesOut: number; error: string }
+export interface Event {
+  seq: number; time: string; type: EventType;
+  resource?: ResourceEvent | null; link?: LinkEvent | null; routes?: RoutesEvent | null; flow?: FlowEvent | null;
+}
+export interface WatchRequest { types?: EventType[] }
+
+export interface NetworkLink { peerId: string; peerName: string; cost: number }
+export interface NetworkSite { id: string; name: string; reachable: boolean; cost: number; links: NetworkLink[]; routingKeys: string[] }
+export interface ServiceListener { site: string; name: string; host: string; port: number; state: string }
+export interface ServiceConnector { site: string; cost: number; name: string; host: string; port: number; ready: boolean }
+export interface Service { routingKey: string; listeners: ServiceListener[]; connectors: ServiceConnector[] }
+export interface Network { siteId: string; siteName: string; sites: NetworkSite[]; services: Service[] }
+
+export interface LinkMetric { name: string; direction: string; peerSite: string; ready: boolean; state: string; message: string; cost: number }
+export interface EndpointMetric { name: string; routingKey: string; flowsActive: number; flowsOpened: number }
+export interface Metrics {
+  flowsOpened: number; flowsFailed: number; streamsActive: number;
+  links: LinkMetric[]; listeners: EndpointMetric[]; connectors: EndpointMetric[]; prometheus: string;
+}
+
+export interface IssueTokenRequest { expirySeconds?: number; redemptions?: number }
+export interface IssueTokenResponse { token: Resource; yaml: string }
+export interface IssueAdminCertificateRequest { name: string; csr: string; days?: number }
+export interface IssueAdminCertificateResponse { certificate: string; ca: string; endpoint: string }
+export interface RotateCertificatesResponse { renewed: string[] }

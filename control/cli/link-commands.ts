@@ -1,0 +1,92 @@
+// `svcnet token issue|redeem`, `svcnet link status|delete`, `svcnet network status`: joining
+// sites and looking at the network, through the control API.
+import { Command, Option } from 'commander';
+import { readToken } from '../token.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { deleteInboundLink } from '../pki/cli.js';
+import { ApiError } from '../api/errors.js';
+import { print, parseFormat, UsageError } from './output.js';
+import { withSession, appliesWhen } from './session.js';
+
+const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
+const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
+    return Number(v);
+  };
+}
+
+/** Parses durations like 90s, 15m, 2h, 7d into ms. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(v);
+  if (!m) throw new UsageError(`duration "${v}" must look like 30s, 15m, 2h or 7d`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/** Adds token, link and network commands. */
+export function addLinkCommands(program: Command): void {
+  const token = program.command('token').description('issue and redeem tokens that let a site link to this one');
+  token.command('issue <file>').description('create a one-time grant and write its token file (mode 0600)').addOption(dirOption())
+    .option('--expiry <duration>', 'how long the token is valid (e.g. 15m, 2h)', '15m')
+    .option('--redemptions <n>', 'how many times it may be redeemed', int('--redemptions'), 1)
+    .action(async (file: string, o) => {
+      const expirySeconds = Math.ceil(parseDuration(o.expiry) / 1000);
+      await withSession(o, async (s) => {
+        const t = await s.client.issueToken({ expirySeconds, redemptions: o.redemptions });
+        writeFileAtomic(file, t.yaml, 0o600);
+        console.log(`token written to ${file} (grant ${t.token.metadata.name}, valid ${o.expiry}, ${o.redemptions} redemption${o.redemptions === 1 ? '' : 's'}); redeem it with "svcnet token redeem ${file} --dir OTHER_SITE"`);
+      });
+    });
+  token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption())
+    .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
+    .option('--cost <n>', 'link cost for routing', int('--cost'), 1)
+    .action(async (file: string, o) => {
+      const t = readToken(file);
+      const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
+      await withSession(o, async (s) => {
+        await s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
+        console.log(`link ${name} to site ${t.spec.site ?? t.spec.url} created; ${appliesWhen(s.running)}`);
+      });
+    });
+
+  const link = program.command('link').description('inspect and delete links');
+  link.command('status').description('show links (outbound and inbound) and whether they are up').addOption(dirOption()).addOption(outputOption())
+    .action(async (o) => {
+      const format = parseFormat(o.output);
+      await withSession(o, async (s) => {
+        const links = s.running
+          ? (await s.client.getMetrics()).links.map((l) => ({ name: l.name, direction: l.direction, status: l.state, message: l.message, peer: l.peerSite || undefined, cost: l.cost }))
+          : (await s.client.list({ kind: 'Link' })).resources.map((r) => ({ name: r.metadata.name, direction: 'outbound', status: r.status?.state ?? '', message: r.status?.message ?? '', peer: (r.link?.peerSite as string) || undefined, cost: r.link?.cost as number }));
+        print(format, links, ['NAME', 'DIRECTION', 'PEER', 'COST', 'STATUS', 'MESSAGE'], links.map((l) => [l.name, l.direction, l.peer, l.cost, l.status, l.message]));
+      });
+    });
+  link.command('delete <name>').description('delete an outbound link, or the inbound link of site NAME (revokes its certificates)').addOption(dirOption())
+    .action(async (name: string, o) => {
+      await withSession(o, async (s) => {
+        try {
+          await s.client.delete({ refs: [{ kind: 'Link', name }] });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND')) throw err;
+          // Not an outbound link: the inbound link of peer site NAME. Deleting it revokes its certificates.
+          if (deleteInboundLink(s.store, name).length === 0) throw new Error(`no link named ${name}`);
+          console.log(`inbound link from site ${name} deleted: its certificates are revoked; ${appliesWhen(s.running)}`);
+          return;
+        }
+        console.log(`link ${name} deleted; ${appliesWhen(s.running)}`);
+      });
+    });
+
+  program.command('network').description('the whole network as this site sees it')
+    .command('status').description('sites, their links and routing keys, with path cost from here').addOption(dirOption()).addOption(outputOption())
+    .action(async (o) => {
+      const format = parseFormat(o.output);
+      await withSession(o, async (s) => {
+        const n = await s.client.getNetwork();
+        const sites = n.sites.map((x) => ({ id: x.id, name: x.name, cost: x.reachable ? x.cost : null, links: x.links.map((l) => ({ peer: l.peerId, cost: l.cost, peerName: l.peerName || l.peerId })), keys: x.routingKeys }));
+        print(format, { sites, services: n.services }, ['SITE', 'COST', 'LINKS', 'ROUTING KEYS'],
+          sites.map((x) => [x.name + (x.id === n.siteId ? ' (this site)' : ''), x.cost === null ? 'unreachable' : x.cost, x.links.map((l) => `${l.peerName}(${l.cost})`).join(' ') || '-', x.keys.join(' ') || '-']));
+      });
+    });
+}

@@ -1,0 +1,95 @@
+// `svcnet listener|connector create|update|delete|status`: Skupper v2's imperative verbs, each a
+// call to the control API (Apply with create-only, Apply with the stored version, Delete, List).
+import net from 'node:net';
+import { Command, Option } from 'commander';
+import { API_VERSION, ValidationError } from '../resources/common.js';
+import { validateListener } from '../resources/listener.js';
+import { validateConnector } from '../resources/connector.js';
+import { print, parseFormat, UsageError } from './output.js';
+import { withSession, appliesWhen } from './session.js';
+import type { Resource } from '../api/types.js';
+
+const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
+
+/** Refuses a port that something else on this host already listens on. */
+function checkPortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} is already in use; choose another port` : `cannot use port ${port}: ${err.message}`)));
+    s.listen(port, host, () => s.close(() => resolve()));
+  });
+}
+
+/** Validates command-line values here, so a typo is a usage error (exit 2) naming the argument. */
+function checked(kind: 'listener' | 'connector', doc: { spec: Record<string, unknown> }, portArg: string): void {
+  try {
+    if (kind === 'listener') validateListener(doc); else validateConnector(doc);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new UsageError(`invalid ${kind}: ${err.field === 'spec.port' ? `port "${portArg}"` : err.field} ${err.reason}`);
+    throw err;
+  }
+}
+
+/** Adds the listener and connector command groups. */
+export function addServiceCommands(program: Command): void {
+  for (const kind of ['listener', 'connector'] as const) {
+    const Kind = kind === 'listener' ? 'Listener' : 'Connector';
+    const cmd = program.command(kind).description(kind === 'listener' ? 'ports where clients connect to a routing key' : 'servers that receive a routing key\'s flows');
+    cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption())
+      .requiredOption('-r, --routing-key <key>', 'routing key that joins listeners and connectors')
+      .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
+      .action(async (name: string, port: string, o) => {
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey: o.routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
+        checked(kind, doc, port);
+        await withSession(o, async (s) => {
+          if (kind === 'listener') {
+            // Only a listener we do not own yet can collide with another program on this host.
+            const mine = (await s.client.list({ kind: 'Listener' })).resources.find((r) => r.listener?.port === Number(port));
+            if (mine) throw new Error(`port ${port} is already used by listener ${mine.metadata.name}`);
+            await checkPortFree(Number(port), o.host);
+          }
+          await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
+          console.log(`${kind} ${name} created (routing key ${o.routingKey}, port ${port}); ${appliesWhen(s.running)}`);
+        });
+      });
+    cmd.command('update <name>').description(`change a ${kind}; refused if someone else changed it meanwhile`).addOption(dirOption())
+      .option('-r, --routing-key <key>', 'new routing key')
+      .option('--port <port>', 'new port')
+      .option('--host <host>', 'new host')
+      .action(async (name: string, o) => {
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined) throw new UsageError('nothing to change: give --routing-key, --port or --host');
+        await withSession(o, async (s) => {
+          const cur = await s.client.get({ kind: Kind, name });
+          const spec = { ...(cur[kind] as Record<string, unknown>) };
+          if (o.routingKey !== undefined) spec.routingKey = o.routingKey;
+          if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
+          if (o.host !== undefined) spec.host = o.host;
+          checked(kind, { spec }, String(o.port));
+          // The version read above makes this a compare-and-set: a concurrent change is refused.
+          await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });
+          console.log(`${kind} ${name} updated; ${appliesWhen(s.running)}`);
+        });
+      });
+    cmd.command('delete <name>').description(`delete a ${kind}`).addOption(dirOption())
+      .action(async (name: string, o) => {
+        await withSession(o, async (s) => {
+          await s.client.delete({ refs: [{ kind: Kind, name }] });
+          console.log(`${kind} ${name} deleted; ${appliesWhen(s.running)}`);
+        });
+      });
+    cmd.command('status [name]').description(`show ${kind}s and whether they are ready`).addOption(dirOption())
+      .addOption(new Option('-o, --output <format>', 'json or yaml instead of a table'))
+      .action(async (name: string | undefined, o) => {
+        const format = parseFormat(o.output);
+        await withSession(o, async (s) => {
+          const all: Resource[] = name ? [await s.client.get({ kind: Kind, name })] : (await s.client.list({ kind: Kind })).resources;
+          const rows = all.map((r) => {
+            const spec = r[kind] as { routingKey: string; port: number; host: string };
+            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
+          });
+          if (kind === 'listener') print(format, rows, ['NAME', 'ROUTING KEY', 'PORT', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, r.port, r.status, r.flowsActive, r.message]));
+          else print(format, rows, ['NAME', 'ROUTING KEY', 'TARGET', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, `${r.host}:${r.port}`, r.status, r.flowsActive, r.message]));
+        });
+      });
+  }
+}

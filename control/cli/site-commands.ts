@@ -1,0 +1,65 @@
+// `svcnet site create|run|status`. create and run work on the directory (there is no API before
+// the site runs); status asks the API.
+import { Command, Option } from 'commander';
+import { SiteStore } from '../state/site-store.js';
+import { createSite, DEFAULT_LINK_PORT } from '../site-setup.js';
+import { RunningSite } from '../site-runtime.js';
+import { createLogger } from '../log.js';
+import { print, parseFormat, UsageError } from './output.js';
+import { siteDir, withSession } from './session.js';
+
+const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
+    return Number(v);
+  };
+}
+
+/** Adds the site command group. */
+export function addSiteCommands(program: Command): void {
+  const site = program.command('site').description('create, run and inspect a site');
+  site.command('create <name>').description('create a site: state directory, private CA, link certificate')
+    .addOption(dirOption())
+    .option('--link-access', 'accept links from other sites', false)
+    .option('--link-host <host>', 'host name or IP other sites use to reach this one', '127.0.0.1')
+    .option('--link-port <port>', 'port for inbound links', int('--link-port'), DEFAULT_LINK_PORT)
+    .option('--grant-port <port>', 'port where tokens are redeemed (default: link port + 1)', int('--grant-port'))
+    .option('--console-port <port>', 'port of the web console and /metrics (default: off)', int('--console-port'))
+    .option('--api-port <port>', 'TCP port of the control API with mutual TLS for remote orchestrators (default: off; the local unix socket is always on)', int('--api-port'))
+    .action(async (name: string, o) => {
+      for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
+      const dir = siteDir(o);
+      const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
+      if (o.apiPort) new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
+      console.log(`site ${cfg.name} created in ${dir}${cfg.linkAccess.enabled ? ` (links on ${cfg.linkAccess.host}:${cfg.linkAccess.port})` : ''}${o.apiPort ? ` (API on port ${o.apiPort}, mutual TLS; clients need "svcnet admin issue NAME")` : ''}`);
+    });
+  site.command('run').description('run the site in the foreground (logs as JSON lines on stderr)')
+    .addOption(dirOption())
+    .action(async (o) => {
+      const store = SiteStore.open(siteDir(o));
+      if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
+      const log = createLogger(store.readConfig().name);
+      const running = new RunningSite(store, log);
+      await running.start();
+      const stop = async (sig: string) => { log.info({ signal: sig }, 'stopping'); await running.stop(); setTimeout(() => process.exit(0), 100).unref(); };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      await new Promise(() => {});
+    });
+  site.command('status').description('show the site and whether it runs').addOption(dirOption()).addOption(new Option('-o, --output <format>', 'json or yaml instead of a table'))
+    .action(async (o) => {
+      const format = parseFormat(o.output);
+      await withSession(o, async (s) => {
+        const me = await s.client.get({ kind: 'Site' });
+        const spec = me.site as { id: string; linkAccess: { enabled: boolean; host: string; port: number }; grantPort: number; consolePort: number; apiPort: number };
+        const links = (await s.client.list({ kind: 'Link' })).resources.length;
+        const network = s.running ? await s.client.getNetwork() : undefined;
+        const pid = s.running ? s.store.readRuntimeStatus()?.pid : undefined;
+        const data = { name: me.metadata.name, id: spec.id, running: s.running, pid, linkAccess: spec.linkAccess, grantPort: spec.grantPort, consolePort: spec.consolePort || undefined, apiPort: spec.apiPort || undefined, links, sitesInNetwork: network?.sites.length };
+        print(format, data, ['NAME', 'STATUS', 'LINK ACCESS', 'LINKS', 'SITES IN NETWORK', 'CONSOLE'],
+          [[data.name, s.running ? `running (pid ${pid})` : 'not running', spec.linkAccess.enabled ? `${spec.linkAccess.host}:${spec.linkAccess.port}` : 'off', links, data.sitesInNetwork, spec.consolePort ? `http://127.0.0.1:${spec.consolePort}/` : undefined]]);
+      });
+    });
+}
