@@ -42,7 +42,13 @@ export class NetnsLab {
   private readonly agents: Agent[] = [];
   private readonly cleanups: (() => Promise<void> | void)[] = [];
   private readonly onSignal = (sig: NodeJS.Signals) => { void this.cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
-  private readonly onExit = () => this.removeNamespaces();
+  // On a crash or early exit nothing async runs any more: start the hooks (stopAll sends its signals
+  // synchronously) and remove the namespaces.
+  private readonly onExit = () => {
+    for (const a of this.agents) a.kill();
+    for (const fn of this.cleanups.splice(0)) { try { void fn(); } catch { /* exiting anyway */ } }
+    this.removeNamespaces();
+  };
 
   constructor() {
     this.sweepStale();
@@ -190,6 +196,7 @@ export class Agent {
   constructor(readonly ns: string) {
     this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });
+    this.child.stdin!.on('error', () => {}); // a dead agent is reported by 'exit' below
     let readyResolve!: () => void;
     this.ready = new Promise((r) => { readyResolve = r; });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -211,10 +218,14 @@ export class Agent {
   call<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (!this.child.stdin!.writable) { reject(new Error(`agent in ${this.ns} is closed`)); return; }
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.child.stdin!.write(JSON.stringify({ id, op, args }) + '\n');
     });
   }
+
+  /** Kills the agent now (for exit paths that cannot wait). */
+  kill(): void { if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL'); }
 
   /** Ends the agent (closing stdin makes it exit; killed by pid if it lingers). */
   async close(): Promise<void> {
