@@ -1,0 +1,162 @@
+// The whole life of a link's certificates between two real sites, with lifetimes shortened to 8 s:
+// issue, redeem, link; flows that survive several renewals (every byte hash-checked); a CA rotation
+// with flows running; revocation by deleting the grant (link closed, flows reset, reconnects
+// refused, also after a restart); re-joining with a new token; revocation by deleting the inbound link.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { freePorts } from '../helpers/ports.js';
+import { hashServer, patternBlock, sendAndHash } from '../helpers/tcp.js';
+
+const LIFETIME = { SVCNET_LEAF_LIFETIME: '8s' };
+const root = tempDir();
+const A = path.join(root, 'a');
+const B = path.join(root, 'b');
+let ports: number[];
+let siteA: ChildProcess;
+let siteB: ChildProcess;
+let server: net.Server;
+const MiB = 1 << 20;
+
+const ok = async (args: string[]) => {
+  const r = await svcnet(args, LIFETIME);
+  if (r.code !== 0) throw new Error(`svcnet ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+const log = (dir: string) => fs.readFileSync(path.join(dir, 'site.log'), 'utf8');
+const count = (dir: string, re: RegExp) => (log(dir).match(new RegExp(re, 'g')) ?? []).length;
+const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
+const security = (dir: string) => (runtimeStatus(dir) as unknown as { security: Record<string, number> } | undefined)?.security;
+
+/** Sends `bytes` of the pattern spread over `ms`, half-closes, and returns whether the server's hash matches. */
+function pacedFlow(port: number, bytes: number, ms: number): Promise<{ ok: boolean; detail: string }> {
+  return new Promise((resolve) => {
+    const h = createHash('sha256');
+    const b = patternBlock();
+    const steps = Math.ceil(bytes / b.length);
+    let sent = 0;
+    let reply = '';
+    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const step = () => {
+      if (sent >= bytes) { c.end(); return; }
+      const n = Math.min(b.length, bytes - sent);
+      h.update(b.subarray(0, n));
+      sent += n;
+      c.write(b.subarray(0, n));
+      setTimeout(step, ms / steps);
+    };
+    c.on('connect', step);
+    c.on('data', (d) => { reply += d; });
+    c.on('end', () => { const want = `${bytes} ${h.digest('hex')}`; resolve({ ok: reply === want, detail: `got "${reply}" want "${want}" after ${sent} bytes sent` }); });
+    c.on('error', (e) => resolve({ ok: false, detail: `${e.message} after ${sent} bytes sent` }));
+  });
+}
+
+test.before(async () => {
+  ports = await freePorts(4);
+  await ok(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
+  await ok(['site', 'create', 'beta', '--dir', B]);
+  siteA = runSite(A, { env: LIFETIME });
+  siteB = runSite(B, { env: LIFETIME });
+  server = await hashServer(ports[2]);
+  await waitFor('sites running', () => runtimeStatus(A) && runtimeStatus(B));
+  await ok(['connector', 'create', 'up', String(ports[2]), '--routing-key', 'up', '--dir', A]);
+  await ok(['listener', 'create', 'up', String(ports[3]), '--routing-key', 'up', '--host', '127.0.0.1', '--dir', B]);
+});
+
+test.after(async () => {
+  await stopAll();
+  server.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+let grant = '';
+
+test('issue, redeem, link: each side names the other; alpha knows which grant the inbound link came through', async () => {
+  const token = path.join(root, 't1.yaml');
+  const out = await ok(['token', 'issue', token, '--dir', A]);
+  grant = /grant (grant-[0-9a-f]+)/.exec(out)![1];
+  await ok(['token', 'redeem', token, '--dir', B]);
+  await waitFor('link ready', () => ready(A) && ready(B));
+  const inbound = runtimeStatus(A)!.links.find((l) => l.peer === 'beta') as unknown as { message: string };
+  assert.match(inbound.message, new RegExp(`grant ${grant}`));
+  assert.is(runtimeStatus(B)!.links[0].peer, 'alpha');
+  await waitFor('listener ready', () => runtimeStatus(B)?.listeners.find((l) => l.status === 'ready'));
+});
+
+test('flows survive several renewals of the link and server certificates; every byte checked', async () => {
+  const downs = count(B, /"link down"/);
+  const renewed = security(B)!.linkRenewals;
+  const flows = await Promise.all([0, 1, 2].map((i) => pacedFlow(ports[3], (4 + i) * MiB, 22_000)));
+  for (const f of flows) assert.ok(f.ok, f.detail);
+  assert.ok(security(B)!.linkRenewals - renewed >= 3, `link renewals: ${security(B)!.linkRenewals - renewed}`);
+  assert.ok(security(A)!.serverRenewals >= 2, `server renewals: ${security(A)!.serverRenewals}`);
+  assert.is(count(B, /"link down"/), downs, 'the link never dropped');
+  assert.ok(count(A, /"link certificate renewed"/) >= 3);
+});
+
+test('rotating the CA with flows running drops nothing; beta learns the new CA at renewal and redials with it', async () => {
+  const downs = count(B, /"link down"/);
+  const flow = pacedFlow(ports[3], 4 * MiB, 12_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const out = await ok(['site', 'rotate-certificates', '--dir', A]);
+  assert.match(out, /CA rotated/);
+  const newCa = fs.readFileSync(path.join(A, 'pki', 'ca.crt'), 'utf8');
+  await waitFor('beta got the new CA', () => fs.readFileSync(path.join(B, 'links', 'link-alpha', 'ca.crt'), 'utf8') === newCa, 15_000);
+  const f = await flow;
+  assert.ok(f.ok, f.detail);
+  assert.is(count(B, /"link down"/), downs, 'the link never dropped');
+  // A fresh dial with the renewed certificate (from the new CA) and the new trust anchor works.
+  await kill(siteB);
+  siteB = runSite(B, { env: LIFETIME });
+  await waitFor('link ready after beta restarts', () => ready(B), 20_000);
+  const r = await sendAndHash(ports[3], 2 * MiB);
+  assert.is(r.reply, r.expected);
+});
+
+test('deleting the grant revokes: link closed within seconds, flows reset, reconnects refused, also after a restart', async () => {
+  await waitFor('listener ready', () => runtimeStatus(B)?.listeners.find((l) => l.status === 'ready'), 20_000);
+  const flow = pacedFlow(ports[3], 8 * MiB, 20_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const t0 = Date.now();
+  await ok(['grant', 'delete', grant, '--dir', A]);
+  await waitFor('beta sees the link down', () => !ready(B), 5000, 50);
+  const closedIn = Date.now() - t0;
+  const f = await flow;
+  assert.not.ok(f.ok, `the flow must be reset, not completed: ${f.detail}`);
+  assert.match(log(A), /SVCNET_ERR_CERT_REVOKED.*inbound link closed: its certificate is no longer accepted/);
+  await waitFor('reconnects refused', () => count(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000);
+  await kill(siteA);
+  const before = count(A, /SVCNET_ERR_CERT_REVOKED/);
+  siteA = runSite(A, { env: LIFETIME });
+  await waitFor('refused after restart too', () => count(A, /SVCNET_ERR_CERT_REVOKED/) > before, 20_000);
+  assert.not.ok(ready(B));
+  console.log(`  link closed ${closedIn} ms after the grant was deleted`);
+});
+
+test('re-joining with a new token links again; deleting the inbound link revokes again', async () => {
+  const token = path.join(root, 't2.yaml');
+  await ok(['token', 'issue', token, '--dir', A]);
+  // Beta drops the dead link and redeems the new token.
+  await ok(['link', 'delete', 'link-alpha', '--dir', B]);
+  await ok(['token', 'redeem', token, '--dir', B, '--name', 'rejoin']);
+  await waitFor('link ready again', () => ready(A) && ready(B), 20_000);
+  await waitFor('listener ready', () => runtimeStatus(B)?.listeners.find((l) => l.status === 'ready'));
+  const r = await sendAndHash(ports[3], 2 * MiB);
+  assert.is(r.reply, r.expected);
+  const out = await ok(['link', 'delete', 'beta', '--dir', A]);
+  assert.match(out, /inbound link from site beta deleted: its certificates are revoked/);
+  await waitFor('beta sees the link down', () => !ready(B), 5000, 50);
+  const certs = JSON.parse(await ok(['site', 'certificates', '--dir', A, '-o', 'json'])) as { kind: string; subject: string; state: string }[];
+  assert.ok(certs.filter((c) => c.kind === 'issued' && c.subject === 'beta').every((c) => c.state !== 'valid'));
+  const gone = await svcnet(['link', 'delete', 'nobody', '--dir', A]);
+  assert.is(gone.code, 1);
+  assert.match(gone.stderr, /no link named nobody/);
+});
+
+test.run();
