@@ -35,7 +35,9 @@ export function parseOptions(argv: string[]): Options {
   const o: Options = {
     quick: false, rounds: 3, only: [], setups: [], profile: true,
     bulkSeconds: 3, warmupSeconds: 0.5, pingpongSeconds: 2, connectSeconds: 2, httpSeconds: 3, idleFlows: 1000,
-    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    command: process.env.npm_lifecycle_event === 'bench'
+      ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
+      : ['node', 'dist/bench/run.js', ...argv].join(' '),
   };
   let resultsGiven = false;
   const value = (i: number) => { if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value\n${USAGE}`); return argv[i + 1]; };

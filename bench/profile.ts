@@ -10,14 +10,16 @@ import type { CertPaths } from './certs.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Frame { name: string; where: string; selfPct: number }
-export interface SiteProfile { site: string; busyPct: number; categories: Record<string, number>; top: Frame[]; file: string }
+export interface SiteProfile { site: string; /** share of the window the process was busy */ busyPct: number; categories: Record<string, number>; top: Frame[]; file: string }
 export interface ProfileSummary { seconds: number; gbps: number; sites: SiteProfile[] }
 
 interface CpuNode { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }
-interface CpuProfile { nodes: CpuNode[]; startTime: number; endTime: number }
+interface CpuProfile { nodes: CpuNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
 
 function category(url: string, name: string): string {
-  if (name.startsWith('(')) return name === '(garbage collector)' ? 'GC' : name === '(program)' ? 'native (TLS, syscalls, V8)' : name;
+  if (name === '(garbage collector)') return 'GC';
+  if (name === '(program)') return 'V8 and native, unattributed';
+  if (url === '') return 'native bindings (writev, TLS, fs)';
   if (url.startsWith('wasm://') || url.includes('.wasm')) return 'wasm core';
   if (url.startsWith('node:')) return 'Node internals (JS)';
   if (url.includes('/node_modules/')) return 'dependencies';
@@ -25,30 +27,40 @@ function category(url: string, name: string): string {
   return 'other';
 }
 
-/** Top self-time frames and time by category of one .cpuprofile, idle time left out. */
-export function summarizeProfile(file: string, site: string, top = 12): SiteProfile {
+/** Top self-time frames and time by category of one .cpuprofile, counting only samples taken
+ *  between `fromUs` and `toUs` (CLOCK_MONOTONIC µs, the clock V8 stamps samples with) and leaving
+ *  idle out, so start-up and setup do not blur the picture of the load. */
+export function summarizeProfile(file: string, site: string, fromUs: number, toUs: number, top = 12): SiteProfile {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const hits = new Map<number, number>();
+  let t = p.startTime;
+  let all = 0;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i];
+    if (t < fromUs || t > toUs) return;
+    all++;
+    hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
   const by = new Map<string, { name: string; where: string; hits: number }>();
   const categories: Record<string, number> = {};
   let busy = 0;
-  let all = 0;
   for (const n of p.nodes) {
+    const h = hits.get(n.id) ?? 0;
     const { functionName, url, lineNumber } = n.callFrame;
-    all += n.hitCount;
-    if (functionName === '(idle)' || n.hitCount === 0) continue;
-    busy += n.hitCount;
+    if (functionName === '(idle)' || h === 0) continue;
+    busy += h;
     const name = functionName || '(anonymous)';
     const where = url ? `${url.replace(/^file:\/\//, '').replace(ROOT, '')}:${lineNumber + 1}` : '';
     const k = `${name}@${where}`;
     const e = by.get(k) ?? by.set(k, { name, where, hits: 0 }).get(k)!;
-    e.hits += n.hitCount;
+    e.hits += h;
     const c = category(url, name);
-    categories[c] = (categories[c] ?? 0) + n.hitCount;
+    categories[c] = (categories[c] ?? 0) + h;
   }
   for (const c of Object.keys(categories)) categories[c] = Math.round((categories[c] / busy) * 1000) / 10;
   const frames = [...by.values()].sort((a, b) => b.hits - a.hits).slice(0, top)
     .map((e) => ({ name: e.name, where: e.where, selfPct: Math.round((e.hits / busy) * 1000) / 10 }));
-  return { site, busyPct: Math.round((busy / all) * 1000) / 10, categories, top: frames, file };
+  return { site, busyPct: all ? Math.round((busy / all) * 1000) / 10 : 0, categories, top: frames, file };
 }
 
 /** Runs the profiled 2-site bulk flow under `dir` and summarizes both sites' profiles. */
@@ -59,10 +71,13 @@ export async function profileTwoSites(o: { dir: string; backendPort: number; cer
   const running = await setup.start({ backendPort: o.backendPort, dir: o.dir, certs: o.certs, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
   const [connectorPid, listenerPid] = running.pids();
   let gbps = NaN;
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  let toUs = fromUs;
   try {
     const r = await o.load.call<{ windowBytes: number; windowSeconds: number }>('bulk', 'receive',
       { port: running.port, flows: 1, warmupMs: 300, windowMs: o.seconds * 1000 }, o.seconds * 1000 + 30_000);
     gbps = (r.windowBytes * 8) / r.windowSeconds / 1e9;
+    toUs = Number(process.hrtime.bigint() / 1000n);
   } finally {
     await running.stop();
   }
@@ -71,7 +86,7 @@ export async function profileTwoSites(o: { dir: string; backendPort: number; cer
   const sites: SiteProfile[] = [];
   for (const [pid, role] of [[listenerPid, 'listener site'], [connectorPid, 'connector site']] as const) {
     const f = find(pid);
-    if (f) sites.push(summarizeProfile(path.join(profDir, f), role));
+    if (f) sites.push(summarizeProfile(path.join(profDir, f), role, fromUs, toUs));
   }
   return { seconds: o.seconds, gbps, sites };
 }

@@ -11,10 +11,10 @@ const ANALYSIS = fileURLToPath(new URL('../../bench/analysis.md', import.meta.ur
 
 function profileSection(p: ProfileSummary | undefined): string {
   if (!p) return '_No profile in this run (`--no-profile` or a partial run)._';
-  const parts = [`One flow through svcnet-2 for ${p.seconds} s (${p.gbps.toFixed(2)} Gbit/s under the profiler), both sites under \`node --cpu-prof\`. Self time, idle left out.`];
+  const parts = [`One flow through svcnet-2 for ${p.seconds} s (${p.gbps.toFixed(2)} Gbit/s under the profiler), both sites under \`node --cpu-prof\`. Only samples taken while the flow ran count; self time, idle left out.`];
   for (const s of p.sites) {
     const cats = Object.entries(s.categories).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}%`).join(', ');
-    parts.push(`**${s.site}** — by category: ${cats}.\n\n${mdTable(['self %', 'function', 'where'], s.top.map((f) => [f.selfPct.toFixed(1), f.name, f.where]))}`);
+    parts.push(`**${s.site}** (busy ${s.busyPct}% of the window) — by category: ${cats}.\n\n${mdTable(['self %', 'function', 'where'], s.top.map((f) => [f.selfPct.toFixed(1), f.name, f.where]))}`);
   }
   return parts.join('\n\n');
 }

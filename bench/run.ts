@@ -64,17 +64,21 @@ async function main(): Promise<void> {
   const runs: RunRecord[] = [];
   const total = scenarios.length * opts.rounds * lineup.running.length;
   let i = 0;
+  let quiet = 0;
   for (const sc of scenarios) {
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { info, setup } of lineup.running) {
         i++;
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
         const pids = processTree(setup.pids());
+        const q0 = Date.now();
         await quiesce(lineup.running.flatMap((r) => r.setup.pids()));
+        quiet += Date.now() - q0;
+        const t0 = Date.now();
         try {
           const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids }, opts });
           runs.push({ scenario: sc.name, setup: info.name, round, values });
-          console.log(`${label} ${fmtValues(values)}`);
+          console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
         } catch (err) {
           const error = (err as Error).message.split('\n')[0];
           runs.push({ scenario: sc.name, setup: info.name, round, values: {}, error });
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     }
   }
 
+  console.log(`measured ${runs.length} runs in ${Math.round((Date.now() - started) / 1000)} s since start (${(quiet / 1000).toFixed(1)} s waiting for quiet proxies)`);
   const peakRss: Results['peakRss'] = {};
   for (const { info, setup } of lineup.running) {
     const per = processTree(setup.pids()).map(peakRssBytes);
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   lineup = undefined;
 
   let profile: Results['profile'];
-  if (opts.profile && mode !== 'partial') {
+  if (opts.profile && opts.results) {
     console.log('profile: one flow through svcnet-2 with both sites under node --cpu-prof…');
     profile = await profileTwoSites({ dir: path.join(root, 'profile'), backendPort, certs, load, seconds: opts.quick ? 2 : 5 })
       .catch((err) => { console.log(`profile FAILED: ${(err as Error).message}`); return undefined; });

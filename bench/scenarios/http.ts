@@ -28,8 +28,8 @@ export function http(kib: number): Scenario {
     title: `HTTP/1.1 keep-alive, ${kib} KiB body, ${CONNECTIONS} connections (autocannon)`,
     metrics: [
       { key: 'rps', label: 'requests per second', unit: 'req/s', higherIsBetter: true, digits: 0 },
-      { key: 'p50ms', label: 'latency p50', unit: 'ms', higherIsBetter: false, digits: 2 },
-      { key: 'p99ms', label: 'latency p99', unit: 'ms', higherIsBetter: false, digits: 2 },
+      { key: 'p50ms', label: 'latency p50', unit: 'ms', higherIsBetter: false, digits: 1 },
+      { key: 'p99ms', label: 'latency p99', unit: 'ms', higherIsBetter: false, digits: 1 },
     ],
     async run({ load, endpoint, opts }: Context) {
       const r = await load.call<Result>('http', 'run', { port: endpoint.port, path: `/${kib}k`, seconds: opts.httpSeconds }, opts.httpSeconds * 1000 + 60_000);
