@@ -184,4 +184,9 @@ test('error catalogue: every code round-trips through a gRPC status with its fie
   assert.is(toServiceError(new Error('secret detail')).details, 'internal error; see the site log');
 });
 
+test('every API error code is documented in docs/api.md', () => {
+  const doc = fs.readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+  for (const code of Object.keys(API_ERRORS)) assert.ok(doc.includes(`| ${code} |`), `${code} missing from docs/api.md`);
+});
+
 test.run();
