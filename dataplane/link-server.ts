@@ -30,7 +30,9 @@ export class LinkServer {
       cert: opts.tls.cert,
       ca: opts.tls.ca,
       requestCert: true,
-      rejectUnauthorized: true,
+      // Verified in onSecure instead of in the handshake, so a refusal is logged with its reason
+      // (CERT_HAS_EXPIRED, another CA, no certificate); nothing is read from such a socket.
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.3',
     }, (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err, socket) => {
@@ -45,6 +47,12 @@ export class LinkServer {
   }
 
   private onSecure(socket: tls.TLSSocket): void {
+    if (!socket.authorized) {
+      this.refused++;
+      this.opts.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, subject: socket.getPeerCertificate()?.subject?.CN, reason: String(socket.authorizationError) }, 'link refused: the client certificate is missing, expired or not from this site\'s CA');
+      socket.destroy();
+      return;
+    }
     const cert = socket.getPeerCertificate();
     const refusal = this.opts.admit?.(cert) ?? null;
     if (refusal) {
