@@ -16,6 +16,7 @@ import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
 import { startGrantServer } from './grant-server.js';
+import { SitePki } from './pki/site-pki.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
 import { attachControlApi } from './api/site-api.js';
@@ -36,27 +37,30 @@ export class RunningSite {
   private lastSignature = '';
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
+  /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
+  readonly pki: SitePki;
 
   constructor(readonly store: SiteStore, private readonly log: Logger) {
     this.cfg = store.readConfig();
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log });
+    this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
   }
 
   async start(): Promise<void> {
     const { cfg, store } = this;
     if (cfg.linkAccess.enabled) {
-      const server = store.readServerCert();
       this.linkServer = new LinkServer(this.dp, {
         host: '0.0.0.0', port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
-        tls: { key: server.key, cert: server.cert, ca: [store.readCa().cert] },
+        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert),
       });
       await this.linkServer.listen();
       this.grantServer = await startGrantServer({
         store, host: '0.0.0.0', port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
-        endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }],
+        endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }], tls: this.pki.grantTls, refused: this.pki.refused,
       });
     }
+    this.pki.start();
     if (cfg.consolePort) {
       const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp) });
       await new Promise<void>((resolve, reject) => {
@@ -105,7 +109,7 @@ export class RunningSite {
     const connectors = valid('Connector', this.store.list('Connector'), validateConnector);
     const links = valid('Link', this.store.list('Link'), validateLink);
     this.dp.setListeners(listeners.map((l) => ({ name: l.metadata.name, routingKey: l.spec.routingKey, host: l.spec.host, port: l.spec.port })));
-    this.dp.setConnectors(connectors.map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port })));
+    this.dp.setConnectors(connectors.filter((c) => this.pki.exposes(c.spec.routingKey, c.metadata.name)).map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port })));
     const want = new Map<string, LinkTarget>();
     for (const l of links) {
       try {
@@ -143,6 +147,7 @@ export class RunningSite {
     return {
       pid: process.pid,
       updatedAt: new Date().toISOString(),
+      security: this.pki.status(this.linkServer?.refused ?? 0),
       site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
       links: [
         ...[...this.dialers.values()].map((d) => ({
@@ -150,7 +155,7 @@ export class RunningSite {
           status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
           peer: d.link?.peer?.siteName, cost: d.target.cost,
         })),
-        ...inbound.map((l) => ({ name: l!.name, direction: 'inbound' as const, status: l!.state, message: `from ${l!.socket.remoteAddress}`, peer: l!.peer?.siteName, cost: l!.peer?.cost })),
+        ...inbound.map((l) => ({ name: l!.name, direction: 'inbound' as const, status: l!.state, message: `from ${l!.socket.remoteAddress} ${this.pki.describe(l!)}`.trimEnd(), peer: l!.peer?.siteName, cost: l!.peer?.cost })),
       ],
       listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
       connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
@@ -168,6 +173,7 @@ export class RunningSite {
     for (const t of this.timers) clearInterval(t);
     for (const d of this.dialers.values()) d.stop();
     this.dp.shutdown();
+    this.pki.stop();
     this.linkServer?.close();
     this.grantServer?.forceShutdown();
     this.consoleServer?.close();

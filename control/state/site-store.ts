@@ -61,16 +61,33 @@ export class SiteStore {
     writeFileAtomic(this.p('pki', 'server.crt'), kp.cert);
   }
 
-  /** Credentials for an outbound link, stored when a token was redeemed. */
-  readLinkCredentials(name: string): KeyPairPem & { ca: string } {
-    const d = this.p('links', name);
-    return { key: fs.readFileSync(path.join(d, 'tls.key'), 'utf8'), cert: fs.readFileSync(path.join(d, 'tls.crt'), 'utf8'), ca: fs.readFileSync(path.join(d, 'ca.crt'), 'utf8') };
+  /** A PKI record under pki/ (trust bundle, issued certificates, revocations), or undefined. */
+  readPkiFile(name: string): string | undefined {
+    const f = this.p('pki', name);
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
   }
-  writeLinkCredentials(name: string, c: KeyPairPem & { ca: string }): void {
+  writePkiFile(name: string, text: string, mode = 0o644): void { writeFileAtomic(this.p('pki', name), text, mode); }
+  deletePkiFile(name: string): void { fs.rmSync(this.p('pki', name), { force: true }); }
+  /** Names and mtimes under pki/: a running site polls it to notice rotation and revocation done by another process. */
+  pkiSignature(): string {
+    const d = this.p('pki');
+    if (!fs.existsSync(d)) return '';
+    return fs.readdirSync(d).sort().filter((f) => !f.startsWith('.')).map((f) => `${f}:${fs.statSync(path.join(d, f), { throwIfNoEntry: false })?.mtimeMs}`).join('|');
+  }
+
+  /** Credentials for an outbound link, stored when a token was redeemed (grantUrl: where to renew them). */
+  readLinkCredentials(name: string): KeyPairPem & { ca: string; grantUrl?: string } {
+    const d = this.p('links', name);
+    const url = path.join(d, 'grant-url');
+    return { key: fs.readFileSync(path.join(d, 'tls.key'), 'utf8'), cert: fs.readFileSync(path.join(d, 'tls.crt'), 'utf8'), ca: fs.readFileSync(path.join(d, 'ca.crt'), 'utf8'),
+      grantUrl: fs.existsSync(url) ? fs.readFileSync(url, 'utf8').trim() : undefined };
+  }
+  writeLinkCredentials(name: string, c: KeyPairPem & { ca: string; grantUrl?: string }): void {
     const d = this.p('links', name);
     writeFileAtomic(path.join(d, 'tls.key'), c.key, 0o600);
     writeFileAtomic(path.join(d, 'tls.crt'), c.cert);
     writeFileAtomic(path.join(d, 'ca.crt'), c.ca);
+    if (c.grantUrl) writeFileAtomic(path.join(d, 'grant-url'), c.grantUrl + '\n');
   }
   deleteLinkCredentials(name: string): void { fs.rmSync(this.p('links', name), { recursive: true, force: true }); }
 
@@ -125,6 +142,8 @@ export interface RuntimeStatus {
   links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number }[];
   listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];
   connectors: { name: string; routingKey: string; host: string; port: number; ready: boolean; message: string; flowsActive: number; flowsOpened: number }[];
+  /** PKI counters (refusals by code, renewals), certificate dates and policy: control/pki/site-pki.ts */
+  security?: Record<string, unknown>;
   network: { sites: { id: string; name: string; cost: number | null; links: { peer: string; cost: number }[]; keys: string[] }[] };
 }
 
