@@ -48,6 +48,11 @@ export class TsStreams {
   /** Frees a used slot (pushed on the free stack, so it is the next one handed out). */
   release(s: number): void {
     if ((this.state[s] & P.ST_USED) === 0) return;
+    const f = this.forward[s]; // a relay partner stops forwarding into the freed slot (streams.ts)
+    if (f !== 0 && f < P.MAX_SLOTS && this.forward[f] === s && (this.state[f] & P.ST_USED) !== 0) {
+      this.forward[f] = 0;
+      this.state[f] |= P.ST_BROKEN;
+    }
     this.index.delete(this.link[s] * 0x100000000 + this.id[s]);
     this.state[s] = 0;
     this.free[this.top++] = s;

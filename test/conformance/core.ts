@@ -209,6 +209,23 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
     assert.equal(sink.events, [['open', 1, ''], ['data', 1, hex('012345')], ['control', P.FRAME_PING, 0, '']]);
   });
 
+  test('regression (issue 6): relayed DATA never reaches a stream that took the released partner slot', () => {
+    const c = make(W);
+    c.linkOpen(0, false);
+    c.linkOpen(1, false);
+    decode(c, frame(P.FRAME_OPEN, 1));
+    const sink = new RecordingSink();
+    c.decode(1, frame(P.FRAME_OPEN, 1), sink);
+    c.setForward(1, 2);
+    c.setForward(2, 1);
+    // The next hop resets its half and opens a new stream in the same chunk: it gets slot 2 back.
+    c.decode(1, Buffer.concat([frame(P.FRAME_RESET, 1, u32(P.ERR_ABORTED)), frame(P.FRAME_OPEN, 3, Buffer.from('new'))]), sink);
+    assert.equal(sink.events, [['open', 2, ''], ['reset', 2, P.ERR_ABORTED], ['open', 2, 'new']]);
+    assert.equal(decode(c, frame(P.FRAME_DATA, 1, Buffer.from('relayed'))).events, [], 'dropped, not forwarded to the new stream');
+    assert.is(c.consumed(1, W), 0, 'the orphaned half grants no credit');
+    assert.equal(decode(c, frame(P.FRAME_RESET, 1, u32(0))).events, [['reset', 1, 0]]);
+  });
+
   test('link close releases only that link; linkOpen on an open link drops its old streams', () => {
     const c = make(W);
     c.linkOpen(0, true);

@@ -33,7 +33,10 @@ function fuzz(seed: number, seconds: number, progress: Int32Array): number {
       case 1: twin.same(`linkClose(${a[0]})`, (c) => c.linkClose(a[0])); break;
       case 2: twin.same(`linkSetPeerWindow(${a[0]}, ${a[2]})`, (c) => c.linkSetPeerWindow(a[0], a[2])); break;
       case 3: case 4: twin.same(`openStream(${a[0]})`, (c) => c.openStream(a[0])); break;
-      case 5: twin.same(`setForward(${a[1]}, ${a[4]})`, (c) => c.setForward(a[1], a[4])); break;
+      case 5:
+        twin.same(`setForward(${a[1]}, ${a[4]})`, (c) => c.setForward(a[1], a[4]));
+        if (d) twin.same(`setForward(${a[4]}, ${a[1]})`, (c) => c.setForward(a[4], a[1])); // a relay pair
+        break;
       case 6: twin.same(`reserveCredit(${a[1]}, ${a[2]})`, (c) => c.reserveCredit(a[1], a[2])); break;
       case 7: twin.same(`consumed(${a[1]}, ${a[3]})`, (c) => c.consumed(a[1], a[3])); break;
       case 8: twin.same(`release(${a[1]})`, (c) => c.release(a[1])); break;

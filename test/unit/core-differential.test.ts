@@ -87,6 +87,7 @@ test('wasm core and TsCore agree on random traffic and host operations', () => {
     } else if (op < 970) {
       const s = slot(), t = rng.chance(0.2) ? 0 : slot();
       twin.same(`setForward(${s}, ${t})`, (c) => c.setForward(s, t));
+      if (rng.chance(0.5)) twin.same(`setForward(${t}, ${s})`, (c) => c.setForward(t, s)); // a relay pair
     } else if (op < 985) {
       if (rng.chance(0.5)) twin.same(`linkClose(${l})`, (c) => c.linkClose(l));
       open(l);

@@ -59,7 +59,8 @@ export function openStream(link: u32): u32 {
   return s;
 }
 
-/** Sends a stream's incoming DATA on to `target` (another slot) instead of the host: multi-hop relay. */
+/** Sends a stream's incoming DATA on to `target` (another slot) instead of the host: multi-hop relay.
+ *  Set both ways for a relay pair: when either slot is released, the other stops forwarding and drops its DATA. */
 export function setForward(slot: u32, target: u32): void {
   if (slot > 0 && slot < <u32>P.MAX_SLOTS) store<u32>(slotPtr(slot) + P.SLOT_FORWARD, target);
 }

@@ -130,5 +130,5 @@ export const ST_USED = 1;
 export const ST_LOCAL_CLOSED = 2;
 /** the peer sent CLOSE: it sends no more DATA */
 export const ST_REMOTE_CLOSED = 4;
-/** a stream error was reported: the peer's DATA is dropped until the host resets the stream */
+/** a stream error was reported, or its relay partner was released: the peer's DATA is dropped until the host resets the stream */
 export const ST_BROKEN = 8;

@@ -3,7 +3,7 @@
 import {
   SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP,
   SLOT_STATE, SLOT_LINK, SLOT_ID, SLOT_SEND_CREDIT, SLOT_RECV_ALLOWED, SLOT_FORWARD,
-  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED,
+  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN,
 } from './protocol';
 
 const HASH_MASK: u32 = HASH_CAP - 1;
@@ -67,6 +67,17 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
 export function release(s: u32): void {
   const p = slotPtr(s);
   if ((load<u8>(p + SLOT_STATE) & ST_USED) == 0) return;
+  // A relay partner forwarding into this slot must stop at once: the slot may go to a new stream
+  // before the host has reset the partner (the free stack is LIFO), and relayed bytes would reach
+  // that stream. The partner's DATA is dropped from now on (ST_BROKEN) until the host resets it.
+  const f = load<u32>(p + SLOT_FORWARD);
+  if (f != 0 && f < <u32>MAX_SLOTS) {
+    const fp = slotPtr(f);
+    if (load<u32>(fp + SLOT_FORWARD) == s && (load<u8>(fp + SLOT_STATE) & ST_USED) != 0) {
+      store<u32>(fp + SLOT_FORWARD, 0);
+      store<u8>(fp + SLOT_STATE, load<u8>(fp + SLOT_STATE) | <u8>ST_BROKEN);
+    }
+  }
   const link = <u32>load<u8>(p + SLOT_LINK);
   const id = load<u32>(p + SLOT_ID);
   let i = homeOf(link, id);
