@@ -12,7 +12,7 @@ import { LinkServer } from '../dataplane/link-server.js';
 import { LinkDialer, type LinkTarget } from '../dataplane/link-dialer.js';
 import { LinkState } from '../dataplane/link.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
-import { validateListener } from './resources/listener.js';
+import { validateListener, listenerKeys } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
 import { startGrantServer } from './grant-server.js';
@@ -108,14 +108,18 @@ export class RunningSite {
     const listeners = valid('Listener', this.store.list('Listener'), validateListener);
     const connectors = valid('Connector', this.store.list('Connector'), validateConnector);
     const links = valid('Link', this.store.list('Link'), validateLink);
-    this.dp.setListeners(listeners.map((l) => ({ name: l.metadata.name, routingKey: l.spec.routingKey, host: l.spec.host, port: l.spec.port })));
+    this.dp.setListeners(listeners.map((l) => {
+      const keys = listenerKeys(l.spec);
+      const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
+      return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity };
+    }));
     this.dp.setConnectors(connectors.filter((c) => this.pki.exposes(c.spec.routingKey, c.metadata.name)).map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port })));
     const want = new Map<string, LinkTarget>();
     for (const l of links) {
       try {
         const cred = this.store.readLinkCredentials(l.spec.tlsCredentials);
         const ep = l.spec.endpoints[0];
-        want.set(l.metadata.name, { name: l.metadata.name, host: ep.host, port: ep.port, cost: l.spec.cost, tls: { key: cred.key, cert: cred.cert, ca: [cred.ca] } });
+        want.set(l.metadata.name, { name: l.metadata.name, host: ep.host, port: ep.port, cost: l.spec.cost, tls: { key: cred.key, cert: cred.cert, ca: [cred.ca] }, proxy: l.spec.proxy });
       } catch (err) {
         this.log.error({ link: l.metadata.name, err: (err as Error).message }, 'link credentials missing; redeem a token again');
       }
