@@ -51,7 +51,7 @@ function longFlows(): Promise<FlowResult>[] {
   ];
 }
 
-interface Failover { routeMs: number; firstFlowMs: number; probes: FlowResult[] }
+interface Failover { routeMs: number; firstFlowMs: number; probes: FlowResult[]; at: number }
 
 /**
  * Runs `fault`, then watches A: when its network view shows D at `costAfter` (the route through B
@@ -59,6 +59,7 @@ interface Failover { routeMs: number; firstFlowMs: number; probes: FlowResult[] 
  */
 async function failover(fault: () => Promise<void> | void, costAfter: number): Promise<Failover> {
   const t0 = performance.now();
+  const at = Date.now(); // to line up with the "time" of site.log lines
   await fault();
   const since = () => Math.round(performance.now() - t0);
   let routeMs = Infinity;
@@ -78,7 +79,7 @@ async function failover(fault: () => Promise<void> | void, costAfter: number): P
     await sleep(100);
   }
   await watch;
-  return { routeMs, firstFlowMs, probes: await Promise.all(probes) };
+  return { routeMs, firstFlowMs, probes: await Promise.all(probes), at };
 }
 
 /** Every flow either completed byte-exact or ended as an error its client saw. */
@@ -97,7 +98,7 @@ it('A cut off from B (ip link down): routes move to C and new flows succeed with
   const live = longFlows();
   await sleep(400);
   const f = await failover(() => n.lab.setLink('a', 'b', false), 3);
-  measured.push(`link cut A–B: route withdrawn after ${f.routeMs} ms, first new flow complete after ${f.firstFlowMs} ms (${f.probes.length} probes)`);
+  measured.push(`link cut A–B: route withdrawn after ${f.routeMs} ms, first new flow complete after ${f.firstFlowMs} ms (${f.probes.length} probes; cut at epoch ms ${f.at})`);
   const flows = await Promise.all(live);
   assertHonest(f.probes, 'probe flows during the cut');
   assertHonest(flows, 'long flows through the cut path');
@@ -138,7 +139,7 @@ it('site B killed (SIGKILL) mid-transfer: flows through it fail as errors, new f
   const live = longFlows();
   await sleep(400);
   const f = await failover(() => kill(n.sites.b.child!, 'SIGKILL'), 3);
-  measured.push(`site B killed: route withdrawn after ${f.routeMs} ms, first new flow complete after ${f.firstFlowMs} ms (${f.probes.length} probes)`);
+  measured.push(`site B killed: route withdrawn after ${f.routeMs} ms, first new flow complete after ${f.firstFlowMs} ms (${f.probes.length} probes; kill at epoch ms ${f.at})`);
   const flows = await Promise.all(live);
   assertHonest(f.probes, 'probe flows after the kill');
   assertHonest(flows, 'long flows through the killed site');
