@@ -1,5 +1,5 @@
-// Time-bounded measurement of one micro-benchmark step: a warm-up, then rounds of a fixed duration;
-// each round yields ns per unit (frame, call) and bytes per second. Medians over rounds are reported.
+// Time-bounded measurement of micro-benchmark steps: a warm-up, then alternating rounds of a fixed
+// duration; each round yields ns per unit (frame, call) and bytes per second. Medians are reported.
 import { summarize, type Summary } from '../stats.js';
 
 /** One step of work: how many units (frames, calls) and input bytes it processed. */
@@ -8,28 +8,34 @@ export type Step = () => { units: number; bytes: number };
 /** Per-round figures of one case. */
 export interface Measured { nsPerUnit: Summary; gbPerSec: Summary; units: number }
 
-/** Runs `step` for `warmupMs`, then `rounds` rounds of `roundMs` each. */
-export function measure(step: Step, rounds: number, roundMs: number, warmupMs = 200): Measured {
-  const run = (ms: number): { ns: number; units: number; bytes: number } => {
-    const start = process.hrtime.bigint();
-    const limit = start + BigInt(ms * 1e6);
-    let units = 0, bytes = 0, now = start;
-    while (now < limit) {
-      const r = step();
-      units += r.units;
-      bytes += r.bytes;
-      now = process.hrtime.bigint();
-    }
-    return { ns: Number(now - start), units, bytes };
-  };
-  run(warmupMs);
-  const ns: number[] = [], gb: number[] = [];
-  let total = 0;
-  for (let i = 0; i < rounds; i++) {
-    const r = run(roundMs);
-    ns.push(r.ns / r.units);
-    gb.push(r.bytes / r.ns); // bytes per ns == GB/s
-    total += r.units;
+/** Runs `step` for `ms` and returns elapsed ns, units and bytes. */
+function run(step: Step, ms: number): { ns: number; units: number; bytes: number } {
+  const start = process.hrtime.bigint();
+  const limit = start + BigInt(ms * 1e6);
+  let units = 0, bytes = 0, now = start;
+  while (now < limit) {
+    const r = step();
+    units += r.units;
+    bytes += r.bytes;
+    now = process.hrtime.bigint();
   }
-  return { nsPerUnit: summarize(ns), gbPerSec: summarize(gb), units: total };
+  return { ns: Number(now - start), units, bytes };
+}
+
+/**
+ * Warms every step up, then runs `rounds` rounds of `roundMs` per step, alternating the steps
+ * (A B A B) so that load from other processes falls on all of them alike.
+ */
+export function measureAlternating(steps: Step[], rounds: number, roundMs: number, warmupMs = 200): Measured[] {
+  for (const s of steps) run(s, warmupMs);
+  const ns = steps.map(() => [] as number[]), gb = steps.map(() => [] as number[]), total = steps.map(() => 0);
+  for (let i = 0; i < rounds; i++) {
+    steps.forEach((s, k) => {
+      const r = run(s, roundMs);
+      ns[k].push(r.ns / r.units);
+      gb[k].push(r.bytes / r.ns); // bytes per ns == GB/s
+      total[k] += r.units;
+    });
+  }
+  return steps.map((_, k) => ({ nsPerUnit: summarize(ns[k]), gbPerSec: summarize(gb[k]), units: total[k] }));
 }
