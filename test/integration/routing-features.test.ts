@@ -82,6 +82,9 @@ test.after(async () => {
 
 test('the link runs through the HTTP CONNECT proxy', async () => {
   await waitFor('tunnel through the proxy', () => proxy.tunnels.includes(`127.0.0.1:${ports[0]}`));
+  // The redeem applies the link at once (control API), so the direct link may be up before the
+  // proxy is set; the link through the proxy is a new dial: wait for it to finish its handshake.
+  await waitFor('link through the proxy ready', () => runtimeStatus(B)!.links.find((l) => l.name === 'link-alpha')?.status === 'ready');
   const st = runtimeStatus(B)!.links.find((l) => l.name === 'link-alpha')!;
   assert.is(st.status, 'ready');
 });
