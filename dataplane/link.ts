@@ -37,9 +37,16 @@ export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | '
   onDown(link: Link, reason: string): void;
 }
 
-export const HEARTBEAT_MS = 500;
-/** A link silent for this long is declared dead (well inside the 2 s reconvergence budget). */
-export const DEAD_AFTER_MS = 1500;
+/** PING interval; any frame from the peer counts as a heartbeat. */
+export const HEARTBEAT_MS = 300;
+/** Silence is checked this often, so detection lands within DEAD_AFTER_MS + LIVENESS_CHECK_MS. */
+export const LIVENESS_CHECK_MS = 100;
+/**
+ * A link silent for this long is declared dead: four missed PINGs. Detection plus one flood of the
+ * new site record must fit the 2 s reconvergence budget (a cut link sends nothing, so only this
+ * timer notices it).
+ */
+export const DEAD_AFTER_MS = 1200;
 
 export class Link implements FrameWriter, DecodeSink {
   state = LinkState.Hello;
@@ -70,7 +77,7 @@ export class Link implements FrameWriter, DecodeSink {
     this.socket.on('error', (err) => { this.closeReason ||= err.message; });
     this.socket.on('close', () => this.closed(this.closeReason || 'connection closed'));
     this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify(this.hello)));
-    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.tick(), LIVENESS_CHECK_MS);
     this.heartbeat.unref();
   }
 
@@ -83,13 +90,24 @@ export class Link implements FrameWriter, DecodeSink {
   /** Set by the data plane: runs the core over a chunk with this link as the sink. */
   coreDecode: (chunk: Buffer) => void = () => {};
 
+  private lastPing = 0;
+  private lastTick = Date.now();
+
   private tick(): void {
     if (this.state === LinkState.Closed) return;
-    if (Date.now() - this.lastHeard > DEAD_AFTER_MS) {
+    const now = Date.now();
+    const stalled = now - this.lastTick > 5 * LIVENESS_CHECK_MS;
+    this.lastTick = now;
+    // After our own event loop stalled, the peer's frames may be waiting unread: look again next tick.
+    if (stalled) return;
+    if (now - this.lastHeard > DEAD_AFTER_MS) {
       this.fail(`no heartbeat for ${DEAD_AFTER_MS} ms`);
       return;
     }
-    this.send.control(this, P.FRAME_PING, null);
+    if (now - this.lastPing >= HEARTBEAT_MS) {
+      this.lastPing = now;
+      this.send.control(this, P.FRAME_PING, null);
+    }
   }
 
   // FrameWriter
