@@ -53,7 +53,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  if (o.quick) Object.assign(o, { bulkSeconds: 0.5, warmupSeconds: 0.25, pingpongSeconds: 0.5, connectSeconds: 0.5, httpSeconds: 0.6, idleFlows: 300 });
+  if (o.quick) Object.assign(o, { bulkSeconds: 0.4, warmupSeconds: 0.2, pingpongSeconds: 0.4, connectSeconds: 0.4, httpSeconds: 0.5, idleFlows: 200 });
   if (!resultsGiven && o.only.length === 0 && o.setups.length === 0) o.results = DEFAULT_RESULTS;
   return o;
 }

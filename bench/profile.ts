@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadClient } from './load-client.js';
-import { svcnetSetup } from './setups/svcnet.js';
-import type { CertPaths } from './certs.js';
+import type { RunningSetup } from './setups/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -63,23 +62,24 @@ export function summarizeProfile(file: string, site: string, fromUs: number, toU
   return { site, busyPct: all ? Math.round((busy / all) * 1000) / 10 : 0, categories, top: frames, file };
 }
 
-/** Runs the profiled 2-site bulk flow under `dir` and summarizes both sites' profiles. */
-export async function profileTwoSites(o: { dir: string; backendPort: number; certs: CertPaths; load: LoadClient; seconds: number }): Promise<ProfileSummary> {
+/** Relaunches the running svcnet-2 sites under the profiler, runs one flow for `seconds`, stops
+ *  them (the profiles are written on exit) and summarizes both sites' profiles. */
+export async function profileTwoSites(o: { running: RunningSetup; dir: string; load: LoadClient; seconds: number }): Promise<ProfileSummary> {
   const profDir = path.join(o.dir, 'profiles');
   fs.mkdirSync(profDir, { recursive: true });
-  const setup = svcnetSetup(2);
-  const running = await setup.start({ backendPort: o.backendPort, dir: o.dir, certs: o.certs, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-  const [connectorPid, listenerPid] = running.pids();
+  if (!o.running.relaunch) throw new Error('this setup cannot be relaunched under the profiler');
+  await o.running.relaunch(['--cpu-prof', '--cpu-prof-dir', profDir]);
+  const [connectorPid, listenerPid] = o.running.pids();
   let gbps = NaN;
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   let toUs = fromUs;
   try {
     const r = await o.load.call<{ windowBytes: number; windowSeconds: number }>('bulk', 'receive',
-      { port: running.port, flows: 1, warmupMs: 300, windowMs: o.seconds * 1000 }, o.seconds * 1000 + 30_000);
+      { port: o.running.port, flows: 1, warmupMs: 300, windowMs: o.seconds * 1000 }, o.seconds * 1000 + 30_000);
     gbps = (r.windowBytes * 8) / r.windowSeconds / 1e9;
     toUs = Number(process.hrtime.bigint() / 1000n);
   } finally {
-    await running.stop();
+    await o.running.stop();
   }
   const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
   const find = (pid: number) => files.find((f) => f.includes(`.${pid}.`));

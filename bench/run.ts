@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const total = scenarios.length * opts.rounds * lineup.running.length;
   let i = 0;
   let quiet = 0;
+  let previous: number[] = [];
   for (const sc of scenarios) {
     for (let round = 1; round <= opts.rounds; round++) {
       for (const { info, setup } of lineup.running) {
@@ -72,13 +73,15 @@ async function main(): Promise<void> {
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
         const pids = processTree(setup.pids());
         const q0 = Date.now();
-        await quiesce(lineup.running.flatMap((r) => r.setup.pids()));
-        quiet += Date.now() - q0;
+        await quiesce(previous, opts.quick ? 500 : 2000);
+        const waited = Date.now() - q0;
+        quiet += waited;
+        previous = pids;
         const t0 = Date.now();
         try {
           const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids }, opts });
           runs.push({ scenario: sc.name, setup: info.name, round, values });
-          console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+          console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s${waited > 100 ? `, after ${(waited / 1000).toFixed(1)} s waiting for the previous setup to go quiet` : ''})`);
         } catch (err) {
           const error = (err as Error).message.split('\n')[0];
           runs.push({ scenario: sc.name, setup: info.name, round, values: {}, error });
@@ -96,15 +99,15 @@ async function main(): Promise<void> {
   }
   const setups = lineup.running.map((r) => r.info);
   const skipped = lineup.skipped;
-  await stopLineup(lineup);
-  lineup = undefined;
-
   let profile: Results['profile'];
-  if (opts.profile && opts.results) {
-    console.log('profile: one flow through svcnet-2 with both sites under node --cpu-prof…');
-    profile = await profileTwoSites({ dir: path.join(root, 'profile'), backendPort, certs, load, seconds: opts.quick ? 2 : 5 })
+  const two = lineup.running.find((r) => r.info.name === 'svcnet-2');
+  if (opts.profile && opts.results && two) {
+    console.log('profile: svcnet-2 sites restarted under node --cpu-prof, one flow…');
+    profile = await profileTwoSites({ running: two.setup, dir: path.join(root, 'profile'), load, seconds: opts.quick ? 2 : 5 })
       .catch((err) => { console.log(`profile FAILED: ${(err as Error).message}`); return undefined; });
   }
+  await stopLineup(lineup);
+  lineup = undefined;
 
   const results: Results = {
     command: opts.command, mode, date: new Date().toISOString(), seconds: (Date.now() - started) / 1000,

@@ -1,40 +1,51 @@
 // Bulk throughput: N flows each pull bytes from the backend's stream server as fast as they can;
-// Gbit/s is counted at the client over a fixed window after a warm-up. Also CPU seconds of the
-// proxy processes per GB moved and, optionally, their peak RSS during the run.
+// Gbit/s is counted at the client over a fixed window once all flows run and a warm-up passed.
+// Also CPU seconds of the proxy processes per GB moved and, optionally, their peak RSS.
 import net from 'node:net';
 import { cpuSeconds, RssSampler } from '../proc-stats.js';
 import { MiB, type Context, type Metric, type Scenario } from './scenario.js';
 
+const FIRST_BYTES_TIMEOUT_MS = 20_000;
+
 interface Params { port: number; flows: number; warmupMs: number; windowMs: number }
 interface Result { windowBytes: number; windowSeconds: number; totalBytes: number; failed: number }
 
-/** Load side (runs in the load process): opens the flows, counts bytes, closes them all. */
+/** Load side (runs in the load process): opens the flows, waits until every flow has delivered
+ *  its first bytes (handshakes done) plus the warm-up, counts bytes over the window, closes them all. */
 export function receive(p: Params): Promise<Result> {
   return new Promise((resolve) => {
     const scratch = Buffer.allocUnsafe(256 * 1024); // reads land here; the bytes themselves are not needed
     let bytes = 0;
     let failed = 0;
+    let flowing = 0;
     let done = false;
     const sockets: net.Socket[] = [];
-    for (let i = 0; i < p.flows; i++) {
-      const s = net.connect({ port: p.port, host: '127.0.0.1', noDelay: true, onread: { buffer: scratch, callback: (n) => { bytes += n; return true; } } });
-      s.on('connect', () => s.write('S'));
-      s.on('error', () => undefined);
-      s.on('close', () => { if (!done) failed++; });
-      sockets.push(s);
-    }
-    let b0 = 0;
-    let t0 = 0;
-    setTimeout(() => {
-      b0 = bytes; t0 = performance.now();
+    const startWindow = () => {
+      const b0 = bytes;
+      const t0 = performance.now();
       setTimeout(() => {
         const windowSeconds = (performance.now() - t0) / 1000;
         const windowBytes = bytes - b0;
         done = true;
         for (const s of sockets) s.destroy();
-        resolve({ windowBytes, windowSeconds, totalBytes: bytes, failed });
+        resolve({ windowBytes, windowSeconds, totalBytes: bytes, failed: failed + (p.flows - flowing) });
       }, p.windowMs);
-    }, p.warmupMs);
+    };
+    let warming = false;
+    const warmUp = () => { if (warming) return; warming = true; clearTimeout(giveUp); setTimeout(startWindow, p.warmupMs); };
+    const giveUp = setTimeout(warmUp, FIRST_BYTES_TIMEOUT_MS); // a flow that never starts shows up as a failure
+    for (let i = 0; i < p.flows; i++) {
+      let first = true;
+      const s = net.connect({ port: p.port, host: '127.0.0.1', noDelay: true, onread: { buffer: scratch, callback: (n) => {
+        bytes += n;
+        if (first) { first = false; if (++flowing === p.flows) warmUp(); }
+        return true;
+      } } });
+      s.on('connect', () => s.write('S'));
+      s.on('error', () => undefined);
+      s.on('close', () => { if (!done) failed++; });
+      sockets.push(s);
+    }
   });
 }
 
@@ -61,10 +72,10 @@ export function bulk(flows: number, withRss = false): Scenario {
       const sampler = withRss ? new RssSampler(pids) : undefined;
       const cpu0 = cpuSeconds(pids);
       const params: Params = { port: endpoint.port, flows, warmupMs: opts.warmupSeconds * 1000, windowMs: opts.bulkSeconds * 1000 };
-      const r = await load.call<Result>('bulk', 'receive', params, (opts.warmupSeconds + opts.bulkSeconds) * 1000 + 30_000);
+      const r = await load.call<Result>('bulk', 'receive', params, (opts.warmupSeconds + opts.bulkSeconds) * 1000 + FIRST_BYTES_TIMEOUT_MS + 30_000);
       const cpu = cpuSeconds(pids) - cpu0;
       const mem = sampler?.stop();
-      if (r.failed > 0) throw new Error(`${r.failed} of ${flows} flows ended early`);
+      if (r.failed > 0) throw new Error(`${r.failed} of ${flows} flows ended early or never started`);
       if (r.windowBytes === 0) throw new Error('no bytes arrived in the measurement window');
       const out: Record<string, number> = {
         gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9,

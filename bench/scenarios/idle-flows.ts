@@ -57,7 +57,7 @@ export const idleFlowsScenario: Scenario = {
     try {
       const r = await load.call<{ opened: number }>('idle-flows', 'openFlows', { port: endpoint.port, flows: opts.idleFlows }, 120_000);
       if (r.opened < opts.idleFlows) throw new Error(`only ${r.opened} of ${opts.idleFlows} flows opened`);
-      await sleep(SETTLE_MS);
+      await sleep(opts.quick ? SETTLE_MS / 2 : SETTLE_MS);
       const grew = sumRss(pids) - before;
       return { mibPer1000: (grew / MiB) * (1000 / r.opened), kibPerFlow: grew / 1024 / r.opened };
     } finally {

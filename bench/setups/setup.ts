@@ -19,6 +19,8 @@ export interface RunningSetup {
   /** pids of the proxy processes (empty for direct) */
   pids(): number[];
   stop(): Promise<void>;
+  /** stops the processes and starts them again on the same state with these node options (profiling) */
+  relaunch?(nodeArgs: string[]): Promise<void>;
 }
 
 export interface SetupKind {

@@ -31,8 +31,12 @@ async function until(what: string, check: () => unknown, timeoutMs = 30_000): Pr
   }
 }
 
-/** Starts the sites of a chain: sites[0] has the connector, the last one the listener. */
-async function startChain(ctx: SetupContext, count: number): Promise<{ port: number; procs: ChildProcess[] }> {
+const launch = (dirs: string[], nodeArgs: string[]): ChildProcess[] =>
+  dirs.map((d) => startProcess(process.execPath, [...nodeArgs, BIN, 'site', 'run', '--dir', d], path.join(d, 'site.log')));
+
+/** Creates and starts the sites of a chain: dirs[0] has the connector, the last one the listener;
+ *  each site redeems a token of the one before it. Independent CLI steps run concurrently. */
+async function startChain(ctx: SetupContext, count: number): Promise<{ port: number; dirs: string[]; procs: ChildProcess[] }> {
   const ports = await freePorts(2 * count + 1);
   const entry = ports[2 * count];
   const dirs = Array.from({ length: count }, (_, i) => path.join(ctx.dir, `site-${i}`));
@@ -40,18 +44,19 @@ async function startChain(ctx: SetupContext, count: number): Promise<{ port: num
     const access = i < count - 1 ? ['--link-access', '--link-port', String(ports[2 * i]), '--grant-port', String(ports[2 * i + 1])] : [];
     return cli(['site', 'create', `bench-${i}`, '--dir', d, ...access]);
   }));
-  const procs = dirs.map((d) => startProcess(process.execPath, [...(ctx.nodeArgs ?? []), BIN, 'site', 'run', '--dir', d], path.join(d, 'site.log')));
-  for (const d of dirs) await until(`site ${d} to run`, () => status(d));
-  for (let i = 1; i < count; i++) {
-    const token = path.join(ctx.dir, `token-${i}.yaml`);
-    await cli(['token', 'issue', token, '--dir', dirs[i - 1]]);
-    await cli(['token', 'redeem', token, '--dir', dirs[i]]);
-    await until(`link ${i} ready`, () => status(dirs[i])?.links.some((l) => l.status === 'ready'));
-  }
-  await cli(['connector', 'create', 'bench', String(ctx.backendPort), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[0]]);
-  await cli(['listener', 'create', 'bench', String(entry), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[count - 1]]);
+  const procs = launch(dirs, ctx.nodeArgs ?? []);
+  await Promise.all(dirs.map((d) => until(`site ${d} to run`, () => status(d))));
+  await Promise.all([
+    ...dirs.slice(1).map(async (d, j) => {
+      const token = path.join(ctx.dir, `token-${j + 1}.yaml`);
+      await cli(['token', 'issue', token, '--dir', dirs[j]]);
+      await cli(['token', 'redeem', token, '--dir', d]);
+    }),
+    cli(['connector', 'create', 'bench', String(ctx.backendPort), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[0]]),
+    cli(['listener', 'create', 'bench', String(entry), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[count - 1]]),
+  ]);
   await until('listener ready', () => status(dirs[count - 1])?.listeners.some((l) => l.name === 'bench' && l.status === 'ready'));
-  return { port: entry, procs };
+  return { port: entry, dirs, procs };
 }
 
 /** svcnet with `sites` sites in a chain (2: one link; 3: two hops). */
@@ -64,12 +69,19 @@ export function svcnetSetup(sites: 2 | 3): SetupKind {
     role: 'svcnet',
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {
-      const { port, procs } = await startChain(ctx, sites);
-      await waitUntilCarrying(port);
+      const chain = await startChain(ctx, sites);
+      let procs = chain.procs;
+      await waitUntilCarrying(chain.port);
+      const stop = async () => { await Promise.all(procs.map((p) => stopProcess(p, 5000))); };
       return {
-        port,
+        port: chain.port,
         pids: () => procs.map((p) => p.pid!).filter(Boolean),
-        stop: async () => { await Promise.all(procs.map((p) => stopProcess(p, 5000))); },
+        stop,
+        async relaunch(nodeArgs: string[]) {
+          await stop();
+          procs = launch(chain.dirs, nodeArgs);
+          await waitUntilCarrying(chain.port);
+        },
       };
     },
   };
