@@ -5,7 +5,7 @@ import { deleteResources } from './delete.js';
 import { getResource, listResources } from './resources.js';
 import { getNetwork, getMetrics } from './network.js';
 import { issueToken, issueAdminCertificate } from './tokens.js';
-import { ApiError } from './errors.js';
+import { rotateCertificates } from '../pki/rotation.js';
 import type { ApiContext } from './context.js';
 import type * as T from './types.js';
 
@@ -34,7 +34,10 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     IssueToken: (req) => issueToken(ctx, req),
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
     RotateCertificates: async () => {
-      throw new ApiError('SVCNET_ERR_UNIMPLEMENTED', 'certificate rotation over the API is not implemented yet (issue 4); certificates are valid for 60 days from issue');
+      // A new CA (trusted alongside the old one during the overlap) and a new server certificate;
+      // the running site reloads its TLS within a poll, joined sites learn the CA at renewal.
+      const r = await rotateCertificates(ctx.store);
+      return { renewed: [`ca (the previous CA stays trusted until ${r.trustOldUntil})`, `server certificate ${r.serverSerial}`] };
     },
   };
 }

@@ -104,8 +104,28 @@ test('bad input over gRPC: exact status codes, nothing changed in the state dire
   assert.is(await code(api('c').apply({ resources: [{ kind: 'Listener', metadata: { name: 'echo', resourceVersion: '12' }, listener: { routingKey: 'echo', port: 9 } }] })), 'SVCNET_ERR_STALE_VERSION:10');
   assert.is(await code(api('c').delete({ refs: [{ kind: 'Connector', name: 'nothing' }] })), 'SVCNET_ERR_NOT_FOUND:5');
   assert.is(await code(api('c').get({ kind: 'Gizmo', name: 'x' })), 'SVCNET_ERR_INVALID_ARGUMENT:3');
-  assert.is(await code(api('c').rotateCertificates()), 'SVCNET_ERR_UNIMPLEMENTED:12');
   assert.is(fs.readdirSync(path.join(dir('c'), 'resources'), { recursive: true }).sort().join(), before);
+});
+
+test('RotateCertificates over gRPC: a new CA at alpha while a flow runs; the link stays up and new flows work', async () => {
+  servers.push(await echoServer(ports[6]));
+  await api('a').apply({ resources: [{ kind: 'Connector', metadata: { name: 'echo2' }, connector: { routingKey: 'echo2', port: ports[6] } }] });
+  await api('c').apply({ resources: [{ kind: 'Listener', metadata: { name: 'echo2' }, listener: { routingKey: 'echo2', host: '127.0.0.1', port: ports[7] } }] });
+  await waitFor('listener ready', async () => (await api('c').get({ kind: 'Listener', name: 'echo2' })).status!.ready);
+  const open = net.connect({ port: ports[7], host: '127.0.0.1', allowHalfOpen: true });
+  await new Promise((r) => open.once('connect', r));
+  let echoed = '';
+  open.on('data', (d) => { echoed += d; });
+  const caBefore = fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'), 'utf8');
+  const r = await api('a').rotateCertificates();
+  assert.match(r.renewed.join(' '), /^ca /);
+  assert.is.not(fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'), 'utf8'), caBefore);
+  await new Promise((res) => setTimeout(res, 1500)); // the site reloads its TLS within a poll
+  open.end('still here');
+  await new Promise((res) => open.once('end', res));
+  assert.is(echoed, 'still here');
+  assert.is((await api('b').get({ kind: 'Link', name: 'to-alpha' })).status!.state, 'ready');
+  assert.is((await exchange(ports[7], 'after rotation')).toString(), 'after rotation');
 });
 
 test('the API socket is 0600 in a 0700 folder', () => {

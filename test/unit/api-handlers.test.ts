@@ -159,11 +159,20 @@ test('delete: absent is NOT_FOUND and deletes nothing; a link takes its credenti
   assert.equal(d.deleted, [{ kind: 'Listener', name: 'web' }]);
 });
 
-test('calls that need the running site say so; RotateCertificates is UNIMPLEMENTED', async () => {
+test('calls that need the running site say so', async () => {
   await refused(h.GetNetwork({}), 'SVCNET_ERR_NOT_RUNNING', /not running/);
-  await refused(h.GetMetrics({}), 'SVCNET_ERR_NOT_RUNNING');
-  const e = await refused(h.RotateCertificates({}), 'SVCNET_ERR_UNIMPLEMENTED');
-  assert.is(e.status, grpc.status.UNIMPLEMENTED);
+  const e = await refused(h.GetMetrics({}), 'SVCNET_ERR_NOT_RUNNING');
+  assert.is(e.status, grpc.status.FAILED_PRECONDITION);
+});
+
+test('RotateCertificates makes a new CA and server certificate in the state directory', async () => {
+  const ca = () => fs.readFileSync(path.join(ctx.store.dir, 'pki', 'ca.crt'), 'utf8');
+  const server = () => fs.readFileSync(path.join(ctx.store.dir, 'pki', 'server.crt'), 'utf8');
+  const [caBefore, serverBefore] = [ca(), server()];
+  const r = await h.RotateCertificates({});
+  assert.match(r.renewed.join('\n'), /^ca \(the previous CA stays trusted until /);
+  assert.is.not(ca(), caBefore);
+  assert.is.not(server(), serverBefore);
 });
 
 test('List returns every kind with the Site first; an unknown kind is INVALID_ARGUMENT', async () => {
