@@ -43,7 +43,8 @@ export class RunningSite {
   constructor(readonly store: SiteStore, private readonly log: Logger) {
     this.cfg = store.readConfig();
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
-    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log });
+    const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
+    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log, drainMs });
     this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
   }
 

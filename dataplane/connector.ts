@@ -1,6 +1,7 @@
 // A connector: the real server that receives a routing key's flows on this site. A server that
 // refuses connections marks its connector unready; a probe brings it back when the server does.
 import net from 'node:net';
+import * as P from '../wasm/assembly/protocol.js';
 
 export interface ConnectorSpec {
   name: string;
@@ -10,6 +11,11 @@ export interface ConnectorSpec {
 }
 
 export const PROBE_EVERY_MS = 1000;
+/** How long a deleted connector's open flows may run on before they are reset. */
+export const DEFAULT_DRAIN_MS = 30_000;
+
+/** An open flow to a connector, as draining needs it. */
+export interface Drainable { resetLocal(code: number, why: string): void }
 
 export class ConnectorTarget {
   ready = true;
@@ -21,6 +27,8 @@ export class ConnectorTarget {
   /** set when the connector is deleted: no new flows, existing ones drain */
   retired = false;
   private probe: NodeJS.Timeout | undefined;
+  /** flows open to this connector's server */
+  readonly flows = new Set<Drainable>();
 
   constructor(readonly spec: ConnectorSpec, private readonly onReadyChange: (c: ConnectorTarget) => void = () => {}) {}
 
@@ -48,10 +56,14 @@ export class ConnectorTarget {
     s.once('error', () => s.destroy());
   }
 
-  /** Deleted: no new flows; open ones finish. */
-  retire(): void {
+  /** Deleted: no new flows; open ones may finish within `drainMs`, then they are reset. */
+  retire(drainMs = DEFAULT_DRAIN_MS): void {
     this.retired = true;
     clearInterval(this.probe);
+    if (this.flows.size === 0) return;
+    setTimeout(() => {
+      for (const f of [...this.flows]) f.resetLocal(P.ERR_ABORTED, `connector ${this.spec.name} deleted; drain time of ${drainMs} ms is over`);
+    }, drainMs).unref();
   }
 }
 

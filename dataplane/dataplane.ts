@@ -25,6 +25,8 @@ export interface DataplaneOptions {
   core: ForwardingCore;
   /** receive credit per stream, bytes */
   window: number;
+  /** how long flows of a deleted connector may continue (default 30 s) */
+  drainMs?: number;
   log: Logger;
 }
 
@@ -188,7 +190,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const want = new Map(specs.map((s) => [s.name, s]));
     for (const [name, c] of this.connectors) {
       const s = want.get(name);
-      if (!s || JSON.stringify(s) !== JSON.stringify(c.spec)) { c.retire(); this.connectors.delete(name); }
+      if (!s || JSON.stringify(s) !== JSON.stringify(c.spec)) { c.retire(this.opts.drainMs); this.connectors.delete(name); }
     }
     for (const s of specs) {
       if (this.connectors.has(s.name)) continue;
@@ -246,9 +248,12 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     client.pipe(server);
     server.pipe(client);
     const fail = () => { client.resetAndDestroy(); server.resetAndDestroy(); };
+    const drainable = { resetLocal: fail };
+    c.flows.add(drainable);
     client.on('error', fail);
     server.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); fail(); });
     server.on('close', () => {
+      c.flows.delete(drainable);
       this.localSplices.delete(server);
       c.flowsActive--;
       listener.flowsActive--;
@@ -277,11 +282,13 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const flow = new Flow(this, slot, link, server, (f, error) => {
+      c.flows.delete(f);
       c.flowsActive--;
       c.bytesIn += f.bytesToApp;
       c.bytesOut += f.bytesFromApp;
       if (error) this.stats.flowsFailed++;
     });
+    c.flows.add(flow);
     this.endpoints[slot] = flow;
   }
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
-import { sendAndHash, hashServer } from '../helpers/tcp.js';
+import { sendAndHash, hashServer, echoServer } from '../helpers/tcp.js';
 import { connectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
 import { SiteStore } from '../../control/state/site-store.js';
 
@@ -59,7 +59,7 @@ test.before(async () => {
   proxy = await connectProxy(ports[20]);
   await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
   await svcnetOk(['site', 'create', 'beta', '--dir', B]);
-  runSite(A);
+  runSite(A, { env: { SVCNET_DRAIN_SECONDS: '2' } });
   runSite(B);
   await waitFor('sites running', () => runtimeStatus(A) && runtimeStatus(B));
   const token = path.join(root, 'token.yaml');
@@ -156,6 +156,30 @@ test('multi-key listener by weight splits new flows 3:1', async () => {
   await waitFor('both weighted keys known', () => runtimeStatus(B)?.network.sites.some((s) => s.keys.includes('w-heavy') && s.keys.includes('w-light')));
   await waitFor('weighted ready', ready(B, 'weighted'));
   assert.equal(count(await namesOf(ports[13], 20)), { heavy: 15, light: 5 });
+});
+
+test('a deleted connector stops taking flows; its open flows run on for the drain time, then are reset', async () => {
+  servers.push(await echoServer(ports[14]));
+  await svcnetOk(['connector', 'create', 'drain', String(ports[14]), '--routing-key', 'drain', '--dir', A]);
+  await svcnetOk(['listener', 'create', 'drain', String(ports[15]), '--routing-key', 'drain', '--host', '127.0.0.1', '--dir', B]);
+  await waitFor('drain listener ready', ready(B, 'drain'));
+  const c = net.connect({ port: ports[15], host: '127.0.0.1' });
+  let got = '';
+  c.on('data', (d) => { got += d; });
+  const ended = new Promise<string>((resolve) => {
+    c.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    c.on('end', () => resolve('clean end'));
+  });
+  c.write('before;');
+  await waitFor('echo before delete', () => got === 'before;');
+  const t0 = Date.now();
+  await svcnetOk(['connector', 'delete', 'drain', '--dir', A]);
+  await waitFor('listener closed: no connector left', () => runtimeStatus(B)?.listeners.find((l) => l.name === 'drain' && l.status === 'no-route'));
+  c.write('during;');
+  await waitFor('the open flow still works while draining', () => got === 'before;during;');
+  assert.is(await ended, 'error ECONNRESET');
+  const after = Date.now() - t0;
+  assert.ok(after >= 1500 && after < 6000, `reset ${after} ms after the delete (drain time 2 s)`);
 });
 
 test.run();
