@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
         const pids = processTree(setup.pids());
         const q0 = Date.now();
-        await quiesce(previous, opts.quick ? 500 : 2000);
+        if (sc.settle) await quiesce(previous, opts.quick ? 500 : 2000);
         const waited = Date.now() - q0;
         quiet += waited;
         previous = pids;

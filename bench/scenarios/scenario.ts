@@ -27,6 +27,8 @@ export interface Scenario {
   name: string;
   title: string;
   metrics: Metric[];
+  /** wait until the previous run's proxies go quiet first (they may still be draining bulk data) */
+  settle?: boolean;
   /** One run: returns a value per metric key (NaN when it does not apply or failed). */
   run(ctx: Context): Promise<Record<string, number>>;
 }
