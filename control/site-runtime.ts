@@ -9,10 +9,11 @@ import { serve, type ServerType } from '@hono/node-server';
 import { loadCore } from '../dataplane/core/wasm-core.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { LinkServer } from '../dataplane/link-server.js';
-import { LinkDialer, type LinkTarget } from '../dataplane/link-dialer.js';
 import { LinkState } from '../dataplane/link.js';
+import { DataplaneAgent } from '../dataplane/xds/agent.js';
+import type { TlsMaterial } from '../dataplane/link-server.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
-import { validateListener, listenerKeys } from './resources/listener.js';
+import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
 import { startGrantServer } from './grant-server.js';
@@ -21,6 +22,18 @@ import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
+import { desiredState, SnapshotVersions } from './xds/snapshot.js';
+import { SnapshotPublisher } from './xds/publisher.js';
+import { startRouterServer } from './xds/server.js';
+
+/** How the site runs its data plane. */
+export interface RunOptions {
+  /** serve svcnet.v1.DataplaneDiscovery to `svcnet router` replicas on this port (mutual TLS) */
+  routerPort?: number;
+  /** false: only routers carry the site's links, listeners and connectors; the in-process data
+   * plane keeps the link server (inbound links) and gets no pushes */
+  localDataplane?: boolean;
+}
 
 export const DEFAULT_WINDOW = 4 << 20;
 const RECONCILE_POLL_MS = 300;
@@ -32,7 +45,12 @@ export class RunningSite {
   private linkServer: LinkServer | undefined;
   private grantServer: grpc.Server | undefined;
   private consoleServer: ServerType | undefined;
-  private readonly dialers = new Map<string, LinkDialer>();
+  /** the in-process data plane's side of the push: applies snapshots, owns the outbound dialers */
+  readonly agent: DataplaneAgent;
+  /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
+  readonly xds: SnapshotPublisher;
+  private readonly versions = new SnapshotVersions();
+  private routerServer: grpc.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private lastSignature = '';
   /** the gRPC control API (control/api/) */
@@ -40,12 +58,16 @@ export class RunningSite {
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
   readonly pki: SitePki;
 
-  constructor(readonly store: SiteStore, private readonly log: Logger) {
+  constructor(readonly store: SiteStore, private readonly log: Logger, private readonly run: RunOptions = {}) {
     this.cfg = store.readConfig();
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
     this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log, drainMs });
     this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
+    this.agent = new DataplaneAgent(this.dp, { log });
+    this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
+    // In process, the push goes through the same interface as to a router, without gRPC.
+    if (run.localDataplane !== false) this.xds.attach({ node: 'local', send: (p) => this.xds.answer('local', this.agent.apply(p)) });
   }
 
   async start(): Promise<void> {
@@ -62,6 +84,13 @@ export class RunningSite {
       });
     }
     this.pki.start();
+    if (this.run.routerPort) {
+      const server = store.readServerCert();
+      this.routerServer = await startRouterServer({
+        host: '0.0.0.0', port: this.run.routerPort, key: server.key, cert: server.cert, ca: store.readCa().cert, publisher: this.xds,
+        identity: (name) => ({ routerId: `${cfg.id}/${name}`, routerName: `${cfg.name}/${name}` }), log: this.log.child({ component: 'xds-server' }),
+      });
+    }
     if (cfg.consolePort) {
       const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp) });
       await new Promise<void>((resolve, reject) => {
@@ -109,38 +138,16 @@ export class RunningSite {
     const listeners = valid('Listener', this.store.list('Listener'), validateListener);
     const connectors = valid('Connector', this.store.list('Connector'), validateConnector);
     const links = valid('Link', this.store.list('Link'), validateLink);
-    this.dp.setListeners(listeners.map((l) => {
-      const keys = listenerKeys(l.spec);
-      const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
-      return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity };
-    }));
-    this.dp.setConnectors(connectors.filter((c) => this.pki.exposes(c.spec.routingKey, c.metadata.name)).map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port })));
-    const want = new Map<string, LinkTarget>();
+    const credentials = new Map<string, TlsMaterial>();
     for (const l of links) {
       try {
         const cred = this.store.readLinkCredentials(l.spec.tlsCredentials);
-        const ep = l.spec.endpoints[0];
-        want.set(l.metadata.name, { name: l.metadata.name, host: ep.host, port: ep.port, cost: l.spec.cost, tls: { key: cred.key, cert: cred.cert, ca: [cred.ca] }, proxy: l.spec.proxy });
-      } catch (err) {
-        this.log.error({ link: l.metadata.name, err: (err as Error).message }, 'link credentials missing; redeem a token again');
-      }
+        credentials.set(l.spec.tlsCredentials, { key: cred.key, cert: cred.cert, ca: [cred.ca] });
+      } catch { /* reported by desiredState() below */ }
     }
-    for (const [name, d] of this.dialers) {
-      const t = want.get(name);
-      if (t && JSON.stringify({ ...t, tls: null }) === JSON.stringify({ ...d.target, tls: null })) {
-        // Only the credentials changed (renewal, rotation): keep the live link, use them on the next dial.
-        if (JSON.stringify(t.tls) !== JSON.stringify(d.target.tls)) d.updateTls(t.tls);
-        continue;
-      }
-      d.stop();
-      this.dialers.delete(name);
-    }
-    for (const [name, t] of want) {
-      if (this.dialers.has(name)) continue;
-      const d = new LinkDialer(this.dp, t, this.log.child({ component: 'dialer' }));
-      this.dialers.set(name, d);
-      d.start();
-    }
+    const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name) });
+    for (const p of problems) this.log.error({ [p.kind.toLowerCase()]: p.name, err: p.message }, p.message);
+    this.xds.update(this.versions.next(state));
     this.publishStatus();
   }
 
@@ -155,7 +162,7 @@ export class RunningSite {
       security: this.pki.status(this.linkServer?.refused ?? 0),
       site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
       links: [
-        ...[...this.dialers.values()].map((d) => ({
+        ...[...this.agent.dialers.values()].map((d) => ({
           name: d.target.name, direction: 'outbound' as const,
           status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
           peer: d.link?.peer?.siteName, cost: d.target.cost,
@@ -167,6 +174,7 @@ export class RunningSite {
       network: {
         sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
       },
+      xds: { nacks: this.xds.nacks, nodes: this.xds.status() },
     };
   }
 
@@ -176,7 +184,8 @@ export class RunningSite {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    for (const d of this.dialers.values()) d.stop();
+    this.agent.stop();
+    this.routerServer?.forceShutdown();
     this.dp.shutdown();
     this.pki.stop();
     this.linkServer?.close();

@@ -8,6 +8,7 @@ import { addServiceCommands } from './service-commands.js';
 import { addResourceCommands } from './resource-commands.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addPkiCommands } from '../pki/cli.js';
+import { addRouterCommands } from './router-commands.js';
 
 export { parseDuration } from './link-commands.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   addResourceCommands(program);
   addAdminCommands(program);
   addPkiCommands(program);
+  addRouterCommands(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

@@ -37,11 +37,14 @@ export function addSiteCommands(program: Command): void {
     });
   site.command('run').description('run the site in the foreground (logs as JSON lines on stderr)')
     .addOption(dirOption())
+    .option('--router-port <port>', 'serve data-plane pushes to "svcnet router" replicas on this port (mutual TLS; default: off)', int('--router-port'))
+    .option('--no-local-dataplane', 'only router replicas carry links, listeners and connectors (the site keeps accepting inbound links)')
     .action(async (o) => {
       const store = SiteStore.open(siteDir(o));
       if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
       const log = createLogger(store.readConfig().name);
-      const running = new RunningSite(store, log);
+      if (o.routerPort !== undefined && (o.routerPort < 1 || o.routerPort > 65535)) throw new UsageError(`port ${o.routerPort} is outside 1..65535`);
+      const running = new RunningSite(store, log, { routerPort: o.routerPort, localDataplane: o.localDataplane });
       await running.start();
       const stop = async (sig: string) => { log.info({ signal: sig }, 'stopping'); await running.stop(); setTimeout(() => process.exit(0), 100).unref(); };
       process.once('SIGINT', () => void stop('SIGINT'));

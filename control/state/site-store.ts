@@ -145,6 +145,8 @@ export interface RuntimeStatus {
   /** PKI counters (refusals by code, renewals), certificate dates and policy: control/pki/site-pki.ts */
   security?: Record<string, unknown>;
   network: { sites: { id: string; name: string; cost: number | null; links: { peer: string; cost: number }[]; keys: string[] }[] };
+  /** pushes to data-plane nodes (in-process and routers): versions sent and acked, refusals (control/xds/) */
+  xds?: { nacks: number; nodes: unknown[] };
 }
 
 function isAlive(pid: number): boolean {

@@ -1,0 +1,71 @@
+// Checks a push before the agent applies it. Pure: a push either passes whole or is refused whole
+// with the first reason found, so a refused push never half-replaces the last good state.
+import type { Push, ResourceType, ResourcesOf, SecretResource } from './types.js';
+
+const validPort = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+
+function uniqueNames(items: { name: string }[], what: string): string | null {
+  const seen = new Set<string>();
+  for (const i of items) {
+    if (typeof i.name !== 'string' || i.name === '') return `${what}: a resource has no name`;
+    if (seen.has(i.name)) return `${what} ${i.name}: duplicate name`;
+    seen.add(i.name);
+  }
+  return null;
+}
+
+function checkPort(what: string, name: string, port: unknown): string | null {
+  return validPort(port) ? null : `${what} ${name}: port ${String(port)} is outside 1..65535`;
+}
+
+/** What the pushed resources of each type depend on in the agent's accepted state. */
+export interface AcceptedView {
+  certificates: SecretResource[];
+}
+
+/** Null when `push` may be applied on top of `accepted`; otherwise why it is refused. */
+export function validatePush(push: Push, accepted: AcceptedView): string | null {
+  const r = push.resources as ResourcesOf[ResourceType];
+  if (!Array.isArray(r)) return `${push.type}: resources must be a list`;
+  if (typeof push.version !== 'string' || push.version === '') return `${push.type}: missing version`;
+  const dup = uniqueNames(r, push.type);
+  if (dup) return dup;
+  switch (push.type) {
+    case 'listeners':
+      for (const l of push.resources as ResourcesOf['listeners']) {
+        const bad = checkPort('listener', l.name, l.port);
+        if (bad) return bad;
+        if (!l.routingKey) return `listener ${l.name}: no routing key`;
+      }
+      return null;
+    case 'connectors':
+      for (const c of push.resources as ResourcesOf['connectors']) {
+        const bad = checkPort('connector', c.name, c.port);
+        if (bad) return bad;
+        if (!c.host || !c.routingKey) return `connector ${c.name}: host and routing key are required`;
+      }
+      return null;
+    case 'links': {
+      const secrets = new Set(accepted.certificates.map((s) => s.name));
+      for (const l of push.resources as ResourcesOf['links']) {
+        const bad = checkPort('link', l.name, l.port);
+        if (bad) return bad;
+        if (!(l.cost > 0)) return `link ${l.name}: cost must be positive`;
+        if (!secrets.has(l.secret)) return `link ${l.name}: unknown link credential "${l.secret}" (not in the accepted certificates)`;
+      }
+      return null;
+    }
+    case 'certificates': {
+      for (const s of push.resources as ResourcesOf['certificates']) {
+        if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s.key ?? '')) return `secret ${s.name}: key is not a PEM private key`;
+        if (!(s.cert ?? '').includes('-----BEGIN CERTIFICATE-----')) return `secret ${s.name}: cert is not a PEM certificate`;
+        if (!Array.isArray(s.ca) || s.ca.length === 0 || !s.ca.every((c) => c.includes('-----BEGIN CERTIFICATE-----'))) return `secret ${s.name}: no trusted CA`;
+      }
+      // A secret may vanish while a link still dials with it: the dialer keeps its copy until the
+      // links push that drops the link (ADS order: secrets before the links that use them).
+      return null;
+    }
+    default:
+      return `unknown resource type "${String((push as Push).type)}"`;
+  }
+}
