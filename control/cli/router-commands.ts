@@ -41,7 +41,8 @@ export function addRouterCommands(program: Command): void {
     .action(async (name: string, o) => {
       if (!NAME.test(name)) throw new UsageError(`router name "${name}" must be lowercase letters, digits and dashes`);
       if (!/^\d+$/.test(o.days) || Number(o.days) < 1) throw new UsageError(`--days must be a positive number, not "${o.days}"`);
-      const store = SiteStore.open(siteDir(o));
+      // commander hands "--dir" after "issue" to the router command, which has a --dir of its own.
+      const store = SiteStore.open(siteDir({ dir: o.dir ?? router.opts().dir }));
       const leaf = await issueLeaf(store.readCa(), { commonName: `${ROUTER_CN_PREFIX}${name}`, client: true, lifetimeMs: Number(o.days) * 86400_000 });
       fs.mkdirSync(o.out, { recursive: true, mode: 0o700 });
       const f = routerFiles(o.out);
