@@ -34,7 +34,7 @@ const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--only NAME[,NAM
 export function parseOptions(argv: string[]): Options {
   const o: Options = {
     quick: false, rounds: 3, only: [], setups: [], profile: true,
-    bulkSeconds: 3, warmupSeconds: 0.5, pingpongSeconds: 2, connectSeconds: 2, httpSeconds: 3, idleFlows: 1000,
+    bulkSeconds: 2, warmupSeconds: 0.5, pingpongSeconds: 2, connectSeconds: 2, httpSeconds: 3, idleFlows: 1000,
     command: process.env.npm_lifecycle_event === 'bench'
       ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
       : ['node', 'dist/bench/run.js', ...argv].join(' '),
@@ -53,7 +53,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  if (o.quick) Object.assign(o, { bulkSeconds: 0.4, warmupSeconds: 0.2, pingpongSeconds: 0.4, connectSeconds: 0.4, httpSeconds: 0.5, idleFlows: 200 });
+  if (o.quick) Object.assign(o, { bulkSeconds: 0.4, warmupSeconds: 0.2, pingpongSeconds: 0.4, connectSeconds: 0.4, httpSeconds: 1, idleFlows: 300 });
   if (!resultsGiven && o.only.length === 0 && o.setups.length === 0) o.results = DEFAULT_RESULTS;
   return o;
 }
