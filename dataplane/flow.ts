@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
 import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
+import type { DrainWaiter } from './outbox.js';
 
 /** Bytes an application socket may hold unwritten before credit waits for it to drain. */
 export const APP_BUFFER = 256 * 1024;
@@ -20,7 +21,7 @@ export enum FlowState {
   Reset = 'reset',
 }
 
-export class Flow implements StreamEndpoint {
+export class Flow implements StreamEndpoint, DrainWaiter {
   state = FlowState.Open;
   bytesToApp = 0;
   bytesFromApp = 0;
@@ -31,6 +32,8 @@ export class Flow implements StreamEndpoint {
   /** bytes handed to the app socket while it held more than APP_BUFFER, credited on 'drain' */
   private undrained = 0;
   private corked = false;
+  /** paused until the link's backlog drains */
+  private waitingForLink = false;
 
   constructor(
     private readonly io: StreamIO,
@@ -51,6 +54,17 @@ export class Flow implements StreamEndpoint {
   private fromApp(chunk: Buffer): void {
     this.bytesFromApp += chunk.length;
     this.send(chunk);
+    if (this.link.congested && !this.waitingForLink) {
+      // The link has a backlog: stop reading until it drains (credit still bounds each stream).
+      this.waitingForLink = true;
+      this.socket.pause();
+      this.link.whenDrained(this);
+    }
+  }
+
+  linkDrained(): void {
+    this.waitingForLink = false;
+    if (!this.pending && !this.isOver()) this.socket.resume();
   }
 
   /** Sends as much of `chunk` as credit allows; the rest waits and the app socket is paused. */
@@ -76,7 +90,7 @@ export class Flow implements StreamEndpoint {
     this.send(p);
     if (this.pending) return;
     if (this.closeAfterPending) this.sendClose();
-    else this.socket.resume();
+    else if (!this.waitingForLink) this.socket.resume();
   }
 
   private appEnded(): void {

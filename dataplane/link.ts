@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
-import type { FrameWriter } from './outbox.js';
+import { LINK_HIGH_WATER, type FrameWriter, type DrainWaiter } from './outbox.js';
 import { ProtocolError, protocolErrorName } from './errors.js';
 
 /** Link life: TLS is up and we sent HELLO; the peer's HELLO makes it ready; then it closes. */
@@ -114,6 +114,17 @@ export class Link implements FrameWriter, DecodeSink {
   cork(): void { this.socket.cork(); }
   uncork(): void { this.socket.uncork(); }
   write(chunk: Buffer): void { if (!this.socket.destroyed) this.socket.write(chunk); }
+  get congested(): boolean { return this.socket.writableLength > LINK_HIGH_WATER; }
+  whenDrained(w: DrainWaiter): void {
+    this.drainWaiters.add(w);
+    if (this.drainWaiters.size === 1) this.socket.once('drain', this.onDrain);
+  }
+  private readonly drainWaiters = new Set<DrainWaiter>();
+  private readonly onDrain = (): void => {
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const w of waiters) w.linkDrained();
+  };
 
   // DecodeSink: stream events go straight to the data plane.
   onData(slot: number, payload: Buffer): void { this.events.onData(slot, payload); }

@@ -9,7 +9,21 @@ export interface FrameWriter {
   cork(): void;
   uncork(): void;
   write(chunk: Buffer): void;
+  /** more than LINK_HIGH_WATER bytes are waiting to be sent on this link */
+  readonly congested: boolean;
+  /** calls `w.linkDrained()` once when the link's backlog has gone out */
+  whenDrained(w: DrainWaiter): void;
 }
+
+/** Something paused because a link was congested. */
+export interface DrainWaiter { linkDrained(): void }
+
+/**
+ * Bytes a link may hold unsent before its senders stop reading their sockets. Credit alone would let
+ * every stream park a whole window here; long-lived payload buffers then reach V8's old generation
+ * and cost major GCs.
+ */
+export const LINK_HIGH_WATER = 512 * 1024;
 
 export class Outbox {
   private readonly writers: (FrameWriter | null)[] = [];

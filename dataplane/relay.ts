@@ -3,9 +3,10 @@
 // and returns credit upstream once bytes are handed on, so a slow far end bounds our memory.
 import * as P from '../wasm/assembly/protocol.js';
 import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
+import type { DrainWaiter } from './outbox.js';
 
 /** One direction of a relay: sends on `slot` what arrives on `peer.slot`. */
-export class RelayHalf implements StreamEndpoint {
+export class RelayHalf implements StreamEndpoint, DrainWaiter {
   peer!: RelayHalf;
   private queue: Buffer[] = [];
   private closeQueued = false;
@@ -33,11 +34,28 @@ export class RelayHalf implements StreamEndpoint {
     const n = this.io.core.reserveCredit(this.slot, payload.length);
     if (n > 0) {
       this.io.outbox.stream(this.link, P.FRAME_DATA, this.slot, n === payload.length ? payload : payload.subarray(0, n));
-      const credit = this.io.core.consumed(this.peer.slot, n);
-      if (credit > 0) this.io.outbox.stream(this.peer.link, P.FRAME_CREDIT, this.peer.slot, null, credit);
+      // Upstream credit waits while the next link has a backlog, so a relay holds little.
+      if (this.link.congested) {
+        this.owed += n;
+        if (this.owed === n) this.link.whenDrained(this);
+      } else this.grantUpstream(n);
     }
     if (n < payload.length) { this.queue.unshift(payload.subarray(n)); return false; }
     return true;
+  }
+
+  /** bytes sent on but not yet credited upstream (the next link was congested) */
+  private owed = 0;
+
+  linkDrained(): void {
+    const n = this.owed;
+    this.owed = 0;
+    if (n > 0 && !this.over) this.grantUpstream(n);
+  }
+
+  private grantUpstream(n: number): void {
+    const credit = this.io.core.consumed(this.peer.slot, n);
+    if (credit > 0) this.io.outbox.stream(this.peer.link, P.FRAME_CREDIT, this.peer.slot, null, credit);
   }
 
   onCredit(): void {
