@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
         const pids = processTree(setup.pids());
         const q0 = Date.now();
-        if (sc.settle) await quiesce(previous, opts.quick ? 500 : 2000);
+        if (sc.settle) await quiesce(previous, opts.quick ? 300 : 2000);
         const waited = Date.now() - q0;
         quiet += waited;
         previous = pids;
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const two = lineup.running.find((r) => r.info.name === 'svcnet-2');
   if (opts.profile && opts.results && two) {
     console.log('profile: svcnet-2 sites restarted under node --cpu-prof, one flow…');
-    profile = await profileTwoSites({ running: two.setup, dir: path.join(root, 'profile'), load, seconds: opts.quick ? 2 : 5 })
+    profile = await profileTwoSites({ running: two.setup, dir: path.join(root, 'profile'), load, seconds: opts.quick ? 1.5 : 5 })
       .catch((err) => { console.log(`profile FAILED: ${(err as Error).message}`); return undefined; });
   }
   await stopLineup(lineup);

@@ -40,7 +40,7 @@ export function verdicts(r: Results): Verdict[] {
   const http = vsBestPeer(r, 'http-1k', 'rps', 'svcnet-2');
   const p99 = median(r, 'http-1k', 'svcnet-2', 'p99ms');
   out.push(check('HTTP 1 KiB req/s ≥ the best peer', http.ratio, (v) => v >= 1, http.text));
-  out.push(check('HTTP 1 KiB p99 ≤ 10 ms', p99, (v) => v <= 10, `svcnet-2 p99 ${num(p99, 2)} ms`));
+  out.push(check('HTTP 1 KiB p99 ≤ 10 ms', p99, (v) => v <= 10, `svcnet-2 p99 ${num(p99, 1)} ms`));
   for (const site of ['svcnet-2', 'svcnet-3']) {
     const rss = median(r, 'bulk-8', site, 'rssProc');
     out.push(check(`RSS ≤ 60 MiB per site at 8 flows (${site})`, rss, (v) => v <= 60, `largest site ${num(rss, 1)} MiB`));
