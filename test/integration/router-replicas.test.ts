@@ -11,7 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
+import * as grpc from '@grpc/grpc-js';
 import { unixClient, type ControlClient } from '../../control/api/client.js';
+import { discoveryService } from '../../control/xds/wire.js';
 
 const root = tempDir();
 const dir = (n: string) => path.join(root, n);
@@ -71,6 +73,25 @@ test('router issue: a router certificate is refused by the control API; a missin
   assert.ok(cert.includes('BEGIN CERTIFICATE'));
   assert.is((fs.statSync(path.join(dir('r1'), 'router.key')).mode & 0o777).toString(8), '600');
   assert.is((await svcnet(['router', '--control', '127.0.0.1:1', '--dir', dir('nothing')])).code, 2);
+});
+
+/** Opens the push stream with `pem` as client certificate; resolves with the gRPC status it ends with. */
+function streamStatus(pem: { key: string; cert: string }): Promise<number> {
+  const Client = grpc.makeGenericClientConstructor(discoveryService(), 'DataplaneDiscovery');
+  const ca = fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'));
+  const c = new Client(`127.0.0.1:${ports[4]}`, grpc.credentials.createSsl(ca, Buffer.from(pem.key), Buffer.from(pem.cert)));
+  return new Promise((resolve) => {
+    const call = (c as unknown as { StreamResources(): grpc.ClientDuplexStream<unknown, unknown> }).StreamResources();
+    call.on('data', () => { call.cancel(); });
+    call.on('error', (e: grpc.ServiceError) => { c.close(); resolve(e.code); });
+    call.write({});
+  });
+}
+
+test('the router endpoint refuses certificates that are not router certificates of this site', async () => {
+  const read = (d: string, k: string, c: string) => ({ key: fs.readFileSync(path.join(d, k), 'utf8'), cert: fs.readFileSync(path.join(d, c), 'utf8') });
+  assert.is(await streamStatus(read(path.join(dir('a'), 'pki'), 'server.key', 'server.crt')), grpc.status.PERMISSION_DENIED);
+  assert.is(await streamStatus(read(path.join(dir('b'), 'pki'), 'server.key', 'server.crt')), grpc.status.UNAUTHENTICATED);
 });
 
 test('two replicas join the network as alpha/r1 and alpha/r2, dial bravo, and serve alpha\'s connector', async () => {
