@@ -11,6 +11,8 @@ export interface Options {
   /** setup names to run (all when empty) */
   setups: string[];
   json?: string;
+  /** re-render the report from a saved --json file instead of measuring */
+  fromJson?: string;
   /** where to write the markdown report; undefined: do not write */
   results?: string;
   profile: boolean;
@@ -28,7 +30,8 @@ export interface Options {
 export const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
 const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--only NAME[,NAME]] [--setups NAME[,NAME]]
-                     [--rounds N] [--results FILE] [--no-profile]`;
+                     [--rounds N] [--results FILE] [--no-profile] [--from-json FILE]
+  --from-json FILE  rewrite the report from a saved --json file (after editing bench/analysis.md)`;
 
 /** Parses argv (without node and script); throws with the usage text on a bad option. */
 export function parseOptions(argv: string[]): Options {
@@ -45,6 +48,7 @@ export function parseOptions(argv: string[]): Options {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = value(i++);
+    else if (a === '--from-json') o.fromJson = value(i++);
     else if (a === '--only') o.only = value(i++).split(',');
     else if (a === '--setups') o.setups = value(i++).split(',');
     else if (a === '--rounds') o.rounds = Math.max(1, Number(value(i++)) | 0);

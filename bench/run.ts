@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseOptions, type Options } from './options.js';
+import { DEFAULT_RESULTS, parseOptions, type Options } from './options.js';
 import { forkModule, installCleanup, stopAll } from './procs.js';
 import { LoadClient } from './load-client.js';
 import { makeCerts } from './certs.js';
@@ -46,6 +46,13 @@ const fmtValues = (v: Record<string, number>) => Object.entries(v).map(([k, x]) 
 
 async function main(): Promise<void> {
   const opts = options();
+  if (opts.fromJson) {
+    const saved = JSON.parse(fs.readFileSync(opts.fromJson, 'utf8')) as Results;
+    const out = opts.results ?? DEFAULT_RESULTS;
+    fs.writeFileSync(out, renderReport(saved));
+    console.log(`wrote ${out} from ${opts.fromJson}`);
+    return;
+  }
   const scenarios = pick(SCENARIOS, opts.only, 'scenario');
   const kinds = pick(SETUPS, opts.setups, 'setup');
   const started = Date.now();
