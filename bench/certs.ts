@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCa, issueLeaf } from '../control/pki/ca.js';
 
+/** Paths of the PEM files the peers are configured with. */
 export interface CertPaths {
   ca: string;
   serverCert: string;

@@ -6,6 +6,7 @@ import type { CertPaths } from './certs.js';
 import type { RunningSetup, SetupKind } from './setups/setup.js';
 import type { SetupInfo } from './results.js';
 
+/** The setups of a run: those that came up, and those skipped with their reason. */
 export interface Lineup {
   running: { kind: SetupKind; info: SetupInfo; setup: RunningSetup }[];
   skipped: { name: string; reason: string }[];

@@ -6,6 +6,7 @@ import { forkModule } from './procs.js';
 
 const WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 
+/** RPC to the load process: one outstanding call per scenario run. */
 export class LoadClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -1,6 +1,7 @@
 // The machine a run happened on, for the report: cores, CPU model, memory, kernel, Node, load.
 import os from 'node:os';
 
+/** What the report says about the machine. */
 export interface Machine { cores: number; cpu: string; memoryGiB: number; kernel: string; node: string; loadAtStart: number[] }
 
 /** Describes this machine now. */

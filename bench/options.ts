@@ -3,6 +3,7 @@
 // --results FILE is given.
 import { fileURLToPath } from 'node:url';
 
+/** Everything a run is told on the command line, with the mode's durations filled in. */
 export interface Options {
   quick: boolean;
   rounds: number;
@@ -27,6 +28,7 @@ export interface Options {
   command: string;
 }
 
+/** bench/RESULTS.md in the source tree (the runner is compiled to dist/bench/). */
 export const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
 const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--only NAME[,NAME]] [--setups NAME[,NAME]]

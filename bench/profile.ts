@@ -8,7 +8,9 @@ import type { RunningSetup } from './setups/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** One function's self time as a share of the busy samples. */
 export interface Frame { name: string; where: string; selfPct: number }
+/** The summary of one site's profile. */
 export interface SiteProfile { site: string; /** share of the window the process was busy */ busyPct: number; categories: Record<string, number>; top: Frame[]; file: string }
 export interface ProfileSummary { seconds: number; gbps: number; sites: SiteProfile[] }
 

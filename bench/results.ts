@@ -4,9 +4,12 @@ import type { Metric } from './scenarios/scenario.js';
 import type { Machine } from './machine.js';
 import type { ProfileSummary } from './profile.js';
 
+/** A setup as the report lists it. */
 export interface SetupInfo { name: string; description: string; role: 'direct' | 'svcnet' | 'peer'; version: string }
+/** One scenario run on one setup in one round (error set when it failed). */
 export interface RunRecord { scenario: string; setup: string; round: number; values: Record<string, number>; error?: string }
 
+/** Everything a run measured; what --json writes and --from-json reads. */
 export interface Results {
   command: string;
   mode: 'quick' | 'full' | 'partial';

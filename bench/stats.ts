@@ -7,6 +7,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[i];
 }
 
+/** Median, min and max over the successful runs, and how many there were. */
 export interface Summary { median: number; min: number; max: number; n: number }
 
 /** Median, min and max of the finite values (NaN marks a failed run and is left out). */

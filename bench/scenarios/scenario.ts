@@ -21,8 +21,10 @@ export interface Endpoint {
   pids: () => number[];
 }
 
+/** What one run of a scenario gets. */
 export interface Context { load: LoadClient; endpoint: Endpoint; opts: Options }
 
+/** A scenario, registered in scenarios/index.ts. */
 export interface Scenario {
   name: string;
   title: string;
@@ -33,5 +35,7 @@ export interface Scenario {
   run(ctx: Context): Promise<Record<string, number>>;
 }
 
+/** Bytes in a MiB. */
 export const MiB = 1024 * 1024;
+/** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

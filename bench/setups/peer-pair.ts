@@ -7,6 +7,7 @@ import { stopProcess } from '../procs.js';
 import { render } from './template.js';
 import { waitUntilCarrying, type SetupContext, type SetupKind } from './setup.js';
 
+/** What differs between peer tunnels: binary, templates, how to launch one side. */
 export interface PairSpec {
   name: string;
   description: string;

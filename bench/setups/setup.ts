@@ -3,6 +3,7 @@
 import net from 'node:net';
 import type { CertPaths } from '../certs.js';
 
+/** What a setup is given to start. */
 export interface SetupContext {
   /** where the backend (stream, echo and HTTP server) listens */
   backendPort: number;
@@ -13,6 +14,7 @@ export interface SetupContext {
   nodeArgs?: string[];
 }
 
+/** A started setup. */
 export interface RunningSetup {
   /** clients connect here */
   port: number;
@@ -23,6 +25,7 @@ export interface RunningSetup {
   relaunch?(nodeArgs: string[]): Promise<void>;
 }
 
+/** A kind of setup, registered in setups/index.ts. */
 export interface SetupKind {
   name: string;
   /** how it is built, for the report */
