@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import * as P from '../../wasm/assembly/protocol.js';
 import { loadCore, type WasmCore } from '../../dataplane/core/wasm-core.js';
 import { RecordingSink, frame, u32 } from '../helpers/recording-sink.js';
+import { wire } from '../helpers/core-wire.js';
 
 const WINDOW = 65536;
 
@@ -17,20 +18,6 @@ function pair(): { a: WasmCore; b: WasmCore } {
   a.linkSetPeerWindow(0, WINDOW);
   b.linkSetPeerWindow(0, WINDOW);
   return { a, b };
-}
-
-/** Encodes queued requests and assembles the wire bytes (heads + payloads) as the outbox would. */
-function wire(core: WasmCore, reqs: { type: number; slot?: number; payload?: Buffer; aux?: number }[]): { bytes: Buffer; status: number[] } {
-  for (const r of reqs) core.queue(r.type, 0, 0, r.slot ?? 0, r.payload?.length ?? 0, r.aux ?? 0);
-  const { heads, status } = core.encode();
-  const parts: Buffer[] = [];
-  reqs.forEach((r, i) => {
-    if (status[i] & 0xff) return;
-    const inline = !r.payload && (r.type === P.FRAME_CREDIT || r.type === P.FRAME_RESET) ? 4 : 0;
-    parts.push(heads.subarray(i * P.OUT_STRIDE, i * P.OUT_STRIDE + P.HEADER_SIZE + inline));
-    if (r.payload) parts.push(r.payload);
-  });
-  return { bytes: Buffer.concat(parts), status: [...status] };
 }
 
 test('open, data both ways, half-close and release round-trip between two cores', () => {
