@@ -37,6 +37,8 @@ export function verdicts(r: Results): Verdict[] {
   });
   const lat = vsBestPeer(r, 'pingpong', 'p50us', 'svcnet-2');
   out.push(check('ping-pong p50 ≤ the best peer', lat.ratio, (v) => v <= 1, lat.text));
+  const starved = median(r, 'mixed', 'svcnet-2', 'p99us');
+  out.push(check('ping-pong p99 < 5 ms beside 64 bulk flows (no flow starved)', starved, (v) => v < 5000, `svcnet-2 p99 ${num(starved / 1000, 2)} ms`));
   const http = vsBestPeer(r, 'http-1k', 'rps', 'svcnet-2');
   const p99 = median(r, 'http-1k', 'svcnet-2', 'p99ms');
   out.push(check('HTTP 1 KiB req/s ≥ the best peer', http.ratio, (v) => v >= 1, http.text));
