@@ -130,7 +130,8 @@ export class SiteStore {
     if (!isAlive(s.pid)) return undefined;
     return s;
   }
-  writeRuntimeStatus(s: RuntimeStatus): void { writeFileAtomic(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n'); }
+  /** Published twice a second by the running site: atomic, but not fsynced (it is rebuilt at every start). */
+  writeRuntimeStatus(s: RuntimeStatus): void { writeFileAtomic(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n', 0o644, false); }
   clearRuntimeStatus(): void { fs.rmSync(this.p('run', 'status.json'), { force: true }); }
 }
 
