@@ -52,7 +52,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly flowsToSite = new Map<string, number>();
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
-  readonly stats = { flowsOpened: 0, flowsFailed: 0, linkBytesIn: 0 };
+  readonly stats = { flowsOpened: 0, flowsFailed: 0 };
 
   constructor(private readonly opts: DataplaneOptions) {
     super();

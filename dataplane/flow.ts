@@ -25,7 +25,6 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   state = FlowState.Open;
   bytesToApp = 0;
   bytesFromApp = 0;
-  readonly openedAt = Date.now();
   /** bytes read from the app that wait for credit */
   private pending: Buffer | null = null;
   private closeAfterPending = false;

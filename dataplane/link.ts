@@ -51,8 +51,6 @@ export const DEAD_AFTER_MS = 1200;
 export class Link implements FrameWriter, DecodeSink {
   state = LinkState.Hello;
   peer: PeerHello | undefined;
-  readonly connectedAt = Date.now();
-  bytesIn = 0;
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
   private closeReason = '';
@@ -83,7 +81,6 @@ export class Link implements FrameWriter, DecodeSink {
 
   private onChunk(chunk: Buffer): void {
     this.lastHeard = Date.now();
-    this.bytesIn += chunk.length;
     this.coreDecode(chunk);
   }
 

@@ -55,10 +55,6 @@ export const REQ_FLAG_RAW_ID = 1;
 /** Encode status bit: the request released its slot. */
 export const ENC_RELEASED = 256;
 
-// Frame flags.
-/** OPEN: the stream is opened on behalf of another link (relay); informational. */
-export const FLAG_NONE = 0;
-
 // Error codes (decode errors, stream RESET codes and GOAWAY reasons share one space).
 export const ERR_NONE = 0;
 export const ERR_BAD_TYPE = 1;
@@ -74,9 +70,6 @@ export const ERR_CONNECT_FAILED = 10;
 export const ERR_LINK_DOWN = 11;
 export const ERR_ABORTED = 12;
 export const ERR_TABLE_FULL = 13;
-
-// Encode request kinds are frame types; encode() writes a status per request.
-export const ENC_OK = 0;
 
 // Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 256 pages.
 export const MEMORY_PAGES = 256;
