@@ -25,6 +25,7 @@ import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
 import { SnapshotPublisher } from './xds/publisher.js';
 import { startRouterServer } from './xds/server.js';
+import { StallWatch } from './stall-watch.js';
 
 /** How the site runs its data plane. */
 export interface RunOptions {
@@ -52,6 +53,7 @@ export class RunningSite {
   private readonly versions = new SnapshotVersions();
   private routerServer: grpc.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private readonly stalls: StallWatch;
   private lastSignature = '';
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
@@ -66,6 +68,7 @@ export class RunningSite {
     this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
     this.agent = new DataplaneAgent(this.dp, { log });
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
+    this.stalls = new StallWatch(log);
     // In process, the push goes through the same interface as to a router, without gRPC.
     if (run.localDataplane !== false) this.xds.attach({ node: 'local', send: (p) => this.xds.answer('local', this.agent.apply(p)) });
   }
@@ -84,6 +87,7 @@ export class RunningSite {
       });
     }
     this.pki.start();
+    this.stalls.start();
     if (this.run.routerPort) {
       const server = store.readServerCert();
       this.routerServer = await startRouterServer({
@@ -175,6 +179,7 @@ export class RunningSite {
         sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
       },
       xds: { nacks: this.xds.nacks, nodes: this.xds.status() },
+      eventLoop: { ...this.stalls.counts },
     };
   }
 
@@ -184,6 +189,7 @@ export class RunningSite {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.stalls.stop();
     this.agent.stop();
     this.routerServer?.forceShutdown();
     this.dp.shutdown();

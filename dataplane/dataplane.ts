@@ -231,6 +231,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       listener.bytesIn += f.bytesFromApp;
       listener.bytesOut += f.bytesToApp;
       this.countSite(target.site, -1);
+      if (error) this.opts.log.info({ listener: listener.spec.name, key, site: target.siteName, err: error }, 'flow reset');
       this.emit('flow-end', { listener: listener.spec.name, key, site: target.siteName, error, bytesIn: f.bytesFromApp, bytesOut: f.bytesToApp });
     });
     this.endpoints[slot] = flow;
@@ -286,7 +287,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       c.flowsActive--;
       c.bytesIn += f.bytesToApp;
       c.bytesOut += f.bytesFromApp;
-      if (error) this.stats.flowsFailed++;
+      if (error) {
+        this.stats.flowsFailed++;
+        this.opts.log.info({ connector: c.spec.name, key: req.key, err: error }, 'flow reset');
+      }
     });
     c.flows.add(flow);
     this.endpoints[slot] = flow;

@@ -148,6 +148,8 @@ export interface RuntimeStatus {
   network: { sites: { id: string; name: string; cost: number | null; links: { peer: string; cost: number }[]; keys: string[] }[] };
   /** pushes to data-plane nodes (in-process and routers): versions sent and acked, refusals (control/xds/) */
   xds?: { nacks: number; nodes: unknown[] };
+  /** times this process's event loop was blocked for STALL_WARN_MS or more, and the longest (control/stall-watch.ts) */
+  eventLoop?: { stalls: number; longestMs: number };
 }
 
 function isAlive(pid: number): boolean {

@@ -30,6 +30,10 @@ const ok = async (args: string[]) => {
 };
 const log = (dir: string) => fs.readFileSync(path.join(dir, 'site.log'), 'utf8');
 const count = (dir: string, re: RegExp) => (log(dir).match(new RegExp(re, 'g')) ?? []).length;
+/** The log lines that explain a dropped flow, for failure messages. */
+const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + log(d).split('\n').filter((l) => /link down|flow reset|stalled|closed|refused|"level":[56]0/.test(l)).slice(-6).join('\n    ')).join('');
+/** A wait whose timeout message carries the explaining log lines. */
+const explained = <T>(p: Promise<T>) => p.catch((err: Error) => { throw new Error(err.message + why()); });
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
 const security = (dir: string) => (runtimeStatus(dir) as unknown as { security: Record<string, number> } | undefined)?.security;
 
@@ -93,7 +97,7 @@ test('flows survive several renewals of the link and server certificates; every 
   const downs = count(B, /"link down"/);
   const renewed = security(B)!.linkRenewals;
   const flows = await Promise.all([0, 1, 2].map((i) => pacedFlow(ports[3], (4 + i) * MiB, 22_000)));
-  for (const f of flows) assert.ok(f.ok, f.detail);
+  for (const f of flows) assert.ok(f.ok, f.detail + why());
   assert.ok(security(B)!.linkRenewals - renewed >= 3, `link renewals: ${security(B)!.linkRenewals - renewed}`);
   assert.ok(security(A)!.serverRenewals >= 2, `server renewals: ${security(A)!.serverRenewals}`);
   assert.is(count(B, /"link down"/), downs, 'the link never dropped');
@@ -109,7 +113,7 @@ test('rotating the CA with flows running drops nothing; beta learns the new CA a
   const newCa = fs.readFileSync(path.join(A, 'pki', 'ca.crt'), 'utf8');
   await waitFor('beta got the new CA', () => fs.readFileSync(path.join(B, 'links', 'link-alpha', 'ca.crt'), 'utf8') === newCa, 15_000);
   const f = await flow;
-  assert.ok(f.ok, f.detail);
+  assert.ok(f.ok, f.detail + why());
   assert.is(count(B, /"link down"/), downs, 'the link never dropped');
   // A fresh dial with the renewed certificate (from the new CA) and the new trust anchor works.
   await kill(siteB);
@@ -130,7 +134,7 @@ test('deleting the grant revokes: link closed within seconds, flows reset, recon
   const f = await flow;
   assert.not.ok(f.ok, `the flow must be reset, not completed: ${f.detail}`);
   assert.match(log(A), /SVCNET_ERR_CERT_REVOKED.*inbound link closed: its certificate is no longer accepted/);
-  await waitFor('reconnects refused', () => count(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000);
+  await explained(waitFor('reconnects refused', () => count(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000));
   await kill(siteA);
   const before = count(A, /SVCNET_ERR_CERT_REVOKED/);
   siteA = runSite(A, { env: LIFETIME });
