@@ -54,7 +54,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
     cb({ code: STATUS[err.code], details: `${err.code}: ${err.message}` });
   };
   server.addService(service, {
-    Redeem(call: grpc.ServerUnaryCall<RedeemRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
+    async Redeem(call: grpc.ServerUnaryCall<RedeemRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const addr = call.getPeer().replace(/:\d+$/, '');
       const ctx = { addr, site: call.request.siteName };
       if (limiter.blocked(addr)) {
@@ -63,7 +63,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
         return cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'SVCNET_ERR_RATE_LIMITED: too many wrong codes; wait a minute' });
       }
       try {
-        const r = redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId });
+        const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId }));
         o.log.info({ ...ctx, grant: r.grant, serial: r.serial }, 'token redeemed');
         o.onRedeemed?.(call.request.siteName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert, endpoints: o.endpoints, siteName: cfg.name, siteId: cfg.id, grant: r.grant });
@@ -72,7 +72,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
         refuse(cb, 'token redemption', err, ctx);
       }
     },
-    Renew(call: grpc.ServerUnaryCall<RenewRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
+    async Renew(call: grpc.ServerUnaryCall<RenewRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const addr = call.getPeer().replace(/:\d+$/, '');
       const peer = call.getAuthContext()?.sslPeerCertificate;
       if (!peer) {
@@ -83,7 +83,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
       const current = { serial: peer.serialNumber, commonName: String(peer.subject?.CN ?? ''), notAfter: new Date(peer.valid_to) };
       const ctx = { addr, site: current.commonName, serial: current.serial.toLowerCase() };
       try {
-        const r = renewCertificate(o.store, current, call.request.csr);
+        const r = await o.store.exclusive(() => renewCertificate(o.store, current, call.request.csr));
         o.log.info({ ...ctx, newSerial: r.serial, grant: r.entry.grant, notAfter: r.entry.notAfter }, 'link certificate renewed');
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert });
       } catch (err) {

@@ -27,7 +27,7 @@ function hashCode(code: string): Buffer {
 }
 
 /** Creates a grant and returns its one-time code (shown once, never stored). */
-export function issueGrant(store: SiteStore, o: { expiryMs?: number; redemptions?: number; name?: string } = {}): { grant: AccessGrant; code: string } {
+export async function issueGrant(store: SiteStore, o: { expiryMs?: number; redemptions?: number; name?: string } = {}): Promise<{ grant: AccessGrant; code: string }> {
   const code = randomBytes(16).toString('base64url');
   const name = o.name ?? `grant-${randomBytes(4).toString('hex')}`;
   const grant = validateAccessGrant({
@@ -41,7 +41,7 @@ export function issueGrant(store: SiteStore, o: { expiryMs?: number; redemptions
     },
     status: { redeemed: 0, issued: [] },
   });
-  store.put('AccessGrant', name, grant);
+  await store.put('AccessGrant', name, grant);
   return { grant, code };
 }
 
@@ -77,8 +77,8 @@ function sign(store: SiteStore, csr: string, site: string): { cert: string; seri
 
 export interface RedeemRequest { code: string; csr: string; siteName: string; siteId: string }
 
-/** Checks the code, the policy and the joiner's identity, signs the CSR; records the certificate. */
-export function redeemGrant(store: SiteStore, req: RedeemRequest, now = Date.now()): { cert: string; serial: string; grant: string } {
+/** Checks the code, the policy and the joiner's identity, signs the CSR; records the certificate. Call inside store.exclusive. */
+export async function redeemGrant(store: SiteStore, req: RedeemRequest, now = Date.now()): Promise<{ cert: string; serial: string; grant: string }> {
   const grant = findGrant(store, req.code);
   if (!grant) throw new GrantError('SVCNET_ERR_TOKEN_INVALID', 'the token code is not valid for this site');
   if (Date.parse(grant.spec.expiresAt) <= now) throw new GrantError('SVCNET_ERR_TOKEN_EXPIRED', `the token expired at ${grant.spec.expiresAt}; issue a new one`);
@@ -97,8 +97,8 @@ export function redeemGrant(store: SiteStore, req: RedeemRequest, now = Date.now
   const signed = sign(store, req.csr, req.siteName);
   grant.status.redeemed++;
   grant.status.issued.push({ serial: signed.serial, site: req.siteName, at: new Date(now).toISOString() });
-  store.put('AccessGrant', grant.metadata.name, grant);
-  recordIssued(store, { serial: signed.serial, site: req.siteName, siteId: req.siteId, grant: grant.metadata.name, lineage: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter }, now);
+  await store.put('AccessGrant', grant.metadata.name, grant);
+  await recordIssued(store, { serial: signed.serial, site: req.siteName, siteId: req.siteId, grant: grant.metadata.name, lineage: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter }, now);
   return { cert: signed.cert, serial: signed.serial, grant: grant.metadata.name };
 }
 
@@ -109,8 +109,9 @@ export interface PresentedCert { serial: string; commonName: string; notAfter: D
  * Renews a link certificate: the caller proved it holds `current` (mutual TLS against our CA);
  * it must be one we issued, unexpired and unrevoked, and its site still allowed by policy. The
  * new certificate keeps the site name, grant and lineage, so revoking the grant still reaches it.
+ * Call inside store.exclusive.
  */
-export function renewCertificate(store: SiteStore, current: PresentedCert, csr: string, now = Date.now()): { cert: string; serial: string; entry: IssuedCert } {
+export async function renewCertificate(store: SiteStore, current: PresentedCert, csr: string, now = Date.now()): Promise<{ cert: string; serial: string; entry: IssuedCert }> {
   const serial = normalizeSerial(current.serial);
   const issued = loadIssued(store);
   const entry = findIssued(issued, serial);
@@ -121,7 +122,7 @@ export function renewCertificate(store: SiteStore, current: PresentedCert, csr: 
   if (refusal) throw new GrantError('SVCNET_ERR_POLICY_DENIED', refusal);
   const signed = sign(store, csr, entry.site);
   const next: IssuedCert = { ...entry, serial: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter };
-  recordIssued(store, next, now);
+  await recordIssued(store, next, now);
   return { cert: signed.cert, serial: signed.serial, entry: next };
 }
 

@@ -31,9 +31,9 @@ export async function createSite(dir: string, name: string, o: CreateSiteOptions
     createdAt: new Date().toISOString(),
   };
   const ca = await createCa(name);
-  store.writeCa(ca);
+  await store.writeCa(ca);
   const hosts = [...new Set([host, 'localhost', '127.0.0.1'])];
-  store.writeServerCert(await issueLeaf(ca, { commonName: name, hosts, server: true, client: true }));
-  store.writeConfig(cfg);
+  await store.writeServerCert(await issueLeaf(ca, { commonName: name, hosts, server: true, client: true }));
+  await store.writeConfig(cfg); // last: site.json is what makes the directory a site
   return cfg;
 }

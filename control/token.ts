@@ -12,10 +12,10 @@ import type { SiteStore } from './state/site-store.js';
 import { writeFileAtomic } from './state/atomic.js';
 
 /** Creates a grant on `store`'s site and writes the token file (mode 0600: it holds a secret). */
-export function issueToken(store: SiteStore, file: string, o: { expiryMs?: number; redemptions?: number }): AccessToken {
+export async function issueToken(store: SiteStore, file: string, o: { expiryMs?: number; redemptions?: number }): Promise<AccessToken> {
   const cfg = store.readConfig();
   if (!cfg.linkAccess.enabled) throw new Error(`site ${cfg.name} has no link access; create it with --link-access to let other sites link to it`);
-  const { grant, code } = issueGrant(store, o);
+  const { grant, code } = await issueGrant(store, o);
   const token = validateAccessToken({
     apiVersion: API_VERSION,
     kind: 'AccessToken',
@@ -56,13 +56,13 @@ export async function redeemToken(store: SiteStore, file: string, o: { name?: st
   const got = certInfo(res.certificate);
   if (got.commonName !== cfg.name) throw new Error(`the issuing site returned a certificate for "${got.commonName}", not for this site "${cfg.name}"; refusing it`);
   const name = o.name ?? `link-${res.siteName}`;
-  store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca, grantUrl: token.spec.url });
+  await store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca, grantUrl: token.spec.url });
   const link = validateLink({
     apiVersion: API_VERSION,
     kind: 'Link',
     metadata: { name },
     spec: { endpoints: res.endpoints, cost: o.cost ?? 1, tlsCredentials: name, peerSite: res.siteName },
   });
-  store.put('Link', name, link);
+  await store.put('Link', name, link);
   return link;
 }

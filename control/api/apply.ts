@@ -83,7 +83,7 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig): void {
 /** Apply handler: validates outside the lock, then checks and writes under it. */
 export async function apply(ctx: ApiContext, req: ApplyRequest): Promise<ApplyResponse> {
   const { resources, warnings } = loadRequest(req);
-  return ctx.serial.run(() => applyLoaded(ctx, resources, warnings, req));
+  return ctx.store.exclusive(() => applyLoaded(ctx, resources, warnings, req));
 }
 
 async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warnings: string[], req: ApplyRequest): Promise<ApplyResponse> {
@@ -118,7 +118,7 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
       s.next.status = { redeemed: true, link: link.metadata.name, at: new Date().toISOString() };
     }
   } catch (err) {
-    for (const name of made) { ctx.store.delete('Link', name); ctx.store.deleteLinkCredentials(name); }
+    for (const name of made) { await ctx.store.delete('Link', name); await ctx.store.deleteLinkCredentials(name); }
     if (err instanceof ApiError) throw err;
     const msg = (err as Error).message;
     throw new ApiError(/cannot reach/.test(msg) ? 'SVCNET_ERR_UNAVAILABLE' : 'SVCNET_ERR_PRECONDITION', msg, undefined, { cause: err });
@@ -129,10 +129,10 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     if (s.changed) {
       if (s.r.kind === 'Site') {
         const { id: _id, ...spec } = s.next.spec as unknown as Omit<SiteConfig, 'createdAt' | 'name'>;
-        ctx.store.writeConfig({ ...cfg, ...spec });
+        await ctx.store.writeConfig({ ...cfg, ...spec });
         warnings.push(`Site ${s.r.name}: new settings take effect at the next start of the site`);
       } else {
-        ctx.store.put(s.r.kind, s.r.name, s.next);
+        await ctx.store.put(s.r.kind, s.r.name, s.next);
       }
     }
     const stored = readStored(ctx, s.r.kind, s.r.name)!;

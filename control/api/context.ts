@@ -1,11 +1,10 @@
 // What every control API handler works with: the state directory, the running site (absent when
-// the CLI works on a stopped site's directory), the event hub and the serializer.
+// the CLI works on a stopped site's directory), the event hub (state-changing calls run one at a time through store.exclusive).
 import type { Logger } from 'pino';
 import type { SiteStore, RuntimeStatus } from '../state/site-store.js';
 import type { AccessToken } from '../resources/access-token.js';
 import type { LinkResource } from '../resources/link.js';
 import type { WatchHub } from './watch-hub.js';
-import type { Serializer } from './serializer.js';
 
 /** The hooks a running site gives the API; the API never touches the data plane otherwise. */
 export interface SiteHooks {
@@ -26,7 +25,6 @@ export interface ApiContext {
   store: SiteStore;
   site?: SiteHooks;
   hub: WatchHub;
-  serial: Serializer;
   log: Logger;
   redeem: Redeemer;
 }

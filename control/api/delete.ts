@@ -34,7 +34,7 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
   });
   targets.push(...refsFromManifests(req));
   if (targets.length === 0) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', 'nothing to delete: give refs or manifests', 'refs');
-  return ctx.serial.run(() => {
+  return ctx.store.exclusive(async () => {
     const seen = new Set<string>();
     const doomed: { t: Target; doc: StoredDoc }[] = [];
     const notFound: ResourceRef[] = [];
@@ -55,14 +55,14 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
       doomed.push({ t, doc });
     }
     for (const { t, doc } of doomed) {
-      ctx.store.delete(t.kind as Exclude<Kind, 'Site'>, t.name);
+      await ctx.store.delete(t.kind as Exclude<Kind, 'Site'>, t.name);
       if (t.kind === 'Link') {
         const cred = String(doc.spec.tlsCredentials);
         const stillUsed = (ctx.store.list('Link') as StoredDoc[]).some((l) => l.spec.tlsCredentials === cred);
-        if (!stillUsed) ctx.store.deleteLinkCredentials(cred);
+        if (!stillUsed) await ctx.store.deleteLinkCredentials(cred);
         // The token that made the link is spent; dropping its record lets the name be used again.
         const token = ctx.store.get('AccessToken', t.name) as StoredDoc | undefined;
-        if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) ctx.store.delete('AccessToken', t.name);
+        if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) await ctx.store.delete('AccessToken', t.name);
       }
       ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
     }

@@ -36,7 +36,7 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     RotateCertificates: async () => {
       // A new CA (trusted alongside the old one during the overlap) and a new server certificate;
       // the running site reloads its TLS within a poll, joined sites learn the CA at renewal.
-      const r = await rotateCertificates(ctx.store);
+      const r = await ctx.store.exclusive(() => rotateCertificates(ctx.store));
       return { renewed: [`ca (the previous CA stays trusted until ${r.trustOldUntil})`, `server certificate ${r.serverSerial}`] };
     },
   };

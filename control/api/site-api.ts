@@ -6,7 +6,6 @@ import type { RouteTable } from '../../dataplane/routing/route-table.js';
 import type { SiteStore, RuntimeStatus, SiteConfig } from '../state/site-store.js';
 import { renderMetrics } from '../console/metrics.js';
 import { WatchHub } from './watch-hub.js';
-import { Serializer } from './serializer.js';
 import { startApiServers, type ApiServers } from './server.js';
 import { redeemWithTokenModule } from './tokens.js';
 import type { ApiContext } from './context.js';
@@ -42,7 +41,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
     ? { host: '0.0.0.0', port: cfg.apiPort, advertise: `${cfg.linkAccess.host}:${cfg.apiPort}`, key: server.key, cert: server.cert, ca: store.readCa().cert }
     : undefined;
   const ctx: ApiContext = {
-    store, hub, serial: new Serializer(), log: log.child({ component: 'api' }), redeem: redeemWithTokenModule,
+    store, hub, log: log.child({ component: 'api' }), redeem: redeemWithTokenModule,
     site: {
       status: () => site.status(),
       reconcile: () => site.reconcile(),

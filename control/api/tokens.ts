@@ -32,7 +32,7 @@ export const redeemWithTokenModule: Redeemer = (store, token: AccessToken, o) =>
 
 /** IssueToken handler: a new grant and the token that redeems it. */
 export function issueToken(ctx: ApiContext, req: IssueTokenRequest): Promise<IssueTokenResponse> {
-  return ctx.serial.run(async () => {
+  return ctx.store.exclusive(async () => {
     const cfg = ctx.store.readConfig();
     if (!cfg.linkAccess.enabled) throw new ApiError('SVCNET_ERR_PRECONDITION', `site ${cfg.name} has no link access; apply a Site with spec.linkAccess.enabled: true (or create it with --link-access) to let other sites link to it`);
     const token = await withTempFile((file) => writeToken(ctx.store, file, { expiryMs: (req.expirySeconds || 900) * 1000, redemptions: req.redemptions || 1 }));

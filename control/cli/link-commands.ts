@@ -70,7 +70,7 @@ export function addLinkCommands(program: Command): void {
         } catch (err) {
           if (!(err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND')) throw err;
           // Not an outbound link: the inbound link of peer site NAME. Deleting it revokes its certificates.
-          if (deleteInboundLink(s.store, name).length === 0) throw new Error(`no link named ${name}`);
+          if ((await deleteInboundLink(s.store, name)).length === 0) throw new Error(`no link named ${name}`);
           console.log(`inbound link from site ${name} deleted: its certificates are revoked; ${appliesWhen(s.running)}`);
           return;
         }

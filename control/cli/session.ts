@@ -6,7 +6,6 @@ import { SiteStore } from '../state/site-store.js';
 import { unixClient, inProcessClient, type ControlClient } from '../api/client.js';
 import { apiSocketPath } from '../api/server.js';
 import { WatchHub } from '../api/watch-hub.js';
-import { Serializer } from '../api/serializer.js';
 import { redeemWithTokenModule } from '../api/tokens.js';
 import { UsageError } from './output.js';
 
@@ -32,7 +31,7 @@ export function openSession(o: { dir?: string }): Session {
     const client = unixClient(store.dir);
     return { store, client, running: true, close: () => client.close() };
   }
-  const ctx = { store, hub: new WatchHub(), serial: new Serializer(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };
+  const ctx = { store, hub: new WatchHub(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };
   return { store, client: inProcessClient(ctx), running: false, close() {} };
 }
 

@@ -32,7 +32,7 @@ export function addSiteCommands(program: Command): void {
       for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
       const dir = siteDir(o);
       const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
-      if (o.apiPort) new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
+      if (o.apiPort) await new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
       console.log(`site ${cfg.name} created in ${dir}${cfg.linkAccess.enabled ? ` (links on ${cfg.linkAccess.host}:${cfg.linkAccess.port})` : ''}${o.apiPort ? ` (API on port ${o.apiPort}, mutual TLS; clients need "svcnet admin issue NAME")` : ''}`);
     });
   site.command('run').description('run the site in the foreground (logs as JSON lines on stderr)')

@@ -21,7 +21,7 @@ function open(o: { dir?: string }): SiteStore {
 const running = (store: SiteStore) => (store.readRuntimeStatus() ? 'the running site applies it now' : 'the site is not running; it applies at the next start');
 
 /** Revokes every certificate issued to `site` (its inbound link): the link closes, reconnects are refused. */
-export function deleteInboundLink(store: SiteStore, site: string): Revocation[] {
+export function deleteInboundLink(store: SiteStore, site: string): Promise<Revocation[]> {
   return revokeSite(store, site, 'inbound link deleted');
 }
 
@@ -51,7 +51,7 @@ export function addPkiCommands(program: Command): void {
     .option('--allow-peers <names>', 'comma-separated site names that may link here, or "any"')
     .option('--expose-keys <keys>', 'comma-separated routing keys connectors may serve to the network, or "all"')
     .option('-o, --output <format>', 'json or yaml instead of a table')
-    .action((o) => {
+    .action(async (o) => {
       const store = open(o);
       const p = loadPolicy(store);
       const changing = o.linkAccess !== undefined || o.allowPeers !== undefined || o.exposeKeys !== undefined;
@@ -63,7 +63,7 @@ export function addPkiCommands(program: Command): void {
       if (o.exposeKeys !== undefined) p.exposedKeys = list(o.exposeKeys, 'all');
       let saved = p;
       if (changing) {
-        try { saved = savePolicy(store, p); } catch (err) { throw new UsageError(`invalid policy: ${(err as Error).message}`); }
+        try { saved = await savePolicy(store, p); } catch (err) { throw new UsageError(`invalid policy: ${(err as Error).message}`); }
       }
       print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS'],
         [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all']]);
@@ -98,9 +98,9 @@ export function addPkiCommands(program: Command): void {
     });
   grant.command('delete <name>').description('delete a grant: unused tokens stop working and certificates issued through it are revoked')
     .option('--dir <dir>', 'site state directory')
-    .action((name: string, o) => {
+    .action(async (name: string, o) => {
       const store = open(o);
-      if (!nameSchema.safeParse(name).success || !store.delete('AccessGrant', name)) throw new Error(`no grant named ${name}`);
+      if (!nameSchema.safeParse(name).success || !(await store.delete('AccessGrant', name))) throw new Error(`no grant named ${name}`);
       const sites = [...new Set(loadIssued(store).filter((e) => e.grant === name).map((e) => e.site))];
       console.log(`grant ${name} deleted${sites.length ? `; certificates of ${sites.join(', ')} revoked` : ''}; ${running(store)}`);
     });

@@ -29,9 +29,9 @@ export function loadPolicy(store: SiteStore): SitePolicy {
 }
 
 /** Validates and stores a policy. */
-export function savePolicy(store: SiteStore, p: unknown): SitePolicy {
+export async function savePolicy(store: SiteStore, p: unknown): Promise<SitePolicy> {
   const v = parseWith(policySchema, p, 'policy');
-  store.writePkiFile('policy.json', JSON.stringify(v, null, 2) + '\n');
+  await store.writePkiFile('policy.json', JSON.stringify(v, null, 2) + '\n');
   return v;
 }
 

@@ -35,10 +35,10 @@ export function loadIssued(store: SiteStore): IssuedCert[] { return readJson<Iss
 export function loadRevocations(store: SiteStore): Revocation[] { return readJson<Revocation>(store, 'revoked.json'); }
 
 /** Records a certificate we signed; drops entries that expired long ago. */
-export function recordIssued(store: SiteStore, entry: IssuedCert, now = Date.now()): void {
+export async function recordIssued(store: SiteStore, entry: IssuedCert, now = Date.now()): Promise<void> {
   const keep = loadIssued(store).filter((e) => Date.parse(e.notAfter) > now - KEEP_EXPIRED_MS);
   keep.push(entry);
-  store.writePkiFile('issued.json', JSON.stringify(keep, null, 1) + '\n');
+  await store.writePkiFile('issued.json', JSON.stringify(keep, null, 1) + '\n');
 }
 
 /** The issued entry for a serial, if we signed it. */
@@ -57,7 +57,7 @@ export function revokedLineages(issued: readonly IssuedCert[], revocations: read
 }
 
 /** Revokes every lineage of `site` (deleting its inbound link); returns the revocations written. */
-export function revokeSite(store: SiteStore, site: string, reason: string, now = Date.now()): Revocation[] {
+export async function revokeSite(store: SiteStore, site: string, reason: string, now = Date.now()): Promise<Revocation[]> {
   const issued = loadIssued(store);
   const existing = loadRevocations(store);
   const done = new Set(existing.map((r) => r.lineage));
@@ -67,6 +67,6 @@ export function revokeSite(store: SiteStore, site: string, reason: string, now =
     done.add(e.lineage);
     added.push({ lineage: e.lineage, site, grant: e.grant, serials: issued.filter((x) => x.lineage === e.lineage).map((x) => x.serial), reason, at: new Date(now).toISOString() });
   }
-  if (added.length) store.writePkiFile('revoked.json', JSON.stringify([...existing, ...added], null, 1) + '\n');
+  if (added.length) await store.writePkiFile('revoked.json', JSON.stringify([...existing, ...added], null, 1) + '\n');
   return added;
 }

@@ -27,6 +27,9 @@ export async function renewLinkCredentials(store: SiteStore, name: string, o: { 
   const res = await callGrantService<RenewResponse>(cur.grantUrl, { ca: cur.ca, key: cur.key, cert: cur.cert }, 'Renew', { csr }, { timeoutMs: o.timeoutMs });
   const got = certInfo(res.certificate);
   if (got.commonName !== me) throw new Error(`renewal returned a certificate for "${got.commonName}", not "${me}"; keeping the current one`);
-  store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca, grantUrl: cur.grantUrl });
+  await store.exclusive(async () => {
+    store.readLinkCredentials(name); // throws if the link was deleted while we were away
+    await store.writeLinkCredentials(name, { key, cert: res.certificate, ca: res.ca, grantUrl: cur.grantUrl });
+  });
   return { serial: got.serial, notAfter: got.notAfter, caChanged: res.ca.trim() !== cur.ca.trim() };
 }

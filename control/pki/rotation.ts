@@ -17,7 +17,7 @@ export async function renewServerCert(store: SiteStore, now = Date.now()): Promi
   const leaf = await issueLeaf(store.readCa(), { commonName: cfg.name, hosts: serverHosts(cfg), server: true, client: true });
   const cross = store.readPkiFile('ca-cross.crt');
   const chain = cross && certInfo(cross).notAfter.getTime() > now ? leaf.cert + cross : leaf.cert;
-  store.writeServerCert({ key: leaf.key, cert: chain });
+  await store.writeServerCert({ key: leaf.key, cert: chain });
   return { serial: leaf.serial, notAfter: leaf.notAfter };
 }
 
@@ -39,9 +39,9 @@ export async function rotateCertificates(store: SiteStore, o: { overlapMs?: numb
   previous.unshift({ cert: old.cert, until: new Date(until).toISOString() });
   // Order matters to a running site reading along: first trust the old CA as "previous", then
   // switch the current CA, then present the new certificate.
-  store.writePkiFile('ca-previous.json', JSON.stringify(previous, null, 1) + '\n');
-  store.writePkiFile('ca-cross.crt', cross);
-  store.writeCa(next);
+  await store.writePkiFile('ca-previous.json', JSON.stringify(previous, null, 1) + '\n');
+  await store.writePkiFile('ca-cross.crt', cross);
+  await store.writeCa(next);
   const server = await renewServerCert(store, now);
   return { previousCa: certInfo(old.cert).commonName, newCa: certInfo(next.cert).commonName, trustOldUntil: new Date(until).toISOString(), serverSerial: server.serial };
 }

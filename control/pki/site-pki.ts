@@ -155,7 +155,7 @@ export class SitePki {
   /** Renews this site's server certificate and outbound link certificates that are due. */
   private async renewDue(now = Date.now()): Promise<void> {
     if (this.grantTls) await this.renewOne('server', now, () => this.store.readServerCert().cert, async () => {
-      const r = await renewServerCert(this.store);
+      const r = await this.store.exclusive(() => renewServerCert(this.store));
       this.counts.serverRenewals++;
       this.log.info({ serial: r.serial, notAfter: r.notAfter }, 'server certificate renewed');
     });

@@ -5,7 +5,7 @@ import { API_VERSION, metadataSchema, portSchema, hostSchema, parseWith } from '
 export const linkSpecSchema = z.object({
   endpoints: z.array(z.object({ host: hostSchema, port: portSchema }).strict()).min(1),
   cost: z.number().int().min(1).max(1_000_000).default(1),
-  /** name of the credentials folder under links/ holding tls.key, tls.crt and ca.crt */
+  /** name of the credentials folder under links/ (credentials.json: key, certificate, trusted CA, renewal address) */
   tlsCredentials: z.string().min(1),
   /** the site this link reaches, as recorded at redemption */
   peerSite: z.string().optional(),

@@ -30,3 +30,39 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
   const dfd = fs.openSync(dir, 'r');
   try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
 }
+
+/**
+ * `writeFileAtomic` with every syscall on libuv's thread pool. A running site writes its state
+ * this way: its event loop also carries the links, and an fsync on a busy disk can take seconds,
+ * long enough for peers to take the silence for a dead link.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await fs.promises.open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  const dh = await fs.promises.open(dir, 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
+}
+
+/** Removes `target` (file or directory) and fsyncs its directory, so the removal survives a crash; false when there was nothing. */
+export async function removeDurable(target: string): Promise<boolean> {
+  const existed = fs.existsSync(target);
+  if (!existed) return false;
+  await fs.promises.rm(target, { recursive: true, force: true });
+  const dh = await fs.promises.open(path.dirname(target), 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
+  return true;
+}

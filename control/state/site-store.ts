@@ -1,10 +1,13 @@
 // The only module that reads and writes a site's state directory:
-//   site.json            identity and settings        pki/        CA and server certificate (keys 0600)
+//   site.json            identity and settings        pki/        CA and server certificate (0600)
 //   resources/KIND/*.json declared resources          links/NAME/ credentials got by redeeming a token
 //   run/status.json       what the running site reports (for status commands)
+// A key and its certificate live in one file, so no crash can leave a new key beside an old
+// certificate. State writes are durable and off the event loop (writeFileAtomicAsync); reads are
+// synchronous (small files, page cache).
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, writeFileAtomicAsync, removeDurable } from './atomic.js';
 import type { KeyPairPem } from '../pki/ca.js';
 
 export interface SiteConfig {
@@ -31,8 +34,28 @@ function nextVersion(): string {
   return String(lastVersion);
 }
 
+/** Lock chains by resolved directory: every SiteStore of one directory in this process shares one. */
+const locks = new Map<string, Promise<unknown>>();
+
+/** Link credentials as stored in links/NAME/credentials.json. */
+export interface LinkCredentials extends KeyPairPem { ca: string; grantUrl?: string }
+
 export class SiteStore {
   constructor(readonly dir: string) {}
+
+  /**
+   * Runs `fn` with no other exclusive section on this directory in between. Writes are async, so
+   * a read-modify-write (grant counters, the issued-certificate registry, resources) takes this.
+   * Not reentrant: take it at entry points (an RPC, a renewal, a CLI command), never inside.
+   */
+  exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const key = path.resolve(this.dir);
+    const run = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.then(() => undefined, () => undefined);
+    locks.set(key, tail);
+    void tail.then(() => { if (locks.get(key) === tail) locks.delete(key); });
+    return run;
+  }
 
   static exists(dir: string): boolean {
     return fs.existsSync(path.join(dir, 'site.json'));
@@ -47,18 +70,25 @@ export class SiteStore {
   private p(...parts: string[]): string { return path.join(this.dir, ...parts); }
 
   readConfig(): SiteConfig { return JSON.parse(fs.readFileSync(this.p('site.json'), 'utf8')) as SiteConfig; }
-  writeConfig(c: SiteConfig): void { writeFileAtomic(this.p('site.json'), JSON.stringify(c, null, 2) + '\n'); }
+  writeConfig(c: SiteConfig): Promise<void> { return writeFileAtomicAsync(this.p('site.json'), JSON.stringify(c, null, 2) + '\n'); }
 
-  readCa(): KeyPairPem { return { key: fs.readFileSync(this.p('pki', 'ca.key'), 'utf8'), cert: fs.readFileSync(this.p('pki', 'ca.crt'), 'utf8') }; }
-  writeCa(ca: KeyPairPem): void {
-    writeFileAtomic(this.p('pki', 'ca.key'), ca.key, 0o600);
-    writeFileAtomic(this.p('pki', 'ca.crt'), ca.cert);
+  /** The CA's key and certificate (pki/ca.json). */
+  readCa(): KeyPairPem { return this.readPair(this.p('pki', 'ca.json')); }
+  writeCa(ca: KeyPairPem): Promise<void> { return this.writePair(this.p('pki', 'ca.json'), ca); }
+
+  /** The certificate this site presents as a server: links, grants, API, routers (pki/server.json). */
+  readServerCert(): KeyPairPem { return this.readPair(this.p('pki', 'server.json')); }
+  writeServerCert(kp: KeyPairPem): Promise<void> { return this.writePair(this.p('pki', 'server.json'), kp); }
+
+  private readPair(file: string): KeyPairPem {
+    const legacy = file.replace(/\.json$/, '');
+    if (!fs.existsSync(file) && fs.existsSync(`${legacy}.key`)) return { key: fs.readFileSync(`${legacy}.key`, 'utf8'), cert: fs.readFileSync(`${legacy}.crt`, 'utf8') }; // a site made with the earlier layout (one file per key and certificate)
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyPairPem;
+    if (typeof v.key !== 'string' || typeof v.cert !== 'string') throw new Error(`${file} is not a key and certificate pair`);
+    return { key: v.key, cert: v.cert };
   }
-
-  readServerCert(): KeyPairPem { return { key: fs.readFileSync(this.p('pki', 'server.key'), 'utf8'), cert: fs.readFileSync(this.p('pki', 'server.crt'), 'utf8') }; }
-  writeServerCert(kp: KeyPairPem): void {
-    writeFileAtomic(this.p('pki', 'server.key'), kp.key, 0o600);
-    writeFileAtomic(this.p('pki', 'server.crt'), kp.cert);
+  private writePair(file: string, kp: KeyPairPem): Promise<void> {
+    return writeFileAtomicAsync(file, JSON.stringify({ key: kp.key, cert: kp.cert }, null, 1) + '\n', 0o600);
   }
 
   /** A PKI record under pki/ (trust bundle, issued certificates, revocations), or undefined. */
@@ -66,8 +96,8 @@ export class SiteStore {
     const f = this.p('pki', name);
     return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
   }
-  writePkiFile(name: string, text: string, mode = 0o644): void { writeFileAtomic(this.p('pki', name), text, mode); }
-  deletePkiFile(name: string): void { fs.rmSync(this.p('pki', name), { force: true }); }
+  writePkiFile(name: string, text: string, mode = 0o644): Promise<void> { return writeFileAtomicAsync(this.p('pki', name), text, mode); }
+  async deletePkiFile(name: string): Promise<void> { await removeDurable(this.p('pki', name)); }
   /** Names and mtimes under pki/: a running site polls it to notice rotation and revocation done by another process. */
   pkiSignature(): string {
     const d = this.p('pki');
@@ -76,20 +106,19 @@ export class SiteStore {
   }
 
   /** Credentials for an outbound link, stored when a token was redeemed (grantUrl: where to renew them). */
-  readLinkCredentials(name: string): KeyPairPem & { ca: string; grantUrl?: string } {
+  readLinkCredentials(name: string): LinkCredentials {
     const d = this.p('links', name);
-    const url = path.join(d, 'grant-url');
-    return { key: fs.readFileSync(path.join(d, 'tls.key'), 'utf8'), cert: fs.readFileSync(path.join(d, 'tls.crt'), 'utf8'), ca: fs.readFileSync(path.join(d, 'ca.crt'), 'utf8'),
-      grantUrl: fs.existsSync(url) ? fs.readFileSync(url, 'utf8').trim() : undefined };
+    if (!fs.existsSync(path.join(d, 'credentials.json')) && fs.existsSync(path.join(d, 'tls.key'))) { // a site made with the earlier layout (one file per key and certificate)
+      const read = (f: string) => fs.readFileSync(path.join(d, f), 'utf8');
+      return { key: read('tls.key'), cert: read('tls.crt'), ca: read('ca.crt'), grantUrl: fs.existsSync(path.join(d, 'grant-url')) ? read('grant-url').trim() : undefined };
+    }
+    const v = JSON.parse(fs.readFileSync(path.join(d, 'credentials.json'), 'utf8')) as LinkCredentials;
+    return { key: v.key, cert: v.cert, ca: v.ca, grantUrl: v.grantUrl };
   }
-  writeLinkCredentials(name: string, c: KeyPairPem & { ca: string; grantUrl?: string }): void {
-    const d = this.p('links', name);
-    writeFileAtomic(path.join(d, 'tls.key'), c.key, 0o600);
-    writeFileAtomic(path.join(d, 'tls.crt'), c.cert);
-    writeFileAtomic(path.join(d, 'ca.crt'), c.ca);
-    if (c.grantUrl) writeFileAtomic(path.join(d, 'grant-url'), c.grantUrl + '\n');
+  writeLinkCredentials(name: string, c: LinkCredentials): Promise<void> {
+    return writeFileAtomicAsync(this.p('links', name, 'credentials.json'), JSON.stringify({ key: c.key, cert: c.cert, ca: c.ca, grantUrl: c.grantUrl }, null, 1) + '\n', 0o600);
   }
-  deleteLinkCredentials(name: string): void { fs.rmSync(this.p('links', name), { recursive: true, force: true }); }
+  async deleteLinkCredentials(name: string): Promise<void> { await removeDurable(this.p('links', name)); }
 
   get resourcesDir(): string { return this.p('resources'); }
 
@@ -106,21 +135,16 @@ export class SiteStore {
   }
 
   /** Stores a resource with a fresh metadata.resourceVersion (every writer gets one); returns the version. */
-  put(kind: ResourceKind, name: string, doc: unknown): string {
+  async put(kind: ResourceKind, name: string, doc: unknown): Promise<string> {
     const d = doc as { metadata?: Record<string, unknown> };
     const resourceVersion = nextVersion();
     const stamped = { ...d, metadata: { ...d.metadata, resourceVersion } };
-    writeFileAtomic(this.p('resources', kind, `${name}.json`), JSON.stringify(stamped, null, 2) + '\n', kind === 'AccessGrant' || kind === 'AccessToken' ? 0o600 : 0o644);
+    await writeFileAtomicAsync(this.p('resources', kind, `${name}.json`), JSON.stringify(stamped, null, 2) + '\n', kind === 'AccessGrant' || kind === 'AccessToken' ? 0o600 : 0o644);
     return resourceVersion;
   }
 
   /** Deletes a resource; false when there was none. */
-  delete(kind: ResourceKind, name: string): boolean {
-    const f = this.p('resources', kind, `${name}.json`);
-    if (!fs.existsSync(f)) return false;
-    fs.rmSync(f);
-    return true;
-  }
+  delete(kind: ResourceKind, name: string): Promise<boolean> { return removeDurable(this.p('resources', kind, `${name}.json`)); }
 
   /** The running site's last report, or undefined when it is not running. */
   readRuntimeStatus(): RuntimeStatus | undefined {

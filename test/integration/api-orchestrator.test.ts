@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import { tlsClient, grpcClient, unixClient, type ControlClient } from '../../control/api/client.js';
@@ -75,8 +76,8 @@ test('the TCP API refuses callers without a certificate, from another CA, or wit
   // west's orchestrator certificate is from west's CA: no good at east.
   assert.match(await code(tlsClient(addr, { key: read(credsW, 'orchestrator.key'), cert: read(credsW, 'orchestrator.crt'), ca })), /^UNAUTHENTICATED/);
   // west's link certificate IS signed by east's CA (it joined east), but it is not an API certificate.
-  const link = path.join(W, 'links', fs.readdirSync(path.join(W, 'links'))[0]);
-  assert.match(await code(tlsClient(addr, { key: read(link, 'tls.key'), cert: read(link, 'tls.crt'), ca })), /^PERMISSION_DENIED: certificate "west" is not an API client certificate/);
+  const link = new SiteStore(W).readLinkCredentials(fs.readdirSync(path.join(W, 'links'))[0]);
+  assert.match(await code(tlsClient(addr, { key: link.key, cert: link.cert, ca })), /^PERMISSION_DENIED: certificate "west" is not an API client certificate/);
   assert.is(await code(tlsClient(addr, { key: read(credsE, 'orchestrator.key'), cert: read(credsE, 'orchestrator.crt'), ca })), 'ok');
 });
 

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { svcnetOk, runSite, kill, stopAll, tempDir, waitFor } from '../helpers/cli.js';
+import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import { unixClient, type ControlClient } from '../../control/api/client.js';
@@ -116,10 +117,11 @@ test('RotateCertificates over gRPC: a new CA at alpha while a flow runs; the lin
   await new Promise((r) => open.once('connect', r));
   let echoed = '';
   open.on('data', (d) => { echoed += d; });
-  const caBefore = fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'), 'utf8');
+  const caOf = () => new SiteStore(dir('a')).readCa().cert;
+  const caBefore = caOf();
   const r = await api('a').rotateCertificates();
   assert.match(r.renewed.join(' '), /^ca /);
-  assert.is.not(fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'), 'utf8'), caBefore);
+  assert.is.not(caOf(), caBefore);
   await new Promise((res) => setTimeout(res, 1500)); // the site reloads its TLS within a poll
   open.end('still here');
   await new Promise((res) => open.once('end', res));

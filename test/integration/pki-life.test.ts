@@ -10,10 +10,12 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, patternBlock, sendAndHash } from '../helpers/tcp.js';
 
 const LIFETIME = { SVCNET_LEAF_LIFETIME: '8s' };
+const LONG_LIFETIME = { SVCNET_LEAF_LIFETIME: '120s' };
 const root = tempDir();
 const A = path.join(root, 'a');
 const B = path.join(root, 'b');
@@ -110,8 +112,8 @@ test('rotating the CA with flows running drops nothing; beta learns the new CA a
   await new Promise((r) => setTimeout(r, 1000));
   const out = await ok(['site', 'rotate-certificates', '--dir', A]);
   assert.match(out, /CA rotated/);
-  const newCa = fs.readFileSync(path.join(A, 'pki', 'ca.crt'), 'utf8');
-  await waitFor('beta got the new CA', () => fs.readFileSync(path.join(B, 'links', 'link-alpha', 'ca.crt'), 'utf8') === newCa, 15_000);
+  const newCa = new SiteStore(A).readCa().cert;
+  await waitFor('beta got the new CA', () => new SiteStore(B).readLinkCredentials('link-alpha').ca === newCa, 15_000);
   const f = await flow;
   assert.ok(f.ok, f.detail + why());
   assert.is(count(B, /"link down"/), downs, 'the link never dropped');
@@ -119,11 +121,21 @@ test('rotating the CA with flows running drops nothing; beta learns the new CA a
   await kill(siteB);
   siteB = runSite(B, { env: LIFETIME });
   await waitFor('link ready after beta restarts', () => ready(B), 20_000);
+  await waitFor('listener ready after beta restarts', () => runtimeStatus(B)?.listeners.find((l) => l.status === 'ready'), 20_000);
   const r = await sendAndHash(ports[3], 2 * MiB);
   assert.is(r.reply, r.expected);
 });
 
 test('deleting the grant revokes: link closed within seconds, flows reset, reconnects refused, also after a restart', async () => {
+  // From here on alpha issues long-lived certificates, so that every refusal below is the
+  // revocation and never an expiry. Alpha restarts right after a renewal, while beta's 8 s
+  // certificate is fresh, and beta's next renewal brings the long one.
+  const renewals = security(B)!.linkRenewals;
+  await waitFor('a fresh renewal', () => security(B)!.linkRenewals > renewals, 20_000, 50);
+  await kill(siteA);
+  siteA = runSite(A, { env: LONG_LIFETIME });
+  await explained(waitFor('beta renewed from the restarted alpha', () => security(B)!.linkRenewals > renewals + 1, 20_000));
+  await waitFor('link ready', () => ready(A) && ready(B), 20_000);
   await waitFor('listener ready', () => runtimeStatus(B)?.listeners.find((l) => l.status === 'ready'), 20_000);
   const flow = pacedFlow(ports[3], 8 * MiB, 20_000);
   await new Promise((r) => setTimeout(r, 1000));
@@ -137,7 +149,7 @@ test('deleting the grant revokes: link closed within seconds, flows reset, recon
   await explained(waitFor('reconnects refused', () => count(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000));
   await kill(siteA);
   const before = count(A, /SVCNET_ERR_CERT_REVOKED/);
-  siteA = runSite(A, { env: LIFETIME });
+  siteA = runSite(A, { env: LONG_LIFETIME });
   await waitFor('refused after restart too', () => count(A, /SVCNET_ERR_CERT_REVOKED/) > before, 20_000);
   assert.not.ok(ready(B));
   console.log(`  link closed ${closedIn} ms after the grant was deleted`);

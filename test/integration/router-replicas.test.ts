@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import * as grpc from '@grpc/grpc-js';
@@ -78,7 +79,7 @@ test('router issue: a router certificate is refused by the control API; a missin
 /** Opens the push stream with `pem` as client certificate; resolves with the gRPC status it ends with. */
 function streamStatus(pem: { key: string; cert: string }): Promise<number> {
   const Client = grpc.makeGenericClientConstructor(discoveryService(), 'DataplaneDiscovery');
-  const ca = fs.readFileSync(path.join(dir('a'), 'pki', 'ca.crt'));
+  const ca = Buffer.from(new SiteStore(dir('a')).readCa().cert);
   const c = new Client(`127.0.0.1:${ports[4]}`, grpc.credentials.createSsl(ca, Buffer.from(pem.key), Buffer.from(pem.cert)));
   return new Promise((resolve) => {
     const call = (c as unknown as { StreamResources(): grpc.ClientDuplexStream<unknown, unknown> }).StreamResources();
@@ -89,9 +90,9 @@ function streamStatus(pem: { key: string; cert: string }): Promise<number> {
 }
 
 test('the router endpoint refuses certificates that are not router certificates of this site', async () => {
-  const read = (d: string, k: string, c: string) => ({ key: fs.readFileSync(path.join(d, k), 'utf8'), cert: fs.readFileSync(path.join(d, c), 'utf8') });
-  assert.is(await streamStatus(read(path.join(dir('a'), 'pki'), 'server.key', 'server.crt')), grpc.status.PERMISSION_DENIED);
-  assert.is(await streamStatus(read(path.join(dir('b'), 'pki'), 'server.key', 'server.crt')), grpc.status.UNAUTHENTICATED);
+  const server = (d: string) => new SiteStore(d).readServerCert();
+  assert.is(await streamStatus(server(dir('a'))), grpc.status.PERMISSION_DENIED);
+  assert.is(await streamStatus(server(dir('b'))), grpc.status.UNAUTHENTICATED);
 });
 
 test('two replicas join the network as alpha/r1 and alpha/r2, dial bravo, and serve alpha\'s connector', async () => {

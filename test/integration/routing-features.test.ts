@@ -48,8 +48,8 @@ async function namesOf(port: number, n: number): Promise<string[]> {
 
 const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
 
-function putListener(dir: string, name: string, spec: object): void {
-  new SiteStore(dir).put('Listener', name, { apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name }, spec });
+async function putListener(dir: string, name: string, spec: object): Promise<void> {
+  await new SiteStore(dir).put('Listener', name, { apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name }, spec });
 }
 
 const ready = (dir: string, name: string) => () => runtimeStatus(dir)?.listeners.find((l) => l.name === name && l.status === 'ready');
@@ -69,7 +69,7 @@ test.before(async () => {
   const store = new SiteStore(B);
   const link = store.get('Link', 'link-alpha') as { spec: Record<string, unknown> };
   link.spec.proxy = `http://127.0.0.1:${ports[20]}`;
-  store.put('Link', 'link-alpha', link);
+  await store.put('Link', 'link-alpha', link);
   await waitFor('link ready', () => runtimeStatus(B)?.links.some((l) => l.status === 'ready'));
 });
 
@@ -127,7 +127,7 @@ test('a connector whose server refuses connections is skipped until it recovers'
 });
 
 test('session affinity pins a client address to one connector', async () => {
-  putListener(B, 'sticky', { routingKey: 'bal', port: ports[7], host: '127.0.0.1', affinity: true });
+  await putListener(B, 'sticky', { routingKey: 'bal', port: ports[7], host: '127.0.0.1', affinity: true });
   await waitFor('sticky ready', ready(B, 'sticky'));
   const names = await namesOf(ports[7], 8);
   assert.is(new Set(names).size, 1, `all flows from 127.0.0.1 go to one connector: ${names}`);
@@ -138,7 +138,7 @@ test('multi-key listener by priority fails over to the next key and back', async
   await namedServer(ports[9], 'backup');
   await svcnetOk(['connector', 'create', 'primary', String(ports[8]), '--routing-key', 'svc-primary', '--dir', A]);
   await svcnetOk(['connector', 'create', 'backup', String(ports[9]), '--routing-key', 'svc-backup', '--dir', A]);
-  putListener(B, 'failover', { port: ports[10], host: '127.0.0.1', strategy: { priority: { routingKeysByPriority: ['svc-primary', 'svc-backup'] } } });
+  await putListener(B, 'failover', { port: ports[10], host: '127.0.0.1', strategy: { priority: { routingKeysByPriority: ['svc-primary', 'svc-backup'] } } });
   await waitFor('failover ready', ready(B, 'failover'));
   await waitFor('both keys known', () => runtimeStatus(B)?.network.sites.some((s) => s.keys.includes('svc-primary') && s.keys.includes('svc-backup')));
   assert.equal(count(await namesOf(ports[10], 4)), { primary: 4 });
@@ -152,7 +152,7 @@ test('multi-key listener by weight splits new flows 3:1', async () => {
   await namedServer(ports[12], 'light');
   await svcnetOk(['connector', 'create', 'heavy', String(ports[11]), '--routing-key', 'w-heavy', '--dir', A]);
   await svcnetOk(['connector', 'create', 'light', String(ports[12]), '--routing-key', 'w-light', '--dir', A]);
-  putListener(B, 'weighted', { port: ports[13], host: '127.0.0.1', strategy: { weighted: { weightsByRoutingKey: { 'w-heavy': 3, 'w-light': 1 } } } });
+  await putListener(B, 'weighted', { port: ports[13], host: '127.0.0.1', strategy: { weighted: { weightsByRoutingKey: { 'w-heavy': 3, 'w-light': 1 } } } });
   await waitFor('both weighted keys known', () => runtimeStatus(B)?.network.sites.some((s) => s.keys.includes('w-heavy') && s.keys.includes('w-light')));
   await waitFor('weighted ready', ready(B, 'weighted'));
   assert.equal(count(await namesOf(ports[13], 20)), { heavy: 15, light: 5 });

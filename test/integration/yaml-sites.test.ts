@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 
@@ -62,7 +63,7 @@ metadata: {name: for-west}
 spec: {code: ${CODE}, expirationWindow: 10m, redemptionsAllowed: 1}
 `);
   assert.match(await svcnetOk(['apply', '-f', grant, '--dir', E]), /AccessGrant for-west created/);
-  const ca = fs.readFileSync(path.join(E, 'pki', 'ca.crt'), 'utf8');
+  const ca = new SiteStore(E).readCa().cert;
   const token = file('token.yaml', `apiVersion: skupper.io/v2alpha1
 kind: AccessToken
 metadata: {name: to-east}

@@ -9,7 +9,6 @@ import pino from 'pino';
 import { createSite } from '../../control/site-setup.js';
 import { SiteStore } from '../../control/state/site-store.js';
 import { WatchHub } from '../../control/api/watch-hub.js';
-import { Serializer } from '../../control/api/serializer.js';
 import { createControlHandlers } from '../../control/api/handlers.js';
 import { ApiError, API_ERRORS, toServiceError, fromServiceError } from '../../control/api/errors.js';
 import type { ApiContext } from '../../control/api/context.js';
@@ -27,14 +26,14 @@ test.before(async () => {
   await createSite(dir, 'east', { linkAccess: true, linkPort: 45000 });
   const store = SiteStore.open(dir);
   ctx = {
-    store, hub: new WatchHub(), serial: new Serializer(), log: pino({ level: 'silent' }),
+    store, hub: new WatchHub(), log: pino({ level: 'silent' }),
     // Stands in for the network: stores the credentials and Link as a real redemption would.
     redeem: async (s, token, o) => {
       if (redeemFails) throw new Error('token refused by west: the token was already redeemed; issue a new one');
       redeemed.push(o.name);
-      s.writeLinkCredentials(o.name, { key: 'k', cert: 'c', ca: 'ca' });
+      await s.writeLinkCredentials(o.name, { key: 'k', cert: 'c', ca: 'ca' });
       const link = { apiVersion: 'svcnet.io/v1', kind: 'Link' as const, metadata: { name: o.name }, spec: { endpoints: [{ host: '127.0.0.1', port: 1 }], cost: o.cost ?? 1, tlsCredentials: o.name, peerSite: token.spec.site } };
-      s.put('Link', o.name, link);
+      await s.put('Link', o.name, link);
       return link as never;
     },
   };
@@ -166,8 +165,9 @@ test('calls that need the running site say so', async () => {
 });
 
 test('RotateCertificates makes a new CA and server certificate in the state directory', async () => {
-  const ca = () => fs.readFileSync(path.join(ctx.store.dir, 'pki', 'ca.crt'), 'utf8');
-  const server = () => fs.readFileSync(path.join(ctx.store.dir, 'pki', 'server.crt'), 'utf8');
+  const fresh = () => new SiteStore(ctx.store.dir); // reads the state directory again
+  const ca = () => fresh().readCa().cert;
+  const server = () => fresh().readServerCert().cert;
   const [caBefore, serverBefore] = [ca(), server()];
   const r = await h.RotateCertificates({});
   assert.match(r.renewed.join('\n'), /^ca \(the previous CA stays trusted until /);

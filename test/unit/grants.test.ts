@@ -27,27 +27,33 @@ const BETA_ID = crypto.randomUUID();
 
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const refused = (f: () => unknown, code: string, msg: RegExp) => assert.throws(f, (e: Error) => e instanceof GrantError && e.code === code && msg.test(e.message));
+async function refused(f: () => Promise<unknown>, code: string, msg: RegExp): Promise<void> {
+  try { await f(); } catch (e) {
+    assert.ok(e instanceof GrantError && e.code === code && msg.test(e.message), `want ${code} ${msg}, got ${(e as Error).message}`);
+    return;
+  }
+  assert.unreachable(`want ${code}, but it succeeded`);
+}
 
-test('a code redeems once; the certificate is recorded with its grant and lineage', () => {
-  const { grant, code } = issueGrant(store);
-  const r = redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID });
+test('a code redeems once; the certificate is recorded with its grant and lineage', async () => {
+  const { grant, code } = await issueGrant(store);
+  const r = await redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID });
   assert.is(certInfo(r.cert).commonName, 'beta');
   const e = loadIssued(store).find((x) => x.serial === r.serial)!;
   assert.equal([e.site, e.siteId, e.grant, e.lineage], ['beta', BETA_ID, grant.metadata.name, r.serial]);
-  refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_USED', /already redeemed/);
+  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_USED', /already redeemed/);
 });
 
-test('wrong and expired codes are refused; a refused redemption does not use the grant up', () => {
-  const { code, grant } = issueGrant(store, { expiryMs: 60_000 });
-  refused(() => redeemGrant(store, { code: code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A'), csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_INVALID', /not valid/);
-  refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }, Date.now() + 61_000), 'SVCNET_ERR_TOKEN_EXPIRED', /expired at/);
-  refused(() => redeemGrant(store, { code, csr: ecCsr('beta'), siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /non-RSA/);
+test('wrong and expired codes are refused; a refused redemption does not use the grant up', async () => {
+  const { code, grant } = await issueGrant(store, { expiryMs: 60_000 });
+  await refused(() => redeemGrant(store, { code: code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A'), csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_INVALID', /not valid/);
+  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }, Date.now() + 61_000), 'SVCNET_ERR_TOKEN_EXPIRED', /expired at/);
+  await refused(() => redeemGrant(store, { code, csr: ecCsr('beta'), siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /non-RSA/);
   const g = store.get('AccessGrant', grant.metadata.name) as { status: { redeemed: number } };
   assert.is(g.status.redeemed, 0);
 });
 
-test('the limiter refuses an address after 10 wrong codes a minute, and forgets after the window', () => {
+test('the limiter refuses an address after 10 wrong codes a minute, and forgets after the window', async () => {
   const l = new FailureLimiter(10, 60_000);
   for (let i = 0; i < 10; i++) { assert.not.ok(l.blocked('a', 1000 + i)); l.fail('a', 1000 + i); }
   assert.ok(l.blocked('a', 2000));
@@ -56,54 +62,54 @@ test('the limiter refuses an address after 10 wrong codes a minute, and forgets 
 });
 
 test('impersonation: the issuer\'s own name, a CSR for another name, a name held by another site id', async () => {
-  const { code } = issueGrant(store, { redemptions: 5 });
+  const { code } = await issueGrant(store, { redemptions: 5 });
   const alphaCsr = await createCsr('alpha');
-  refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'alpha', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /this site itself/);
-  refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /names site "alpha" but the caller is site "beta"/);
-  refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /already linked here by another site/);
+  await refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'alpha', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /this site itself/);
+  await refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /names site "alpha" but the caller is site "beta"/);
+  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /already linked here by another site/);
   // The same site (same id) may join again, e.g. after losing its state.
-  assert.ok(redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }).cert);
+  assert.ok((await redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID })).cert);
 });
 
 test('policy: link access off and allowed peers refuse redemptions', async () => {
-  const { code } = issueGrant(store, { redemptions: 5 });
+  const { code } = await issueGrant(store, { redemptions: 5 });
   const gamma = await createCsr('gamma');
-  savePolicy(store, { ...DEFAULT_POLICY, linkAccess: false });
-  refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /link access is off/);
-  savePolicy(store, { ...DEFAULT_POLICY, allowedPeers: ['beta'] });
-  refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /not in this site's allowed peers/);
-  savePolicy(store, DEFAULT_POLICY);
+  await savePolicy(store, { ...DEFAULT_POLICY, linkAccess: false });
+  await refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /link access is off/);
+  await savePolicy(store, { ...DEFAULT_POLICY, allowedPeers: ['beta'] });
+  await refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /not in this site's allowed peers/);
+  await savePolicy(store, DEFAULT_POLICY);
 });
 
 test('renewal keeps site, grant and lineage; unknown, expired and revoked certificates are refused', async () => {
-  const { code } = issueGrant(store);
+  const { code } = await issueGrant(store);
   const delta = await createCsr('delta');
-  const first = redeemGrant(store, { code, csr: delta.csr, siteName: 'delta', siteId: crypto.randomUUID() });
+  const first = await redeemGrant(store, { code, csr: delta.csr, siteName: 'delta', siteId: crypto.randomUUID() });
   const cur = certInfo(first.cert);
   const next = await createCsr('delta');
-  const r = renewCertificate(store, cur, next.csr);
+  const r = await renewCertificate(store, cur, next.csr);
   assert.is(r.entry.lineage, first.serial);
   assert.is(r.entry.grant, first.grant);
   assert.is.not(r.serial, first.serial);
-  const r2 = renewCertificate(store, certInfo(r.cert), (await createCsr('delta')).csr);
+  const r2 = await renewCertificate(store, certInfo(r.cert), (await createCsr('delta')).csr);
   assert.is(r2.entry.lineage, first.serial);
-  refused(() => renewCertificate(store, { ...cur, serial: 'abcdef' }, next.csr), 'SVCNET_ERR_CERT_UNKNOWN', /not issued through a grant/);
-  refused(() => renewCertificate(store, { ...cur, notAfter: new Date(Date.now() - 1) }, next.csr), 'SVCNET_ERR_CERT_EXPIRED', /expired/);
+  await refused(() => renewCertificate(store, { ...cur, serial: 'abcdef' }, next.csr), 'SVCNET_ERR_CERT_UNKNOWN', /not issued through a grant/);
+  await refused(() => renewCertificate(store, { ...cur, notAfter: new Date(Date.now() - 1) }, next.csr), 'SVCNET_ERR_CERT_EXPIRED', /expired/);
   const mallory = await createCsr('mallory');
-  refused(() => renewCertificate(store, certInfo(r2.cert), mallory.csr), 'SVCNET_ERR_CSR_INVALID', /names site "mallory"/);
+  await refused(() => renewCertificate(store, certInfo(r2.cert), mallory.csr), 'SVCNET_ERR_CSR_INVALID', /names site "mallory"/);
   // Deleting the grant revokes the whole lineage, including the renewed certificates.
-  store.delete('AccessGrant', first.grant);
+  await store.delete('AccessGrant', first.grant);
   assert.ok(currentRevocations(store).has(first.serial));
-  refused(() => renewCertificate(store, certInfo(r2.cert), next.csr), 'SVCNET_ERR_CERT_REVOKED', /revoked/);
+  await refused(() => renewCertificate(store, certInfo(r2.cert), next.csr), 'SVCNET_ERR_CERT_REVOKED', /revoked/);
 });
 
-test('revoking a site (deleting its inbound link) revokes every lineage it holds, and persists', () => {
+test('revoking a site (deleting its inbound link) revokes every lineage it holds, and persists', async () => {
   const lineages = new Set(loadIssued(store).filter((e) => e.site === 'beta').map((e) => e.lineage));
-  const r = revokeSite(store, 'beta', 'test');
+  const r = await revokeSite(store, 'beta', 'test');
   assert.equal(new Set(r.map((x) => x.lineage)), lineages);
   const again = new SiteStore(store.dir); // a fresh reader, as after a restart
   for (const l of lineages) assert.ok(currentRevocations(again).has(l));
-  assert.is(revokeSite(store, 'beta', 'test').length, 0, 'idempotent');
+  assert.is((await revokeSite(store, 'beta', 'test')).length, 0, 'idempotent');
 });
 
 test('rotation: new CA, old one trusted during the overlap, server chain carries the cross certificate', async () => {
@@ -119,15 +125,15 @@ test('rotation: new CA, old one trusted during the overlap, server chain carries
   assert.is(certInfo(chain[1]).issuer, certInfo(oldCa).commonName);
   // A leaf of the old CA still verifies against the trusted set; new ones come from the new CA.
   assert.ok(new crypto.X509Certificate(oldLeaf.cert).verify(new crypto.X509Certificate(oldCa).publicKey));
-  const { code } = issueGrant(store);
+  const { code } = await issueGrant(store);
   const eps = await createCsr('epsilon');
-  const got = redeemGrant(store, { code, csr: eps.csr, siteName: 'epsilon', siteId: crypto.randomUUID() });
+  const got = await redeemGrant(store, { code, csr: eps.csr, siteName: 'epsilon', siteId: crypto.randomUUID() });
   assert.is(certInfo(got.cert).issuer, certInfo(store.readCa().cert).commonName);
 });
 
-test('token files edited by hand are refused with the field that is wrong', () => {
+test('token files edited by hand are refused with the field that is wrong', async () => {
   const file = path.join(root, 't.yaml');
-  issueToken(store, file, {});
+  await issueToken(store, file, {});
   assert.ok(readToken(file));
   const edit = (f: (t: { spec: Record<string, string> }) => void) => {
     const t = YAML.parse(fs.readFileSync(file, 'utf8'));
