@@ -21,5 +21,9 @@ export function renderMetrics(s: RuntimeStatus, dp: Dataplane): string {
   metric('svcnet_listener_flows_active', 'gauge', 'Open flows per listener.', s.listeners.map((l) => [{ listener: l.name, routing_key: l.routingKey }, l.flowsActive]));
   metric('svcnet_connector_flows_active', 'gauge', 'Open flows per connector.', s.connectors.map((c) => [{ connector: c.name, routing_key: c.routingKey }, c.flowsActive]));
   metric('svcnet_network_sites', 'gauge', 'Sites known in the network.', [[{}, s.network.sites.length]]);
+  const refused = (s.security?.refused ?? {}) as Record<string, number>;
+  metric('svcnet_refused_total', 'counter', 'Handshakes, redemptions and renewals refused, by error code (docs/errors.md).', Object.entries(refused).map(([code, n]) => [{ code }, n]));
+  metric('svcnet_event_loop_stalls_total', 'counter', 'Times the event loop was blocked long enough to risk peers seeing a dead link.', [[{}, s.eventLoop?.stalls ?? 0]]);
+  metric('svcnet_event_loop_longest_stall_ms', 'gauge', 'Longest event-loop stall seen (ms).', [[{}, s.eventLoop?.longestMs ?? 0]]);
   return out.join('\n') + '\n';
 }
