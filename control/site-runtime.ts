@@ -54,6 +54,9 @@ export class RunningSite {
   private routerServer: grpc.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly stalls: StallWatch;
+  private publishing: Promise<void> | undefined;
+  private republish = false;
+  private stopped = false;
   private lastSignature = '';
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
@@ -183,11 +186,20 @@ export class RunningSite {
     };
   }
 
+  /** Writes run/status.json off the event loop; one write at a time, the last request always lands. */
   private publishStatus(): void {
-    try { this.store.writeRuntimeStatus(this.status()); } catch (err) { this.log.warn({ err: (err as Error).message }, 'cannot write status'); }
+    if (this.publishing) { this.republish = true; return; }
+    this.republish = false;
+    this.publishing = this.store.writeRuntimeStatus(this.status())
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'cannot write status'))
+      .finally(() => {
+        this.publishing = undefined;
+        if (this.republish && !this.stopped) this.publishStatus();
+      });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.stalls.stop();
     this.agent.stop();
@@ -198,6 +210,7 @@ export class RunningSite {
     this.grantServer?.forceShutdown();
     this.consoleServer?.close();
     this.api?.close();
+    await this.publishing;
     this.store.clearRuntimeStatus();
   }
 }

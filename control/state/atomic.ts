@@ -36,14 +36,14 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
  * this way: its event loop also carries the links, and an fsync on a busy disk can take seconds,
  * long enough for peers to take the silence for a dead link.
  */
-export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+export async function writeFileAtomicAsync(file: string, data: string | Buffer, mode = 0o644, durable = true): Promise<void> {
   const dir = path.dirname(file);
   await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.promises.open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -53,6 +53,7 @@ export async function writeFileAtomicAsync(file: string, data: string | Buffer, 
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }
+  if (!durable) return;
   const dh = await fs.promises.open(dir, 'r');
   try { await dh.sync(); } finally { await dh.close(); }
 }

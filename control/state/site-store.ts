@@ -7,7 +7,7 @@
 // synchronous (small files, page cache).
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic, writeFileAtomicAsync, removeDurable } from './atomic.js';
+import { writeFileAtomicAsync, removeDurable } from './atomic.js';
 import type { KeyPairPem } from '../pki/ca.js';
 
 export interface SiteConfig {
@@ -155,7 +155,7 @@ export class SiteStore {
     return s;
   }
   /** Published twice a second by the running site: atomic, but not fsynced (it is rebuilt at every start). */
-  writeRuntimeStatus(s: RuntimeStatus): void { writeFileAtomic(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n', 0o644, false); }
+  writeRuntimeStatus(s: RuntimeStatus): Promise<void> { return writeFileAtomicAsync(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n', 0o644, false); }
   clearRuntimeStatus(): void { fs.rmSync(this.p('run', 'status.json'), { force: true }); }
 }
 
