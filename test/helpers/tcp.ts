@@ -101,3 +101,27 @@ export function exchange(port: number, msg: Buffer | string, host = '127.0.0.1')
     c.on('error', reject);
   });
 }
+
+/** Sends `bytes` of the pattern spread over `ms`, half-closes, and returns whether the server's hash matches. */
+export function pacedFlow(port: number, bytes: number, ms: number, host = '127.0.0.1'): Promise<{ ok: boolean; detail: string }> {
+  return new Promise((resolve) => {
+    const h = createHash('sha256');
+    const b = patternBlock();
+    const steps = Math.ceil(bytes / b.length);
+    let sent = 0;
+    let reply = '';
+    const c = net.connect({ port, host, allowHalfOpen: true });
+    const step = () => {
+      if (sent >= bytes) { c.end(); return; }
+      const n = Math.min(b.length, bytes - sent);
+      h.update(b.subarray(0, n));
+      sent += n;
+      c.write(b.subarray(0, n));
+      setTimeout(step, ms / steps);
+    };
+    c.on('connect', step);
+    c.on('data', (d) => { reply += d; });
+    c.on('end', () => { const want = `${bytes} ${h.digest('hex')}`; resolve({ ok: reply === want, detail: `got "${reply}" want "${want}" after ${sent} bytes sent` }); });
+    c.on('error', (e) => resolve({ ok: false, detail: `${e.message} after ${sent} bytes sent` }));
+  });
+}

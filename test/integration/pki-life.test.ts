@@ -7,12 +7,11 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
-import { hashServer, patternBlock, sendAndHash } from '../helpers/tcp.js';
+import { hashServer, pacedFlow, sendAndHash } from '../helpers/tcp.js';
 
 const LIFETIME = { SVCNET_LEAF_LIFETIME: '8s' };
 const LONG_LIFETIME = { SVCNET_LEAF_LIFETIME: '120s' };
@@ -38,30 +37,6 @@ const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + log(d).split('
 const explained = <T>(p: Promise<T>) => p.catch((err: Error) => { throw new Error(err.message + why()); });
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
 const security = (dir: string) => (runtimeStatus(dir) as unknown as { security: Record<string, number> } | undefined)?.security;
-
-/** Sends `bytes` of the pattern spread over `ms`, half-closes, and returns whether the server's hash matches. */
-function pacedFlow(port: number, bytes: number, ms: number): Promise<{ ok: boolean; detail: string }> {
-  return new Promise((resolve) => {
-    const h = createHash('sha256');
-    const b = patternBlock();
-    const steps = Math.ceil(bytes / b.length);
-    let sent = 0;
-    let reply = '';
-    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    const step = () => {
-      if (sent >= bytes) { c.end(); return; }
-      const n = Math.min(b.length, bytes - sent);
-      h.update(b.subarray(0, n));
-      sent += n;
-      c.write(b.subarray(0, n));
-      setTimeout(step, ms / steps);
-    };
-    c.on('connect', step);
-    c.on('data', (d) => { reply += d; });
-    c.on('end', () => { const want = `${bytes} ${h.digest('hex')}`; resolve({ ok: reply === want, detail: `got "${reply}" want "${want}" after ${sent} bytes sent` }); });
-    c.on('error', (e) => resolve({ ok: false, detail: `${e.message} after ${sent} bytes sent` }));
-  });
-}
 
 test.before(async () => {
   ports = await freePorts(4);
