@@ -17,7 +17,7 @@ export interface ControlClient {
   getMetrics(): Promise<T.Metrics>;
   issueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   issueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
-  rotateCertificates(): Promise<T.RotateCertificatesResponse>;
+  rotateCertificates(req?: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
   /** Streams events to `onEvent` until cancelled; `onEnd` gets the error that ended it, if any. */
   watch(req: T.WatchRequest, onEvent: (e: T.Event) => void, onEnd?: (err?: ApiError) => void): { cancel(): void };
   close(): void;
@@ -73,7 +73,7 @@ export function inProcessClient(ctx: ApiContext): ControlClient {
     getMetrics: () => call(() => h.GetMetrics({})),
     issueToken: (r) => call(() => h.IssueToken(r)),
     issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
-    rotateCertificates: () => call(() => h.RotateCertificates({})),
+    rotateCertificates: (r) => call(() => h.RotateCertificates(r ?? {})),
     watch: (req, onEvent) => ({ cancel: watchHandler(ctx, req, onEvent) }),
     close: () => {},
   };

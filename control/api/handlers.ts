@@ -19,7 +19,7 @@ export interface ControlHandlers {
   GetMetrics(req: object): Promise<T.Metrics>;
   IssueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   IssueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
-  RotateCertificates(req: object): Promise<T.RotateCertificatesResponse>;
+  RotateCertificates(req: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
 }
 
 /** The unary handlers bound to `ctx`. */
@@ -33,10 +33,10 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     GetMetrics: async () => getMetrics(ctx),
     IssueToken: (req) => issueToken(ctx, req),
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
-    RotateCertificates: async () => {
+    RotateCertificates: async (req) => {
       // A new CA (trusted alongside the old one during the overlap) and a new server certificate;
       // the running site reloads its TLS within a poll, joined sites learn the CA at renewal.
-      const r = await ctx.store.exclusive(() => rotateCertificates(ctx.store));
+      const r = await ctx.store.exclusive(() => rotateCertificates(ctx.store, { overlapMs: req.overlapSeconds ? req.overlapSeconds * 1000 : undefined }));
       return { renewed: [`ca (the previous CA stays trusted until ${r.trustOldUntil})`, `server certificate ${r.serverSerial}`] };
     },
   };

@@ -57,4 +57,5 @@ export interface IssueTokenRequest { expirySeconds?: number; redemptions?: numbe
 export interface IssueTokenResponse { token: Resource; yaml: string }
 export interface IssueAdminCertificateRequest { name: string; csr: string; days?: number }
 export interface IssueAdminCertificateResponse { certificate: string; ca: string; endpoint: string }
+export interface RotateCertificatesRequest { overlapSeconds?: number }
 export interface RotateCertificatesResponse { renewed: string[] }

@@ -1,16 +1,19 @@
 // CLI commands for certificates and access: `site rotate-certificates`, `site policy`,
 // `site certificates`, `grant list|delete`, and revoking a peer by deleting its inbound link.
-// Each works on the state directory; a running site applies the change within a second.
+// Rotation and grant deletion go through the API (the running site's socket, or the handlers on a
+// stopped site's directory), so they never race the site's own writes; the others work on the
+// state directory, and a running site applies them within a second.
 import type { Command } from 'commander';
 import { SiteStore } from '../state/site-store.js';
 import { print, parseFormat, UsageError } from '../cli/output.js';
-import { rotateCertificates } from './rotation.js';
 import { loadPolicy, savePolicy } from './policy.js';
 import { loadIssued, revokeSite, type Revocation } from './registry.js';
 import { currentRevocations } from '../grants.js';
 import { certInfo, parseLifetime } from './ca.js';
 import { trustedCas } from './trust.js';
 import { nameSchema } from '../resources/common.js';
+import { withSession, appliesWhen } from '../cli/session.js';
+import { ApiError } from '../api/errors.js';
 
 function open(o: { dir?: string }): SiteStore {
   const dir = o.dir ?? process.env.SVCNET_DIR;
@@ -39,11 +42,12 @@ export function addPkiCommands(program: Command): void {
     .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')
     .option('--overlap <duration>', 'how long the old CA stays trusted (default: one certificate lifetime)')
     .action(async (o) => {
-      const store = open(o);
       const overlapMs = o.overlap === undefined ? undefined : parseLifetime(o.overlap);
-      if (o.overlap !== undefined && overlapMs === undefined) throw new UsageError(`--overlap "${o.overlap}" must look like 30s, 15m, 2h or 7d`);
-      const r = await rotateCertificates(store, { overlapMs });
-      console.log(`CA rotated: "${r.newCa}" replaces "${r.previousCa}", which stays trusted until ${r.trustOldUntil}; new server certificate ${r.serverSerial}; linked sites get the new CA at their next renewal; ${running(store)}`);
+      if (o.overlap !== undefined && (overlapMs === undefined || overlapMs < 1000)) throw new UsageError(`--overlap "${o.overlap}" must be at least 1s, like 30s, 15m, 2h or 7d`);
+      await withSession(o, async (s) => {
+        const r = await s.client.rotateCertificates({ overlapSeconds: overlapMs === undefined ? 0 : Math.ceil(overlapMs / 1000) });
+        console.log(`CA rotated; renewed: ${r.renewed.join(', ')}; linked sites get the new CA at their next renewal; ${appliesWhen(s.running)}`);
+      });
     });
   site.command('policy').description('show or change who may link here and which routing keys are exposed')
     .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')
@@ -99,9 +103,15 @@ export function addPkiCommands(program: Command): void {
   grant.command('delete <name>').description('delete a grant: unused tokens stop working and certificates issued through it are revoked')
     .option('--dir <dir>', 'site state directory')
     .action(async (name: string, o) => {
-      const store = open(o);
-      if (!nameSchema.safeParse(name).success || !(await store.delete('AccessGrant', name))) throw new Error(`no grant named ${name}`);
-      const sites = [...new Set(loadIssued(store).filter((e) => e.grant === name).map((e) => e.site))];
-      console.log(`grant ${name} deleted${sites.length ? `; certificates of ${sites.join(', ')} revoked` : ''}; ${running(store)}`);
+      if (!nameSchema.safeParse(name).success) throw new Error(`no grant named ${name}`);
+      await withSession(o, async (s) => {
+        try {
+          await s.client.delete({ refs: [{ kind: 'AccessGrant', name }] });
+        } catch (err) {
+          throw err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND' ? new Error(`no grant named ${name}`) : err;
+        }
+        const sites = [...new Set(loadIssued(s.store).filter((e) => e.grant === name).map((e) => e.site))];
+        console.log(`grant ${name} deleted${sites.length ? `; certificates of ${sites.join(', ')} revoked` : ''}; ${appliesWhen(s.running)}`);
+      });
     });
 }

@@ -148,6 +148,12 @@ test('re-joining with a new token links again; deleting the inbound link revokes
   const gone = await svcnet(['link', 'delete', 'nobody', '--dir', A]);
   assert.is(gone.code, 1);
   assert.match(gone.stderr, /no link named nobody/);
+  const noGrant = await svcnet(['grant', 'delete', 'grant-nothing', '--dir', A]);
+  assert.is(noGrant.code, 1);
+  assert.match(noGrant.stderr, /no grant named grant-nothing/);
+  const badOverlap = await svcnet(['site', 'rotate-certificates', '--overlap', '10ms', '--dir', A]);
+  assert.is(badOverlap.code, 2);
+  assert.match(badOverlap.stderr, /--overlap "10ms" must be at least 1s/);
 });
 
 test.run();

@@ -173,6 +173,11 @@ test('RotateCertificates makes a new CA and server certificate in the state dire
   assert.match(r.renewed.join('\n'), /^ca \(the previous CA stays trusted until /);
   assert.is.not(ca(), caBefore);
   assert.is.not(server(), serverBefore);
+  // The overlap is the caller's choice: the previous CA stays trusted for 90 s here.
+  const t0 = Date.now();
+  const again = await h.RotateCertificates({ overlapSeconds: 90 });
+  const until = Date.parse(/trusted until (\S+)\)/.exec(again.renewed[0])![1]);
+  assert.ok(Math.abs(until - (t0 + 90_000)) < 5000, `trusted until ${new Date(until).toISOString()}`);
 });
 
 test('List returns every kind with the Site first; an unknown kind is INVALID_ARGUMENT', async () => {
