@@ -63,7 +63,9 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
         return cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'SVCNET_ERR_RATE_LIMITED: too many wrong codes; wait a minute' });
       }
       try {
-        const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId }));
+        // Expiry is judged when the request arrived, not after it waited for the state lock.
+        const arrived = Date.now();
+        const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId }, arrived));
         o.log.info({ ...ctx, grant: r.grant, serial: r.serial }, 'token redeemed');
         o.onRedeemed?.(call.request.siteName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert, endpoints: o.endpoints, siteName: cfg.name, siteId: cfg.id, grant: r.grant });
@@ -83,7 +85,8 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
       const current = { serial: peer.serialNumber, commonName: String(peer.subject?.CN ?? ''), notAfter: new Date(peer.valid_to) };
       const ctx = { addr, site: current.commonName, serial: current.serial.toLowerCase() };
       try {
-        const r = await o.store.exclusive(() => renewCertificate(o.store, current, call.request.csr));
+        const arrived = Date.now(); // the certificate TLS verified was valid then; waiting for the lock does not expire it
+        const r = await o.store.exclusive(() => renewCertificate(o.store, current, call.request.csr, arrived));
         o.log.info({ ...ctx, newSerial: r.serial, grant: r.entry.grant, notAfter: r.entry.notAfter }, 'link certificate renewed');
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert });
       } catch (err) {

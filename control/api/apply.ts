@@ -3,7 +3,7 @@
 // refused request changes nothing; AccessTokens are redeemed first and undone if a later step fails.
 import { parseManifests, loadDocuments, ManifestError, type RawDocument, type LoadedResource } from '../resources/yaml-loader.js';
 import type { Kind } from '../resources/common.js';
-import type { SiteConfig } from '../state/site-store.js';
+import type { SiteConfig, BatchOp } from '../state/site-store.js';
 import { ApiError } from './errors.js';
 import { resourceToDocument } from './convert.js';
 import { readStored, siteDocument, withStatus, type StoredDoc } from './resources.js';
@@ -123,18 +123,22 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     const msg = (err as Error).message;
     throw new ApiError(/cannot reach/.test(msg) ? 'SVCNET_ERR_UNAVAILABLE' : 'SVCNET_ERR_PRECONDITION', msg, undefined, { cause: err });
   }
+  // Every change of the request in one batch: a crash keeps all of it or none (SiteStore.commit).
+  const batch: BatchOp[] = [];
+  for (const s of plan) {
+    if (!s.changed) continue;
+    if (s.r.kind === 'Site') {
+      const { id: _id, ...spec } = s.next.spec as unknown as Omit<SiteConfig, 'createdAt' | 'name'>;
+      batch.push({ config: { ...cfg, ...spec } });
+      warnings.push(`Site ${s.r.name}: new settings take effect at the next start of the site`);
+    } else {
+      batch.push({ kind: s.r.kind, name: s.r.name, doc: s.next });
+    }
+  }
+  await ctx.store.commit(batch);
   const results: ApplyResult[] = [];
   for (const s of plan) {
     const action = !s.changed ? 'unchanged' : s.r.kind === 'AccessToken' ? 'redeemed' : s.current ? 'updated' : 'created';
-    if (s.changed) {
-      if (s.r.kind === 'Site') {
-        const { id: _id, ...spec } = s.next.spec as unknown as Omit<SiteConfig, 'createdAt' | 'name'>;
-        await ctx.store.writeConfig({ ...cfg, ...spec });
-        warnings.push(`Site ${s.r.name}: new settings take effect at the next start of the site`);
-      } else {
-        await ctx.store.put(s.r.kind, s.r.name, s.next);
-      }
-    }
     const stored = readStored(ctx, s.r.kind, s.r.name)!;
     if (s.changed) ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: s.r.kind, name: s.r.name, resourceVersion: stored.metadata.resourceVersion ?? '', action } });
     results.push({ resource: withStatus(ctx, s.r.kind, stored), action });

@@ -5,6 +5,7 @@ import { KINDS, type Kind } from '../resources/common.js';
 import { ApiError } from './errors.js';
 import { parseKind, readStored, type StoredDoc } from './resources.js';
 import type { ApiContext } from './context.js';
+import type { BatchOp } from '../state/site-store.js';
 import type { DeleteRequest, DeleteResponse, ResourceRef } from './types.js';
 
 interface Target { kind: Kind; name: string; resourceVersion?: string; where: string }
@@ -54,18 +55,21 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
       }
       doomed.push({ t, doc });
     }
+    // All removals in one batch (a crash keeps all or none); then the credentials no Link uses.
+    const batch: BatchOp[] = doomed.map(({ t }) => ({ kind: t.kind as Exclude<Kind, 'Site'>, name: t.name, remove: true }));
+    const credentials = new Set<string>();
     for (const { t, doc } of doomed) {
-      await ctx.store.delete(t.kind as Exclude<Kind, 'Site'>, t.name);
-      if (t.kind === 'Link') {
-        const cred = String(doc.spec.tlsCredentials);
-        const stillUsed = (ctx.store.list('Link') as StoredDoc[]).some((l) => l.spec.tlsCredentials === cred);
-        if (!stillUsed) await ctx.store.deleteLinkCredentials(cred);
-        // The token that made the link is spent; dropping its record lets the name be used again.
-        const token = ctx.store.get('AccessToken', t.name) as StoredDoc | undefined;
-        if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) await ctx.store.delete('AccessToken', t.name);
-      }
-      ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
+      if (t.kind !== 'Link') continue;
+      credentials.add(String(doc.spec.tlsCredentials));
+      // The token that made the link is spent; dropping its record lets the name be used again.
+      const token = ctx.store.get('AccessToken', t.name) as StoredDoc | undefined;
+      if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) batch.push({ kind: 'AccessToken', name: t.name, remove: true });
     }
+    await ctx.store.commit(batch);
+    for (const cred of credentials) {
+      if (!(ctx.store.list('Link') as StoredDoc[]).some((l) => l.spec.tlsCredentials === cred)) await ctx.store.deleteLinkCredentials(cred);
+    }
+    for (const { t } of doomed) ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
     ctx.site?.reconcile();
     return { deleted: doomed.map(({ t }) => ({ kind: t.kind, name: t.name })), notFound, appliedNow: !!ctx.site };
   });

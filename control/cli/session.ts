@@ -38,6 +38,7 @@ export function openSession(o: { dir?: string }): Session {
 /** Runs `fn` with a session and closes it afterwards. */
 export async function withSession<T>(o: { dir?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
   const s = openSession(o);
+  if (!s.running) await s.store.recover(); // a change a crash interrupted is finished before this one
   try { return await fn(s); } finally { s.close(); }
 }
 

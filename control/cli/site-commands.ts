@@ -42,8 +42,10 @@ export function addSiteCommands(program: Command): void {
     .action(async (o) => {
       const store = SiteStore.open(siteDir(o));
       if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
-      const log = createLogger(store.readConfig().name);
       if (o.routerPort !== undefined && (o.routerPort < 1 || o.routerPort > 65535)) throw new UsageError(`port ${o.routerPort} is outside 1..65535`);
+      const recovered = await store.recover(); // before anything reads the state: it may change site.json
+      const log = createLogger(store.readConfig().name);
+      if (recovered) log.warn('finished a change that a crash had interrupted (pending-batch.json)');
       const running = new RunningSite(store, log, { routerPort: o.routerPort, localDataplane: o.localDataplane });
       await running.start();
       const stop = async (sig: string) => { log.info({ signal: sig }, 'stopping'); await running.stop(); setTimeout(() => process.exit(0), 100).unref(); };

@@ -34,6 +34,19 @@ function nextVersion(): string {
   return String(lastVersion);
 }
 
+/** One write of a batch (SiteStore.commit): a resource stored or removed, or the site settings. */
+export type BatchOp = { kind: ResourceKind; name: string; doc: unknown } | { kind: ResourceKind; name: string; remove: true } | { config: SiteConfig };
+type StampedOp = { kind: ResourceKind; name: string; doc: unknown; version: string } | { kind: ResourceKind; name: string; remove: true } | { config: SiteConfig };
+
+/** Where a batch in progress is journalled (inside the state directory, so it moves with it). */
+const JOURNAL = 'pending-batch.json';
+
+function stamp(kind: ResourceKind, name: string, doc: unknown): StampedOp & { version: string } {
+  const d = doc as { metadata?: Record<string, unknown> };
+  const version = nextVersion();
+  return { kind, name, doc: { ...d, metadata: { ...d.metadata, resourceVersion: version } }, version };
+}
+
 /** Lock chains by resolved directory: every SiteStore of one directory in this process shares one. */
 const locks = new Map<string, Promise<unknown>>();
 
@@ -136,11 +149,41 @@ export class SiteStore {
 
   /** Stores a resource with a fresh metadata.resourceVersion (every writer gets one); returns the version. */
   async put(kind: ResourceKind, name: string, doc: unknown): Promise<string> {
-    const d = doc as { metadata?: Record<string, unknown> };
-    const resourceVersion = nextVersion();
-    const stamped = { ...d, metadata: { ...d.metadata, resourceVersion } };
-    await writeFileAtomicAsync(this.p('resources', kind, `${name}.json`), JSON.stringify(stamped, null, 2) + '\n', kind === 'AccessGrant' || kind === 'AccessToken' ? 0o600 : 0o644);
-    return resourceVersion;
+    const op = stamp(kind, name, doc);
+    await this.perform(op);
+    return op.version;
+  }
+
+  /**
+   * Writes several resources (and the site settings) as one: all or none survive a crash. The
+   * batch is journalled durably first, then written file by file, then the journal is removed;
+   * `recover()` finishes a journal a crash left behind. Returns the new version of each put.
+   */
+  async commit(ops: BatchOp[]): Promise<string[]> {
+    const stamped: StampedOp[] = ops.map((o) => ('doc' in o ? stamp(o.kind, o.name, o.doc) : o));
+    if (stamped.length > 1) await writeFileAtomicAsync(this.p(JOURNAL), JSON.stringify(stamped) + '\n', 0o600);
+    for (const op of stamped) await this.perform(op);
+    if (stamped.length > 1) await removeDurable(this.p(JOURNAL));
+    return stamped.map((o) => ('version' in o ? o.version : ''));
+  }
+
+  /** Finishes a batch a crash interrupted (see commit); true when there was one. */
+  async recover(): Promise<boolean> {
+    const text = fs.existsSync(this.p(JOURNAL)) ? fs.readFileSync(this.p(JOURNAL), 'utf8') : undefined;
+    if (text === undefined) return false;
+    let ops: StampedOp[];
+    // A journal is renamed into place whole, so a torn one cannot exist; an unreadable one is not ours to guess at.
+    try { ops = JSON.parse(text) as StampedOp[]; } catch { throw new Error(`${this.p(JOURNAL)} is unreadable; move it away to start (the last change may be half applied)`); }
+    for (const op of ops) await this.perform(op);
+    await removeDurable(this.p(JOURNAL));
+    return true;
+  }
+
+  private async perform(op: StampedOp): Promise<void> {
+    if ('config' in op) return writeFileAtomicAsync(this.p('site.json'), JSON.stringify(op.config, null, 2) + '\n');
+    if ('remove' in op) { await removeDurable(this.p('resources', op.kind, `${op.name}.json`)); return; }
+    const secret = op.kind === 'AccessGrant' || op.kind === 'AccessToken';
+    await writeFileAtomicAsync(this.p('resources', op.kind, `${op.name}.json`), JSON.stringify(op.doc, null, 2) + '\n', secret ? 0o600 : 0o644);
   }
 
   /** Deletes a resource; false when there was none. */

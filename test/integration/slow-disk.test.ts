@@ -1,5 +1,5 @@
 // A slow disk must not look like a dead site. strace injects a 1.3 s delay into every fsync of both
-// site processes while certificates (15 s lifetimes) renew and the API writes resources. Links are
+// site processes while certificates (20 s lifetimes) renew and the API writes resources. Links are
 // declared dead after 1.2 s of silence, so any fsync on the event loop would drop them (it did
 // before state writes moved to the thread pool); here the link stays up and a flow spanning the
 // renewals arrives intact.
@@ -13,7 +13,7 @@ import { svcnet, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../he
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, pacedFlow } from '../helpers/tcp.js';
 
-const ENV = { SVCNET_LEAF_LIFETIME: '15s' };
+const ENV = { SVCNET_LEAF_LIFETIME: '20s' };
 const FSYNC_DELAY_US = 1_300_000;
 const root = tempDir();
 const A = path.join(root, 'a');
@@ -45,7 +45,7 @@ function slowDisk(pid: number): Promise<ChildProcess> {
 
 test.before(async () => {
   if (spawnSync('strace', ['-V']).status !== 0) throw new Error('this test needs strace (apt-get install strace)');
-  ports = await freePorts(4);
+  ports = await freePorts(7);
   await ok(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
   await ok(['site', 'create', 'beta', '--dir', B]);
   sites.push(runSite(A, { env: ENV }), runSite(B, { env: ENV }));
@@ -71,9 +71,9 @@ test('with every fsync taking 1.3 s, renewals and API writes go on, the link nev
   const downs = count(B, /"link down"/) + count(A, /"link down"/);
   for (const s of sites) await slowDisk(s.pid!);
   const before = { link: security(B).linkRenewals, server: security(A).serverRenewals };
-  const flow = pacedFlow(ports[3], 3 << 20, 25_000);
+  const flow = pacedFlow(ports[3], 3 << 20, 30_000);
   // State writes through the API while the disk is slow: each waits for its fsyncs, the links do not.
-  for (let i = 0; i < 3; i++) await ok(['listener', 'create', `extra${i}`, String(ports[3] + 100 + i), '--routing-key', `k${i}`, '--dir', A]);
+  for (let i = 0; i < 3; i++) await ok(['listener', 'create', `extra${i}`, String(ports[4 + i]), '--routing-key', `k${i}`, '--dir', A]);
   const f = await flow;
   const why = `\n  alpha: ${count(A, /event loop stalled/)} stalls, beta: ${count(B, /event loop stalled/)} stalls; beta: ${log(B).split('\n').filter((l) => /link down|flow reset|renewal/.test(l)).slice(-3).join('\n    ')}`;
   assert.ok(f.ok, f.detail + why);

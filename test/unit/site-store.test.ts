@@ -59,6 +59,30 @@ test('delete says whether there was something to delete', async () => {
   assert.is(s.get('Listener', 'l'), undefined);
 });
 
+test('a batch is all or nothing across a crash: commit journals it, recover finishes it', async () => {
+  const s = new SiteStore(path.join(root, 'batch'));
+  await s.put('Listener', 'old', { metadata: { name: 'old' } });
+  const [v1, v2] = await s.commit([{ kind: 'Listener', name: 'a', doc: { metadata: { name: 'a' } } }, { kind: 'Connector', name: 'b', doc: { metadata: { name: 'b' } } }, { kind: 'Listener', name: 'old', remove: true }]);
+  assert.ok(Number(v2) > Number(v1));
+  assert.is((s.get('Listener', 'a') as { metadata: { resourceVersion: string } }).metadata.resourceVersion, v1);
+  assert.is(s.get('Listener', 'old'), undefined);
+  assert.not.ok(fs.existsSync(path.join(s.dir, 'pending-batch.json')), 'no journal left after a commit');
+  // A crash after the journal and the first write: the second resource and the removal are missing.
+  const journal = [
+    { kind: 'Listener', name: 'c', doc: { metadata: { name: 'c', resourceVersion: '900' } }, version: '900' },
+    { kind: 'Listener', name: 'd', doc: { metadata: { name: 'd', resourceVersion: '901' } }, version: '901' },
+    { kind: 'Connector', name: 'b', remove: true },
+  ];
+  fs.writeFileSync(path.join(s.dir, 'pending-batch.json'), JSON.stringify(journal));
+  fs.writeFileSync(path.join(s.dir, 'resources', 'Listener', 'c.json'), JSON.stringify(journal[0].doc));
+  assert.is(await new SiteStore(s.dir).recover(), true);
+  assert.equal(s.get('Listener', 'd'), { metadata: { name: 'd', resourceVersion: '901' } });
+  assert.is(s.get('Connector', 'b'), undefined);
+  assert.is(await s.recover(), false, 'nothing left to finish');
+  fs.writeFileSync(path.join(s.dir, 'pending-batch.json'), '[{"kind":');
+  await s.recover().then(() => assert.unreachable('an unreadable journal must not be ignored'), (err: Error) => assert.match(err.message, /pending-batch\.json is unreadable/));
+});
+
 test('sites made with the earlier layout (separate .key and .crt files) are still read', () => {
   const dir = path.join(root, 'legacy');
   fs.mkdirSync(path.join(dir, 'pki'), { recursive: true });
