@@ -21,11 +21,17 @@ export function svcnet(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 }
 
 /** Like svcnet() but fails the test with the CLI's stderr unless it exits 0. */
-export async function svcnetOk(args: string[]): Promise<string> {
-  const r = await svcnet(args);
+export async function svcnetOk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await svcnet(args, env);
   if (r.code !== 0) throw new Error(`svcnet ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;
 }
+
+/** The log a site started by runSite() writes (DIR/site.log). */
+export const siteLog = (dir: string): string => fs.readFileSync(path.join(dir, 'site.log'), 'utf8');
+
+/** How many times `re` occurs in a site's log. */
+export const logCount = (dir: string, re: RegExp): number => (siteLog(dir).match(new RegExp(re, 'g')) ?? []).length;
 
 const started: ChildProcess[] = [];
 

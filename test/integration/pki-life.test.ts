@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus, siteLog, logCount } from '../helpers/cli.js';
 import { SiteStore } from '../../control/state/site-store.js';
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, pacedFlow, sendAndHash } from '../helpers/tcp.js';
@@ -24,15 +24,9 @@ let siteB: ChildProcess;
 let server: net.Server;
 const MiB = 1 << 20;
 
-const ok = async (args: string[]) => {
-  const r = await svcnet(args, LIFETIME);
-  if (r.code !== 0) throw new Error(`svcnet ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const log = (dir: string) => fs.readFileSync(path.join(dir, 'site.log'), 'utf8');
-const count = (dir: string, re: RegExp) => (log(dir).match(new RegExp(re, 'g')) ?? []).length;
+const ok = (args: string[]) => svcnetOk(args, LIFETIME);
 /** The log lines that explain a dropped flow, for failure messages. */
-const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + log(d).split('\n').filter((l) => /link down|flow reset|stalled|closed|refused|"level":[56]0/.test(l)).slice(-6).join('\n    ')).join('');
+const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + siteLog(d).split('\n').filter((l) => /link down|flow reset|stalled|closed|refused|"level":[56]0/.test(l)).slice(-6).join('\n    ')).join('');
 /** A wait whose timeout message carries the explaining log lines. */
 const explained = <T>(p: Promise<T>) => p.catch((err: Error) => { throw new Error(err.message + why()); });
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
@@ -71,18 +65,18 @@ test('issue, redeem, link: each side names the other; alpha knows which grant th
 });
 
 test('flows survive several renewals of the link and server certificates; every byte checked', async () => {
-  const downs = count(B, /"link down"/);
+  const downs = logCount(B, /"link down"/);
   const renewed = security(B)!.linkRenewals;
   const flows = await Promise.all([0, 1, 2].map((i) => pacedFlow(ports[3], (4 + i) * MiB, 22_000)));
   for (const f of flows) assert.ok(f.ok, f.detail + why());
   assert.ok(security(B)!.linkRenewals - renewed >= 3, `link renewals: ${security(B)!.linkRenewals - renewed}`);
   assert.ok(security(A)!.serverRenewals >= 2, `server renewals: ${security(A)!.serverRenewals}`);
-  assert.is(count(B, /"link down"/), downs, 'the link never dropped');
-  assert.ok(count(A, /"link certificate renewed"/) >= 3);
+  assert.is(logCount(B, /"link down"/), downs, 'the link never dropped');
+  assert.ok(logCount(A, /"link certificate renewed"/) >= 3);
 });
 
 test('rotating the CA with flows running drops nothing; beta learns the new CA at renewal and redials with it', async () => {
-  const downs = count(B, /"link down"/);
+  const downs = logCount(B, /"link down"/);
   const flow = pacedFlow(ports[3], 4 * MiB, 12_000);
   await new Promise((r) => setTimeout(r, 1000));
   const out = await ok(['site', 'rotate-certificates', '--dir', A]);
@@ -91,7 +85,7 @@ test('rotating the CA with flows running drops nothing; beta learns the new CA a
   await waitFor('beta got the new CA', () => new SiteStore(B).readLinkCredentials('link-alpha').ca === newCa, 15_000);
   const f = await flow;
   assert.ok(f.ok, f.detail + why());
-  assert.is(count(B, /"link down"/), downs, 'the link never dropped');
+  assert.is(logCount(B, /"link down"/), downs, 'the link never dropped');
   // A fresh dial with the renewed certificate (from the new CA) and the new trust anchor works.
   await kill(siteB);
   siteB = runSite(B, { env: LIFETIME });
@@ -120,12 +114,12 @@ test('deleting the grant revokes: link closed within seconds, flows reset, recon
   const closedIn = Date.now() - t0;
   const f = await flow;
   assert.not.ok(f.ok, `the flow must be reset, not completed: ${f.detail}`);
-  assert.match(log(A), /SVCNET_ERR_CERT_REVOKED.*inbound link closed: its certificate is no longer accepted/);
-  await explained(waitFor('reconnects refused', () => count(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000));
+  assert.match(siteLog(A), /SVCNET_ERR_CERT_REVOKED.*inbound link closed: its certificate is no longer accepted/);
+  await explained(waitFor('reconnects refused', () => logCount(A, /"link refused".*SVCNET_ERR_CERT_REVOKED|SVCNET_ERR_CERT_REVOKED.*"link refused"/) >= 2, 15_000));
   await kill(siteA);
-  const before = count(A, /SVCNET_ERR_CERT_REVOKED/);
+  const before = logCount(A, /SVCNET_ERR_CERT_REVOKED/);
   siteA = runSite(A, { env: LONG_LIFETIME });
-  await waitFor('refused after restart too', () => count(A, /SVCNET_ERR_CERT_REVOKED/) > before, 20_000);
+  await waitFor('refused after restart too', () => logCount(A, /SVCNET_ERR_CERT_REVOKED/) > before, 20_000);
   assert.not.ok(ready(B));
   console.log(`  link closed ${closedIn} ms after the grant was deleted`);
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { svcnet, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, siteLog, logCount } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, pacedFlow } from '../helpers/tcp.js';
 
@@ -23,13 +23,7 @@ let server: net.Server;
 const tracers: ChildProcess[] = [];
 const sites: ChildProcess[] = [];
 
-const ok = async (args: string[]) => {
-  const r = await svcnet(args, ENV);
-  if (r.code !== 0) throw new Error(`svcnet ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const log = (dir: string) => fs.readFileSync(path.join(dir, 'site.log'), 'utf8');
-const count = (dir: string, re: RegExp) => (log(dir).match(new RegExp(re, 'g')) ?? []).length;
+const ok = (args: string[]) => svcnetOk(args, ENV);
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
 const security = (dir: string) => (runtimeStatus(dir) as unknown as { security: { linkRenewals: number; serverRenewals: number } }).security;
 
@@ -68,18 +62,18 @@ test.after(async () => {
 });
 
 test('with every fsync taking 1.3 s, renewals and API writes go on, the link never drops, every byte arrives', async () => {
-  const downs = count(B, /"link down"/) + count(A, /"link down"/);
+  const downs = logCount(B, /"link down"/) + logCount(A, /"link down"/);
   for (const s of sites) await slowDisk(s.pid!);
   const before = { link: security(B).linkRenewals, server: security(A).serverRenewals };
   const flow = pacedFlow(ports[3], 3 << 20, 30_000);
   // State writes through the API while the disk is slow: each waits for its fsyncs, the links do not.
   for (let i = 0; i < 3; i++) await ok(['listener', 'create', `extra${i}`, String(ports[4 + i]), '--routing-key', `k${i}`, '--dir', A]);
   const f = await flow;
-  const why = `\n  alpha: ${count(A, /event loop stalled/)} stalls, beta: ${count(B, /event loop stalled/)} stalls; beta: ${log(B).split('\n').filter((l) => /link down|flow reset|renewal/.test(l)).slice(-3).join('\n    ')}`;
+  const why = `\n  alpha: ${logCount(A, /event loop stalled/)} stalls, beta: ${logCount(B, /event loop stalled/)} stalls; beta: ${siteLog(B).split('\n').filter((l) => /link down|flow reset|renewal/.test(l)).slice(-3).join('\n    ')}`;
   assert.ok(f.ok, f.detail + why);
   assert.ok(security(B).linkRenewals > before.link, `beta renewed its link certificate under the slow disk${why}`);
   assert.ok(security(A).serverRenewals > before.server, `alpha renewed its server certificate under the slow disk${why}`);
-  assert.is(count(B, /"link down"/) + count(A, /"link down"/), downs, `no link went down${why}`);
+  assert.is(logCount(B, /"link down"/) + logCount(A, /"link down"/), downs, `no link went down${why}`);
   assert.ok(ready(A) && ready(B));
 });
 
