@@ -66,9 +66,8 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
       if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) batch.push({ kind: 'AccessToken', name: t.name, remove: true });
     }
     await ctx.store.commit(batch);
-    for (const cred of credentials) {
-      if (!(ctx.store.list('Link') as StoredDoc[]).some((l) => l.spec.tlsCredentials === cred)) await ctx.store.deleteLinkCredentials(cred);
-    }
+    const inUse = new Set((ctx.store.list('Link') as StoredDoc[]).map((l) => String(l.spec.tlsCredentials)));
+    for (const cred of credentials) if (!inUse.has(cred)) await ctx.store.deleteLinkCredentials(cred);
     for (const { t } of doomed) ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
     ctx.site?.reconcile();
     return { deleted: doomed.map(({ t }) => ({ kind: t.kind, name: t.name })), notFound, appliedNow: !!ctx.site };

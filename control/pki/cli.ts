@@ -12,16 +12,10 @@ import { currentRevocations } from '../grants.js';
 import { certInfo, parseLifetime } from './ca.js';
 import { trustedCas } from './trust.js';
 import { nameSchema } from '../resources/common.js';
-import { withSession, appliesWhen } from '../cli/session.js';
+import { withSession, appliesWhen, siteDir } from '../cli/session.js';
 import { ApiError } from '../api/errors.js';
 
-function open(o: { dir?: string }): SiteStore {
-  const dir = o.dir ?? process.env.SVCNET_DIR;
-  if (!dir) throw new UsageError('no site directory: pass --dir DIR or set SVCNET_DIR');
-  return SiteStore.open(dir);
-}
-
-const running = (store: SiteStore) => (store.readRuntimeStatus() ? 'the running site applies it now' : 'the site is not running; it applies at the next start');
+const open = (o: { dir?: string }): SiteStore => SiteStore.open(siteDir(o));
 
 /** Revokes every certificate issued to `site` (its inbound link): the link closes, reconnects are refused. */
 export function deleteInboundLink(store: SiteStore, site: string): Promise<Revocation[]> {
@@ -71,7 +65,7 @@ export function addPkiCommands(program: Command): void {
       }
       print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS'],
         [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all']]);
-      if (changing && !o.output) console.log(`policy saved; ${running(store)}`);
+      if (changing && !o.output) console.log(`policy saved; ${appliesWhen(!!store.readRuntimeStatus())}`);
     });
   site.command('certificates').description('the CA, the server certificate and the certificates issued to other sites')
     .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')

@@ -180,8 +180,8 @@ export class SiteStore {
   }
 
   private async perform(op: StampedOp): Promise<void> {
-    if ('config' in op) return writeFileAtomicAsync(this.p('site.json'), JSON.stringify(op.config, null, 2) + '\n');
-    if ('remove' in op) { await removeDurable(this.p('resources', op.kind, `${op.name}.json`)); return; }
+    if ('config' in op) return this.writeConfig(op.config);
+    if ('remove' in op) { await this.delete(op.kind, op.name); return; }
     const secret = op.kind === 'AccessGrant' || op.kind === 'AccessToken';
     await writeFileAtomicAsync(this.p('resources', op.kind, `${op.name}.json`), JSON.stringify(op.doc, null, 2) + '\n', secret ? 0o600 : 0o644);
   }
