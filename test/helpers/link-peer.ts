@@ -41,7 +41,7 @@ export function u32Frame(type: number, stream: number, value: number): Buffer {
 export class LinkPeer {
   readonly frames: Frame[] = [];
   closed = false;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
 
   private constructor(readonly socket: tls.TLSSocket) {
