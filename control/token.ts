@@ -7,6 +7,7 @@ import { createCsr, certInfo } from './pki/ca.js';
 import { callGrantService } from './pki/grant-client.js';
 import { API_VERSION, ValidationError } from './resources/common.js';
 import { validateAccessToken, type AccessToken } from './resources/access-token.js';
+import { grantRequestProblem } from './resources/access-grant.js';
 import { validateLink } from './resources/link.js';
 import type { SiteStore } from './state/site-store.js';
 import { writeFileAtomic } from './state/atomic.js';
@@ -15,6 +16,8 @@ import { writeFileAtomic } from './state/atomic.js';
 export async function issueToken(store: SiteStore, file: string, o: { expiryMs?: number; redemptions?: number }): Promise<AccessToken> {
   const cfg = store.readConfig();
   if (!cfg.linkAccess.enabled) throw new Error(`site ${cfg.name} has no link access; create it with --link-access to let other sites link to it`);
+  const bad = grantRequestProblem(o);
+  if (bad) throw new ValidationError(bad.field, bad.reason);
   const { grant, code } = await issueGrant(store, o);
   const token = validateAccessToken({
     apiVersion: API_VERSION,

@@ -3,7 +3,7 @@
 // and fail with ApiError, so the CLI does not care which one it holds.
 import * as grpc from '@grpc/grpc-js';
 import { controlService, apiSocketPath } from './server.js';
-import { fromServiceError, ApiError } from './errors.js';
+import { fromServiceError, asApiError, ApiError } from './errors.js';
 import { createControlHandlers, watch as watchHandler } from './handlers.js';
 import type { ApiContext } from './context.js';
 import type * as T from './types.js';
@@ -61,9 +61,7 @@ export function tlsClient(address: string, pem: { key: string; cert: string; ca:
 export function inProcessClient(ctx: ApiContext): ControlClient {
   const h = createControlHandlers(ctx);
   // The same error type a remote caller gets; an unexpected error keeps its message (it is local).
-  const call = <R>(p: () => Promise<R>) => p().catch((err) => {
-    throw err instanceof ApiError ? err : new ApiError('SVCNET_ERR_INTERNAL', (err as Error).message, undefined, { cause: err });
-  });
+  const call = <R>(p: () => Promise<R>) => p().catch((err) => { throw asApiError(err, (err as Error).message); });
   return {
     apply: (r) => call(() => h.Apply(r)),
     delete: (r) => call(() => h.Delete(r)),

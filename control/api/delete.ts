@@ -3,9 +3,10 @@
 import { parseManifests, ManifestError } from '../resources/yaml-loader.js';
 import { KINDS, type Kind } from '../resources/common.js';
 import { ApiError } from './errors.js';
-import { parseKind, readStored, type StoredDoc } from './resources.js';
+import { parseKind, parseName, readStored, type StoredDoc } from './resources.js';
 import type { ApiContext } from './context.js';
 import type { BatchOp } from '../state/site-store.js';
+import { isSafeName } from '../state/safe-name.js';
 import type { DeleteRequest, DeleteResponse, ResourceRef } from './types.js';
 
 interface Target { kind: Kind; name: string; resourceVersion?: string; where: string }
@@ -19,6 +20,7 @@ function refsFromManifests(req: DeleteRequest): Target[] {
       const kind = KINDS.find((k) => k === r?.kind);
       if (!kind) throw new ManifestError(where, 'kind', r?.kind === undefined ? 'required' : `unknown kind ${JSON.stringify(r.kind)}; expected one of ${KINDS.join(', ')}`);
       if (typeof r.metadata?.name !== 'string' || !r.metadata.name) throw new ManifestError(where, 'metadata.name', 'required');
+      try { parseName('metadata.name', r.metadata.name); } catch (err) { throw new ManifestError(where, 'metadata.name', (err as Error).message.replace(/^metadata\.name: /, '')); }
       return { kind, name: r.metadata.name, where };
     });
   } catch (err) {
@@ -31,7 +33,7 @@ function refsFromManifests(req: DeleteRequest): Target[] {
 export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Promise<DeleteResponse> {
   const targets: Target[] = (req.refs ?? []).map((r, i) => {
     if (!r.name) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `refs.${i}.name: required`, `refs.${i}.name`);
-    return { kind: parseKind(r.kind), name: r.name, resourceVersion: r.resourceVersion || undefined, where: `refs.${i}` };
+    return { kind: parseKind(r.kind), name: parseName(`refs.${i}.name`, r.name), resourceVersion: r.resourceVersion || undefined, where: `refs.${i}` };
   });
   targets.push(...refsFromManifests(req));
   if (targets.length === 0) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', 'nothing to delete: give refs or manifests', 'refs');
@@ -67,7 +69,8 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
     }
     await ctx.store.commit(batch);
     const inUse = new Set((ctx.store.list('Link') as StoredDoc[]).map((l) => String(l.spec.tlsCredentials)));
-    for (const cred of credentials) if (!inUse.has(cred)) await ctx.store.deleteLinkCredentials(cred);
+    // A Link stored before names were checked may name a folder outside links/: it is deleted, that folder never touched.
+    for (const cred of credentials) if (!inUse.has(cred) && isSafeName(cred)) await ctx.store.deleteLinkCredentials(cred);
     for (const { t } of doomed) ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
     ctx.site?.reconcile();
     return { deleted: doomed.map(({ t }) => ({ kind: t.kind, name: t.name })), notFound, appliedNow: !!ctx.site };

@@ -1,6 +1,7 @@
 // The control API's error catalogue: stable codes, the gRPC status each maps to, and the
 // conversions between an ApiError and a gRPC status (metadata carries the code and the field).
 import * as grpc from '@grpc/grpc-js';
+import { UnsafeNameError } from '../state/safe-name.js';
 
 /** Every error the control API returns, with its gRPC status and what it means (docs/errors.md). */
 export const API_ERRORS = {
@@ -28,9 +29,19 @@ export class ApiError extends Error {
   get status(): grpc.status { return API_ERRORS[this.code].status; }
 }
 
+/**
+ * The ApiError for any thrown value: itself, INVALID_ARGUMENT for a name the store refused (the
+ * edges check first; this is the second line), else INTERNAL with `internalMessage`.
+ */
+export function asApiError(err: unknown, internalMessage: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof UnsafeNameError) return new ApiError('SVCNET_ERR_INVALID_ARGUMENT', err.message, 'name', { cause: err });
+  return new ApiError('SVCNET_ERR_INTERNAL', internalMessage, undefined, { cause: err });
+}
+
 /** The gRPC status for any thrown value; unexpected errors become INTERNAL without their details. */
 export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
-  const e = err instanceof ApiError ? err : new ApiError('SVCNET_ERR_INTERNAL', 'internal error; see the site log', undefined, { cause: err });
+  const e = asApiError(err, 'internal error; see the site log');
   const metadata = new grpc.Metadata();
   metadata.set('svcnet-error', e.code);
   if (e.field) metadata.set('svcnet-field', e.field);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { KINDS, type Kind } from '../resources/common.js';
 import { kindFromName } from '../resources/kinds.js';
 import type { SiteConfig } from '../state/site-store.js';
+import { isSafeName, SAFE_NAME_RULE } from '../state/safe-name.js';
 import { ApiError } from './errors.js';
 import { documentToResource } from './convert.js';
 import { statusOf } from './status.js';
@@ -25,6 +26,16 @@ export function parseKind(v: string): Kind {
   const k = kindFromName(v);
   if (!k) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `kind: unknown kind ${JSON.stringify(v)}; expected one of ${KINDS.join(', ')}`, 'kind');
   return k;
+}
+
+/**
+ * A resource name given by a caller for Get or Delete: one safe path component (issue 10 #5), or
+ * INVALID_ARGUMENT naming `field`. Looser than the names Apply accepts, so hand-made state stays
+ * reachable; the store checks again whatever the edge let through.
+ */
+export function parseName(field: string, v: unknown): string {
+  if (!isSafeName(v)) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `${field}: ${JSON.stringify(String(v).slice(0, 80))} is not a resource name: ${SAFE_NAME_RULE}`, field);
+  return v;
 }
 
 /** The stored document of kind/name, or undefined. */
@@ -51,7 +62,7 @@ export function getResource(ctx: ApiContext, req: GetRequest): Resource {
   const kind = parseKind(req.kind);
   const name = req.name || (kind === 'Site' ? ctx.store.readConfig().name : '');
   if (!name) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', 'name: required', 'name');
-  const doc = readStored(ctx, kind, name);
+  const doc = readStored(ctx, kind, parseName('name', name));
   if (!doc) throw new ApiError('SVCNET_ERR_NOT_FOUND', `${kind} ${name} not found`);
   return withStatus(ctx, kind, doc);
 }

@@ -8,6 +8,7 @@ import { issueToken as writeToken, redeemToken } from '../token.js';
 import { signCsr, CsrError } from '../pki/ca.js';
 import { nameSchema } from '../resources/common.js';
 import type { AccessToken } from '../resources/access-token.js';
+import { grantRequestProblem } from '../resources/access-grant.js';
 import { ApiError } from './errors.js';
 import { documentToResource } from './convert.js';
 import type { ApiContext, Redeemer } from './context.js';
@@ -30,12 +31,20 @@ export const redeemWithTokenModule: Redeemer = (store, token: AccessToken, o) =>
     return redeemToken(store, file, { name: o.name, cost: o.cost });
   });
 
-/** IssueToken handler: a new grant and the token that redeems it. */
+/** IssueToken handler: a new grant and the token that redeems it. 0 (proto3's unset) means the default; out of GRANT_LIMITS is INVALID_ARGUMENT. */
 export function issueToken(ctx: ApiContext, req: IssueTokenRequest): Promise<IssueTokenResponse> {
+  const expiryMs = (req.expirySeconds || 900) * 1000;
+  const redemptions = req.redemptions || 1;
+  const bad = grantRequestProblem({ expiryMs, redemptions });
+  if (bad) {
+    const field = bad.field === 'expiry' ? 'expirySeconds' : 'redemptions';
+    const reason = bad.field === 'expiry' ? 'must be 1..2592000 seconds (30 days)' : bad.reason;
+    return Promise.reject(new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `${field}: ${reason}, not ${String(req[field]).slice(0, 40)}`, field));
+  }
   return ctx.store.exclusive(async () => {
     const cfg = ctx.store.readConfig();
     if (!cfg.linkAccess.enabled) throw new ApiError('SVCNET_ERR_PRECONDITION', `site ${cfg.name} has no link access; apply a Site with spec.linkAccess.enabled: true (or create it with --link-access) to let other sites link to it`);
-    const token = await withTempFile((file) => writeToken(ctx.store, file, { expiryMs: (req.expirySeconds || 900) * 1000, redemptions: req.redemptions || 1 }));
+    const token = await withTempFile((file) => writeToken(ctx.store, file, { expiryMs, redemptions }));
     const rv = (ctx.store.get('AccessGrant', token.metadata.name) as { metadata: { resourceVersion?: string } } | undefined)?.metadata.resourceVersion ?? '';
     ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: 'AccessGrant', name: token.metadata.name, resourceVersion: rv, action: 'created' } });
     return { token: documentToResource('AccessToken', token), yaml: YAML.stringify(token) };

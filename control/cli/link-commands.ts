@@ -5,7 +5,9 @@ import { readToken } from '../token.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { deleteInboundLink } from '../pki/cli.js';
 import { ApiError } from '../api/errors.js';
+import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
+import { nameArg } from './resource-commands.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
@@ -32,6 +34,10 @@ export function addLinkCommands(program: Command): void {
     .option('--expiry <duration>', 'how long the token is valid (e.g. 15m, 2h)', '15m')
     .option('--redemptions <n>', 'how many times it may be redeemed', int('--redemptions'), 1)
     .action(async (file: string, o) => {
+      // Refused here, not silently changed: 0 would mean "the default" to the API (issue 10 #12, issue 15).
+      const bad = grantRequestProblem({ expiryMs: parseDuration(o.expiry), redemptions: o.redemptions });
+      if (bad?.field === 'expiry') throw new UsageError(`--expiry must be 1s..30d, not "${o.expiry}"`);
+      if (bad) throw new UsageError(`--redemptions must be ${GRANT_LIMITS.minRedemptions}..${GRANT_LIMITS.maxRedemptions}, not ${o.redemptions}`);
       const expirySeconds = Math.ceil(parseDuration(o.expiry) / 1000);
       await withSession(o, async (s) => {
         const t = await s.client.issueToken({ expirySeconds, redemptions: o.redemptions });
@@ -66,7 +72,7 @@ export function addLinkCommands(program: Command): void {
     .action(async (name: string, o) => {
       await withSession(o, async (s) => {
         try {
-          await s.client.delete({ refs: [{ kind: 'Link', name }] });
+          await s.client.delete({ refs: [{ kind: 'Link', name: nameArg(name) }] });
         } catch (err) {
           if (!(err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND')) throw err;
           // Not an outbound link: the inbound link of peer site NAME. Deleting it revokes its certificates.

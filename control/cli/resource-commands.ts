@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { KINDS, type Kind } from '../resources/common.js';
 import { kindFromName } from '../resources/kinds.js';
+import { isSafeName, SAFE_NAME_RULE } from '../state/safe-name.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { withSession, appliesWhen } from './session.js';
 import { readManifests } from './manifests.js';
@@ -12,6 +13,12 @@ import type { Resource } from '../api/types.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** A resource name argument: refused here with exit 2 when it could not name a stored resource (issue 10 #5). */
+export function nameArg(v: string): string {
+  if (!isSafeName(v)) throw new UsageError(`${JSON.stringify(String(v).slice(0, 80))} is not a resource name: ${SAFE_NAME_RULE}`);
+  return v;
+}
 
 function kindArg(v: string): Kind {
   const k = kindFromName(v);
@@ -59,7 +66,7 @@ export function addResourceCommands(program: Command): void {
       if (o.filename.length === 0 && !(kind && name)) throw new UsageError('give -f FILE or KIND NAME');
       if (o.filename.length > 0 && kind) throw new UsageError('give either -f FILE or KIND NAME, not both');
       const manifests = o.filename.length ? readManifests(o.filename) : [];
-      const refs = kind && name ? [{ kind: kindArg(kind), name }] : [];
+      const refs = kind && name ? [{ kind: kindArg(kind), name: nameArg(name) }] : [];
       await withSession(o, async (s) => {
         const res = await s.client.delete({ refs, manifests, ignoreNotFound: o.ignoreNotFound });
         for (const r of res.deleted) console.log(`${r.kind} ${r.name} deleted`);
@@ -73,6 +80,7 @@ export function addResourceCommands(program: Command): void {
     .action(async (kind: string, name: string | undefined, o) => {
       const k = kind === 'all' ? undefined : kindArg(kind);
       if (!k && name) throw new UsageError('"get all" takes no name');
+      if (name !== undefined) nameArg(name);
       parseFormat(o.output);
       await withSession(o, async (s) => {
         const resources = name ? [await s.client.get({ kind: k!, name })] : (await s.client.list({ kind: k })).resources;

@@ -1,12 +1,18 @@
 // Shapes shared by every resource kind, and the one function that turns a schema failure into
 // a message naming the bad field.
 import { z } from 'zod';
+import { SAFE_NAME, SAFE_NAME_RULE } from '../state/safe-name.js';
 
 export const API_VERSION = 'svcnet.io/v1';
 export const SKUPPER_API_VERSION = 'skupper.io/v2alpha1';
 
 /** Resource names: lowercase DNS labels, as in Kubernetes and Skupper. */
 export const nameSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes, starting and ending with a letter or digit').max(63);
+/**
+ * Fields that name a file or folder of the state directory (Link.spec.tlsCredentials): one safe
+ * path component, as the store checks (issue 10 #5).
+ */
+export const fileNameSchema = z.string().regex(SAFE_NAME, SAFE_NAME_RULE);
 /** Routing keys: letters, digits and . _ - : (no spaces, no slashes). */
 export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold only letters, digits and . _ - :').max(253);
 export const portSchema = z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');

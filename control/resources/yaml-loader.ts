@@ -20,11 +20,26 @@ export class ManifestError extends Error {
   }
 }
 
-/** Splits manifests into documents; a YAML syntax error fails with its line and column. */
+/**
+ * Bounds on what one request may hand the YAML parser (issue 10 #12): its text, its documents, and
+ * aliases expanded per document. svcnet manifests are a few KB; these leave room for hundreds of
+ * resources while keeping a hostile file to well under a second and a few MB of memory.
+ */
+export const MANIFEST_LIMITS = Object.freeze({ maxBytes: 1024 * 1024, maxDocuments: 1000, maxAliasCount: 100 });
+
+/** Splits manifests into documents; a YAML syntax error fails with its line and column, anything over MANIFEST_LIMITS with a one-line reason. */
 export function parseManifests(manifests: Manifest[]): RawDocument[] {
+  const bytes = manifests.reduce((n, m) => n + Buffer.byteLength(m.text, 'utf8'), 0);
+  if (bytes > MANIFEST_LIMITS.maxBytes) {
+    throw new ManifestError(manifests.length === 1 ? manifests[0].source : 'request', '(yaml)', `too large: ${bytes} bytes of manifests, at most ${MANIFEST_LIMITS.maxBytes} per request; split it`);
+  }
   const out: RawDocument[] = [];
+  let total = 0;
   for (const m of manifests) {
-    const docs = YAML.parseAllDocuments(m.text, { prettyErrors: true, uniqueKeys: true });
+    let docs: ReturnType<typeof YAML.parseAllDocuments>;
+    try { docs = YAML.parseAllDocuments(m.text, { prettyErrors: true, uniqueKeys: true }); } catch (err) {
+      throw new ManifestError(m.source, '(yaml)', `malformed YAML: ${oneLine(err)}`); // e.g. nesting deep enough to exhaust the stack
+    }
     const list = Array.isArray(docs) ? docs : [docs];
     let index = 0;
     for (const d of list) {
@@ -35,13 +50,21 @@ export function parseManifests(manifests: Manifest[]): RawDocument[] {
         throw new ManifestError(`${m.source}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}`, '(yaml)', `malformed YAML: ${what}`);
       }
       index++;
-      const raw = d.toJS({ maxAliasCount: 100 }) as unknown;
+      if (++total > MANIFEST_LIMITS.maxDocuments) throw new ManifestError(m.source, '(yaml)', `too many documents: at most ${MANIFEST_LIMITS.maxDocuments} per request`);
+      let raw: unknown;
+      // The yaml package refuses a document whose aliases expand too far (the "billion laughs") by throwing a ReferenceError.
+      try { raw = d.toJS({ maxAliasCount: MANIFEST_LIMITS.maxAliasCount }) as unknown; } catch (e) {
+        const bomb = /alias/i.test((e as Error).message);
+        throw new ManifestError(`${m.source} document ${index}`, '(yaml)', bomb ? `refused: its aliases expand to too much data (more than ${MANIFEST_LIMITS.maxAliasCount} alias uses); write the values out` : `malformed YAML: ${oneLine(e)}`);
+      }
       if (raw === null || raw === undefined) continue; // an empty document (e.g. a trailing ---)
       out.push({ source: m.source, index, raw });
     }
   }
   return out;
 }
+
+const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
 
 /** Validates documents; returns them in apply order with warnings about ignored Skupper fields. */
 export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[]; warnings: string[] } {

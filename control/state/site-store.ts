@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicAsync, removeDurable } from './atomic.js';
+import { safeName, assertInside } from './safe-name.js';
 import type { KeyPairPem } from '../pki/ca.js';
 
 export interface SiteConfig {
@@ -81,6 +82,21 @@ export class SiteStore {
   }
 
   private p(...parts: string[]): string { return path.join(this.dir, ...parts); }
+  /**
+   * The path of a caller-named entry: every name is checked to be one safe path component and the
+   * result, symlinks resolved, to stay inside the directory (issue 10 #5). Every method that joins
+   * a caller's name goes through here, whatever the edges already checked.
+   */
+  private named(folder: 'resources' | 'links' | 'pki', ...parts: string[]): string {
+    const file = this.p(folder, ...parts);
+    assertInside(this.dir, file);
+    return file;
+  }
+  private resourceFile(kind: ResourceKind, name: string): string {
+    if (!RESOURCE_KINDS.includes(kind)) throw new Error(`unknown resource kind ${JSON.stringify(kind)}`);
+    return this.named('resources', kind, `${safeName(`${kind} name`, name)}.json`);
+  }
+  private linkDir(name: string): string { return this.named('links', safeName('link credentials name', name)); }
 
   readConfig(): SiteConfig { return JSON.parse(fs.readFileSync(this.p('site.json'), 'utf8')) as SiteConfig; }
   writeConfig(c: SiteConfig): Promise<void> { return writeFileAtomicAsync(this.p('site.json'), JSON.stringify(c, null, 2) + '\n'); }
@@ -106,11 +122,11 @@ export class SiteStore {
 
   /** A PKI record under pki/ (trust bundle, issued certificates, revocations), or undefined. */
   readPkiFile(name: string): string | undefined {
-    const f = this.p('pki', name);
+    const f = this.named('pki', safeName('pki file name', name));
     return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
   }
-  writePkiFile(name: string, text: string, mode = 0o644): Promise<void> { return writeFileAtomicAsync(this.p('pki', name), text, mode); }
-  async deletePkiFile(name: string): Promise<void> { await removeDurable(this.p('pki', name)); }
+  async writePkiFile(name: string, text: string, mode = 0o644): Promise<void> { await writeFileAtomicAsync(this.named('pki', safeName('pki file name', name)), text, mode); }
+  async deletePkiFile(name: string): Promise<void> { await removeDurable(this.named('pki', safeName('pki file name', name))); }
   /** Names and mtimes under pki/: a running site polls it to notice rotation and revocation done by another process. */
   pkiSignature(): string {
     const d = this.p('pki');
@@ -120,7 +136,7 @@ export class SiteStore {
 
   /** Credentials for an outbound link, stored when a token was redeemed (grantUrl: where to renew them). */
   readLinkCredentials(name: string): LinkCredentials {
-    const d = this.p('links', name);
+    const d = this.linkDir(name);
     if (!fs.existsSync(path.join(d, 'credentials.json')) && fs.existsSync(path.join(d, 'tls.key'))) { // a site made with the earlier layout (one file per key and certificate)
       const read = (f: string) => fs.readFileSync(path.join(d, f), 'utf8');
       return { key: read('tls.key'), cert: read('tls.crt'), ca: read('ca.crt'), grantUrl: fs.existsSync(path.join(d, 'grant-url')) ? read('grant-url').trim() : undefined };
@@ -128,22 +144,24 @@ export class SiteStore {
     const v = JSON.parse(fs.readFileSync(path.join(d, 'credentials.json'), 'utf8')) as LinkCredentials;
     return { key: v.key, cert: v.cert, ca: v.ca, grantUrl: v.grantUrl };
   }
-  writeLinkCredentials(name: string, c: LinkCredentials): Promise<void> {
-    return writeFileAtomicAsync(this.p('links', name, 'credentials.json'), JSON.stringify({ key: c.key, cert: c.cert, ca: c.ca, grantUrl: c.grantUrl }, null, 1) + '\n', 0o600);
+  async writeLinkCredentials(name: string, c: LinkCredentials): Promise<void> {
+    await writeFileAtomicAsync(path.join(this.linkDir(name), 'credentials.json'), JSON.stringify({ key: c.key, cert: c.cert, ca: c.ca, grantUrl: c.grantUrl }, null, 1) + '\n', 0o600);
   }
-  async deleteLinkCredentials(name: string): Promise<void> { await removeDurable(this.p('links', name)); }
+  /** Removes links/NAME (recursively; a symlink there is refused if it leads outside, and only unlinked otherwise). */
+  async deleteLinkCredentials(name: string): Promise<void> { await removeDurable(this.linkDir(name)); }
 
   get resourcesDir(): string { return this.p('resources'); }
 
   /** Every stored resource of a kind, raw (validated by the caller at the edge). */
   list(kind: ResourceKind): unknown[] {
+    if (!RESOURCE_KINDS.includes(kind)) throw new Error(`unknown resource kind ${JSON.stringify(kind)}`);
     const d = this.p('resources', kind);
     if (!fs.existsSync(d)) return [];
     return fs.readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
   }
 
   get(kind: ResourceKind, name: string): unknown | undefined {
-    const f = this.p('resources', kind, `${name}.json`);
+    const f = this.resourceFile(kind, name);
     return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : undefined;
   }
 
@@ -160,6 +178,7 @@ export class SiteStore {
    * `recover()` finishes a journal a crash left behind. Returns the new version of each put.
    */
   async commit(ops: BatchOp[]): Promise<string[]> {
+    for (const o of ops) if (!('config' in o)) this.resourceFile(o.kind, o.name); // a bad name refuses the whole batch before the journal
     const stamped: StampedOp[] = ops.map((o) => ('doc' in o ? stamp(o.kind, o.name, o.doc) : o));
     if (stamped.length > 1) await writeFileAtomicAsync(this.p(JOURNAL), JSON.stringify(stamped) + '\n', 0o600);
     for (const op of stamped) await this.perform(op);
@@ -183,11 +202,11 @@ export class SiteStore {
     if ('config' in op) return this.writeConfig(op.config);
     if ('remove' in op) { await this.delete(op.kind, op.name); return; }
     const secret = op.kind === 'AccessGrant' || op.kind === 'AccessToken';
-    await writeFileAtomicAsync(this.p('resources', op.kind, `${op.name}.json`), JSON.stringify(op.doc, null, 2) + '\n', secret ? 0o600 : 0o644);
+    await writeFileAtomicAsync(this.resourceFile(op.kind, op.name), JSON.stringify(op.doc, null, 2) + '\n', secret ? 0o600 : 0o644);
   }
 
   /** Deletes a resource; false when there was none. */
-  delete(kind: ResourceKind, name: string): Promise<boolean> { return removeDurable(this.p('resources', kind, `${name}.json`)); }
+  async delete(kind: ResourceKind, name: string): Promise<boolean> { return removeDurable(this.resourceFile(kind, name)); }
 
   /** The running site's last report, or undefined when it is not running. */
   readRuntimeStatus(): RuntimeStatus | undefined {
