@@ -99,7 +99,7 @@ export class RunningSite {
       });
     }
     if (cfg.consolePort) {
-      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp) });
+      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp), port: cfg.consolePort });
       await new Promise<void>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`console port ${cfg.consolePort} is not available: ${err.message}`)));

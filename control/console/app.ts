@@ -2,16 +2,39 @@
 // network, a JSON status API and Prometheus /metrics.
 import { Hono } from 'hono';
 import type { RuntimeStatus } from '../state/site-store.js';
-import { CONSOLE_PAGE } from './page.js';
+import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './page.js';
+import { hostAllowed } from './host-check.js';
 
 export interface ConsoleDeps {
   status(): RuntimeStatus;
   metrics(): string;
+  /** the port the console is bound to: only requests naming it (on a loopback name or `host`) are served */
+  port: number;
+  /** the address the console is bound to, when not loopback */
+  host?: string;
 }
+
+// The page loads only its own script and data; nothing inline runs, nothing frames it.
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
 
 export function createConsoleApp(deps: ConsoleDeps): Hono {
   const app = new Hono();
+  // DNS rebinding (issue 10 #12): a page of evil.example whose name now resolves to 127.0.0.1 would
+  // reach the console as same-origin; its requests still say Host: evil.example, so they are refused.
+  app.use('*', async (c, next) => {
+    if (!hostAllowed(c.req.header('host'), deps.port, deps.host)) {
+      return c.text('forbidden: the Host header does not name this console (DNS rebinding protection); use http://127.0.0.1:PORT/ or http://localhost:PORT/\n', 403);
+    }
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+  });
   app.get('/', (c) => c.html(CONSOLE_PAGE));
+  app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/api/status', (c) => c.json(deps.status()));
   app.get('/metrics', (c) => c.text(deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));

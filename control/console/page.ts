@@ -1,5 +1,7 @@
-// The console page: plain HTML and a little script that polls /api/status every second and draws
-// the network graph, the services and live traffic. No build step, no external assets.
+// The console page: plain HTML and a little script (served apart, so the page's CSP can forbid
+// inline script) that polls /api/status every second and draws the network graph, the services and
+// live traffic. No build step, no external assets. Everything shown comes from peers and clients
+// as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
 <style>
@@ -17,50 +19,80 @@ h2{font-size:15px;margin:4px 0 10px} table{border-collapse:collapse;width:100%} 
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
 </main>
-<script>
+<script src="/console.js"></script>
+</body></html>`;
+
+/** The page's script. Strings reach the DOM only as text nodes; numbers only when finite. */
+export const CONSOLE_SCRIPT = `'use strict';
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
-function row(cells, th) { return '<tr>' + cells.map((c) => th ? '<th>' + c + '</th>' : '<td>' + c + '</td>').join('') + '</tr>'; }
+const SVG = 'http://www.w3.org/2000/svg';
+// Any value as display text: strings as they are (rendered as text, so markup stays inert), finite numbers, else '-'.
+const str = (v) => (typeof v === 'string' ? v : num(v));
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '-');
+const list = (v) => (Array.isArray(v) ? v : []);
+// An element with a class and children (strings become text nodes).
+function el(tag, cls, ...children) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return e;
+}
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, typeof v === 'number' ? num(v) : v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+// Replaces a table's rows: a header, then one row per entry (each cell a string, a node or an array of them).
+function table(id, header, rows) {
+  const t = $(id);
+  t.replaceChildren(el('tr', '', ...header.map((h) => el('th', '', h))));
+  for (const r of rows) t.append(el('tr', '', ...r.map((c) => el('td', '', ...(Array.isArray(c) ? c : [c])))));
+}
+const state = (status) => el('span', status === 'ready' ? 'ok' : 'bad', str(status));
 function graph(s) {
-  const sites = s.network.sites, n = sites.length, cx = 195, cy = 160, r = n > 1 ? 120 : 0;
+  const sites = list(s.network && s.network.sites), n = sites.length, cx = 195, cy = 160, r = n > 1 ? 120 : 0;
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
-  let svg = '';
-  for (const x of sites) for (const l of x.links) if (pos.has(l.peer) && x.id < l.peer) {
+  const g = $('graph');
+  g.replaceChildren();
+  for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && x.id < l.peer) {
     const [a, b] = [pos.get(x.id), pos.get(l.peer)];
-    svg += '<line x1="' + a[0] + '" y1="' + a[1] + '" x2="' + b[0] + '" y2="' + b[1] + '" stroke="#8a94a6" stroke-width="2"/>';
-    svg += '<text x="' + (a[0] + b[0]) / 2 + '" y="' + (a[1] + b[1]) / 2 + '" fill="#667">' + l.cost + '</text>';
+    g.append(svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: '#8a94a6', 'stroke-width': '2' }));
+    g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: '#667' }, num(l.cost)));
   }
   for (const x of sites) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
-    svg += '<circle cx="' + px + '" cy="' + py + '" r="22" fill="' + (me ? '#1a73e8' : up ? '#34a853' : '#bbb') + '"/>';
-    svg += '<text x="' + px + '" y="' + (py + 36) + '" text-anchor="middle">' + esc(x.name) + '</text>';
-    svg += '<text x="' + px + '" y="' + (py + 50) + '" text-anchor="middle" fill="#667">' + esc(x.keys.join(', ')) + '</text>';
+    g.append(svgEl('circle', { cx: px, cy: py, r: '22', fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb' }));
+    g.append(svgEl('text', { x: px, y: py + 36, 'text-anchor': 'middle' }, str(x.name)));
+    g.append(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }, list(x.keys).map(str).join(', ')));
   }
-  $('graph').innerHTML = svg;
 }
 let last = null;
 async function tick() {
   try {
     const s = await (await fetch('/api/status')).json();
-    $('site').textContent = 'site ' + s.site.name;
+    $('site').textContent = 'site ' + str(s.site.name);
     $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
     graph(s);
+    const listeners = list(s.listeners), connectors = list(s.connectors);
     const keys = new Map();
-    for (const x of s.network.sites) for (const k of x.keys) keys.set(k, [...(keys.get(k) || []), x.name + (x.cost === null ? ' (unreachable)' : ' (cost ' + x.cost + ')')]);
-    for (const l of s.listeners) if (!keys.has(l.routingKey)) keys.set(l.routingKey, []);
-    $('services').innerHTML = row(['routing key', 'listeners here', 'served by'], true) + [...keys].map(([k, v]) => row([esc(k),
-      s.listeners.filter((l) => l.routingKey === k).map((l) => esc(l.name) + ':' + l.port + ' <span class="' + (l.status === 'ready' ? 'ok' : 'bad') + '">' + esc(l.status) + '</span>').join('<br>') || '-',
-      esc(v.join(', ')) || '<span class="bad">no connector</span>'])).join('');
-    $('links').innerHTML = row(['link', 'direction', 'peer', 'cost', 'status'], true) + s.links.map((l) => row([esc(l.name), l.direction, esc(l.peer || '-'), l.cost ?? '-',
-      '<span class="' + (l.status === 'ready' ? 'ok' : 'bad') + '">' + esc(l.status) + '</span> <span class="muted">' + esc(l.message) + '</span>'])).join('');
-    $('traffic').innerHTML = row(['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'], true) +
-      [...s.listeners.map((l) => ['listener', l]), ...s.connectors.map((c) => ['connector', c])].map(([kind, x]) => {
-        const prev = last && [...last.listeners, ...last.connectors].find((y) => y.name === x.name);
-        const rate = prev ? ((x.flowsOpened - prev.flowsOpened) / ((Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1)).toFixed(1) : '-';
-        return row([esc(x.name) + ' <span class="muted">' + esc(x.routingKey) + '</span>', kind, x.flowsActive, x.flowsOpened, rate]);
-      }).join('');
+    for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
+    for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
+    table('services', ['routing key', 'listeners here', 'served by'], [...keys].map(([k, v]) => {
+      const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
+      return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector')];
+    }));
+    table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
+      [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
+    const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
+    table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
+      [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
+        const prev = last && [...list(last.listeners), ...list(last.connectors)].find((y) => y.name === x.name);
+        const rate = prev ? num(Number(((x.flowsOpened - prev.flowsOpened) / seconds).toFixed(1))) : '-';
+        return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
+      }));
     last = s;
   } catch (e) { $('updated').textContent = 'site not reachable'; }
 }
 tick(); setInterval(tick, 1000);
-</script></body></html>`;
+`;

@@ -152,12 +152,13 @@ export class SiteStore {
 
   get resourcesDir(): string { return this.p('resources'); }
 
-  /** Every stored resource of a kind, raw (validated by the caller at the edge). */
+  /** Every stored resource of a kind, raw (validated by the caller at the edge); a symlink that leads outside the directory is not read. */
   list(kind: ResourceKind): unknown[] {
     if (!RESOURCE_KINDS.includes(kind)) throw new Error(`unknown resource kind ${JSON.stringify(kind)}`);
     const d = this.p('resources', kind);
     if (!fs.existsSync(d)) return [];
-    return fs.readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
+    return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.name.endsWith('.json') && !leadsOutside(this.dir, path.join(d, e.name), e))
+      .map((e) => e.name).sort().map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
   }
 
   get(kind: ResourceKind, name: string): unknown | undefined {
@@ -236,6 +237,12 @@ export interface RuntimeStatus {
   xds?: { nacks: number; nodes: unknown[] };
   /** times this process's event loop was blocked for STALL_WARN_MS or more, and the longest (control/stall-watch.ts) */
   eventLoop?: { stalls: number; longestMs: number };
+}
+
+/** True for a directory entry that is a symlink resolving outside `root` (plain files are not checked: no syscall per file). */
+function leadsOutside(root: string, file: string, e: fs.Dirent): boolean {
+  if (!e.isSymbolicLink()) return false;
+  try { assertInside(root, file); return false; } catch { return true; }
 }
 
 function isAlive(pid: number): boolean {
