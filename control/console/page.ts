@@ -88,7 +88,8 @@ async function tick() {
     table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
       [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
         const prev = last && [...list(last.listeners), ...list(last.connectors)].find((y) => y.name === x.name);
-        const rate = prev ? num(Number(((x.flowsOpened - prev.flowsOpened) / seconds).toFixed(1))) : '-';
+        const r = prev && typeof x.flowsOpened === 'number' && typeof prev.flowsOpened === 'number' ? (x.flowsOpened - prev.flowsOpened) / seconds : NaN;
+        const rate = Number.isFinite(r) ? r.toFixed(1) : '-';
         return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
       }));
     last = s;
