@@ -8,6 +8,7 @@ import { EVENT_TYPES, type EventType } from '../api/types.js';
 import { ADMIN_CN_PREFIX } from '../api/tokens.js';
 import { UsageError } from './output.js';
 import { withSession } from './session.js';
+import { nameArg } from './args.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
@@ -20,6 +21,7 @@ export function addAdminCommands(program: Command): void {
     .option('--days <n>', 'validity in days', '60')
     .action(async (name: string, o) => {
       if (!/^\d+$/.test(o.days) || Number(o.days) < 1) throw new UsageError(`--days must be a positive number, not "${o.days}"`);
+      nameArg(name); // it becomes NAME.key and NAME.crt in --out
       await withSession(o, async (s) => {
         const { key, csr } = await createCsr(`${ADMIN_CN_PREFIX}${name}`);
         const res = await s.client.issueAdminCertificate({ name, csr, days: Number(o.days) });

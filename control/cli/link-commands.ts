@@ -7,7 +7,7 @@ import { deleteInboundLink } from '../pki/cli.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
-import { nameArg } from './resource-commands.js';
+import { nameArg } from './args.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');

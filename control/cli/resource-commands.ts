@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { KINDS, type Kind } from '../resources/common.js';
 import { kindFromName } from '../resources/kinds.js';
-import { isSafeName, SAFE_NAME_RULE } from '../state/safe-name.js';
+import { nameArg } from './args.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { withSession, appliesWhen } from './session.js';
 import { readManifests } from './manifests.js';
@@ -13,12 +13,6 @@ import type { Resource } from '../api/types.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-/** A resource name argument: refused here with exit 2 when it could not name a stored resource (issue 10 #5). */
-export function nameArg(v: string): string {
-  if (!isSafeName(v)) throw new UsageError(`${JSON.stringify(String(v).slice(0, 80))} is not a resource name: ${SAFE_NAME_RULE}`);
-  return v;
-}
 
 function kindArg(v: string): Kind {
   const k = kindFromName(v);

@@ -7,6 +7,7 @@ import { validateListener } from '../resources/listener.js';
 import { validateConnector } from '../resources/connector.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { withSession, appliesWhen } from './session.js';
+import { nameArg } from './args.js';
 import type { Resource } from '../api/types.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
@@ -59,7 +60,7 @@ export function addServiceCommands(program: Command): void {
       .action(async (name: string, o) => {
         if (o.routingKey === undefined && o.port === undefined && o.host === undefined) throw new UsageError('nothing to change: give --routing-key, --port or --host');
         await withSession(o, async (s) => {
-          const cur = await s.client.get({ kind: Kind, name });
+          const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           const spec = { ...(cur[kind] as Record<string, unknown>) };
           if (o.routingKey !== undefined) spec.routingKey = o.routingKey;
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
@@ -73,7 +74,7 @@ export function addServiceCommands(program: Command): void {
     cmd.command('delete <name>').description(`delete a ${kind}`).addOption(dirOption())
       .action(async (name: string, o) => {
         await withSession(o, async (s) => {
-          await s.client.delete({ refs: [{ kind: Kind, name }] });
+          await s.client.delete({ refs: [{ kind: Kind, name: nameArg(name) }] });
           console.log(`${kind} ${name} deleted; ${appliesWhen(s.running)}`);
         });
       });
@@ -82,7 +83,7 @@ export function addServiceCommands(program: Command): void {
       .action(async (name: string | undefined, o) => {
         const format = parseFormat(o.output);
         await withSession(o, async (s) => {
-          const all: Resource[] = name ? [await s.client.get({ kind: Kind, name })] : (await s.client.list({ kind: Kind })).resources;
+          const all: Resource[] = name ? [await s.client.get({ kind: Kind, name: nameArg(name) })] : (await s.client.list({ kind: Kind })).resources;
           const rows = all.map((r) => {
             const spec = r[kind] as { routingKey: string; port: number; host: string };
             return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };

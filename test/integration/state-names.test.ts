@@ -47,6 +47,8 @@ test('issue 10 #5: delete/get/link delete with a traversal name exit 2 with one 
   await fails(['delete', 'accessgrant', '../../pki/ca'], 2, /is not a resource name/);
   await fails(['get', 'connector', '../../site'], 2, /is not a resource name/);
   await fails(['link', 'delete', '../../pki/ca'], 2, /is not a resource name/);
+  await fails(['listener', 'delete', '../../pki/ca'], 2, /is not a resource name/);
+  await fails(['connector', 'status', '../../site'], 2, /is not a resource name/);
   assert.equal(contents(), before);
 });
 

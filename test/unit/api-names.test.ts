@@ -89,17 +89,20 @@ test('issue 10 #5: Apply of a Link whose tlsCredentials leaves links/ is INVALID
   await refused(() => h.Apply({ manifests: [{ source: 'n.yaml', text: 'apiVersion: svcnet.io/v1\nkind: Listener\nmetadata: {name: ../../site}\nspec: {routingKey: a, port: 2}\n' }] }), 'SVCNET_ERR_INVALID_ARGUMENT', /metadata\.name/);
 });
 
-test('issue 10 #5: a Link stored before the fix with tlsCredentials ../../victim is deleted without touching the victim', async () => {
+test('issue 10 #5: a Link stored before the fix with tlsCredentials ../../victim-old is deleted without touching that folder', async () => {
   const linkDir = path.join(dir, 'resources', 'Link');
+  const old = path.join(root, 'victim-old'); // its own victim: no other Link can be holding it
+  fs.mkdirSync(old);
+  fs.writeFileSync(path.join(old, 'credentials.json'), '{"key":"OLD"}');
   fs.mkdirSync(linkDir, { recursive: true });
-  fs.writeFileSync(path.join(linkDir, 'old.json'), JSON.stringify({ apiVersion: 'svcnet.io/v1', kind: 'Link', metadata: { name: 'old', resourceVersion: '1' }, spec: { endpoints: [{ host: '127.0.0.1', port: 1 }], cost: 1, tlsCredentials: '../../victim' } }));
-  const victimBefore = snapshot(victim);
+  fs.writeFileSync(path.join(linkDir, 'old.json'), JSON.stringify({ apiVersion: 'svcnet.io/v1', kind: 'Link', metadata: { name: 'old', resourceVersion: '1' }, spec: { endpoints: [{ host: '127.0.0.1', port: 1 }], cost: 1, tlsCredentials: '../../victim-old' } }));
+  const victimBefore = snapshot(old);
   const listed = await h.List({ kind: 'Link' });
   assert.ok(listed.resources.some((r) => r.metadata.name === 'old'), 'old state is still listed');
   const r = await h.Delete({ refs: [{ kind: 'Link', name: 'old' }] });
   assert.equal(r.deleted, [{ kind: 'Link', name: 'old' }]);
   assert.not.ok(fs.existsSync(path.join(linkDir, 'old.json')));
-  assert.equal(snapshot(victim), victimBefore, 'the victim beside the site is intact');
+  assert.equal(snapshot(old), victimBefore, 'the folder beside the site is intact');
 });
 
 test('issue 10 #5: a name the store refuses maps to INVALID_ARGUMENT on the wire and in-process, never INTERNAL', async () => {
