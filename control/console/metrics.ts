@@ -2,7 +2,7 @@
 import type { RuntimeStatus } from '../state/site-store.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+const esc = (v: string) => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n'); // the text format's label escapes: a peer's name cannot start a line of its own
 
 /** Renders /metrics from the status snapshot and the data plane's counters. */
 export function renderMetrics(s: RuntimeStatus, dp: Dataplane): string {
