@@ -1,7 +1,7 @@
 // Manifests (YAML or JSON, one or more documents per file) turned into validated svcnet.io/v1
 // resources. All-or-nothing: the first bad document fails the whole load with its file, document
 // number and field path, so a caller never applies half a file.
-import YAML from 'yaml';
+import YAML, { LineCounter, isScalar, visit, type Document } from 'yaml';
 import { API_VERSION, SKUPPER_API_VERSION, KINDS, ValidationError, type Kind } from './common.js';
 import { VALIDATE, type AnyResource } from './kinds.js';
 import { fromSkupper } from './skupper.js';
@@ -21,11 +21,23 @@ export class ManifestError extends Error {
 }
 
 /**
- * Bounds on what one request may hand the YAML parser (issue 10 #12): its text, its documents, and
- * aliases expanded per document. svcnet manifests are a few KB; these leave room for hundreds of
- * resources while keeping a hostile file to well under a second and a few MB of memory.
+ * Bounds on what one request may hand the YAML parser (issue 10 #12): its text, its documents, the
+ * nesting of flow collections, and aliases expanded per document. The parser costs tens of
+ * microseconds and hundreds of bytes per node, so the text is the real bound: 256 KiB holds a
+ * thousand listeners, and keeps a hostile file to a second or two of a busy core and ~100 MB.
  */
-export const MANIFEST_LIMITS = Object.freeze({ maxBytes: 1024 * 1024, maxDocuments: 1000, maxAliasCount: 100 });
+export const MANIFEST_LIMITS = Object.freeze({ maxBytes: 256 * 1024, maxDocuments: 1000, maxFlowDepth: 64, maxAliasCount: 100 });
+
+/** Depth of `[`/`{` nesting, counted without regard to quotes (a manifest never needs 64): deeper input exhausts the parser's stack slowly. */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) { if (++depth > max) max = depth; } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
+}
 
 /** Splits manifests into documents; a YAML syntax error fails with its line and column, anything over MANIFEST_LIMITS with a one-line reason. */
 export function parseManifests(manifests: Manifest[]): RawDocument[] {
@@ -33,11 +45,16 @@ export function parseManifests(manifests: Manifest[]): RawDocument[] {
   if (bytes > MANIFEST_LIMITS.maxBytes) {
     throw new ManifestError(manifests.length === 1 ? manifests[0].source : 'request', '(yaml)', `too large: ${bytes} bytes of manifests, at most ${MANIFEST_LIMITS.maxBytes} per request; split it`);
   }
+  for (const m of manifests) {
+    if (flowDepth(m.text) > MANIFEST_LIMITS.maxFlowDepth) throw new ManifestError(m.source, '(yaml)', `refused: [ ] and { } nested more than ${MANIFEST_LIMITS.maxFlowDepth} deep`);
+  }
   const out: RawDocument[] = [];
   let total = 0;
   for (const m of manifests) {
     let docs: ReturnType<typeof YAML.parseAllDocuments>;
-    try { docs = YAML.parseAllDocuments(m.text, { prettyErrors: true, uniqueKeys: true }); } catch (err) {
+    const lines = new LineCounter();
+    // Duplicate keys are found by duplicateKey() below: the parser's own check compares every pair of keys (seconds for one big mapping).
+    try { docs = YAML.parseAllDocuments(m.text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines }); } catch (err) {
       throw new ManifestError(m.source, '(yaml)', `malformed YAML: ${oneLine(err)}`); // e.g. nesting deep enough to exhaust the stack
     }
     const list = Array.isArray(docs) ? docs : [docs];
@@ -48,6 +65,11 @@ export function parseManifests(manifests: Manifest[]): RawDocument[] {
         const pos = err.linePos?.[0];
         const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
         throw new ManifestError(`${m.source}${pos ? ` line ${pos.line}, column ${pos.col}` : ''}`, '(yaml)', `malformed YAML: ${what}`);
+      }
+      const dup = duplicateKey(d);
+      if (dup !== undefined) {
+        const pos = lines.linePos(dup);
+        throw new ManifestError(`${m.source} line ${pos.line}, column ${pos.col}`, '(yaml)', 'malformed YAML: Map keys must be unique');
       }
       index++;
       if (++total > MANIFEST_LIMITS.maxDocuments) throw new ManifestError(m.source, '(yaml)', `too many documents: at most ${MANIFEST_LIMITS.maxDocuments} per request`);
@@ -62,6 +84,24 @@ export function parseManifests(manifests: Manifest[]): RawDocument[] {
     }
   }
   return out;
+}
+
+/** Offset of the first key that repeats an earlier scalar key of its mapping, or undefined: one pass with a set per mapping. */
+function duplicateKey(doc: Document): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue; // a collection as a key: never equal to another in svcnet manifests, and not worth comparing
+        const id = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(id)) { found = key.range?.[0] ?? 0; return visit.BREAK; }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
