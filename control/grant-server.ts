@@ -13,6 +13,7 @@ import type { TlsMaterial } from '../dataplane/link-server.js';
 import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../dataplane/accept-guard.js';
 import { GuardedListener } from '../dataplane/guarded-listener.js';
 import { LogBudget, clip } from '../dataplane/log-budget.js';
+import { fdLimit } from '../dataplane/fd-pressure.js';
 
 export interface GrantServerOptions {
   store: SiteStore;
@@ -51,7 +52,7 @@ const COUNTS_AS_GUESS = new Set<GrantErrorCode>(['SVCNET_ERR_TOKEN_INVALID', 'SV
  * Connections open on the grant port per source address and in total (handshake or not: a finished
  * handshake proves nothing here, redeemers have no certificate), and the handshake deadline.
  */
-export const GRANT_LIMITS: AcceptLimits = { perSource: 8, total: 64, handshakeMs: HANDSHAKE_TIMEOUT_MS, holdAfterHandshake: true };
+export const GRANT_LIMITS: AcceptLimits = { perSource: 8, total: Math.max(8, Math.min(64, Math.floor(fdLimit() / 8))), handshakeMs: HANDSHAKE_TIMEOUT_MS, holdAfterHandshake: true };
 /** An idle grant connection is closed after this; any connection after GRANT_MAX_AGE_MS. Calls are one-shot. */
 export const GRANT_IDLE_MS = 15_000;
 export const GRANT_MAX_AGE_MS = 120_000;
