@@ -185,11 +185,12 @@ test('issue 10 #12: 1,000 refused handshakes produce a bounded number of log lin
       setTimeout(() => { s.destroy(); resolve(); }, 3000);
     })));
   }
-  await waitFor('refusals counted', () => total() >= refusedBefore + 990, 5000);
-  assert.ok(refused('SVCNET_ERR_HANDSHAKE_FAILED') >= 990, 'counted by code');
+  await waitFor('refusals counted', () => total() >= refusedBefore + 990, 5000).catch(() => {});
   const lines = logCount(V, /link refused|handshake|suppressed/) - before;
   assert.ok(lines <= 20, `${lines} log lines for 1,000 refused handshakes`);
   assert.ok(lines >= 1, 'refusals must still be logged');
+  assert.ok(total() >= refusedBefore + 990, `${total() - refusedBefore} refusals counted`);
+  assert.ok(refused('SVCNET_ERR_HANDSHAKE_FAILED') >= 990, 'counted by code');
 });
 
 test('issue 10 #12: twelve wrong codes from 127.0.0.1 do not stop valid codes from 127.0.0.1 (same grant\'s token or another grant\'s)', async () => {
