@@ -17,7 +17,7 @@ import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
 import { startGrantServer, type GrantEndpoint } from './grant-server.js';
-import { fdPressure } from '../dataplane/fd-pressure.js';
+import { fdPressure, surviveAcceptExhaustion } from '../dataplane/fd-pressure.js';
 import { LogBudget } from '../dataplane/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { createConsoleApp } from './console/app.js';
@@ -49,6 +49,7 @@ export class RunningSite {
   private grantServer: GrantEndpoint | undefined;
   /** timer errors (out of fds, a file caught mid-write) are logged rate-limited, never thrown */
   private readonly budget: LogBudget;
+  private untrap: (() => void) | undefined;
   private consoleServer: ServerType | undefined;
   /** the in-process data plane's side of the push: applies snapshots, owns the outbound dialers */
   readonly agent: DataplaneAgent;
@@ -83,6 +84,7 @@ export class RunningSite {
 
   async start(): Promise<void> {
     const { cfg, store } = this;
+    this.untrap = surviveAcceptExhaustion((err) => this.budget.warn('accept', { code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
     if (cfg.linkAccess.enabled) {
       // Both ports bind the address other sites are told to use (--link-host), nothing wider. A port
       // held by someone else is retried in the background (status shows it); the site runs meanwhile.
@@ -235,5 +237,6 @@ export class RunningSite {
     this.api?.close();
     await this.publishing;
     this.store.clearRuntimeStatus();
+    this.untrap?.();
   }
 }
