@@ -1,11 +1,19 @@
 // Serves GrantService (Redeem, Renew) over TLS on the site's grant port. A client certificate is
 // requested but optional: Redeem callers have none yet, Renew callers authenticate with theirs.
+// TLS is ours, not gRPC's, so the port gets the same guard as the link port (caps, handshake
+// deadline, fd-exhaustion pauses, bind retries); finished connections are injected into gRPC.
+import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadSvcnetV1 } from './grpc-proto.js';
-import { redeemGrant, renewCertificate, GrantError, FailureLimiter, type GrantErrorCode } from './grants.js';
+import { redeemGrant, renewCertificate, GrantError, FailureLimiter, CodeIndex, type GrantErrorCode } from './grants.js';
 import type { SiteStore } from './state/site-store.js';
 import { TlsProvider, serverTls } from './pki/trust.js';
+import type { TlsMaterial } from '../dataplane/link-server.js';
+import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../dataplane/accept-guard.js';
+import { GuardedListener } from '../dataplane/guarded-listener.js';
+import { LogBudget, clip } from '../dataplane/log-budget.js';
+import { fdLimit } from '../dataplane/fd-pressure.js';
 
 export interface GrantServerOptions {
   store: SiteStore;
@@ -19,6 +27,7 @@ export interface GrantServerOptions {
   /** refusals by reason code, for status (shared with the site's PKI counters) */
   refused?: Record<string, number>;
   onRedeemed?: (site: string, serial: string) => void;
+  limits?: Partial<AcceptLimits>;
 }
 
 interface RedeemRequest { code: string; csr: string; siteName: string; siteId: string }
@@ -39,27 +48,43 @@ const STATUS: Record<GrantErrorCode, grpc.status> = {
 /** Codes that count against the caller's address in the rate limiter (guessing, replaying). */
 const COUNTS_AS_GUESS = new Set<GrantErrorCode>(['SVCNET_ERR_TOKEN_INVALID', 'SVCNET_ERR_TOKEN_EXPIRED', 'SVCNET_ERR_TOKEN_USED']);
 
-/** Builds and binds the grant server; resolves once it listens. */
-export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Server> {
+/**
+ * Connections open on the grant port per source address and in total (handshake or not: a finished
+ * handshake proves nothing here, redeemers have no certificate), and the handshake deadline.
+ */
+export const GRANT_LIMITS: AcceptLimits = { perSource: 8, total: Math.max(8, Math.min(64, Math.floor(fdLimit() / 8))), handshakeMs: HANDSHAKE_TIMEOUT_MS, holdAfterHandshake: true };
+/** An idle grant connection is closed after this; any connection after GRANT_MAX_AGE_MS. Calls are one-shot. */
+export const GRANT_IDLE_MS = 15_000;
+export const GRANT_MAX_AGE_MS = 120_000;
+
+/** The running grant endpoint: gRPC behind a guarded port (listener.state says whether it listens). */
+export interface GrantEndpoint { server: grpc.Server; listener: GuardedListener; close(): void }
+
+/** Builds the grant server and binds its port; resolves after the first bind attempt (a held port is retried, see listener). */
+export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndpoint> {
   const v1 = loadSvcnetV1('svcnet/v1/grant.proto');
   const service = (v1.GrantService as grpc.ServiceClientConstructor).service;
   const limiter = new FailureLimiter();
+  const codes = new CodeIndex(o.store);
   const refused = o.refused ?? {};
-  const server = new grpc.Server();
+  const budget = new LogBudget(o.log);
+  const server = new grpc.Server({ 'grpc.max_connection_idle_ms': GRANT_IDLE_MS, 'grpc.max_connection_age_ms': GRANT_MAX_AGE_MS, 'grpc.max_connection_age_grace_ms': 5000 });
   const cfg = o.store.readConfig();
   const refuse = (cb: grpc.sendUnaryData<unknown>, what: string, err: unknown, ctx: object): void => {
     if (!(err instanceof GrantError)) { o.log.error({ err, ...ctx }, `${what} failed`); cb({ code: grpc.status.INTERNAL, details: 'internal error' }); return; }
     refused[err.code] = (refused[err.code] ?? 0) + 1;
-    o.log.warn({ ...ctx, code: err.code }, `${what} refused: ${err.message}`);
+    budget.warn(`${what}:${err.code}`, { ...ctx, code: err.code }, `${what} refused: ${err.message}`);
     cb({ code: STATUS[err.code], details: `${err.code}: ${err.message}` });
   };
   server.addService(service, {
     async Redeem(call: grpc.ServerUnaryCall<RedeemRequest, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const addr = call.getPeer().replace(/:\d+$/, '');
       const ctx = { addr, site: call.request.siteName };
-      if (limiter.blocked(addr)) {
+      // Over the limit, only a code that matches a live grant goes on (checked in memory, no lock,
+      // no disk): a flood of wrong codes from an address shared with honest joiners cannot lock them out.
+      if (limiter.blocked(addr) && !codes.knows(call.request.code)) {
         refused.SVCNET_ERR_RATE_LIMITED = (refused.SVCNET_ERR_RATE_LIMITED ?? 0) + 1;
-        o.log.warn(ctx, 'token redemption refused: too many wrong codes from this address');
+        budget.warn('rate-limited', { ...ctx, code: 'SVCNET_ERR_RATE_LIMITED' }, 'token redemption refused: too many wrong codes from this address');
         return cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'SVCNET_ERR_RATE_LIMITED: too many wrong codes; wait a minute' });
       }
       try {
@@ -94,12 +119,29 @@ export async function startGrantServer(o: GrantServerOptions): Promise<grpc.Serv
       }
     },
   });
-  const tls = o.tls ?? new TlsProvider(serverTls(o.store));
-  const creds = grpc.experimental.createCertificateProviderServerCredentials(tls, tls, false);
-  await new Promise<void>((resolve, reject) => server.bindAsync(`${o.host}:${o.port}`, creds, (err) => {
-    if (err) reject(new Error(`grant port ${o.port} is not available: ${err.message}`));
-    else resolve();
-  }));
-  o.log.info({ port: o.port }, 'grant endpoint ready');
-  return server;
+  return listenGrants(server, o, budget);
 }
+
+/** The grant port: a guarded listener and our own TLS server feeding gRPC (see the file header). */
+async function listenGrants(server: grpc.Server, o: GrantServerOptions, budget: LogBudget): Promise<GrantEndpoint> {
+  const provider = o.tls ?? new TlsProvider(serverTls(o.store));
+  const guard = new AcceptGuard('grant', { ...GRANT_LIMITS, ...o.limits }, budget, o.refused ?? {});
+  const secure = tls.createServer({ ...contextOf(provider.current()), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['h2'], handshakeTimeout: GRANT_LIMITS.handshakeMs });
+  // Re-keyed on rotation and renewal through the same provider gRPC would have used.
+  provider.addIdentityCertificateListener(() => secure.setSecureContext(contextOf(provider.current())));
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  secure.on('secureConnection', (socket: tls.TLSSocket) => {
+    guard.handshaken(rawOf(socket));
+    socket.on('error', () => {});
+    injector.injectConnection(socket);
+  });
+  secure.on('tlsClientError', (err, socket) => {
+    if (guard.closedByDeadline(rawOf(socket))) return;
+    budget.warn('grant:handshake', { remote: socket.remoteAddress, reason: clip(err.message) }, 'grant connection refused: TLS handshake failed');
+  });
+  const listener = new GuardedListener({ what: 'grant', host: o.host, port: o.port, guard, log: o.log, budget, hint: 'pick another with --grant-port', onConnection: (raw) => secure.emit('connection', raw) });
+  await listener.start();
+  return { server, listener, close: () => { listener.close(); injector.destroy(); server.forceShutdown(); } };
+}
+
+const contextOf = (m: TlsMaterial): tls.SecureContextOptions => ({ key: m.key, cert: m.cert, ca: m.ca });

@@ -126,10 +126,14 @@ export async function renewCertificate(store: SiteStore, current: PresentedCert,
   return { cert: signed.cert, serial: signed.serial, entry: next };
 }
 
-/** Counts wrong codes per caller address; more than `limit` per window is refused. */
+/**
+ * Counts wrong codes per caller address; `limit` or more in a window and the address is limited
+ * (grant-server.ts then lets only codes of live grants through, see CodeIndex). Memory is bounded:
+ * at most `limit` times per address and `maxAddresses` addresses (the stalest are forgotten first).
+ */
 export class FailureLimiter {
   private readonly hits = new Map<string, number[]>();
-  constructor(private readonly limit = 10, private readonly windowMs = 60_000) {}
+  constructor(private readonly limit = 10, private readonly windowMs = 60_000, private readonly maxAddresses = 10_000) {}
 
   blocked(addr: string, now = Date.now()): boolean {
     const h = (this.hits.get(addr) ?? []).filter((t) => now - t < this.windowMs);
@@ -140,6 +144,38 @@ export class FailureLimiter {
   fail(addr: string, now = Date.now()): void {
     const h = this.hits.get(addr) ?? [];
     h.push(now);
+    if (h.length > this.limit) h.shift();
+    this.hits.delete(addr); // re-inserted last: Map order is then oldest activity first
     this.hits.set(addr, h);
+    if (this.hits.size > this.maxAddresses) {
+      for (const [a, times] of this.hits) if (now - times[times.length - 1] >= this.windowMs) this.hits.delete(a);
+      for (const a of this.hits.keys()) { if (this.hits.size <= this.maxAddresses) break; this.hits.delete(a); }
+    }
+  }
+
+  /** Addresses remembered now. */
+  get size(): number { return this.hits.size; }
+}
+
+/**
+ * The code hashes of the grants that exist, re-read at most every `maxAgeMs`. A limited address
+ * may still redeem a valid code; its wrong guesses then cost one hash and a set lookup instead of
+ * a store read under the state lock. (A Set lookup is not constant-time, but it can leak only
+ * bits of a SHA-256 output, from which no code can be recovered.)
+ */
+export class CodeIndex {
+  private hashes = new Set<string>();
+  private at = -Infinity;
+  constructor(private readonly store: SiteStore, private readonly maxAgeMs = 1000) {}
+
+  /** Whether `code` belongs to a grant that existed at the last read (expiry and use are checked by redeemGrant). */
+  knows(code: string, now = Date.now()): boolean {
+    if (now - this.at >= this.maxAgeMs) {
+      try {
+        this.hashes = new Set(this.store.list('AccessGrant').map((g) => String((g as { spec?: { codeHash?: string } }).spec?.codeHash)));
+        this.at = now;
+      } catch { /* unreadable now (out of fds): keep the last set */ }
+    }
+    return this.hashes.has(hashCode(code).toString('hex'));
   }
 }

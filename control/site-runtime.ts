@@ -16,7 +16,9 @@ import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-sto
 import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
-import { startGrantServer } from './grant-server.js';
+import { startGrantServer, type GrantEndpoint } from './grant-server.js';
+import { fdPressure, surviveAcceptExhaustion } from '../dataplane/fd-pressure.js';
+import { LogBudget } from '../dataplane/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
@@ -44,7 +46,10 @@ export class RunningSite {
   readonly dp: Dataplane;
   readonly cfg: SiteConfig;
   private linkServer: LinkServer | undefined;
-  private grantServer: grpc.Server | undefined;
+  private grantServer: GrantEndpoint | undefined;
+  /** timer errors (out of fds, a file caught mid-write) are logged rate-limited, never thrown */
+  private readonly budget: LogBudget;
+  private untrap: (() => void) | undefined;
   private consoleServer: ServerType | undefined;
   /** the in-process data plane's side of the push: applies snapshots, owns the outbound dialers */
   readonly agent: DataplaneAgent;
@@ -68,24 +73,28 @@ export class RunningSite {
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
     this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log, drainMs });
-    this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
+    this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.guarded('reconcile', () => this.reconcile()) });
     this.agent = new DataplaneAgent(this.dp, { log });
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
     this.stalls = new StallWatch(log);
+    this.budget = new LogBudget(log);
     // In process, the push goes through the same interface as to a router, without gRPC.
     if (run.localDataplane !== false) this.xds.attach({ node: 'local', send: (p) => this.xds.answer('local', this.agent.apply(p)) });
   }
 
   async start(): Promise<void> {
     const { cfg, store } = this;
+    this.untrap = surviveAcceptExhaustion((err) => this.budget.warn('accept', { code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
     if (cfg.linkAccess.enabled) {
+      // Both ports bind the address other sites are told to use (--link-host), nothing wider. A port
+      // held by someone else is retried in the background (status shows it); the site runs meanwhile.
       this.linkServer = new LinkServer(this.dp, {
-        host: '0.0.0.0', port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
-        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert),
+        host: cfg.linkAccess.host, port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
+        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), refused: this.pki.refused,
       });
       await this.linkServer.listen();
       this.grantServer = await startGrantServer({
-        store, host: '0.0.0.0', port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
+        store, host: cfg.linkAccess.host, port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
         endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }], tls: this.pki.grantTls, refused: this.pki.refused,
       });
     }
@@ -108,12 +117,22 @@ export class RunningSite {
       this.log.info({ url: `http://127.0.0.1:${cfg.consolePort}/` }, 'console ready');
     }
     this.reconcile();
-    this.timers.push(setInterval(() => this.reconcileIfChanged(), RECONCILE_POLL_MS));
+    this.timers.push(setInterval(() => this.guarded('reconcile', () => this.reconcileIfChanged()), RECONCILE_POLL_MS));
     this.api = await attachControlApi(this, this.log);
-    this.timers.push(setInterval(() => this.publishStatus(), STATUS_EVERY_MS));
+    this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
     for (const ev of ['link-up', 'link-down', 'routes']) this.dp.on(ev, () => this.publishStatus());
     this.publishStatus();
     this.log.info({ name: cfg.name, id: cfg.id }, 'site running');
+  }
+
+  /** Runs a timer's work; an error (out of fds above all) is reported and logged rate-limited instead of killing the site. */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      fdPressure.report(what, err);
+      this.budget.warn(`timer:${what}`, { err: (err as Error).message, code: (err as NodeJS.ErrnoException).code }, `${what} failed; retried on the next tick`);
+    }
   }
 
   /** A cheap fingerprint of the resources directory: names, sizes and mtimes. */
@@ -166,7 +185,7 @@ export class RunningSite {
     return {
       pid: process.pid,
       updatedAt: new Date().toISOString(),
-      security: this.pki.status(this.linkServer?.refused ?? 0),
+      security: { ...this.pki.status(this.linkServer?.refused ?? 0), ports: this.portsStatus() },
       site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
       links: [
         ...[...this.agent.dialers.values()].map((d) => ({
@@ -186,12 +205,18 @@ export class RunningSite {
     };
   }
 
+  /** Whether the link and grant ports listen (a held port is retried; out of fds they pause). */
+  private portsStatus() {
+    const one = (l: { state: string; message: string } | undefined) => (l ? { state: l.state, message: l.message } : undefined);
+    return { link: one(this.linkServer?.listener), grant: one(this.grantServer?.listener), fdExhaustion: fdPressure.count };
+  }
+
   /** Writes run/status.json off the event loop; one write at a time, the last request always lands. */
   private publishStatus(): void {
     if (this.publishing) { this.republish = true; return; }
     this.republish = false;
     this.publishing = this.store.writeRuntimeStatus(this.status())
-      .catch((err: Error) => this.log.warn({ err: err.message }, 'cannot write status'))
+      .catch((err: Error) => { fdPressure.report('status', err); this.budget.warn('status', { err: err.message }, 'cannot write status'); })
       .finally(() => {
         this.publishing = undefined;
         if (this.republish && !this.stopped) this.publishStatus();
@@ -207,10 +232,11 @@ export class RunningSite {
     this.dp.shutdown();
     this.pki.stop();
     this.linkServer?.close();
-    this.grantServer?.forceShutdown();
+    this.grantServer?.close();
     this.consoleServer?.close();
     this.api?.close();
     await this.publishing;
     this.store.clearRuntimeStatus();
+    this.untrap?.();
   }
 }

@@ -7,6 +7,7 @@ import type { Dataplane } from './dataplane.js';
 import type { TlsMaterial } from './link-server.js';
 import { LinkState, type Link } from './link.js';
 import { connectViaProxy, parseProxy } from './http-connect.js';
+import { fdPressure } from './fd-pressure.js';
 
 export interface LinkTarget {
   name: string;
@@ -81,6 +82,7 @@ export class LinkDialer {
       this.dp.once('link-up', (l: Link) => { if (l === link) { this.failures = 0; this.status = 'ready'; this.message = `linked to ${l.peer!.siteName}`; } });
     });
     socket.on('error', (err) => {
+      fdPressure.report(`link ${t.name}`, err);
       this.message = `${t.host}:${t.port}: ${err.message}`;
       if (!link) this.log.warn({ link: t.name, err: err.message }, 'link connect failed');
     });

@@ -1,8 +1,14 @@
 // Accepts inbound links: TLS 1.3, a client certificate signed by this site's CA required and
-// verified. Anything else is refused in the handshake and logged.
+// verified. Before that, the port is guarded (accept-guard.ts, guarded-listener.ts): unauthenticated
+// connections are capped and timed out; refusals are counted by code and logged rate-limited.
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
+import { LinkState, type Link } from './link.js';
+import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from './accept-guard.js';
+import { GuardedListener } from './guarded-listener.js';
+import { LogBudget, clip } from './log-budget.js';
+import { fdLimit } from './fd-pressure.js';
 
 export interface TlsMaterial {
   key: string;
@@ -18,13 +24,38 @@ export interface LinkServerOptions {
   log: Logger;
   /** extra check on a verified peer certificate (revocation, policy); a string refuses with that reason */
   admit?: (cert: tls.PeerCertificate) => string | null;
+  /** refusals by stable code, shared with the site's other counters (status, metrics) */
+  refused?: Record<string, number>;
+  limits?: Partial<AcceptLimits>;
+  /** inbound links (in HELLO or ready) one certificate may hold at once */
+  linksPerCert?: number;
 }
+
+/**
+ * Unauthenticated connections per source address and in total. The total is also kept under an
+ * eighth of the fd limit, so the guarded ports together cannot take the fds live links need.
+ */
+export function defaultAcceptLimits(): AcceptLimits {
+  return { perSource: 16, total: Math.max(16, Math.min(256, Math.floor(fdLimit() / 8))), handshakeMs: HANDSHAKE_TIMEOUT_MS };
+}
+
+/** One certificate may hold this many inbound links at once (reconnects overlap a dying link briefly). */
+export const LINKS_PER_CERT = 4;
 
 export class LinkServer {
   readonly server: tls.Server;
+  readonly listener: GuardedListener;
+  readonly guard: AcceptGuard;
+  /** handshakes refused (TLS failures and certificates refused after it), for status */
   refused = 0;
+  private readonly codes: Record<string, number>;
+  private readonly budget: LogBudget;
 
   constructor(private readonly dp: Dataplane, private readonly opts: LinkServerOptions) {
+    this.codes = opts.refused ?? {};
+    this.budget = new LogBudget(opts.log);
+    const limits = { ...defaultAcceptLimits(), ...opts.limits };
+    this.guard = new AcceptGuard('link', limits, this.budget, this.codes);
     this.server = tls.createServer({
       key: opts.tls.key,
       cert: opts.tls.cert,
@@ -34,10 +65,17 @@ export class LinkServer {
       // (CERT_HAS_EXPIRED, another CA, no certificate); nothing is read from such a socket.
       rejectUnauthorized: false,
       minVersion: 'TLSv1.3',
+      handshakeTimeout: limits.handshakeMs,
     }, (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err, socket) => {
-      this.refused++;
-      opts.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message }, 'link refused: TLS handshake failed (a valid client certificate from this site\'s CA is required)');
+      if (this.guard.closedByDeadline(rawOf(socket))) return; // counted and logged as a handshake timeout
+      this.refuse('SVCNET_ERR_HANDSHAKE_FAILED', { remote: socket.remoteAddress, reason: clip(err.message) }, 'link refused: TLS handshake failed (a valid client certificate from this site\'s CA is required)');
+    });
+    // A link that never finished HELLO was a slot held for nothing: count it like a refusal.
+    dp.on('link-down', (l: Link) => { if (!l.dialer && l.helloTimedOut) this.refuse('SVCNET_ERR_HELLO_TIMEOUT', { remote: l.socket.remoteAddress, peer: clip(l.name) }, 'inbound link closed: no HELLO in time'); });
+    this.listener = new GuardedListener({
+      what: 'link', host: opts.host, port: opts.port, guard: this.guard, log: opts.log, budget: this.budget,
+      hint: 'pick another with --link-port', onConnection: (raw) => this.server.emit('connection', raw),
     });
   }
 
@@ -46,10 +84,17 @@ export class LinkServer {
     this.server.setSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
   }
 
+  private refuse(code: string, fields: object, msg: string): void {
+    this.refused++;
+    this.codes[code] = (this.codes[code] ?? 0) + 1;
+    this.budget.warn(code, { code, ...fields }, msg);
+  }
+
   private onSecure(socket: tls.TLSSocket): void {
+    this.guard.handshaken(rawOf(socket));
+    socket.on('error', () => {}); // until the link takes it over; a reset here is not a crash
     if (!socket.authorized) {
-      this.refused++;
-      this.opts.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, subject: socket.getPeerCertificate()?.subject?.CN, reason: String(socket.authorizationError) }, 'link refused: the client certificate is missing, expired or not from this site\'s CA');
+      this.refuse('SVCNET_ERR_CERT_MISSING', { remote: socket.remoteAddress, subject: clip(String(socket.getPeerCertificate()?.subject?.CN ?? '')), reason: String(socket.authorizationError) }, 'link refused: the client certificate is missing, expired or not from this site\'s CA');
       socket.destroy();
       return;
     }
@@ -57,27 +102,30 @@ export class LinkServer {
     const refusal = this.opts.admit?.(cert) ?? null;
     if (refusal) {
       this.refused++;
-      this.opts.log.warn({ remote: socket.remoteAddress, subject: cert.subject?.CN, reason: refusal }, 'link refused');
+      this.budget.warn('admit', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), reason: clip(refusal) }, 'link refused');
+      socket.destroy();
+      return;
+    }
+    const max = this.opts.linksPerCert ?? LINKS_PER_CERT;
+    if (this.linksOf(cert.serialNumber) >= max) {
+      this.refuse('SVCNET_ERR_TOO_MANY_LINKS', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), serial: cert.serialNumber }, `link refused: this certificate already holds ${max} inbound links`);
       socket.destroy();
       return;
     }
     this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'));
   }
 
-  /** Starts listening; rejects with a clear error if the port is taken. */
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE'
-        ? `link port ${this.opts.port} is already in use; pick another with --link-port`
-        : `cannot listen for links on ${this.opts.host}:${this.opts.port}: ${err.message}`));
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', onError);
-        this.opts.log.info({ host: this.opts.host, port: this.opts.port }, 'accepting links');
-        resolve();
-      });
-    });
+  /** Inbound links, in HELLO or ready, made with the certificate of serial `serial`. */
+  private linksOf(serial: string): number {
+    let n = 0;
+    for (const l of this.dp.links) {
+      if (l && !l.dialer && l.state !== LinkState.Closed && l.socket.getPeerCertificate().serialNumber === serial) n++;
+    }
+    return n;
   }
 
-  close(): void { this.server.close(); }
+  /** Starts listening; resolves after the first attempt (a port in use is retried in the background, see status). */
+  listen(): Promise<void> { return this.listener.start(); }
+
+  close(): void { this.listener.close(); }
 }

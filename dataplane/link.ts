@@ -47,12 +47,17 @@ export const LIVENESS_CHECK_MS = 100;
  * timer notices it).
  */
 export const DEAD_AFTER_MS = 1200;
+/** A peer that has not sent HELLO this long after TLS is closed (ERR_HELLO_TIMEOUT): it holds a link slot for nothing. */
+export const HELLO_TIMEOUT_MS = 5000;
 
 export class Link implements FrameWriter, DecodeSink {
   state = LinkState.Hello;
   peer: PeerHello | undefined;
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  /** closed because the peer's HELLO did not come in time */
+  helloTimedOut = false;
   private closeReason = '';
 
   constructor(
@@ -77,6 +82,12 @@ export class Link implements FrameWriter, DecodeSink {
     this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify(this.hello)));
     this.heartbeat = setInterval(() => this.tick(), LIVENESS_CHECK_MS);
     this.heartbeat.unref();
+    this.helloTimer = setTimeout(() => {
+      if (this.state !== LinkState.Hello) return;
+      this.helloTimedOut = true;
+      this.goAway(P.ERR_HELLO_TIMEOUT, `no HELLO within ${HELLO_TIMEOUT_MS} ms`);
+    }, HELLO_TIMEOUT_MS);
+    this.helloTimer.unref();
   }
 
   private onChunk(chunk: Buffer): void {
@@ -190,6 +201,7 @@ export class Link implements FrameWriter, DecodeSink {
     if (this.state === LinkState.Closed) return;
     this.state = LinkState.Closed;
     clearInterval(this.heartbeat);
+    clearTimeout(this.helloTimer);
     this.log.info({ reason }, 'link down');
     this.events.onDown(this, reason);
   }

@@ -2,6 +2,7 @@
 // reachable, so clients otherwise get a plain "connection refused"; status says why.
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { fdPressure } from './fd-pressure.js';
 import type { KeyMode, RoundRobinState } from './routing/key-choice.js';
 
 export interface ListenerSpec {
@@ -52,6 +53,7 @@ export class ListenerPort {
     this.server = server;
     this.status = 'opening';
     server.on('error', (err: NodeJS.ErrnoException) => {
+      if (server.listening && fdPressure.report(`listener ${this.spec.name}`, err)) return; // out of fds: that client is dropped, the port stays
       this.status = 'failed';
       this.message = err.code === 'EADDRINUSE'
         ? `port ${this.spec.port} is already in use; choose another port for listener ${this.spec.name}`

@@ -15,6 +15,8 @@ import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } 
 import { serverTls, TlsProvider } from './trust.js';
 import { renewAt, renewLinkCredentials } from './renewal.js';
 import { renewServerCert } from './rotation.js';
+import { fdPressure } from '../../dataplane/fd-pressure.js';
+import { LogBudget } from '../../dataplane/log-budget.js';
 
 const POLL_MS = 250;
 const RENEW_CHECK_MS = 1000;
@@ -46,15 +48,23 @@ export class SitePki {
   private timers: NodeJS.Timeout[] = [];
   private readonly hidden = new Set<string>();
   private failing = 0;
+  private readonly budget: LogBudget;
 
   constructor(private readonly store: SiteStore, private readonly dp: Dataplane, private readonly log: Logger, private readonly hooks: SitePkiHooks) {
+    this.budget = new LogBudget(log);
     if (store.readConfig().linkAccess.enabled) this.grantTls = new TlsProvider(serverTls(store));
     this.refreshIfChanged();
   }
 
   start(): void {
-    this.timers.push(setInterval(() => this.refreshIfChanged(), POLL_MS));
-    this.timers.push(setInterval(() => void this.renewDue(), RENEW_CHECK_MS));
+    // Timer work must never throw: out of fds (an attacker's doing) it fails, is logged rate-limited, and is tried again.
+    this.timers.push(setInterval(() => { try { this.refreshIfChanged(); } catch (err) { this.timerFailed('pki poll', err); } }, POLL_MS));
+    this.timers.push(setInterval(() => { this.renewDue().catch((err: unknown) => this.timerFailed('renewal check', err)); }, RENEW_CHECK_MS));
+  }
+
+  private timerFailed(what: string, err: unknown): void {
+    fdPressure.report(what, err);
+    this.budget.warn(what, { err: (err as Error).message, code: (err as NodeJS.ErrnoException).code }, `${what} failed; retried on the next tick`);
   }
 
   stop(): void { for (const t of this.timers) clearInterval(t); }

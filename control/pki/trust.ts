@@ -36,6 +36,9 @@ export class TlsProvider implements grpc.experimental.CertificateProvider {
 
   constructor(material: TlsMaterial) { this.material = material; }
 
+  /** The material now (the grant port's own TLS server reads it on each identity update). */
+  current(): TlsMaterial { return this.material; }
+
   update(material: TlsMaterial): void {
     this.material = material;
     for (const l of this.ca) l(this.caUpdate());

@@ -35,13 +35,20 @@ export const logCount = (dir: string, re: RegExp): number => (siteLog(dir).match
 
 const started: ChildProcess[] = [];
 
-/** Starts `svcnet site run --dir DIR` (optionally inside a network namespace); logs go to DIR/site.log. */
-export function runSite(dir: string, opts: { netns?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+/**
+ * Starts `svcnet site run --dir DIR` (optionally inside a network namespace, or with a lower open-file
+ * limit `fdLimit`, applied by `ulimit -n` in a shell that then execs node); logs go to DIR/site.log.
+ */
+export function runSite(dir: string, opts: { netns?: string; env?: NodeJS.ProcessEnv; fdLimit?: number } = {}): ChildProcess {
   const log = fs.openSync(path.join(dir, 'site.log'), 'a');
   const argv = [BIN, 'site', 'run', '--dir', dir];
+  const env = { ...process.env, ...opts.env };
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const child = opts.netns
-    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...argv], { stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } })
-    : spawn(process.execPath, argv, { stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } });
+    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...argv], { stdio: ['ignore', log, log], env })
+    : opts.fdLimit
+      ? spawn('bash', ['-c', `ulimit -n ${Math.floor(opts.fdLimit)} && exec ${[process.execPath, ...argv].map(quote).join(' ')}`], { stdio: ['ignore', log, log], env })
+      : spawn(process.execPath, argv, { stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   started.push(child);
   return child;

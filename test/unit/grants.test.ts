@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import YAML from 'yaml';
 import { createSite } from '../../control/site-setup.js';
 import { SiteStore } from '../../control/state/site-store.js';
-import { issueGrant, redeemGrant, renewCertificate, FailureLimiter, GrantError, currentRevocations } from '../../control/grants.js';
+import { issueGrant, redeemGrant, renewCertificate, FailureLimiter, CodeIndex, GrantError, currentRevocations } from '../../control/grants.js';
 import { createCsr, certInfo, splitPem, issueLeaf } from '../../control/pki/ca.js';
 import { loadIssued, revokeSite } from '../../control/pki/registry.js';
 import { savePolicy, DEFAULT_POLICY } from '../../control/pki/policy.js';
@@ -59,6 +59,26 @@ test('the limiter refuses an address after 10 wrong codes a minute, and forgets 
   assert.ok(l.blocked('a', 2000));
   assert.not.ok(l.blocked('b', 2000));
   assert.not.ok(l.blocked('a', 62_000));
+});
+
+test('issue 10 #12: the limiter\'s memory is bounded (times per address, addresses), the stalest forgotten first', () => {
+  const l = new FailureLimiter(10, 60_000, 100);
+  for (let i = 0; i < 1000; i++) l.fail('a', 1000 + i);
+  assert.ok(l.blocked('a', 2000));
+  for (let i = 0; i < 5000; i++) l.fail(`10.0.${i >> 8}.${i & 255}`, 3000 + i);
+  assert.ok(l.size <= 100, `${l.size} addresses remembered`);
+  l.fail('b', 9000);
+  assert.ok(l.size <= 100);
+});
+
+test('issue 10 #12: the code index knows live grants\' codes only, and re-reads the store at most once per period', async () => {
+  const idx = new CodeIndex(store, 1000);
+  const { code } = await issueGrant(store);
+  assert.ok(idx.knows(code, 10_000));
+  assert.not.ok(idx.knows(crypto.randomBytes(16).toString('base64url'), 10_000));
+  const later = await issueGrant(store);
+  assert.not.ok(idx.knows(later.code, 10_500), 'not re-read within the period');
+  assert.ok(idx.knows(later.code, 11_000), 're-read after it');
 });
 
 test('impersonation: the issuer\'s own name, a CSR for another name, a name held by another site id', async () => {

@@ -70,6 +70,8 @@ export const ERR_CONNECT_FAILED = 10;
 export const ERR_LINK_DOWN = 11;
 export const ERR_ABORTED = 12;
 export const ERR_TABLE_FULL = 13;
+/** the peer did not send HELLO in time after TLS (issue 10 #9) */
+export const ERR_HELLO_TIMEOUT = 18;
 
 // Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 256 pages.
 export const MEMORY_PAGES = 256;
