@@ -18,6 +18,7 @@ import { validateConnector } from './resources/connector.js';
 import { validateLink } from './resources/link.js';
 import { startGrantServer } from './grant-server.js';
 import { SitePki } from './pki/site-pki.js';
+import { loadIdentity } from './pki/site-identity.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
 import { attachControlApi } from './api/site-api.js';
@@ -67,7 +68,8 @@ export class RunningSite {
     this.cfg = store.readConfig();
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
-    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log, drainMs });
+    const identity = loadIdentity(store, this.cfg);
+    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, identity, core: loadCore(window), window, log, drainMs });
     this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.reconcile() });
     this.agent = new DataplaneAgent(this.dp, { log });
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
@@ -81,7 +83,7 @@ export class RunningSite {
     if (cfg.linkAccess.enabled) {
       this.linkServer = new LinkServer(this.dp, {
         host: '0.0.0.0', port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
-        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert),
+        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), identify: (cert) => this.pki.identify(cert),
       });
       await this.linkServer.listen();
       this.grantServer = await startGrantServer({

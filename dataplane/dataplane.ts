@@ -8,26 +8,74 @@ import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import { Outbox } from './outbox.js';
-import { Link, LinkState, type LinkEvents } from './link.js';
+import { Link, LinkState, type LinkEvents, type PeerExpectation } from './link.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
-import { LinkStateDb } from './routing/link-state.js';
-import { parseSiteRecord, type SiteRecord } from './routing/site-record.js';
+import { LinkStateDb, REFRESH_MS, type LinkStateOptions } from './routing/link-state.js';
+import { parseSiteRecord, recordBytes, type SiteRecord } from './routing/site-record.js';
 import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
+import { RoutesBudget, DEFAULT_ROUTES_BUDGET, type RoutesBudgetOptions } from './routing/routes-budget.js';
+import { keyOwnsId, verifySignature } from './identity.js';
+import { LogBudget, clip } from './log-budget.js';
+import { protocolErrorName } from './errors.js';
+
+/** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
+export interface IdentitySigner {
+  /** base64 raw public key; the site id (or its prefix, for a router replica) is its hash */
+  readonly pub: string;
+  sign(data: Buffer): string;
+}
+
+/** Verifies a routing record: its key owns its id and signed it. */
+export function verifyRecord(rec: SiteRecord): boolean {
+  return keyOwnsId(rec.pub, rec.id) && verifySignature(rec.pub, recordBytes(rec), rec.sig);
+}
+
+/** Splits records into ROUTES payloads that each fit a control frame. */
+export function routesFrames(records: readonly SiteRecord[]): Buffer[] {
+  const out: Buffer[] = [];
+  let batch: string[] = [];
+  let size = 2;
+  for (const r of records) {
+    const j = JSON.stringify(r);
+    if (batch.length && size + j.length + 1 > P.MAX_CONTROL_FRAME) { out.push(Buffer.from(`[${batch.join(',')}]`)); batch = []; size = 2; }
+    batch.push(j);
+    size += j.length + 1;
+  }
+  if (batch.length) out.push(Buffer.from(`[${batch.join(',')}]`));
+  return out;
+}
+
+/** Stable names of records dropped without blaming the peer that relayed them. */
+const DROPPED = { 'seq-ahead': 'SVCNET_ERR_ROUTES_SEQ_AHEAD', 'seq-old': 'SVCNET_ERR_ROUTES_SEQ_OLD', full: 'SVCNET_ERR_ROUTES_FULL' } as const;
+
+/** Re-origination period: SVCNET_ROUTE_REFRESH_MS (tests shorten it) or REFRESH_MS. */
+function refreshMsFromEnv(): number {
+  const v = Number(process.env.SVCNET_ROUTE_REFRESH_MS);
+  return Number.isInteger(v) && v >= 100 ? v : REFRESH_MS;
+}
 
 export interface DataplaneOptions {
   siteId: string;
   siteName: string;
+  /** signs our HELLO proofs and routing records */
+  identity: IdentitySigner;
   core: ForwardingCore;
   /** receive credit per stream, bytes */
   window: number;
   /** how long flows of a deleted connector may continue (default 30 s) */
   drainMs?: number;
   log: Logger;
+  /** routing-record re-origination period (default SVCNET_ROUTE_REFRESH_MS or 30 s); ages scale with it */
+  refreshMs?: number;
+  /** link-state database limits (tests) */
+  linkState?: Partial<LinkStateOptions>;
+  /** per-peer ROUTES budget (tests) */
+  routesBudget?: RoutesBudgetOptions;
 }
 
 /** The body of an OPEN frame: where the flow goes and where it came from. */
@@ -53,13 +101,36 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
   readonly stats = { flowsOpened: 0, flowsFailed: 0 };
+  /** refused HELLOs and routing records, by stable error name (status: security.refused) */
+  readonly refusals: Record<string, number> = {};
+  private readonly warnings: LogBudget;
+  /** ROUTES budgets per peer site id, so reconnecting does not refill one */
+  private readonly budgets = new Map<string, RoutesBudget>();
+  private readonly refreshTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
     this.core = opts.core;
     this.outbox = new Outbox(this.core);
-    this.lsdb = new LinkStateDb(opts.siteId, opts.siteName);
+    const refreshMs = opts.refreshMs ?? refreshMsFromEnv();
+    const id = opts.identity;
+    this.lsdb = new LinkStateDb(opts.siteId, opts.siteName, { pub: id.pub, sign: (b) => id.sign(b), verify: verifyRecord },
+      { maxAgeMs: 4 * refreshMs, unreachableGraceMs: 2 * refreshMs, ...opts.linkState });
     this.routes = buildRouteTable(opts.siteId, this.lsdb.all, 0);
+    this.warnings = new LogBudget(opts.log);
+    this.refreshTimer = setInterval(() => this.refreshRecords(), refreshMs);
+    this.refreshTimer.unref();
+  }
+
+  /** Every refresh period: re-originate our record (peers age records out) and drop stale or unreachable ones. */
+  private refreshRecords(): void {
+    this.flood([this.lsdb.refresh()]);
+    const dropped = this.lsdb.expire(new Set(this.routes.paths.keys()));
+    for (const [peer] of this.budgets) if (!this.links.some((l) => l?.peer?.siteId === peer)) this.budgets.delete(peer);
+    if (dropped.length) {
+      this.opts.log.info({ sites: dropped.length }, 'routing records aged out');
+      this.recompute();
+    }
   }
 
   get siteId(): string { return this.opts.siteId; }
@@ -67,7 +138,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   // ---- links ----------------------------------------------------------------------------
 
   /** Takes a TLS socket that passed mutual verification and runs the link protocol on it. */
-  attachLink(socket: TLSSocket, dialer: boolean, name: string, cost = 1): Link | undefined {
+  attachLink(socket: TLSSocket, dialer: boolean, name: string, cost = 1, expect: PeerExpectation = {}): Link | undefined {
     const index = this.links.findIndex((l) => l === undefined);
     if (index < 0) {
       this.opts.log.error({ name }, `link refused: at most ${P.MAX_LINKS} links per site`);
@@ -75,8 +146,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       return undefined;
     }
     const log = this.opts.log.child({ component: 'link', link: name, dialer });
-    const hello = { version: P.PROTOCOL_VERSION, siteId: this.opts.siteId, siteName: this.opts.siteName, window: this.opts.window, cost };
-    const link = new Link(index, socket, dialer, hello, this, this.outbox, log, name);
+    const hello = { version: P.PROTOCOL_VERSION, siteId: this.opts.siteId, siteName: this.opts.siteName, window: this.opts.window, cost, pub: this.opts.identity.pub };
+    const link = new Link(index, socket, dialer, hello, (b) => this.opts.identity.sign(b), this, this.outbox, log, name, expect);
     this.links[index] = link;
     this.core.linkOpen(index, dialer);
     link.coreDecode = (chunk) => this.core.decode(index, chunk, link);
@@ -87,28 +158,68 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   onReady(link: Link): void {
     this.core.linkSetPeerWindow(link.index, link.peer!.window);
     // A new neighbour learns the whole database at once; later changes are flooded.
-    this.outbox.control(link, P.FRAME_ROUTES, Buffer.from(JSON.stringify([...this.lsdb.all.values()])));
+    for (const body of routesFrames([...this.lsdb.all.values()])) this.outbox.control(link, P.FRAME_ROUTES, body);
     this.emit('link-up', link);
     this.refreshSelf();
   }
 
+  /**
+   * Takes the records a peer floods: each must be well formed, newer than ours, within the clock
+   * window and signed by its site. A forged signature or a peer over its budget (bytes, sites new
+   * to the database) resets that link; other links are unaffected.
+   */
   onRoutes(from: Link, payload: Buffer): void {
+    const peer = from.peer!.siteId;
+    let budget = this.budgets.get(peer);
+    if (!budget) this.budgets.set(peer, (budget = new RoutesBudget(this.opts.routesBudget ?? DEFAULT_ROUTES_BUDGET)));
+    if (!budget.takeBytes(payload.length)) return this.routesRefused(from, P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES over the byte budget');
     let raw: unknown;
     try { raw = JSON.parse(payload.toString('utf8')); } catch { raw = null; }
-    if (!Array.isArray(raw)) { from.log.warn('malformed ROUTES frame ignored'); return; }
+    if (!Array.isArray(raw)) { this.warnings.warn('routes-malformed', { link: from.name }, 'malformed ROUTES frame ignored'); return; }
     const changed: SiteRecord[] = [];
+    let fault: [number, string, string] | undefined;
     for (const r of raw) {
       const rec = parseSiteRecord(r);
-      if (rec && this.lsdb.apply(rec)) changed.push(rec);
+      if (!rec) { this.count('SVCNET_ERR_ROUTES_MALFORMED'); continue; }
+      if (!this.lsdb.has(rec.id) && rec.id !== this.opts.siteId && !budget.takeSite()) {
+        fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES add sites faster than the budget allows'];
+        break;
+      }
+      const result = this.lsdb.apply(rec);
+      if (result === 'changed') changed.push(rec);
+      else if (result === 'forged') { fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_FORGED', `a routing record for site ${clip(rec.id, 64)} has a signature that does not verify`]; break; }
+      else if (result === 'seq-ahead' || result === 'seq-old' || result === 'full') {
+        this.count(DROPPED[result]);
+        this.warnings.warn(`routes-${result}`, { link: from.name, site: clip(rec.id, 64), seq: rec.seq }, result === 'full'
+          ? 'routing record dropped: the database holds the most sites allowed'
+          : 'routing record dropped: its seq is outside this site\'s clock window (check the clocks)');
+      }
     }
-    if (changed.length === 0) return;
-    this.flood(changed, from);
-    this.recompute();
+    // What verified before a fault is genuine and flooded on; the faulty peer is reset.
+    if (changed.length) {
+      this.flood(changed, from);
+      this.recompute();
+    }
+    if (fault) this.routesRefused(from, ...fault);
+  }
+
+  private count(name: string): void { this.refusals[name] = (this.refusals[name] ?? 0) + 1; }
+
+  private routesRefused(from: Link, code: number, name: string, reason: string): void {
+    this.count(name);
+    this.warnings.warn(name, { link: from.name, peer: from.peer?.siteName, peerId: from.peer?.siteId }, `link reset: ${reason}`);
+    from.goAway(code, `${name}: ${reason}`);
+  }
+
+  onHelloRefused(link: Link, code: number, reason: string): void {
+    const name = protocolErrorName(code);
+    this.count(name);
+    this.warnings.warn(`hello-${name}`, { link: link.name, remote: link.socket.remoteAddress, reason: clip(reason) }, 'link refused in handshake');
   }
 
   private flood(records: SiteRecord[], except?: Link): void {
-    const body = Buffer.from(JSON.stringify(records));
-    for (const l of this.links) if (l && l !== except && l.state === LinkState.Ready) this.outbox.control(l, P.FRAME_ROUTES, body);
+    const bodies = routesFrames(records);
+    for (const l of this.links) if (l && l !== except && l.state === LinkState.Ready) for (const b of bodies) this.outbox.control(l, P.FRAME_ROUTES, b);
   }
 
   onDown(link: Link, reason: string): void {
@@ -353,5 +464,6 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     for (const sock of this.localSplices) sock.destroy();
     for (const l of this.links) l?.goAway(P.ERR_ABORTED, 'site shutting down');
     this.outbox.flush();
+    clearInterval(this.refreshTimer);
   }
 }

@@ -17,6 +17,8 @@ export const PROTOCOL_ERROR_NAMES: Readonly<Record<number, string>> = Object.fre
   [P.ERR_LINK_DOWN]: 'SVCNET_ERR_LINK_DOWN',
   [P.ERR_ABORTED]: 'SVCNET_ERR_ABORTED',
   [P.ERR_TABLE_FULL]: 'SVCNET_ERR_TABLE_FULL',
+  [P.ERR_PEER_IDENTITY]: 'SVCNET_ERR_PEER_IDENTITY',
+  [P.ERR_ROUTES_BUDGET]: 'SVCNET_ERR_ROUTES_BUDGET',
 });
 
 /** A protocol error reported by the core: code, stable name, and where in the input it was found. */

@@ -3,6 +3,7 @@
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
+import type { PeerExpectation } from './link.js';
 
 export interface TlsMaterial {
   key: string;
@@ -18,6 +19,8 @@ export interface LinkServerOptions {
   log: Logger;
   /** extra check on a verified peer certificate (revocation, policy); a string refuses with that reason */
   admit?: (cert: tls.PeerCertificate) => string | null;
+  /** who an admitted certificate was issued to and the lowest cost allowed: the peer's HELLO must match */
+  identify?: (cert: tls.PeerCertificate) => PeerExpectation;
 }
 
 export class LinkServer {
@@ -61,7 +64,7 @@ export class LinkServer {
       socket.destroy();
       return;
     }
-    this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'));
+    this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'), undefined, this.opts.identify?.(cert));
   }
 
   /** Starts listening; rejects with a clear error if the port is taken. */
