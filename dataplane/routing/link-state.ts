@@ -65,7 +65,8 @@ export class LinkStateDb {
   }
 
   private put(rec: SiteRecord): void {
-    this.held.set(rec.id, { rec, heardAt: this.o.now() });
+    // A refresh keeps the unreachable mark: a site alive but cut off from us still goes after the grace.
+    this.held.set(rec.id, { rec, heardAt: this.o.now(), unreachableSince: this.held.get(rec.id)?.unreachableSince });
     this.view.set(rec.id, rec);
   }
 
