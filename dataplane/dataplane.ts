@@ -165,8 +165,9 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   /**
    * Takes the records a peer floods: each must be well formed, newer than ours, within the clock
-   * window and signed by its site. A forged signature or a peer over its budget (bytes, sites new
-   * to the database) resets that link; other links are unaffected.
+   * window and signed by its site. Records of new sites over the peer's budget are dropped; a
+   * forged signature, the byte budget or new sites far past the budget reset that link; other
+   * links are unaffected.
    */
   onRoutes(from: Link, payload: Buffer): void {
     const peer = from.peer!.siteId;
@@ -181,9 +182,12 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     for (const r of raw) {
       const rec = parseSiteRecord(r);
       if (!rec) { this.count('SVCNET_ERR_ROUTES_MALFORMED'); continue; }
-      if (!this.lsdb.has(rec.id) && rec.id !== this.opts.siteId && !budget.takeSite()) {
-        fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES add sites faster than the budget allows'];
-        break;
+      const verdict = this.lsdb.has(rec.id) || rec.id === this.opts.siteId ? 'take' : budget.takeSite();
+      if (verdict === 'reset') { fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES go on adding sites far past the budget']; break; }
+      if (verdict === 'drop') {
+        this.count('SVCNET_ERR_ROUTES_OVER_BUDGET');
+        this.warnings.warn('routes-over-budget', { link: from.name, peer: from.peer?.siteName }, 'routing record of a new site dropped: the peer adds sites faster than its budget');
+        continue;
       }
       const result = this.lsdb.apply(rec);
       if (result === 'changed') changed.push(rec);

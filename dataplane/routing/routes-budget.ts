@@ -1,5 +1,6 @@
 // Per-peer budgets for ROUTES: bytes received and sites added to the database, each a token bucket
-// (a burst, refilled at a steady rate). Pure: the clock is injected. A peer over budget is reset.
+// (a burst, refilled at a steady rate). Pure: the clock is injected. Records of new sites over the
+// budget are dropped; a peer far over it (or over the byte budget) is reset.
 
 /** A token bucket: `burst` tokens at most, refilled at `perMinute`. */
 export class TokenBucket {
@@ -29,28 +30,41 @@ export interface RoutesBudgetOptions {
   /** sites new to our database: burst and refill per minute */
   sitesBurst: number;
   sitesPerMinute: number;
+  /** new-site records dropped over budget before the peer is reset: burst and refill per minute */
+  dropsBurst: number;
+  dropsPerMinute: number;
 }
 
 /**
- * Defaults: a whole database of 1,024 signed records is about 0.4 MB, refreshed every 30 s; a
- * first sync of up to 256 new sites is fine, then 64 a minute.
+ * Defaults: a whole database of 1,024 signed records is about 0.4 MB, refreshed every 30 s; 256
+ * new sites at once, then 64 a minute. A neighbour relaying a flood it took from a third site
+ * stays within its own budget (its database is capped at 1,024 sites), so it sees drops, not a
+ * reset; a peer that goes on inventing sites past 1,024 drops is reset.
  */
 export const DEFAULT_ROUTES_BUDGET: Readonly<RoutesBudgetOptions> = Object.freeze({
-  bytesBurst: 8 << 20, bytesPerMinute: 4 << 20, sitesBurst: 256, sitesPerMinute: 64,
+  bytesBurst: 8 << 20, bytesPerMinute: 4 << 20, sitesBurst: 256, sitesPerMinute: 64, dropsBurst: 1024, dropsPerMinute: 256,
 });
+
+/** What to do with a record of a site new to the database. */
+export type NewSiteVerdict = 'take' | 'drop' | 'reset';
 
 /** The ROUTES budget of one peer (kept per peer site id, so a reconnect does not refill it). */
 export class RoutesBudget {
   private readonly bytes: TokenBucket;
   private readonly sites: TokenBucket;
+  private readonly drops: TokenBucket;
 
   constructor(o: RoutesBudgetOptions = DEFAULT_ROUTES_BUDGET, now: () => number = Date.now) {
     this.bytes = new TokenBucket(o.bytesBurst, o.bytesPerMinute, now);
     this.sites = new TokenBucket(o.sitesBurst, o.sitesPerMinute, now);
+    this.drops = new TokenBucket(o.dropsBurst, o.dropsPerMinute, now);
   }
 
   /** Accounts a ROUTES frame of `n` bytes; false when over budget. */
   takeBytes(n: number): boolean { return this.bytes.take(n); }
-  /** Accounts one site new to the database; false when over budget. */
-  takeSite(): boolean { return this.sites.take(1); }
+  /** Accounts one record of a site new to the database: take it, drop it (over budget), or reset the peer (far over). */
+  takeSite(): NewSiteVerdict {
+    if (this.sites.take(1)) return 'take';
+    return this.drops.take(1) ? 'drop' : 'reset';
+  }
 }

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
+import { helloProofBytes } from '../../dataplane/hello.js';
 
 /** One frame as it came off the wire. */
 export interface Frame { type: number; flags: number; stream: number; payload: Buffer }
@@ -65,6 +66,17 @@ export class LinkPeer {
   send(type: number, stream: number, payload: Buffer | string | object | null = null, flags = 0): void {
     const body = payload === null || Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : JSON.stringify(payload);
     this.write(frame(type, stream, body, flags));
+  }
+
+  /** This TLS session's keying material: what a HELLO proof signs (dataplane/hello.ts). */
+  binding(): Buffer { return this.socket.exportKeyingMaterial(32, 'EXPORTER-svcnet-hello', Buffer.alloc(0)); }
+
+  /** Sends a HELLO proved with identity key `key` (siteId/siteName default to the key's own id and `name`). */
+  helloAs(key: { pub: string; sign(b: Buffer): string }, name: string, fields: Record<string, unknown> = {}, siteId?: string): void {
+    const id = siteId ?? (key as { id?: string }).id ?? '';
+    const siteName = (fields.siteName as string | undefined) ?? name;
+    const proof = key.sign(helloProofBytes((fields.siteId as string | undefined) ?? id, siteName, this.binding()));
+    this.hello({ siteId: id, siteName, pub: key.pub, proof, ...fields });
   }
 
   /** Sends a HELLO with the given fields (the caller decides whether they are honest). */

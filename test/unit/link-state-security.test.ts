@@ -141,11 +141,12 @@ test('issue 10 #7: token buckets: a burst, then the refill rate', () => {
   c.t += 3_600_000;
   assert.ok(b.take(3), 'refill is capped at the burst');
   assert.not.ok(b.take());
-  const r = new RoutesBudget({ bytesBurst: 100, bytesPerMinute: 60, sitesBurst: 2, sitesPerMinute: 1 }, c.now);
+  const r = new RoutesBudget({ bytesBurst: 100, bytesPerMinute: 60, sitesBurst: 2, sitesPerMinute: 1, dropsBurst: 3, dropsPerMinute: 1 }, c.now);
   assert.ok(r.takeBytes(100));
   assert.not.ok(r.takeBytes(1));
-  assert.ok(r.takeSite() && r.takeSite());
-  assert.not.ok(r.takeSite());
+  assert.equal([1, 2, 3, 4, 5, 6].map(() => r.takeSite()), ['take', 'take', 'drop', 'drop', 'drop', 'reset']);
+  c.t += 60_000;
+  assert.is(r.takeSite(), 'take', 'the budget refills');
 });
 
 test.run();
