@@ -94,20 +94,21 @@ export class LinkStateDb {
   refresh(): SiteRecord { return this.setSelf(this.self.links, this.self.keys); }
 
   /**
-   * Takes a peer's record if it is newer than what we hold, its seq is within our clock window,
-   * there is room, and its signature verifies — checked in that order, so a record that would
-   * change nothing costs no signature check.
+   * Takes a peer's record if it is newer than what we hold, there is room, its signature verifies
+   * and its seq is within our clock window — checked in that order: a record that would change
+   * nothing costs no signature check, and a forgery is told apart from a site with a wrong clock
+   * (the sender of a forgery is reset; a genuine record out of the window is only dropped).
    */
   apply(rec: SiteRecord): ApplyResult {
     if (rec.id === this.selfId) return 'self';
     const cur = this.held.get(rec.id);
     if (cur && cur.rec.seq >= rec.seq) return 'stale';
+    if (!cur && this.held.size >= this.o.maxSites) return 'full';
+    if (!this.crypto.verify(rec)) return 'forged';
     const now = this.o.now();
     if (rec.seq > (now + this.o.maxAheadMs) * 1000) return 'seq-ahead';
     // A record older than anything we could still hold is a replay (of a site that left, say).
     if (!cur && rec.seq < (now - this.o.maxAgeMs - this.o.maxAheadMs) * 1000) return 'seq-old';
-    if (!cur && this.held.size >= this.o.maxSites) return 'full';
-    if (!this.crypto.verify(rec)) return 'forged';
     this.put(rec);
     return 'changed';
   }

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
-import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, logCount } from '../helpers/cli.js';
+import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, logCount, siteLog } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import { LinkPeer, readCredentials, frame, type LinkCredentialsPem } from '../helpers/link-peer.js';
@@ -132,25 +132,21 @@ test('issue 10 #12: OPEN before HELLO is refused with GOAWAY', async () => {
   await dbWorks(3);
 });
 
-test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15, no keys; then a plausible seq) leave db reachable and disconnect mallory', async () => {
-  const p = await connect();
-  p.helloAs(mallory, 'mallory');
-  p.keepAlive();
-  await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
-  // The end-of-time seq is refused before any signature check; the record is dropped.
-  p.send(P.FRAME_ROUTES, 0, [record(mallory, { id: alpha.id, name: 'alpha', seq: 9e15, pub: alpha.pub })]);
-  await new Promise((r) => setTimeout(r, 300));
-  await dbWorks(5);
-  // A plausible seq gets the signature checked: forged, so mallory is reset.
-  p.send(P.FRAME_ROUTES, 0, [record(mallory, { id: alpha.id, name: 'alpha', pub: alpha.pub })]);
-  const g = await goAway(p);
-  assert.is(g.code, P.ERR_ROUTES_BUDGET);
-  assert.match(g.reason, /SVCNET_ERR_ROUTES_FORGED/);
-  await dbWorks(10);
-  const a = status(B)!.network.sites.find((s) => s.id === alpha.id)!;
-  assert.equal(a.keys, ['db']);
-  const refused = status(B)!.security.refused;
-  assert.ok(refused.SVCNET_ERR_ROUTES_SEQ_AHEAD >= 1 && refused.SVCNET_ERR_ROUTES_FORGED >= 1, JSON.stringify(refused));
+test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15 and no keys; or a plausible seq) leave db reachable and disconnect mallory', async () => {
+  for (const seq of [9e15, Date.now() * 1000]) {
+    const p = await connect();
+    p.helloAs(mallory, 'mallory');
+    p.keepAlive();
+    await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
+    p.send(P.FRAME_ROUTES, 0, [record(mallory, { id: alpha.id, name: 'alpha', seq, pub: alpha.pub })]);
+    const g = await goAway(p);
+    assert.is(g.code, P.ERR_ROUTES_BUDGET, g.reason);
+    assert.match(g.reason, /SVCNET_ERR_ROUTES_FORGED: a routing record for site .* has a signature that does not verify/);
+    await dbWorks(10);
+    const a = status(B)!.network.sites.find((s) => s.id === alpha.id)!;
+    assert.equal(a.keys, ['db']);
+  }
+  await waitFor('forgeries counted in status', () => (status(B)?.security.refused.SVCNET_ERR_ROUTES_FORGED ?? 0) >= 2, 5000);
 });
 
 test('issue 10 #1 #10: mallory honestly advertising "db" gets no flow: bravo\'s inboundLinkCost policy raises her link cost; her record ages out after she leaves', async () => {
@@ -197,8 +193,11 @@ test('issue 10 #7: a flood of 8,000 invented (validly signed) sites resets mallo
   assert.is(logCount(A, /"link down"/), alphaDownBefore, 'alpha never lost bravo');
   // The junk is unreachable: it ages out, and the status file shrinks again.
   await waitFor('invented sites age out', () => (status(B)?.network.sites.length ?? 99) <= 2, 10_000);
-  console.log(`    flood: reset after ${tookMs} ms; longest event-loop stall at bravo ${status(B)!.eventLoop.longestMs} ms`);
-  assert.ok(status(B)!.eventLoop.longestMs < 1000, `bravo stalled ${status(B)!.eventLoop.longestMs} ms`);
+  // Stalls of bravo's event loop (SVCNET_STALL_WARN_MS=100) logged from the flood on.
+  const stalls = siteLog(B).split('\n').filter((l) => l.includes('event loop stalled')).map((l) => JSON.parse(l) as { time: number; ms: number }).filter((l) => l.time >= sent);
+  const worst = Math.max(0, ...stalls.map((l) => l.ms));
+  console.log(`    flood: mallory reset after ${tookMs} ms; bravo's longest event-loop stall during it ${worst} ms`);
+  assert.ok(worst < 1000, `bravo stalled ${worst} ms`);
 });
 
 test.run();

@@ -44,6 +44,7 @@ const cases: { name: string; rec: () => SiteRecord; want: string }[] = [
   { name: '#1: a replica id of another site is forged', rec: () => signed(mallory, { id: `${alice.id}/r1`, seq: S }), want: 'forged' },
   { name: '#1: an id that is not a site id is forged', rec: () => signed(mallory, { id: 'alpha', seq: S }), want: 'forged' },
   { name: '#2: seq 9e15 (end of time), even genuinely signed, is refused', rec: () => signed(alice, { seq: 9e15 }), want: 'seq-ahead' },
+  { name: '#2: a forged record with seq 9e15 is forged (its sender is reset, not just dropped)', rec: () => ({ ...signed(mallory, { id: alice.id, seq: 9e15 }), pub: alice.pub }), want: 'forged' },
   { name: '#2: seq 11 minutes ahead is refused', rec: () => signed(alice, { seq: S + 11 * 60_000_000 }), want: 'seq-ahead' },
   { name: 'seq 9 minutes ahead (clock skew) is taken', rec: () => signed(alice, { seq: S + 9 * 60_000_000 }), want: 'changed' },
   { name: 'a record older than anything still held (a replay) is refused', rec: () => signed(alice, { seq: S - 13 * 60_000_000 }), want: 'seq-old' },
@@ -61,7 +62,8 @@ for (const c of cases) {
 test('issue 10 #2: after a forged high seq is refused, the real site\'s next record still wins', () => {
   const { db } = makeDb(clock().now);
   assert.is(db.apply(signed(alice, { seq: S, keys: ['db'] })), 'changed');
-  assert.is(db.apply(signed(mallory, { id: alice.id, seq: 9e15 })), 'seq-ahead');
+  assert.is(db.apply(signed(mallory, { id: alice.id, seq: 9e15 })), 'forged');
+  assert.is(db.apply(signed(alice, { seq: 9e15 })), 'seq-ahead', 'alice with a broken clock');
   assert.is(db.apply({ ...signed(alice, { seq: S + 5 }), sig: mallory.sign(Buffer.from('x')) }), 'forged');
   assert.is(db.apply(signed(alice, { seq: S + 10, keys: ['db', 'web'] })), 'changed');
   assert.equal(db.all.get(alice.id)!.keys, ['db', 'web']);
