@@ -15,12 +15,12 @@ import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
-import { LinkStateDb, REFRESH_MS, type LinkStateOptions } from './routing/link-state.js';
-import { parseSiteRecord, recordBytes, type SiteRecord } from './routing/site-record.js';
+import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
+import type { SiteRecord } from './routing/site-record.js';
 import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
-import { RoutesBudget, DEFAULT_ROUTES_BUDGET, type RoutesBudgetOptions } from './routing/routes-budget.js';
-import { keyOwnsId, verifySignature } from './identity.js';
-import { LogBudget, clip } from './log-budget.js';
+import type { RoutesBudgetOptions } from './routing/routes-budget.js';
+import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv } from './routes-intake.js';
+import { clip } from './log-budget.js';
 import { protocolErrorName } from './errors.js';
 
 /** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
@@ -28,35 +28,6 @@ export interface IdentitySigner {
   /** base64 raw public key; the site id (or its prefix, for a router replica) is its hash */
   readonly pub: string;
   sign(data: Buffer): string;
-}
-
-/** Verifies a routing record: its key owns its id and signed it. */
-export function verifyRecord(rec: SiteRecord): boolean {
-  return keyOwnsId(rec.pub, rec.id) && verifySignature(rec.pub, recordBytes(rec), rec.sig);
-}
-
-/** Splits records into ROUTES payloads that each fit a control frame. */
-export function routesFrames(records: readonly SiteRecord[]): Buffer[] {
-  const out: Buffer[] = [];
-  let batch: string[] = [];
-  let size = 2;
-  for (const r of records) {
-    const j = JSON.stringify(r);
-    if (batch.length && size + j.length + 1 > P.MAX_CONTROL_FRAME) { out.push(Buffer.from(`[${batch.join(',')}]`)); batch = []; size = 2; }
-    batch.push(j);
-    size += j.length + 1;
-  }
-  if (batch.length) out.push(Buffer.from(`[${batch.join(',')}]`));
-  return out;
-}
-
-/** Stable names of records dropped without blaming the peer that relayed them. */
-const DROPPED = { 'seq-ahead': 'SVCNET_ERR_ROUTES_SEQ_AHEAD', 'seq-old': 'SVCNET_ERR_ROUTES_SEQ_OLD', full: 'SVCNET_ERR_ROUTES_FULL' } as const;
-
-/** Re-origination period: SVCNET_ROUTE_REFRESH_MS (tests shorten it) or REFRESH_MS. */
-function refreshMsFromEnv(): number {
-  const v = Number(process.env.SVCNET_ROUTE_REFRESH_MS);
-  return Number.isInteger(v) && v >= 100 ? v : REFRESH_MS;
 }
 
 export interface DataplaneOptions {
@@ -101,11 +72,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
   readonly stats = { flowsOpened: 0, flowsFailed: 0 };
-  /** refused HELLOs and routing records, by stable error name (status: security.refused) */
-  readonly refusals: Record<string, number> = {};
-  private readonly warnings: LogBudget;
-  /** ROUTES budgets per peer site id, so reconnecting does not refill one */
-  private readonly budgets = new Map<string, RoutesBudget>();
+  /** budgets, checks and refusal counters of incoming ROUTES (routes-intake.ts) */
+  private readonly intake: RoutesIntake;
   private readonly refreshTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: DataplaneOptions) {
@@ -117,7 +85,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     this.lsdb = new LinkStateDb(opts.siteId, opts.siteName, { pub: id.pub, sign: (b) => id.sign(b), verify: verifyRecord },
       { maxAgeMs: 4 * refreshMs, unreachableGraceMs: 2 * refreshMs, ...opts.linkState });
     this.routes = buildRouteTable(opts.siteId, this.lsdb.all, 0);
-    this.warnings = new LogBudget(opts.log);
+    this.intake = new RoutesIntake(this.lsdb, opts.siteId, opts.log, opts.routesBudget);
     this.refreshTimer = setInterval(() => this.refreshRecords(), refreshMs);
     this.refreshTimer.unref();
   }
@@ -126,7 +94,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private refreshRecords(): void {
     this.flood([this.lsdb.refresh()]);
     const dropped = this.lsdb.expire(new Set(this.routes.paths.keys()));
-    for (const [peer] of this.budgets) if (!this.links.some((l) => l?.peer?.siteId === peer)) this.budgets.delete(peer);
+    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [l.peer.siteId] : []))));
     if (dropped.length) {
       this.opts.log.info({ sites: dropped.length }, 'routing records aged out');
       this.recompute();
@@ -163,62 +131,27 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     this.refreshSelf();
   }
 
-  /**
-   * Takes the records a peer floods: each must be well formed, newer than ours, within the clock
-   * window and signed by its site. Records of new sites over the peer's budget are dropped; a
-   * forged signature, the byte budget or new sites far past the budget reset that link; other
-   * links are unaffected.
-   */
+  /** Refused HELLOs and routing records, by stable error name (status: security.refused). */
+  get refusals(): Readonly<Record<string, number>> { return this.intake.refusals; }
+
+  /** A peer's ROUTES: what verified is flooded on (routes-intake.ts); a faulty peer is reset, other links are unaffected. */
   onRoutes(from: Link, payload: Buffer): void {
-    const peer = from.peer!.siteId;
-    let budget = this.budgets.get(peer);
-    if (!budget) this.budgets.set(peer, (budget = new RoutesBudget(this.opts.routesBudget ?? DEFAULT_ROUTES_BUDGET)));
-    if (!budget.takeBytes(payload.length)) return this.routesRefused(from, P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES over the byte budget');
-    let raw: unknown;
-    try { raw = JSON.parse(payload.toString('utf8')); } catch { raw = null; }
-    if (!Array.isArray(raw)) { this.warnings.warn('routes-malformed', { link: from.name }, 'malformed ROUTES frame ignored'); return; }
-    const changed: SiteRecord[] = [];
-    let fault: [number, string, string] | undefined;
-    for (const r of raw) {
-      const rec = parseSiteRecord(r);
-      if (!rec) { this.count('SVCNET_ERR_ROUTES_MALFORMED'); continue; }
-      const verdict = this.lsdb.has(rec.id) || rec.id === this.opts.siteId ? 'take' : budget.takeSite();
-      if (verdict === 'reset') { fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_BUDGET', 'ROUTES go on adding sites far past the budget']; break; }
-      if (verdict === 'drop') {
-        this.count('SVCNET_ERR_ROUTES_OVER_BUDGET');
-        this.warnings.warn('routes-over-budget', { link: from.name, peer: from.peer?.siteName }, 'routing record of a new site dropped: the peer adds sites faster than its budget');
-        continue;
-      }
-      const result = this.lsdb.apply(rec);
-      if (result === 'changed') changed.push(rec);
-      else if (result === 'forged') { fault = [P.ERR_ROUTES_BUDGET, 'SVCNET_ERR_ROUTES_FORGED', `a routing record for site ${clip(rec.id, 64)} has a signature that does not verify`]; break; }
-      else if (result === 'seq-ahead' || result === 'seq-old' || result === 'full') {
-        this.count(DROPPED[result]);
-        this.warnings.warn(`routes-${result}`, { link: from.name, site: clip(rec.id, 64), seq: rec.seq }, result === 'full'
-          ? 'routing record dropped: the database holds the most sites allowed'
-          : 'routing record dropped: its seq is outside this site\'s clock window (check the clocks)');
-      }
-    }
-    // What verified before a fault is genuine and flooded on; the faulty peer is reset.
-    if (changed.length) {
-      this.flood(changed, from);
+    const peer = from.peer!;
+    const r = this.intake.take({ siteId: peer.siteId, siteName: peer.siteName, link: from.name }, payload);
+    if (r.changed.length) {
+      this.flood(r.changed, from);
       this.recompute();
     }
-    if (fault) this.routesRefused(from, ...fault);
-  }
-
-  private count(name: string): void { this.refusals[name] = (this.refusals[name] ?? 0) + 1; }
-
-  private routesRefused(from: Link, code: number, name: string, reason: string): void {
-    this.count(name);
-    this.warnings.warn(name, { link: from.name, peer: from.peer?.siteName, peerId: from.peer?.siteId }, `link reset: ${reason}`);
-    from.goAway(code, `${name}: ${reason}`);
+    if (r.fault) {
+      this.intake.warnings.warn(r.fault.name, { link: from.name, peer: peer.siteName, peerId: peer.siteId }, `link reset: ${r.fault.reason}`);
+      from.goAway(r.fault.code, `${r.fault.name}: ${r.fault.reason}`);
+    }
   }
 
   onHelloRefused(link: Link, code: number, reason: string): void {
     const name = protocolErrorName(code);
-    this.count(name);
-    this.warnings.warn(`hello-${name}`, { link: link.name, remote: link.socket.remoteAddress, reason: clip(reason) }, 'link refused in handshake');
+    this.intake.count(name);
+    this.intake.warnings.warn(`hello-${name}`, { link: link.name, remote: link.socket.remoteAddress, reason: clip(reason) }, 'link refused in handshake');
   }
 
   private flood(records: SiteRecord[], except?: Link): void {

@@ -65,6 +65,7 @@ export function validHello(raw: unknown, c: HelloContext): HelloCheck {
   }
   if (!validCost(h.cost)) return bad(`HELLO cost ${show(h.cost)} is not an integer ${MIN_COST}..${MAX_COST}`);
   const base = baseSiteId(h.siteId)!;
+  if (h.pub === undefined && h.proof === undefined) return identity('HELLO carries no identity proof (is the peer running an earlier svcnet? both sites need identity keys)');
   if (typeof h.pub !== 'string' || typeof h.proof !== 'string' || !keyOwnsId(h.pub, h.siteId)) {
     return identity(`HELLO identity key does not belong to site id ${h.siteId} (the id is the hash of the key)`);
   }

@@ -6,7 +6,9 @@ import * as assert from 'uvu/assert';
 import { LinkStateDb, type LinkStateOptions } from '../../dataplane/routing/link-state.js';
 import { recordBytes, type SiteRecord } from '../../dataplane/routing/site-record.js';
 import { TokenBucket, RoutesBudget } from '../../dataplane/routing/routes-budget.js';
-import { verifyRecord } from '../../dataplane/dataplane.js';
+import { verifyRecord, routesFrames, RoutesIntake } from '../../dataplane/routes-intake.js';
+import { MAX_CONTROL_FRAME } from '../../wasm/assembly/protocol.js';
+import pino from 'pino';
 import { SiteIdentity } from '../../dataplane/identity.js';
 
 const alice = SiteIdentity.generate();
@@ -149,6 +151,51 @@ test('issue 10 #7: token buckets: a burst, then the refill rate', () => {
   assert.equal([1, 2, 3, 4, 5, 6].map(() => r.takeSite()), ['take', 'take', 'drop', 'drop', 'drop', 'reset']);
   c.t += 60_000;
   assert.is(r.takeSite(), 'take', 'the budget refills');
+});
+
+const quiet = pino({ level: 'silent' });
+const sender = { siteId: 'peer', siteName: 'peer', link: 'l' };
+const payload = (recs: unknown[]) => Buffer.from(JSON.stringify(recs));
+
+test('issue 10 #1 #7 RoutesIntake: genuine records before a forgery are kept and returned; the forgery is a fault', () => {
+  const { db } = makeDb(Date.now);
+  const intake = new RoutesIntake(db, me.id, quiet);
+  const now = Date.now() * 1000;
+  const bob = SiteIdentity.generate();
+  const r = intake.take(sender, payload([signed(alice, { seq: now }), { junk: true }, signed(mallory, { id: bob.id, seq: now }), signed(bob, { seq: now })]));
+  assert.equal(r.changed.map((x) => x.id), [alice.id]);
+  assert.is(r.fault?.name, 'SVCNET_ERR_ROUTES_FORGED');
+  assert.not.ok(db.has(bob.id), 'nothing after the forgery is taken');
+  assert.equal(intake.refusals, { SVCNET_ERR_ROUTES_MALFORMED: 1, SVCNET_ERR_ROUTES_FORGED: 1 });
+});
+
+test('issue 10 #7 RoutesIntake: new sites past the budget are dropped, then the peer is reset; bytes have a budget too', () => {
+  const { db, calls } = makeDb(Date.now);
+  const intake = new RoutesIntake(db, me.id, quiet, { bytesBurst: 1 << 20, bytesPerMinute: 1, sitesBurst: 3, sitesPerMinute: 1, dropsBurst: 2, dropsPerMinute: 1 });
+  const now = Date.now() * 1000;
+  const ids = Array.from({ length: 10 }, () => SiteIdentity.generate());
+  const r = intake.take(sender, payload(ids.map((k) => signed(k, { seq: now }))));
+  assert.is(r.changed.length, 3);
+  assert.is(r.fault?.name, 'SVCNET_ERR_ROUTES_BUDGET');
+  assert.is(calls.verify, 3, 'dropped records cost no signature check');
+  assert.is(intake.refusals.SVCNET_ERR_ROUTES_OVER_BUDGET, 2);
+  assert.is(db.all.size, 4);
+  // Known sites are not new: their updates pass whatever the site budget.
+  const update = intake.take(sender, payload([signed(ids[0], { seq: now + 1, keys: ['k'] })]));
+  assert.is(update.changed.length, 1);
+  const big = intake.take(sender, Buffer.alloc(1 << 20, 0x20));
+  assert.is(big.fault?.name, 'SVCNET_ERR_ROUTES_BUDGET');
+  assert.match(big.fault!.reason, /byte budget/);
+});
+
+test('issue 10 #7 routesFrames: a large database is split into frames that each fit a control frame', () => {
+  const now = Date.now() * 1000;
+  const keys = Array.from({ length: 100 }, (_, i) => `service-number-${i}`);
+  const recs = Array.from({ length: 300 }, () => signed(SiteIdentity.generate(), { seq: now, keys }));
+  const frames = routesFrames(recs);
+  assert.ok(frames.length > 1);
+  for (const f of frames) assert.ok(f.length <= MAX_CONTROL_FRAME, `${f.length}`);
+  assert.equal(frames.flatMap((f) => (JSON.parse(f.toString()) as SiteRecord[]).map((r) => r.id)), recs.map((r) => r.id));
 });
 
 test.run();
