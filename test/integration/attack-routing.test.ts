@@ -101,7 +101,7 @@ test('issue 10 #1: a HELLO claiming another site\'s id or name is refused with S
   }
   await dbWorks(20);
   assert.ok(peers.every((p) => !p.frames.some((f) => f.type === P.FRAME_OPEN)), 'no OPEN ever reached mallory');
-  await waitFor('refusals counted in status', () => (status(B)?.security.refused.SVCNET_ERR_PEER_IDENTITY ?? 0) >= 3, 5000);
+  await waitFor('refusals counted in status', () => (status(B)?.security.refused.SVCNET_ERR_PEER_IDENTITY ?? 0) >= 3, 10_000);
 });
 
 const badHellos: { name: string; fields: () => Record<string, unknown>; code: number; re: RegExp }[] = [
@@ -146,27 +146,30 @@ test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15 and no keys; or a plausi
     const a = status(B)!.network.sites.find((s) => s.id === alpha.id)!;
     assert.equal(a.keys, ['db']);
   }
-  await waitFor('forgeries counted in status', () => (status(B)?.security.refused.SVCNET_ERR_ROUTES_FORGED ?? 0) >= 2, 5000);
+  await waitFor('forgeries counted in status', () => (status(B)?.security.refused.SVCNET_ERR_ROUTES_FORGED ?? 0) >= 2, 10_000);
 });
 
 test('issue 10 #1 #10: mallory honestly advertising "db" gets no flow: bravo\'s inboundLinkCost policy raises her link cost; her record ages out after she leaves', async () => {
   // Any linked site may serve a routing key under its own, signed id (as in Skupper). What the
   // accepting site controls is the cost: a dialer asking for cost 1 gets the policy's minimum.
-  await savePolicy(new SiteStore(B), { ...DEFAULT_POLICY, inboundLinkCost: 10 });
-  await new Promise((r) => setTimeout(r, 600)); // the site polls pki/ every 250 ms
+  await savePolicy(new SiteStore(B), { ...DEFAULT_POLICY, inboundLinkCost: 10 }); // read again at each admission
   const p = await connect();
-  p.helloAs(mallory, 'mallory', { cost: 1 });
-  p.keepAlive();
-  await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
-  p.send(P.FRAME_ROUTES, 0, [record(mallory, { name: 'mallory', links: [{ peer: bravoId, cost: 1 }], keys: ['db'] })]);
-  await waitFor('mallory routable at cost 10', () => status(B)?.network.sites.find((s) => s.id === mallory.id && s.cost === 10 && s.keys.includes('db')), 5000);
-  assert.is(status(B)!.links.find((l) => l.direction === 'inbound' && l.peer === 'mallory')?.cost, 10);
-  await dbWorks(20);
-  assert.not.ok(p.frames.some((f) => f.type === P.FRAME_OPEN), 'alpha (cost 1) wins every flow');
-  p.close();
+  try {
+    p.helloAs(mallory, 'mallory', { cost: 1 });
+    p.keepAlive();
+    await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
+    p.send(P.FRAME_ROUTES, 0, [record(mallory, { name: 'mallory', links: [{ peer: bravoId, cost: 1 }], keys: ['db'] })]);
+    await waitFor('mallory routable at cost 10', () => status(B)?.network.sites.find((s) => s.id === mallory.id && s.cost === 10 && s.keys.includes('db')), 10_000)
+      .catch((err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(status(B)?.network.sites)} ${JSON.stringify(p.goAway())}`); });
+    assert.is(status(B)!.links.find((l) => l.direction === 'inbound' && l.peer === 'mallory')?.cost, 10);
+    await dbWorks(20);
+    assert.not.ok(p.frames.some((f) => f.type === P.FRAME_OPEN), 'alpha (cost 1) wins every flow');
+  } finally {
+    p.close();
+    await savePolicy(new SiteStore(B), DEFAULT_POLICY);
+  }
   // Mallory is gone: her record is unreachable, then dropped (grace 2 x 500 ms).
-  await waitFor('mallory\'s record ages out', () => !status(B)?.network.sites.some((s) => s.id === mallory.id), 5000);
-  await savePolicy(new SiteStore(B), DEFAULT_POLICY);
+  await waitFor('mallory\'s record ages out', () => !status(B)?.network.sites.some((s) => s.id === mallory.id), 10_000);
 });
 
 test('issue 10 #7: a flood of 8,000 invented (validly signed) sites resets mallory only; the database stays bounded and shrinks back', async () => {
@@ -178,6 +181,7 @@ test('issue 10 #7: a flood of 8,000 invented (validly signed) sites resets mallo
   p.helloAs(mallory, 'mallory');
   p.keepAlive();
   await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
+  const stalledBefore = logCount(B, /event loop stalled/);
   const frames: Buffer[] = [];
   for (let i = 0; i < records.length; i += 150) frames.push(frame(P.FRAME_ROUTES, 0, JSON.stringify(records.slice(i, i + 150))));
   const sent = Date.now();
@@ -192,9 +196,10 @@ test('issue 10 #7: a flood of 8,000 invented (validly signed) sites resets mallo
   assert.ok(st.links.some((l) => l.direction === 'outbound' && l.status === 'ready'), 'bravo → alpha stays up');
   assert.is(logCount(A, /"link down"/), alphaDownBefore, 'alpha never lost bravo');
   // The junk is unreachable: it ages out, and the status file shrinks again.
-  await waitFor('invented sites age out', () => (status(B)?.network.sites.length ?? 99) <= 2, 10_000);
+  await waitFor('invented sites age out', () => (status(B)?.network.sites.length ?? 99) <= 2, 10_000)
+    .catch((err: Error) => { throw new Error(`${err.message}: ${status(B)?.network.sites.length} sites, ${JSON.stringify(status(B)?.network.sites.filter((x) => !x.name.startsWith('fake-')))}`); });
   // Stalls of bravo's event loop (SVCNET_STALL_WARN_MS=100) logged from the flood on.
-  const stalls = siteLog(B).split('\n').filter((l) => l.includes('event loop stalled')).map((l) => JSON.parse(l) as { time: number; ms: number }).filter((l) => l.time >= sent);
+  const stalls = siteLog(B).split('\n').filter((l) => l.includes('event loop stalled')).slice(stalledBefore).map((l) => JSON.parse(l) as { time: number; ms: number }).filter((l) => l.time >= sent);
   const worst = Math.max(0, ...stalls.map((l) => l.ms));
   console.log(`    flood: mallory reset after ${tookMs} ms; bravo's longest event-loop stall during it ${worst} ms`);
   assert.ok(worst < 1000, `bravo stalled ${worst} ms`);
