@@ -9,6 +9,7 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import { Outbox } from './outbox.js';
 import { Link, LinkState, type LinkEvents, type PeerExpectation } from './link.js';
+import { MIN_WINDOW, MAX_WINDOW } from './hello.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
@@ -78,6 +79,9 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
+    if (!Number.isInteger(opts.window) || opts.window < MIN_WINDOW || opts.window > MAX_WINDOW) {
+      throw new Error(`the stream window ${opts.window} (SVCNET_WINDOW) must be ${MIN_WINDOW}..${MAX_WINDOW} bytes: peers refuse a HELLO outside that range`);
+    }
     this.core = opts.core;
     this.outbox = new Outbox(this.core);
     const refreshMs = opts.refreshMs ?? refreshMsFromEnv();
