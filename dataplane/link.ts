@@ -69,7 +69,13 @@ export class Link implements FrameWriter, DecodeSink {
   ) {}
 
   /** Keying material both ends of this TLS session derive: binds a HELLO proof to this connection. */
-  private sessionBinding(): Buffer { return this.socket.exportKeyingMaterial(32, 'EXPORTER-svcnet-hello', Buffer.alloc(0)); }
+  private sessionBinding(): Buffer | undefined {
+    try {
+      return this.socket.exportKeyingMaterial(32, 'EXPORTER-svcnet-hello', Buffer.alloc(0));
+    } catch {
+      return undefined; // the TLS session is already gone (the peer reset it)
+    }
+  }
 
   /** Starts the protocol: HELLO out, reads in, heartbeats. */
   start(): void {
@@ -77,7 +83,9 @@ export class Link implements FrameWriter, DecodeSink {
     this.socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     this.socket.on('error', (err) => { this.closeReason ||= err.message; });
     this.socket.on('close', () => this.closed(this.closeReason || 'connection closed'));
-    const proof = this.signProof(helloProofBytes(this.hello.siteId, this.hello.siteName, this.sessionBinding()));
+    const binding = this.sessionBinding();
+    if (!binding) return this.fail('TLS session closed before HELLO');
+    const proof = this.signProof(helloProofBytes(this.hello.siteId, this.hello.siteName, binding));
     this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify({ ...this.hello, proof })));
     this.heartbeat = setInterval(() => this.tick(), LIVENESS_CHECK_MS);
     this.heartbeat.unref();
@@ -169,9 +177,11 @@ export class Link implements FrameWriter, DecodeSink {
     } catch {
       return this.refuse(P.ERR_BAD_LENGTH, 'HELLO is not JSON');
     }
+    const binding = this.sessionBinding();
+    if (!binding) return this.fail('TLS session closed during HELLO');
     const v = validHello(raw, {
       selfId: this.hello.siteId,
-      binding: this.sessionBinding(),
+      binding,
       certSan: this.socket.getPeerCertificate()?.subjectaltname,
       expect: this.expect,
     });

@@ -96,6 +96,18 @@ for (const c of early) {
   });
 }
 
+test('a TLS session reset before our HELLO closes the link instead of throwing', () => {
+  const socket = new FakeSocket();
+  socket.exportKeyingMaterial = () => { throw new TypeError('Cannot read properties of null'); };
+  const calls: string[] = [];
+  const events = new Proxy({}, { get: (_t, name: string) => () => { calls.push(name); } }) as LinkEvents;
+  const link = new Link(0, socket as unknown as TLSSocket, false, { version: P.PROTOCOL_VERSION, siteId: me.id, siteName: 'me', window: 65536, cost: 1, pub: me.pub },
+    (b) => me.sign(b), events, { control: () => {}, flush: () => {} }, log, 'test');
+  link.start();
+  assert.is(link.state, LinkState.Closed);
+  assert.equal(calls, ['onDown']);
+});
+
 test('issue 10 #1: a HELLO refused for identity is counted and answered with GOAWAY 14', () => {
   const { link, socket, sent, calls } = makeLink(false, { siteId: SiteIdentity.generate().id, siteName: 'other' });
   link.onControl(P.FRAME_HELLO, 0, peerHello(socket));
