@@ -30,7 +30,7 @@ export interface GrantServerOptions {
   limits?: Partial<AcceptLimits>;
 }
 
-interface RedeemRequest { code: string; csr: string; siteName: string; siteId: string }
+type RedeemRequest = import('./grants.js').RedeemRequest;
 interface RenewRequest { csr: string }
 
 const STATUS: Record<GrantErrorCode, grpc.status> = {
@@ -90,7 +90,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndp
       try {
         // Expiry is judged when the request arrived, not after it waited for the state lock.
         const arrived = Date.now();
-        const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId }, arrived));
+        const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId, identityKey: call.request.identityKey, proof: call.request.proof }, arrived));
         o.log.info({ ...ctx, grant: r.grant, serial: r.serial }, 'token redeemed');
         o.onRedeemed?.(call.request.siteName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert, endpoints: o.endpoints, siteName: cfg.name, siteId: cfg.id, grant: r.grant });

@@ -7,6 +7,7 @@ import { API_VERSION, nameSchema } from './resources/common.js';
 import { signCsr, CsrError, normalizeSerial } from './pki/ca.js';
 import { loadIssued, loadRevocations, recordIssued, revokedLineages, findIssued, type IssuedCert } from './pki/registry.js';
 import { loadPolicy, peerRefusal } from './pki/policy.js';
+import { isSiteId, keyOwnsId, verifySignature } from '../dataplane/identity.js';
 
 export const DEFAULT_GRANT_EXPIRY_MS = 15 * 60_000;
 
@@ -66,16 +67,30 @@ export function currentRevocations(store: SiteStore, issued: readonly IssuedCert
   return revokedLineages(issued, loadRevocations(store), grantNames(store));
 }
 
-function sign(store: SiteStore, csr: string, site: string): { cert: string; serial: string; notAfter: string } {
+function sign(store: SiteStore, csr: string, site: string, siteId: string): { cert: string; serial: string; notAfter: string } {
   try {
-    return signCsr(store.readCa(), csr, site);
+    return signCsr(store.readCa(), csr, site, undefined, siteId);
   } catch (err) {
     if (err instanceof CsrError) throw new GrantError('SVCNET_ERR_CSR_INVALID', err.message);
     throw err;
   }
 }
 
-export interface RedeemRequest { code: string; csr: string; siteName: string; siteId: string }
+export interface RedeemRequest {
+  code: string;
+  csr: string;
+  siteName: string;
+  siteId: string;
+  /** base64 raw Ed25519 identity key of the joining site: siteId must be its hash */
+  identityKey: string;
+  /** base64 signature by identityKey over redeemProofBytes(code, csr, siteName, siteId) */
+  proof: string;
+}
+
+/** What the joining site signs with its identity key: proof that it holds the key behind its id. */
+export function redeemProofBytes(code: string, csr: string, siteName: string, siteId: string): Buffer {
+  return Buffer.from(`svcnet-redeem-v1\n${JSON.stringify([code, csr, siteName, siteId])}`);
+}
 
 /** Checks the code, the policy and the joiner's identity, signs the CSR; records the certificate. Call inside store.exclusive. */
 export async function redeemGrant(store: SiteStore, req: RedeemRequest, now = Date.now()): Promise<{ cert: string; serial: string; grant: string }> {
@@ -86,6 +101,13 @@ export async function redeemGrant(store: SiteStore, req: RedeemRequest, now = Da
   const self = store.readConfig();
   if (!nameSchema.safeParse(req.siteName).success) throw new GrantError('SVCNET_ERR_CSR_INVALID', `site name "${req.siteName}" is not a valid site name`);
   if (req.siteName === self.name || req.siteId === self.id) throw new GrantError('SVCNET_ERR_IMPERSONATION', `the joining site claims to be "${req.siteName}", which is this site itself`);
+  // A site id is public; only the holder of the identity key behind it may redeem under it.
+  if (typeof req.siteId !== 'string' || !isSiteId(req.siteId) || typeof req.identityKey !== 'string' || !keyOwnsId(req.identityKey, req.siteId)) {
+    throw new GrantError('SVCNET_ERR_IMPERSONATION', `the joining site's id ${String(req.siteId).slice(0, 40)} is not the hash of the identity key it presented (an earlier svcnet, or another site's id)`);
+  }
+  if (typeof req.proof !== 'string' || !verifySignature(req.identityKey, redeemProofBytes(req.code, req.csr, req.siteName, req.siteId), req.proof)) {
+    throw new GrantError('SVCNET_ERR_IMPERSONATION', `the joining site did not prove it holds the identity key of site id ${req.siteId}`);
+  }
   const refusal = peerRefusal(loadPolicy(store), req.siteName);
   if (refusal) throw new GrantError('SVCNET_ERR_POLICY_DENIED', refusal);
   // A name already held by a live, unrevoked certificate of another site id is an impersonation
@@ -94,7 +116,7 @@ export async function redeemGrant(store: SiteStore, req: RedeemRequest, now = Da
   const revoked = currentRevocations(store, issued);
   const holder = issued.find((e) => e.site === req.siteName && e.siteId !== req.siteId && !revoked.has(e.lineage) && Date.parse(e.notAfter) > now);
   if (holder) throw new GrantError('SVCNET_ERR_IMPERSONATION', `site name "${req.siteName}" is already linked here by another site (id ${holder.siteId}, grant ${holder.grant}); delete that inbound link first`);
-  const signed = sign(store, req.csr, req.siteName);
+  const signed = sign(store, req.csr, req.siteName, req.siteId);
   grant.status.redeemed++;
   grant.status.issued.push({ serial: signed.serial, site: req.siteName, at: new Date(now).toISOString() });
   await store.put('AccessGrant', grant.metadata.name, grant);
@@ -120,7 +142,7 @@ export async function renewCertificate(store: SiteStore, current: PresentedCert,
   if (currentRevocations(store, issued).has(entry.lineage)) throw new GrantError('SVCNET_ERR_CERT_REVOKED', `certificate ${serial} of site ${entry.site} is revoked (grant ${entry.grant}); redeem a new token`);
   const refusal = peerRefusal(loadPolicy(store), entry.site);
   if (refusal) throw new GrantError('SVCNET_ERR_POLICY_DENIED', refusal);
-  const signed = sign(store, csr, entry.site);
+  const signed = sign(store, csr, entry.site, entry.siteId);
   const next: IssuedCert = { ...entry, serial: signed.serial, issuedAt: new Date(now).toISOString(), notAfter: signed.notAfter };
   await recordIssued(store, next, now);
   return { cert: signed.cert, serial: signed.serial, entry: next };

@@ -20,6 +20,7 @@ import { startGrantServer, type GrantEndpoint } from './grant-server.js';
 import { fdPressure, surviveAcceptExhaustion } from '../dataplane/fd-pressure.js';
 import { LogBudget } from '../dataplane/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
+import { loadIdentity } from './pki/site-identity.js';
 import { createConsoleApp } from './console/app.js';
 import { renderMetrics } from './console/metrics.js';
 import { attachControlApi } from './api/site-api.js';
@@ -72,7 +73,8 @@ export class RunningSite {
     this.cfg = store.readConfig();
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
-    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, core: loadCore(window), window, log, drainMs });
+    const identity = loadIdentity(store, this.cfg);
+    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, identity, core: loadCore(window), window, log, drainMs });
     this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.guarded('reconcile', () => this.reconcile()) });
     this.agent = new DataplaneAgent(this.dp, { log });
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
@@ -90,7 +92,7 @@ export class RunningSite {
       // held by someone else is retried in the background (status shows it); the site runs meanwhile.
       this.linkServer = new LinkServer(this.dp, {
         host: cfg.linkAccess.host, port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
-        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), refused: this.pki.refused,
+        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), identify: (cert) => this.pki.identify(cert), refused: this.pki.refused,
       });
       await this.linkServer.listen();
       this.grantServer = await startGrantServer({

@@ -1,5 +1,6 @@
-// `svcnet site create`: a fresh state directory with identity, CA and link server certificate.
-import { randomUUID } from 'node:crypto';
+// `svcnet site create`: a fresh state directory with identity key, CA and link server certificate.
+// The site id is derived from the identity key (dataplane/identity.ts), so only this site can prove it.
+import { createIdentity } from './pki/site-identity.js';
 import { SiteStore, type SiteConfig } from './state/site-store.js';
 import { createCa, issueLeaf } from './pki/ca.js';
 import { nameSchema } from './resources/common.js';
@@ -20,10 +21,11 @@ export async function createSite(dir: string, name: string, o: CreateSiteOptions
   const check = nameSchema.safeParse(name);
   if (!check.success) throw new Error(`site name "${name}" ${check.error.issues[0].message}`);
   const store = new SiteStore(dir);
+  const identity = await createIdentity(store);
   const host = o.linkHost ?? '127.0.0.1';
   const port = o.linkPort ?? DEFAULT_LINK_PORT;
   const cfg: SiteConfig = {
-    id: randomUUID(),
+    id: identity.id,
     name,
     linkAccess: { enabled: o.linkAccess, host, port },
     grantPort: o.grantPort ?? port + 1,
@@ -33,7 +35,7 @@ export async function createSite(dir: string, name: string, o: CreateSiteOptions
   const ca = await createCa(name);
   await store.writeCa(ca);
   const hosts = [...new Set([host, 'localhost', '127.0.0.1'])];
-  await store.writeServerCert(await issueLeaf(ca, { commonName: name, hosts, server: true, client: true }));
+  await store.writeServerCert(await issueLeaf(ca, { commonName: name, hosts, server: true, client: true, siteId: identity.id }));
   await store.writeConfig(cfg); // last: site.json is what makes the directory a site
   return cfg;
 }

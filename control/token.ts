@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { issueGrant } from './grants.js';
 import { createCsr, certInfo } from './pki/ca.js';
+import { loadIdentity } from './pki/site-identity.js';
+import { redeemProofBytes } from './grants.js';
 import { callGrantService } from './pki/grant-client.js';
 import { API_VERSION, ValidationError } from './resources/common.js';
 import { validateAccessToken, type AccessToken } from './resources/access-token.js';
@@ -53,9 +55,11 @@ interface RedeemResponse { certificate: string; ca: string; endpoints: { host: s
 export async function redeemToken(store: SiteStore, file: string, o: { name?: string; cost?: number; timeoutMs?: number }) {
   const token = readToken(file);
   const cfg = store.readConfig();
+  const identity = loadIdentity(store, cfg);
   const { key, csr } = await createCsr(cfg.name);
+  const proof = identity.sign(redeemProofBytes(token.spec.code, csr, cfg.name, cfg.id));
   const res = await callGrantService<RedeemResponse>(token.spec.url, { ca: token.spec.ca }, 'Redeem',
-    { code: token.spec.code, csr, siteName: cfg.name, siteId: cfg.id }, { timeoutMs: o.timeoutMs, who: token.spec.site });
+    { code: token.spec.code, csr, siteName: cfg.name, siteId: cfg.id, identityKey: identity.pub, proof }, { timeoutMs: o.timeoutMs, who: token.spec.site });
   const got = certInfo(res.certificate);
   if (got.commonName !== cfg.name) throw new Error(`the issuing site returned a certificate for "${got.commonName}", not for this site "${cfg.name}"; refusing it`);
   const name = o.name ?? `link-${res.siteName}`;

@@ -8,26 +8,46 @@ import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import { Outbox } from './outbox.js';
-import { Link, LinkState, type LinkEvents } from './link.js';
+import { Link, LinkState, type LinkEvents, type PeerExpectation } from './link.js';
+import { MIN_WINDOW, MAX_WINDOW } from './hello.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
-import { LinkStateDb } from './routing/link-state.js';
-import { parseSiteRecord, type SiteRecord } from './routing/site-record.js';
+import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
+import type { SiteRecord } from './routing/site-record.js';
 import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
+import type { RoutesBudgetOptions } from './routing/routes-budget.js';
+import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv } from './routes-intake.js';
+import { clip } from './log-budget.js';
+import { protocolErrorName } from './errors.js';
+
+/** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
+export interface IdentitySigner {
+  /** base64 raw public key; the site id (or its prefix, for a router replica) is its hash */
+  readonly pub: string;
+  sign(data: Buffer): string;
+}
 
 export interface DataplaneOptions {
   siteId: string;
   siteName: string;
+  /** signs our HELLO proofs and routing records */
+  identity: IdentitySigner;
   core: ForwardingCore;
   /** receive credit per stream, bytes */
   window: number;
   /** how long flows of a deleted connector may continue (default 30 s) */
   drainMs?: number;
   log: Logger;
+  /** routing-record re-origination period (default SVCNET_ROUTE_REFRESH_MS or 30 s); ages scale with it */
+  refreshMs?: number;
+  /** link-state database limits (tests) */
+  linkState?: Partial<LinkStateOptions>;
+  /** per-peer ROUTES budget (tests) */
+  routesBudget?: RoutesBudgetOptions;
 }
 
 /** The body of an OPEN frame: where the flow goes and where it came from. */
@@ -53,13 +73,36 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
   readonly stats = { flowsOpened: 0, flowsFailed: 0 };
+  /** budgets, checks and refusal counters of incoming ROUTES (routes-intake.ts) */
+  private readonly intake: RoutesIntake;
+  private readonly refreshTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
+    if (!Number.isInteger(opts.window) || opts.window < MIN_WINDOW || opts.window > MAX_WINDOW) {
+      throw new Error(`the stream window ${opts.window} (SVCNET_WINDOW) must be ${MIN_WINDOW}..${MAX_WINDOW} bytes: peers refuse a HELLO outside that range`);
+    }
     this.core = opts.core;
     this.outbox = new Outbox(this.core);
-    this.lsdb = new LinkStateDb(opts.siteId, opts.siteName);
+    const refreshMs = opts.refreshMs ?? refreshMsFromEnv();
+    const id = opts.identity;
+    this.lsdb = new LinkStateDb(opts.siteId, opts.siteName, { pub: id.pub, sign: (b) => id.sign(b), verify: verifyRecord },
+      { maxAgeMs: 4 * refreshMs, unreachableGraceMs: 2 * refreshMs, ...opts.linkState });
     this.routes = buildRouteTable(opts.siteId, this.lsdb.all, 0);
+    this.intake = new RoutesIntake(this.lsdb, opts.siteId, opts.log, opts.routesBudget);
+    this.refreshTimer = setInterval(() => this.refreshRecords(), refreshMs);
+    this.refreshTimer.unref();
+  }
+
+  /** Every refresh period: re-originate our record (peers age records out) and drop stale or unreachable ones. */
+  private refreshRecords(): void {
+    this.flood([this.lsdb.refresh()]);
+    const dropped = this.lsdb.expire(new Set(this.routes.paths.keys()));
+    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [l.peer.siteId] : []))));
+    if (dropped.length) {
+      this.opts.log.info({ sites: dropped.length }, 'routing records aged out');
+      this.recompute();
+    }
   }
 
   get siteId(): string { return this.opts.siteId; }
@@ -67,7 +110,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   // ---- links ----------------------------------------------------------------------------
 
   /** Takes a TLS socket that passed mutual verification and runs the link protocol on it. */
-  attachLink(socket: TLSSocket, dialer: boolean, name: string, cost = 1): Link | undefined {
+  attachLink(socket: TLSSocket, dialer: boolean, name: string, cost = 1, expect: PeerExpectation = {}): Link | undefined {
     const index = this.links.findIndex((l) => l === undefined);
     if (index < 0) {
       this.opts.log.error({ name }, `link refused: at most ${P.MAX_LINKS} links per site`);
@@ -75,8 +118,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       return undefined;
     }
     const log = this.opts.log.child({ component: 'link', link: name, dialer });
-    const hello = { version: P.PROTOCOL_VERSION, siteId: this.opts.siteId, siteName: this.opts.siteName, window: this.opts.window, cost };
-    const link = new Link(index, socket, dialer, hello, this, this.outbox, log, name);
+    const hello = { version: P.PROTOCOL_VERSION, siteId: this.opts.siteId, siteName: this.opts.siteName, window: this.opts.window, cost, pub: this.opts.identity.pub };
+    const link = new Link(index, socket, dialer, hello, (b) => this.opts.identity.sign(b), this, this.outbox, log, name, expect);
     this.links[index] = link;
     this.core.linkOpen(index, dialer);
     link.coreDecode = (chunk) => this.core.decode(index, chunk, link);
@@ -87,28 +130,37 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   onReady(link: Link): void {
     this.core.linkSetPeerWindow(link.index, link.peer!.window);
     // A new neighbour learns the whole database at once; later changes are flooded.
-    this.outbox.control(link, P.FRAME_ROUTES, Buffer.from(JSON.stringify([...this.lsdb.all.values()])));
+    for (const body of routesFrames([...this.lsdb.all.values()])) this.outbox.control(link, P.FRAME_ROUTES, body);
     this.emit('link-up', link);
     this.refreshSelf();
   }
 
+  /** Refused HELLOs and routing records, by stable error name (status: security.refused). */
+  get refusals(): Readonly<Record<string, number>> { return this.intake.refusals; }
+
+  /** A peer's ROUTES: what verified is flooded on (routes-intake.ts); a faulty peer is reset, other links are unaffected. */
   onRoutes(from: Link, payload: Buffer): void {
-    let raw: unknown;
-    try { raw = JSON.parse(payload.toString('utf8')); } catch { raw = null; }
-    if (!Array.isArray(raw)) { from.log.warn('malformed ROUTES frame ignored'); return; }
-    const changed: SiteRecord[] = [];
-    for (const r of raw) {
-      const rec = parseSiteRecord(r);
-      if (rec && this.lsdb.apply(rec)) changed.push(rec);
+    const peer = from.peer!;
+    const r = this.intake.take({ siteId: peer.siteId, siteName: peer.siteName, link: from.name }, payload);
+    if (r.changed.length) {
+      this.flood(r.changed, from);
+      this.recompute();
     }
-    if (changed.length === 0) return;
-    this.flood(changed, from);
-    this.recompute();
+    if (r.fault) {
+      this.intake.warnings.warn(r.fault.name, { link: from.name, peer: peer.siteName, peerId: peer.siteId }, `link reset: ${r.fault.reason}`);
+      from.goAway(r.fault.code, `${r.fault.name}: ${r.fault.reason}`);
+    }
+  }
+
+  onHelloRefused(link: Link, code: number, reason: string): void {
+    const name = protocolErrorName(code);
+    this.intake.count(name);
+    this.intake.warnings.warn(`hello-${name}`, { link: link.name, remote: link.socket.remoteAddress, reason: clip(reason) }, 'link refused in handshake');
   }
 
   private flood(records: SiteRecord[], except?: Link): void {
-    const body = Buffer.from(JSON.stringify(records));
-    for (const l of this.links) if (l && l !== except && l.state === LinkState.Ready) this.outbox.control(l, P.FRAME_ROUTES, body);
+    const bodies = routesFrames(records);
+    for (const l of this.links) if (l && l !== except && l.state === LinkState.Ready) for (const b of bodies) this.outbox.control(l, P.FRAME_ROUTES, b);
   }
 
   onDown(link: Link, reason: string): void {
@@ -353,5 +405,6 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     for (const sock of this.localSplices) sock.destroy();
     for (const l of this.links) l?.goAway(P.ERR_ABORTED, 'site shutting down');
     this.outbox.flush();
+    clearInterval(this.refreshTimer);
   }
 }

@@ -4,7 +4,7 @@
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
-import { LinkState, type Link } from './link.js';
+import { LinkState, type Link, type PeerExpectation } from './link.js';
 import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from './accept-guard.js';
 import { GuardedListener } from './guarded-listener.js';
 import { LogBudget, clip } from './log-budget.js';
@@ -29,6 +29,8 @@ export interface LinkServerOptions {
   limits?: Partial<AcceptLimits>;
   /** inbound links (in HELLO or ready) one certificate may hold at once */
   linksPerCert?: number;
+  /** who an admitted certificate was issued to and the lowest cost allowed: the peer's HELLO must match */
+  identify?: (cert: tls.PeerCertificate) => PeerExpectation;
 }
 
 /**
@@ -112,7 +114,7 @@ export class LinkServer {
       socket.destroy();
       return;
     }
-    this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'));
+    this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'), undefined, this.opts.identify?.(cert));
   }
 
   /** Inbound links, in HELLO or ready, made with the certificate of serial `serial`. */

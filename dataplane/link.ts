@@ -7,6 +7,9 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
 import { LINK_HIGH_WATER, type FrameWriter, type DrainWaiter } from './outbox.js';
 import { ProtocolError, protocolErrorName } from './errors.js';
+import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
+
+export type { PeerHello, PeerExpectation } from './hello.js';
 
 /** Link life: TLS is up and we sent HELLO; the peer's HELLO makes it ready; then it closes. */
 export enum LinkState {
@@ -18,15 +21,6 @@ export enum LinkState {
   Closed = 'closed',
 }
 
-export interface PeerHello {
-  version: number;
-  siteId: string;
-  siteName: string;
-  window: number;
-  /** link cost chosen by the dialer; both ends use it */
-  cost: number;
-}
-
 /** What a link reports to the data plane. Slots are data-plane wide, so most events go straight up. */
 export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | 'onOpen'> {
   onOpen(link: Link, slot: number, payload: Buffer): void;
@@ -35,6 +29,8 @@ export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | '
   onReady(link: Link): void;
   onRoutes(link: Link, payload: Buffer): void;
   onDown(link: Link, reason: string): void;
+  /** a HELLO was refused (counted and logged, rate-limited, by the data plane) */
+  onHelloRefused(link: Link, code: number, reason: string): void;
 }
 
 /** PING interval; any frame from the peer counts as a heartbeat. */
@@ -64,14 +60,27 @@ export class Link implements FrameWriter, DecodeSink {
     readonly index: number,
     readonly socket: TLSSocket,
     readonly dialer: boolean,
-    /** our HELLO; the dialer's carries the cost */
-    private readonly hello: PeerHello,
+    /** our HELLO (without the proof, added at start); the dialer's carries the cost */
+    private readonly hello: Omit<PeerHello, 'proof'>,
+    /** signs our HELLO proof with this site's identity key */
+    private readonly signProof: (bytes: Buffer) => string,
     private readonly events: LinkEvents,
     private readonly send: { control(w: FrameWriter, type: number, payload: Buffer | null): void; flush(): void },
     readonly log: Logger,
     /** the Link resource name on the dialing side, or the peer's certificate name on the accepting side */
     readonly name: string,
+    /** what the peer must prove to be (accepting side: from the certificate's registry entry) */
+    private readonly expect: PeerExpectation = {},
   ) {}
+
+  /** Keying material both ends of this TLS session derive: binds a HELLO proof to this connection. */
+  private sessionBinding(): Buffer | undefined {
+    try {
+      return this.socket.exportKeyingMaterial(32, 'EXPORTER-svcnet-hello', Buffer.alloc(0));
+    } catch {
+      return undefined; // the TLS session is already gone (the peer reset it)
+    }
+  }
 
   /** Starts the protocol: HELLO out, reads in, heartbeats. */
   start(): void {
@@ -79,7 +88,10 @@ export class Link implements FrameWriter, DecodeSink {
     this.socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     this.socket.on('error', (err) => { this.closeReason ||= err.message; });
     this.socket.on('close', () => this.closed(this.closeReason || 'connection closed'));
-    this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify(this.hello)));
+    const binding = this.sessionBinding();
+    if (!binding) return this.fail('TLS session closed before HELLO');
+    const proof = this.signProof(helloProofBytes(this.hello.siteId, this.hello.siteName, binding));
+    this.send.control(this, P.FRAME_HELLO, Buffer.from(JSON.stringify({ ...this.hello, proof })));
     this.heartbeat = setInterval(() => this.tick(), LIVENESS_CHECK_MS);
     this.heartbeat.unref();
     this.helloTimer = setTimeout(() => {
@@ -134,20 +146,28 @@ export class Link implements FrameWriter, DecodeSink {
     for (const w of waiters) w.linkDrained();
   };
 
-  // DecodeSink: stream events go straight to the data plane.
-  onData(slot: number, payload: Buffer): void { this.events.onData(slot, payload); }
-  onForward(target: number, payload: Buffer): void { this.events.onForward(target, payload); }
-  onOpen(slot: number, payload: Buffer): void { this.events.onOpen(this, slot, payload); }
-  onCredit(slot: number, n: number): void { this.events.onCredit(slot, n); }
-  onClose(slot: number, released: boolean): void { this.events.onClose(slot, released); }
-  onReset(slot: number, code: number): void { this.events.onReset(slot, code); }
+  // DecodeSink: stream events go straight to the data plane, once HELLO made the link ready. A
+  // peer may send stream frames only after our HELLO reached it, which is after its own HELLO.
+  onData(slot: number, payload: Buffer): void { if (this.state === LinkState.Ready) this.events.onData(slot, payload); else this.beforeHello('DATA'); }
+  onForward(target: number, payload: Buffer): void { if (this.state === LinkState.Ready) this.events.onForward(target, payload); else this.beforeHello('DATA'); }
+  onOpen(slot: number, payload: Buffer): void { if (this.state === LinkState.Ready) this.events.onOpen(this, slot, payload); else this.beforeHello('OPEN'); }
+  onCredit(slot: number, n: number): void { if (this.state === LinkState.Ready) this.events.onCredit(slot, n); else this.beforeHello('CREDIT'); }
+  onClose(slot: number, released: boolean): void { if (this.state === LinkState.Ready) this.events.onClose(slot, released); else this.beforeHello('CLOSE'); }
+  onReset(slot: number, code: number): void { if (this.state === LinkState.Ready) this.events.onReset(slot, code); else this.beforeHello('RESET'); }
+
+  private beforeHello(frame: string): void {
+    if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, `${frame} before HELLO: stream frames are allowed only once the link is ready`);
+  }
 
   onControl(type: number, _flags: number, payload: Buffer): void {
     switch (type) {
       case P.FRAME_HELLO: return this.onHello(payload);
       case P.FRAME_PING: this.send.control(this, P.FRAME_PONG, null); return;
       case P.FRAME_PONG: return;
-      case P.FRAME_ROUTES: if (this.state === LinkState.Ready) this.events.onRoutes(this, payload); return;
+      case P.FRAME_ROUTES:
+        if (this.state === LinkState.Ready) this.events.onRoutes(this, payload);
+        else if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, 'ROUTES before HELLO');
+        return;
       case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
     }
   }
@@ -161,20 +181,35 @@ export class Link implements FrameWriter, DecodeSink {
   }
 
   private onHello(payload: Buffer): void {
-    let hello: PeerHello;
+    if (this.state !== LinkState.Hello) return this.refuse(P.ERR_BAD_STATE, 'second HELLO');
+    let raw: unknown;
     try {
-      hello = JSON.parse(payload.toString('utf8')) as PeerHello;
+      raw = JSON.parse(payload.toString('utf8'));
     } catch {
-      return this.goAway(P.ERR_BAD_LENGTH, 'HELLO is not JSON');
+      return this.refuse(P.ERR_BAD_LENGTH, 'HELLO is not JSON');
     }
-    if (this.state !== LinkState.Hello) return this.goAway(P.ERR_BAD_STATE, 'second HELLO');
-    if (hello.version !== P.PROTOCOL_VERSION || typeof hello.siteId !== 'string' || !(hello.window > 0)) {
-      return this.goAway(P.ERR_BAD_STATE, `unsupported HELLO (version ${hello.version})`);
-    }
-    this.peer = { ...hello, cost: this.dialer ? this.hello.cost : hello.cost };
+    const binding = this.sessionBinding();
+    if (!binding) return this.fail('TLS session closed during HELLO');
+    const v = validHello(raw, {
+      selfId: this.hello.siteId,
+      binding,
+      certSan: this.socket.getPeerCertificate()?.subjectaltname,
+      expect: this.expect,
+    });
+    if ('code' in v) return this.refuse(v.code, v.reason);
+    const hello = v.hello;
+    // The dialer chose the cost; the accepting side never lets it go below its own policy.
+    this.peer = { ...hello, cost: this.dialer ? this.hello.cost : Math.max(hello.cost, this.expect.minCost ?? 1) };
     this.state = LinkState.Ready;
     this.log.info({ peer: hello.siteName, peerId: hello.siteId, cost: this.peer.cost }, 'link ready');
     this.events.onReady(this);
+  }
+
+  /** Refuses the peer's handshake or frames: counted and logged by the data plane, then GOAWAY. */
+  private refuse(code: number, reason: string): void {
+    if (this.state === LinkState.Closed) return;
+    this.events.onHelloRefused(this, code, reason);
+    this.goAway(code, reason);
   }
 
   /** Tells the peer why we leave, then closes. */

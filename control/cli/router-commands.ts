@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { SiteStore } from '../state/site-store.js';
+import { loadIdentity } from '../pki/site-identity.js';
 import { issueLeaf } from '../pki/ca.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { createLogger } from '../log.js';
@@ -49,6 +50,8 @@ export function addRouterCommands(program: Command): void {
       writeFileAtomic(f.key, leaf.key, 0o600);
       writeFileAtomic(f.cert, leaf.cert);
       writeFileAtomic(f.ca, store.readCa().cert);
+      // The replica is a node of this site: it proves the site's id with the site's identity key.
+      writeFileAtomic(f.identity, loadIdentity(store).toPem(), 0o600);
       console.log(`router certificate for ${name} written to ${o.out}; run it with "svcnet router --control HOST:PORT --dir ${o.out}" (the site serves routers with "site run --router-port PORT")`);
     });
 }

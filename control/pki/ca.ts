@@ -3,6 +3,7 @@
 import forge from 'node-forge';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { siteUri } from '../../dataplane/identity.js';
 
 const { pki } = forge;
 
@@ -102,10 +103,13 @@ export interface LeafOptions {
   client?: boolean;
   /** default: leafLifetimeMs(); negative values make an already expired certificate (tests) */
   lifetimeMs?: number;
+  /** the site the certificate is for: a URI SAN urn:svcnet:site:<id>, checked against the peer's HELLO */
+  siteId?: string;
 }
 
-function altNames(hosts: string[]): { type: number; value?: string; ip?: string }[] {
-  return hosts.map((h) => (net.isIP(h) ? { type: 7, ip: h } : { type: 2, value: h }));
+function altNames(hosts: string[], siteId?: string): { type: number; value?: string; ip?: string }[] {
+  const names = hosts.map((h) => (net.isIP(h) ? { type: 7, ip: h } : { type: 2, value: h }));
+  return siteId ? [...names, { type: 6, value: siteUri(siteId) }] : names;
 }
 
 function signLeaf(ca: KeyPairPem, publicKey: forge.pki.PublicKey, o: LeafOptions): { cert: string; serial: string; notAfter: string } {
@@ -122,7 +126,7 @@ function signLeaf(ca: KeyPairPem, publicKey: forge.pki.PublicKey, o: LeafOptions
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: !!o.server, clientAuth: !!o.client },
   ];
-  if (o.hosts?.length) ext.push({ name: 'subjectAltName', altNames: altNames(o.hosts) });
+  if (o.hosts?.length || o.siteId) ext.push({ name: 'subjectAltName', altNames: altNames(o.hosts ?? [], o.siteId) });
   cert.setExtensions(ext);
   cert.sign(caKey, forge.md.sha256.create());
   return { cert: pki.certificateToPem(cert), serial: normalizeSerial(cert.serialNumber), notAfter: cert.validity.notAfter.toISOString() };
@@ -153,7 +157,7 @@ export class CsrError extends Error {}
  * CSR whose own subject names another site is refused as an impersonation attempt, and only RSA
  * keys of 2048 bits or more are accepted. Requested extensions are ignored.
  */
-export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, lifetimeMs?: number): { cert: string; serial: string; notAfter: string } {
+export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, lifetimeMs?: number, siteId?: string): { cert: string; serial: string; notAfter: string } {
   let csr: forge.pki.CertificateSigningRequest;
   try {
     csr = pki.certificationRequestFromPem(csrPem);
@@ -169,7 +173,7 @@ export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, life
   if (!pub || !pub.n || pub.n.bitLength() < 2048) throw new CsrError(`the certificate request must carry an RSA key of at least 2048 bits (it has ${pub?.n?.bitLength() ?? 0})`);
   const asked = String(csr.subject.getField('CN')?.value ?? '');
   if (asked !== commonName) throw new CsrError(`the certificate request names site "${asked}" but the caller is site "${commonName}"; refusing to issue a certificate for another site`);
-  return signLeaf(ca, pub, { commonName, client: true, lifetimeMs });
+  return signLeaf(ca, pub, { commonName, client: true, lifetimeMs, siteId });
 }
 
 /** What the PKI needs to know about a certificate. */

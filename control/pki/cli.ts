@@ -48,23 +48,28 @@ export function addPkiCommands(program: Command): void {
     .option('--link-access <on|off>', 'accept inbound links and token redemptions at all')
     .option('--allow-peers <names>', 'comma-separated site names that may link here, or "any"')
     .option('--expose-keys <keys>', 'comma-separated routing keys connectors may serve to the network, or "all"')
+    .option('--inbound-link-cost <n>', 'lowest cost an inbound link may have here (1..1000000; a dialer asking for less gets this)')
     .option('-o, --output <format>', 'json or yaml instead of a table')
     .action(async (o) => {
       const store = open(o);
       const p = loadPolicy(store);
-      const changing = o.linkAccess !== undefined || o.allowPeers !== undefined || o.exposeKeys !== undefined;
+      const changing = o.linkAccess !== undefined || o.allowPeers !== undefined || o.exposeKeys !== undefined || o.inboundLinkCost !== undefined;
       if (o.linkAccess !== undefined) {
         if (o.linkAccess !== 'on' && o.linkAccess !== 'off') throw new UsageError(`--link-access must be on or off, not "${o.linkAccess}"`);
         p.linkAccess = o.linkAccess === 'on';
       }
       if (o.allowPeers !== undefined) p.allowedPeers = list(o.allowPeers, 'any');
       if (o.exposeKeys !== undefined) p.exposedKeys = list(o.exposeKeys, 'all');
+      if (o.inboundLinkCost !== undefined) {
+        if (!/^\d+$/.test(o.inboundLinkCost)) throw new UsageError(`--inbound-link-cost must be a whole number 1..1000000, not "${o.inboundLinkCost}"`);
+        p.inboundLinkCost = Number(o.inboundLinkCost);
+      }
       let saved = p;
       if (changing) {
         try { saved = await savePolicy(store, p); } catch (err) { throw new UsageError(`invalid policy: ${(err as Error).message}`); }
       }
-      print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS'],
-        [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all']]);
+      print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS', 'INBOUND LINK COST'],
+        [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all', String(saved.inboundLinkCost)]]);
       if (changing && !o.output) console.log(`policy saved; ${appliesWhen(!!store.readRuntimeStatus())}`);
     });
   site.command('certificates').description('the CA, the server certificate and the certificates issued to other sites')

@@ -12,12 +12,14 @@ export const policySchema = z.object({
   allowedPeers: z.array(nameSchema).nullable().default(null),
   /** routing keys connectors here may serve to the network; null = all */
   exposedKeys: z.array(routingKeySchema).nullable().default(null),
+  /** the lowest cost an inbound link may have: a dialer asking for less gets this (1..1000000) */
+  inboundLinkCost: z.number().int().min(1).max(1_000_000).default(1),
 }).strict();
 
 export type SitePolicy = z.infer<typeof policySchema>;
 
 /** The policy of a site that never set one: open, as before policies existed. */
-export const DEFAULT_POLICY: Readonly<SitePolicy> = Object.freeze({ linkAccess: true, allowedPeers: null, exposedKeys: null });
+export const DEFAULT_POLICY: Readonly<SitePolicy> = Object.freeze({ linkAccess: true, allowedPeers: null, exposedKeys: null, inboundLinkCost: 1 });
 
 /** Reads pki/policy.json (or the default); a corrupt file is an error, never "allow all". */
 export function loadPolicy(store: SiteStore): SitePolicy {

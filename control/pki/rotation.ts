@@ -14,7 +14,7 @@ export function serverHosts(cfg: SiteConfig): string[] {
 /** Issues this site's server certificate from the current CA; the chain carries the cross certificate while one is valid. */
 export async function renewServerCert(store: SiteStore, now = Date.now()): Promise<{ serial: string; notAfter: string }> {
   const cfg = store.readConfig();
-  const leaf = await issueLeaf(store.readCa(), { commonName: cfg.name, hosts: serverHosts(cfg), server: true, client: true });
+  const leaf = await issueLeaf(store.readCa(), { commonName: cfg.name, hosts: serverHosts(cfg), server: true, client: true, siteId: cfg.id });
   const cross = store.readPkiFile('ca-cross.crt');
   const chain = cross && certInfo(cross).notAfter.getTime() > now ? leaf.cert + cross : leaf.cert;
   await store.writeServerCert({ key: leaf.key, cert: chain });

@@ -5,7 +5,7 @@ import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 import type { TlsMaterial } from '../../dataplane/link-server.js';
-import { LinkState, type Link } from '../../dataplane/link.js';
+import { LinkState, type Link, type PeerExpectation } from '../../dataplane/link.js';
 import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
 import type { SiteStore } from '../state/site-store.js';
 import { normalizeSerial, certInfo } from './ca.js';
@@ -128,6 +128,13 @@ export class SitePki {
     return `${r.code}: ${r.reason}`;
   }
 
+  /** LinkServer hook: who an admitted certificate was issued to (its HELLO must say the same) and the lowest cost allowed. */
+  identify(cert: PeerCertificate): PeerExpectation {
+    const entry = this.admitted.get(normalizeSerial(cert.serialNumber ?? ''));
+    // admit() ran just before and found the entry; without one the HELLO cannot match anything.
+    return { siteId: entry?.siteId ?? '', siteName: entry?.site ?? '', minCost: this.policy.inboundLinkCost };
+  }
+
   /** Closes inbound links whose certificate is now revoked or whose site the policy refuses; their flows are reset. */
   private sweep(): void {
     const live = new Set<string>();
@@ -202,6 +209,6 @@ export class SitePki {
 
   /** Counters and certificate dates for status. */
   status(linksRefusedTotal: number) {
-    return { refused: { ...this.refused }, linksRefusedTotal, ...this.counts, ...this.dates, policy: this.policy };
+    return { refused: { ...this.refused, ...this.dp.refusals }, linksRefusedTotal, ...this.counts, ...this.dates, policy: this.policy };
   }
 }

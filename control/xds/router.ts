@@ -10,6 +10,7 @@ import { Dataplane } from '../../dataplane/dataplane.js';
 import { DataplaneAgent } from '../../dataplane/xds/agent.js';
 import { backoffDelay } from '../../dataplane/link-dialer.js';
 import { LinkState } from '../../dataplane/link.js';
+import { SiteIdentity, baseSiteId } from '../../dataplane/identity.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { discoveryService, fromResponse, toRequest, type NodeIdentity, type WireRequest, type WireResponse } from './wire.js';
 
@@ -26,7 +27,7 @@ export interface RouterOptions {
 }
 
 /** The files `svcnet router issue` writes into a router directory. */
-export const routerFiles = (dir: string) => ({ key: path.join(dir, 'router.key'), cert: path.join(dir, 'router.crt'), ca: path.join(dir, 'ca.crt'), status: path.join(dir, 'status.json') });
+export const routerFiles = (dir: string) => ({ key: path.join(dir, 'router.key'), cert: path.join(dir, 'router.crt'), ca: path.join(dir, 'ca.crt'), status: path.join(dir, 'status.json'), identity: path.join(dir, 'identity.pem') });
 
 export class Router {
   dp: Dataplane | undefined;
@@ -85,8 +86,20 @@ export class Router {
 
   /** The first push makes the data plane: a node of its own with the pushed identity. */
   private become(node: NodeIdentity): void {
+    // The replica signs its HELLO proofs and routing records with its site's identity key.
+    let key: SiteIdentity;
+    try {
+      key = SiteIdentity.fromPem(fs.readFileSync(routerFiles(this.o.dir).identity, 'utf8'));
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'router directory has no site identity key; re-issue it with "svcnet router issue"');
+      return;
+    }
+    if (baseSiteId(node.routerId) !== key.id) {
+      this.o.log.error({ routerId: node.routerId, keyOf: key.id }, 'the controller names this router for another site than its identity key; re-issue it with "svcnet router issue"');
+      return;
+    }
     this.identity = node;
-    this.dp = new Dataplane({ siteId: node.routerId, siteName: node.routerName, core: loadCore(this.o.window), window: this.o.window, log: this.o.log });
+    this.dp = new Dataplane({ siteId: node.routerId, siteName: node.routerName, identity: key, core: loadCore(this.o.window), window: this.o.window, log: this.o.log });
     this.agent = new DataplaneAgent(this.dp, { log: this.o.log, listenerPortOffset: this.o.listenerPortOffset, listeners: this.o.listenerPortOffset !== undefined });
     this.o.log.info({ routerId: node.routerId, name: node.routerName }, 'router data plane running');
   }

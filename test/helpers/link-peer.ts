@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
+import { helloProofBytes } from '../../dataplane/hello.js';
 
 /** One frame as it came off the wire. */
 export interface Frame { type: number; flags: number; stream: number; payload: Buffer }
@@ -67,6 +68,17 @@ export class LinkPeer {
     this.write(frame(type, stream, body, flags));
   }
 
+  /** This TLS session's keying material: what a HELLO proof signs (dataplane/hello.ts). */
+  binding(): Buffer { return this.socket.exportKeyingMaterial(32, 'EXPORTER-svcnet-hello', Buffer.alloc(0)); }
+
+  /** Sends a HELLO proved with identity key `key` (siteId/siteName default to the key's own id and `name`). */
+  helloAs(key: { pub: string; sign(b: Buffer): string }, name: string, fields: Record<string, unknown> = {}, siteId?: string): void {
+    const id = siteId ?? (key as { id?: string }).id ?? '';
+    const siteName = (fields.siteName as string | undefined) ?? name;
+    const proof = key.sign(helloProofBytes((fields.siteId as string | undefined) ?? id, siteName, this.binding()));
+    this.hello({ siteId: id, siteName, pub: key.pub, proof, ...fields });
+  }
+
   /** Sends a HELLO with the given fields (the caller decides whether they are honest). */
   hello(fields: Record<string, unknown>): void { this.send(P.FRAME_HELLO, 0, { version: P.PROTOCOL_VERSION, window: 262144, cost: 1, ...fields }); }
 
@@ -103,6 +115,12 @@ export class LinkPeer {
   async peerHello(ms = 5000): Promise<Record<string, unknown>> {
     const f = await this.waitFrame((x) => x.type === P.FRAME_HELLO, ms, 'HELLO');
     return JSON.parse(f.payload.toString('utf8')) as Record<string, unknown>;
+  }
+
+  /** Sends a PING every 300 ms until closed, so the site does not declare a quiet peer dead. */
+  keepAlive(): void {
+    const t = setInterval(() => { if (this.closed) clearInterval(t); else this.send(P.FRAME_PING, 0); }, 300);
+    t.unref();
   }
 
   close(): void { this.socket.destroy(); }

@@ -17,6 +17,7 @@ import { createCa, issueLeaf, createCsr } from '../../control/pki/ca.js';
 import { callGrantService, GrantCallError } from '../../control/pki/grant-client.js';
 import { readToken } from '../../control/token.js';
 import { SiteStore } from '../../control/state/site-store.js';
+import { freshIdentity, redeemRequest } from '../helpers/identity.js';
 
 const root = tempDir();
 const A = path.join(root, 'a');
@@ -89,7 +90,7 @@ test('a token edited by hand: broken CA, changed address', async () => {
 test('CSRs with a wrong key type or another site\'s name are refused; the grant is not used up', async () => {
   const f = await token('csr');
   const t = readToken(f);
-  const call = (csr: string, siteName: string) => callGrantService(t.spec.url, { ca: t.spec.ca }, 'Redeem', { code: t.spec.code, csr, siteName, siteId: crypto.randomUUID() }, { who: 'alpha' });
+  const call = (csr: string, siteName: string) => callGrantService(t.spec.url, { ca: t.spec.ca }, 'Redeem', redeemRequest(freshIdentity(), { code: t.spec.code, csr, siteName }), { who: 'alpha' });
   await rejects(call(ecCsr('gamma'), 'gamma'), /SVCNET_ERR_CSR_INVALID: the certificate request carries a non-RSA key/);
   const other = await createCsr('beta');
   await rejects(call(other.csr, 'gamma'), /SVCNET_ERR_CSR_INVALID: the certificate request names site "beta" but the caller is site "gamma"/);
@@ -170,7 +171,7 @@ test('policy: allowed peers, link access off (redemption refused, inbound links 
 
 async function redeemRefusedAs(site: string, re: RegExp): Promise<void> {
   const t = readToken(await token(`as-${site}`));
-  await rejects(callGrantService(t.spec.url, { ca: t.spec.ca }, 'Redeem', { code: t.spec.code, csr: (await createCsr(site)).csr, siteName: site, siteId: crypto.randomUUID() }), re);
+  await rejects(callGrantService(t.spec.url, { ca: t.spec.ca }, 'Redeem', redeemRequest(freshIdentity(), { code: t.spec.code, csr: (await createCsr(site)).csr, siteName: site })), re);
 }
 
 test.run();

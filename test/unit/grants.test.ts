@@ -18,12 +18,14 @@ import { trustedCas } from '../../control/pki/trust.js';
 import { issueToken, readToken } from '../../control/token.js';
 import { ecCsr } from '../helpers/pki.js';
 import { tempDir } from '../helpers/cli.js';
+import { freshIdentity, redeemRequest } from '../helpers/identity.js';
 
 const root = tempDir();
 await createSite(path.join(root, 'alpha'), 'alpha', { linkAccess: true, linkPort: 40001 });
 const store = new SiteStore(path.join(root, 'alpha'));
 const beta = await createCsr('beta');
-const BETA_ID = crypto.randomUUID();
+const BETA = freshIdentity();
+const BETA_ID = BETA.id;
 
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -37,18 +39,18 @@ async function refused(f: () => Promise<unknown>, code: string, msg: RegExp): Pr
 
 test('a code redeems once; the certificate is recorded with its grant and lineage', async () => {
   const { grant, code } = await issueGrant(store);
-  const r = await redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID });
+  const r = await redeemGrant(store, redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' }));
   assert.is(certInfo(r.cert).commonName, 'beta');
   const e = loadIssued(store).find((x) => x.serial === r.serial)!;
   assert.equal([e.site, e.siteId, e.grant, e.lineage], ['beta', BETA_ID, grant.metadata.name, r.serial]);
-  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_USED', /already redeemed/);
+  await refused(() => redeemGrant(store, redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' })), 'SVCNET_ERR_TOKEN_USED', /already redeemed/);
 });
 
 test('wrong and expired codes are refused; a refused redemption does not use the grant up', async () => {
   const { code, grant } = await issueGrant(store, { expiryMs: 60_000 });
-  await refused(() => redeemGrant(store, { code: code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A'), csr: beta.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_TOKEN_INVALID', /not valid/);
-  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID }, Date.now() + 61_000), 'SVCNET_ERR_TOKEN_EXPIRED', /expired at/);
-  await refused(() => redeemGrant(store, { code, csr: ecCsr('beta'), siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /non-RSA/);
+  await refused(() => redeemGrant(store, redeemRequest(BETA, { code: code.slice(0, -1) + (code.endsWith('A') ? 'B' : 'A'), csr: beta.csr, siteName: 'beta' })), 'SVCNET_ERR_TOKEN_INVALID', /not valid/);
+  await refused(() => redeemGrant(store, redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' }), Date.now() + 61_000), 'SVCNET_ERR_TOKEN_EXPIRED', /expired at/);
+  await refused(() => redeemGrant(store, redeemRequest(BETA, { code, csr: ecCsr('beta'), siteName: 'beta' })), 'SVCNET_ERR_CSR_INVALID', /non-RSA/);
   const g = store.get('AccessGrant', grant.metadata.name) as { status: { redeemed: number } };
   assert.is(g.status.redeemed, 0);
 });
@@ -84,27 +86,50 @@ test('issue 10 #12: the code index knows live grants\' codes only, and re-reads 
 test('impersonation: the issuer\'s own name, a CSR for another name, a name held by another site id', async () => {
   const { code } = await issueGrant(store, { redemptions: 5 });
   const alphaCsr = await createCsr('alpha');
-  await refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'alpha', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /this site itself/);
-  await refused(() => redeemGrant(store, { code, csr: alphaCsr.csr, siteName: 'beta', siteId: BETA_ID }), 'SVCNET_ERR_CSR_INVALID', /names site "alpha" but the caller is site "beta"/);
-  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: crypto.randomUUID() }), 'SVCNET_ERR_IMPERSONATION', /already linked here by another site/);
+  await refused(() => redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: alphaCsr.csr, siteName: 'alpha' })), 'SVCNET_ERR_IMPERSONATION', /this site itself/);
+  await refused(() => redeemGrant(store, redeemRequest(BETA, { code, csr: alphaCsr.csr, siteName: 'beta' })), 'SVCNET_ERR_CSR_INVALID', /names site "alpha" but the caller is site "beta"/);
+  await refused(() => redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: beta.csr, siteName: 'beta' })), 'SVCNET_ERR_IMPERSONATION', /already linked here by another site/);
   // The same site (same id) may join again, e.g. after losing its state.
-  assert.ok((await redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: BETA_ID })).cert);
+  assert.ok((await redeemGrant(store, redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' }))).cert);
+});
+
+test('issue 10 #11: another site\'s (public) id cannot be redeemed under without its identity key', async () => {
+  const { code, grant } = await issueGrant(store, { redemptions: 5 });
+  const mallory = freshIdentity();
+  // Beta's id with mallory's key: the id is not the hash of the key presented.
+  await refused(() => redeemGrant(store, redeemRequest(mallory, { code, csr: beta.csr, siteName: 'beta' }, BETA_ID)), 'SVCNET_ERR_IMPERSONATION', /not the hash of the identity key/);
+  // Beta's id and beta's public key, signed by mallory: no proof of possession.
+  const forged = { ...redeemRequest(mallory, { code, csr: beta.csr, siteName: 'beta' }, BETA_ID), identityKey: BETA.pub };
+  await refused(() => redeemGrant(store, forged), 'SVCNET_ERR_IMPERSONATION', /did not prove/);
+  // A genuine proof does not carry over to another code or CSR (it signs both).
+  const other = await createCsr('beta');
+  const replay = { ...redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' }), csr: other.csr };
+  await refused(() => redeemGrant(store, replay), 'SVCNET_ERR_IMPERSONATION', /did not prove/);
+  // No id at all, or a random UUID (what an earlier svcnet sent), is refused too.
+  await refused(() => redeemGrant(store, { code, csr: beta.csr, siteName: 'beta', siteId: crypto.randomUUID(), identityKey: '', proof: '' }), 'SVCNET_ERR_IMPERSONATION', /not the hash/);
+  const g = store.get('AccessGrant', grant.metadata.name) as { status: { redeemed: number } };
+  assert.is(g.status.redeemed, 0, 'refused redemptions use nothing up');
+  // The certificate issued to the real holder names its site id (URI SAN), and renewal keeps it.
+  const ok = await redeemGrant(store, redeemRequest(BETA, { code, csr: beta.csr, siteName: 'beta' }));
+  assert.is(new crypto.X509Certificate(ok.cert).subjectAltName, `URI:urn:svcnet:site:${BETA_ID}`);
+  const renewed = await renewCertificate(store, certInfo(ok.cert), (await createCsr('beta')).csr);
+  assert.is(new crypto.X509Certificate(renewed.cert).subjectAltName, `URI:urn:svcnet:site:${BETA_ID}`);
 });
 
 test('policy: link access off and allowed peers refuse redemptions', async () => {
   const { code } = await issueGrant(store, { redemptions: 5 });
   const gamma = await createCsr('gamma');
   await savePolicy(store, { ...DEFAULT_POLICY, linkAccess: false });
-  await refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /link access is off/);
+  await refused(() => redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: gamma.csr, siteName: 'gamma' })), 'SVCNET_ERR_POLICY_DENIED', /link access is off/);
   await savePolicy(store, { ...DEFAULT_POLICY, allowedPeers: ['beta'] });
-  await refused(() => redeemGrant(store, { code, csr: gamma.csr, siteName: 'gamma', siteId: crypto.randomUUID() }), 'SVCNET_ERR_POLICY_DENIED', /not in this site's allowed peers/);
+  await refused(() => redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: gamma.csr, siteName: 'gamma' })), 'SVCNET_ERR_POLICY_DENIED', /not in this site's allowed peers/);
   await savePolicy(store, DEFAULT_POLICY);
 });
 
 test('renewal keeps site, grant and lineage; unknown, expired and revoked certificates are refused', async () => {
   const { code } = await issueGrant(store);
   const delta = await createCsr('delta');
-  const first = await redeemGrant(store, { code, csr: delta.csr, siteName: 'delta', siteId: crypto.randomUUID() });
+  const first = await redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: delta.csr, siteName: 'delta' }));
   const cur = certInfo(first.cert);
   const next = await createCsr('delta');
   const r = await renewCertificate(store, cur, next.csr);
@@ -147,7 +172,7 @@ test('rotation: new CA, old one trusted during the overlap, server chain carries
   assert.ok(new crypto.X509Certificate(oldLeaf.cert).verify(new crypto.X509Certificate(oldCa).publicKey));
   const { code } = await issueGrant(store);
   const eps = await createCsr('epsilon');
-  const got = await redeemGrant(store, { code, csr: eps.csr, siteName: 'epsilon', siteId: crypto.randomUUID() });
+  const got = await redeemGrant(store, redeemRequest(freshIdentity(), { code, csr: eps.csr, siteName: 'epsilon' }));
   assert.is(certInfo(got.cert).issuer, certInfo(store.readCa().cert).commonName);
 });
 

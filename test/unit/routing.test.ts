@@ -12,7 +12,7 @@ function net(spec: string, keys: Record<string, string[]> = {}): Map<string, Sit
   const recs = new Map<string, SiteRecord>();
   const rec = (id: string) => {
     let r = recs.get(id);
-    if (!r) recs.set(id, (r = { id, name: id.toUpperCase(), seq: 1, links: [], keys: keys[id] ?? [] }));
+    if (!r) recs.set(id, (r = { id, name: id.toUpperCase(), seq: 1, links: [], keys: keys[id] ?? [], pub: '', sig: '' }));
     return r;
   };
   for (const part of spec.split(/\s+/).filter(Boolean)) {
@@ -88,12 +88,17 @@ test('shortestPaths: removing one end of a link withdraws every path through it'
 
 // ---- LinkStateDb ------------------------------------------------------------------------
 
-const rec = (id: string, seq: number, links: SiteRecord['links'] = [], keys: string[] = []): SiteRecord => ({ id, name: id, seq, links, keys });
+// Signatures are the subject of link-state-security.test.ts; here a record verifies when its sig says so.
+const fakeCrypto = { pub: 'PUB', sign: () => 'ok', verify: (r: SiteRecord) => r.sig === 'ok' };
+const db0 = (id: string, name = id) => new LinkStateDb(id, name, fakeCrypto);
+/** Seqs are tied to the clock (ms * 1000); the cases count from now. */
+const NOW = Date.now() * 1000;
+const rec = (id: string, seq: number, links: SiteRecord['links'] = [], keys: string[] = []): SiteRecord => ({ id, name: id, seq: NOW + seq, links, keys, pub: 'PUB', sig: 'ok' });
 
 test('LinkStateDb: starts with only its own record, empty', () => {
-  const db = new LinkStateDb('me', 'Me');
+  const db = db0('me', 'Me');
   assert.is(db.all.size, 1);
-  assert.equal({ ...db.self, seq: 0 }, { id: 'me', name: 'Me', seq: 0, links: [], keys: [] });
+  assert.equal({ ...db.self, seq: 0 }, { id: 'me', name: 'Me', seq: 0, links: [], keys: [], pub: 'PUB', sig: 'ok' });
 });
 
 const applyCases: { name: string; held?: number; incoming: number; id?: string; changed: boolean; keptSeq?: number }[] = [
@@ -101,23 +106,23 @@ const applyCases: { name: string; held?: number; incoming: number; id?: string; 
   { name: 'a newer record replaces the held one', held: 5, incoming: 6, changed: true, keptSeq: 6 },
   { name: 'the same seq again is not a change', held: 5, incoming: 5, changed: false, keptSeq: 5 },
   { name: 'an older record is ignored', held: 9, incoming: 3, changed: false, keptSeq: 9 },
-  { name: 'a record about ourselves from a peer is ignored', id: 'me', incoming: Number.MAX_SAFE_INTEGER, changed: false },
+  { name: 'a record about ourselves from a peer is ignored', id: 'me', incoming: 1e6, changed: false },
 ];
 
 for (const c of applyCases) {
   test(`LinkStateDb.apply: ${c.name}`, () => {
-    const db = new LinkStateDb('me', 'me');
+    const db = db0('me');
     const id = c.id ?? 'peer';
-    if (c.held !== undefined) assert.ok(db.apply(rec(id, c.held, [], ['held'])));
+    if (c.held !== undefined) assert.is(db.apply(rec(id, c.held, [], ['held'])), 'changed');
     const selfBefore = db.self;
-    assert.is(db.apply(rec(id, c.incoming, [], ['incoming'])), c.changed);
-    if (c.keptSeq !== undefined) assert.is(db.all.get(id)!.seq, c.keptSeq);
+    assert.is(db.apply(rec(id, c.incoming, [], ['incoming'])) === 'changed', c.changed);
+    if (c.keptSeq !== undefined) assert.is(db.all.get(id)!.seq, NOW + c.keptSeq);
     if (id === 'me') assert.is(db.self, selfBefore);
   });
 }
 
 test('LinkStateDb.updateSelf: a change bumps seq; the same content in another order does not', () => {
-  const db = new LinkStateDb('me', 'me');
+  const db = db0('me');
   const s0 = db.self.seq;
   const r1 = db.updateSelf([{ peer: 'b', cost: 1 }, { peer: 'a', cost: 2 }], ['y', 'x', 'x']);
   assert.ok(r1);
@@ -135,29 +140,29 @@ test('LinkStateDb.updateSelf: a change bumps seq; the same content in another or
 });
 
 test('LinkStateDb: a restarted site (new db, same id) outranks the records of its previous run', async () => {
-  const old = new LinkStateDb('s', 's');
+  const old = db0('s');
   for (let i = 0; i < 50; i++) old.updateSelf([{ peer: 'p', cost: 1 + (i % 2) }], []);
   await new Promise((r) => setTimeout(r, 5));
-  const restarted = new LinkStateDb('s', 's');
-  const peer = new LinkStateDb('p', 'p');
-  assert.ok(peer.apply(old.self));
-  assert.ok(peer.apply(restarted.self), 'the first record of the new run must replace the last of the old');
-  assert.ok(!peer.apply(old.self), 'a late copy of the old record must not come back');
+  const restarted = db0('s');
+  const peer = db0('p');
+  assert.is(peer.apply(old.self), 'changed');
+  assert.is(peer.apply(restarted.self), 'changed', 'the first record of the new run must replace the last of the old');
+  assert.is(peer.apply(old.self), 'stale', 'a late copy of the old record must not come back');
 });
 
 // ---- parseSiteRecord --------------------------------------------------------------------
 
 const parseCases: { name: string; raw: unknown; ok: boolean }[] = [
-  { name: 'a well-formed record', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 1 }], keys: ['k'] }, ok: true },
+  { name: 'a well-formed record', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 1 }], keys: ['k'], pub: 'P', sig: 'S' }, ok: true },
   { name: 'not an object', raw: 'a', ok: false },
   { name: 'null', raw: null, ok: false },
-  { name: 'seq missing', raw: { id: 'a', name: 'A', links: [], keys: [] }, ok: false },
-  { name: 'links not an array', raw: { id: 'a', name: 'A', seq: 1, links: {}, keys: [] }, ok: false },
-  { name: 'cost zero', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 0 }], keys: [] }, ok: false },
-  { name: 'negative cost', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: -1 }], keys: [] }, ok: false },
-  { name: 'cost not a number', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: '1' }], keys: [] }, ok: false },
-  { name: 'a key that is not a string', raw: { id: 'a', name: 'A', seq: 1, links: [], keys: [1] }, ok: false },
-  { name: 'a link entry that is null', raw: { id: 'a', name: 'A', seq: 1, links: [null], keys: [] }, ok: false },
+  { name: 'seq missing', raw: { id: 'a', name: 'A', links: [], keys: [], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'links not an array', raw: { id: 'a', name: 'A', seq: 1, links: {}, keys: [], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'cost zero', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 0 }], keys: [], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'negative cost', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: -1 }], keys: [], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'cost not a number', raw: { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: '1' }], keys: [], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'a key that is not a string', raw: { id: 'a', name: 'A', seq: 1, links: [], keys: [1], pub: 'P', sig: 'S' }, ok: false },
+  { name: 'a link entry that is null', raw: { id: 'a', name: 'A', seq: 1, links: [null], keys: [], pub: 'P', sig: 'S' }, ok: false },
 ];
 
 for (const c of parseCases) {
@@ -167,8 +172,8 @@ for (const c of parseCases) {
 }
 
 test('parseSiteRecord: extra fields are dropped, not carried into the database', () => {
-  const r = parseSiteRecord({ id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 2, evil: 1 }], keys: [], extra: true });
-  assert.equal(r, { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 2 }], keys: [] });
+  const r = parseSiteRecord({ id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 2, evil: 1 }], keys: [], pub: 'P', sig: 'S', extra: true });
+  assert.equal(r, { id: 'a', name: 'A', seq: 1, links: [{ peer: 'b', cost: 2 }], keys: [], pub: 'P', sig: 'S' });
 });
 
 // ---- buildRouteTable / pickTarget -------------------------------------------------------

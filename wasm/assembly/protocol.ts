@@ -70,6 +70,10 @@ export const ERR_CONNECT_FAILED = 10;
 export const ERR_LINK_DOWN = 11;
 export const ERR_ABORTED = 12;
 export const ERR_TABLE_FULL = 13;
+/** the peer's HELLO names a site its certificate or identity key does not prove (GOAWAY) */
+export const ERR_PEER_IDENTITY = 14;
+/** the peer sent more ROUTES bytes or new sites than its budget (GOAWAY) */
+export const ERR_ROUTES_BUDGET = 15;
 /** the peer did not send HELLO in time after TLS (issue 10 #9) */
 export const ERR_HELLO_TIMEOUT = 18;
 
