@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
 import { helloProofBytes } from '../../dataplane/hello.js';
+import { SiteIdentity } from '../../dataplane/identity.js';
 
 /** One frame as it came off the wire. */
 export interface Frame { type: number; flags: number; stream: number; payload: Buffer }
@@ -77,6 +78,12 @@ export class LinkPeer {
     const siteName = (fields.siteName as string | undefined) ?? name;
     const proof = key.sign(helloProofBytes((fields.siteId as string | undefined) ?? id, siteName, this.binding()));
     this.hello({ siteId: id, siteName, pub: key.pub, proof, ...fields });
+  }
+
+  /** Sends the honest HELLO of the site in `siteDir` (its id, name and identity key), with `fields` overriding. */
+  helloFrom(siteDir: string, fields: Record<string, unknown> = {}): void {
+    const cfg = JSON.parse(fs.readFileSync(path.join(siteDir, 'site.json'), 'utf8')) as { name: string };
+    this.helloAs(SiteIdentity.fromPem(fs.readFileSync(path.join(siteDir, 'pki', 'site-identity.pem'), 'utf8')), cfg.name, fields);
   }
 
   /** Sends a HELLO with the given fields (the caller decides whether they are honest). */

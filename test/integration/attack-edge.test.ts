@@ -32,7 +32,6 @@ const servers: net.Server[] = [];
 interface Security { refused: Record<string, number>; ports: { link?: { state: string }; grant?: { state: string }; fdExhaustion: number } }
 const security = (dir = V) => (runtimeStatus(dir) as unknown as { security: Security } | undefined)?.security;
 const refused = (code: string) => security()?.refused[code] ?? 0;
-const identity = (dir: string) => { const s = JSON.parse(fs.readFileSync(path.join(dir, 'site.json'), 'utf8')) as { id: string; name: string }; return { siteId: s.id, siteName: s.name }; };
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -100,7 +99,7 @@ async function roundTrip(port: number): Promise<void> {
 async function realLinkWorks(dir: string): Promise<void> {
   const peer = await LinkPeer.connect(ports[0], readCredentials(dir));
   try {
-    peer.hello(identity(dir));
+    peer.helloFrom(dir);
     const h = await peer.peerHello(5000);
     assert.is(h.siteName, 'victim');
     await sleep(500);
@@ -172,7 +171,7 @@ test('issue 10 #9: 64 links with mallory\'s real certificate that never send HEL
   await waitFor('HELLO timeouts counted', () => refused('SVCNET_ERR_HELLO_TIMEOUT') >= 1, 3000);
   // Mallory, honest now, is not locked out: its certificate's links are free again.
   const peer = await LinkPeer.connect(ports[0], cred);
-  peer.hello(identity(M));
+  peer.helloFrom(M);
   await peer.peerHello(5000);
   peer.close();
 });
