@@ -22,6 +22,8 @@ export class TsCore implements ForwardingCore {
   private readonly rAux = new Uint32Array(P.REQ_CAP);
   private readonly out = Buffer.alloc(P.REQ_CAP * P.OUT_STRIDE);
   private nReq = 0;
+  /** a decoded chunk's descriptors are being dispatched: released slots must stay in limbo */
+  private dispatching = false;
 
   constructor(window: number) {
     this.window = window >>> 0;
@@ -99,18 +101,27 @@ export class TsCore implements ForwardingCore {
 
   usedSlots(): number { return this.t.used(); }
 
+  peerStreams(link: number): number { link >>>= 0; return link < P.MAX_LINKS ? this.t.peerStreams[link] : 0; }
+
   /** Slot of (link, stream id), or 0 (the wasm core's find()). */
   find(link: number, id: number): number { return this.t.lookup(link >>> 0, id >>> 0); }
 
   decode(link: number, chunk: Buffer, sink: DecodeSink): void {
-    // Same pieces as WasmCore (IN_CAP bytes, or fewer when the descriptor table fills), same dispatch.
-    let base = 0;
-    while (base < chunk.length) {
-      const len = Math.min(chunk.length - base, P.IN_CAP);
-      const n = this.dec.call(link >>> 0, chunk.subarray(base, base + len));
-      const used = this.dec.consumed;
-      if (this.dispatch(n, chunk, base, sink) || used === 0) return;
-      base += used;
+    // Same pieces as WasmCore (IN_CAP bytes, or fewer when the descriptor table fills), same dispatch,
+    // same settle points (wasm-core.ts explains them).
+    if (this.nReq === 0 && !this.dispatching) this.t.settle();
+    this.dispatching = true;
+    try {
+      let base = 0;
+      while (base < chunk.length) {
+        const len = Math.min(chunk.length - base, P.IN_CAP);
+        const n = this.dec.call(link >>> 0, chunk.subarray(base, base + len));
+        const used = this.dec.consumed;
+        if (this.dispatch(n, chunk, base, sink) || used === 0) return;
+        base += used;
+      }
+    } finally {
+      this.dispatching = false;
     }
   }
 
@@ -158,6 +169,7 @@ export class TsCore implements ForwardingCore {
     const count = this.nReq;
     this.nReq = 0;
     for (let i = 0; i < count; i++) this.rAux[i] = this.encodeOne(i, i * P.OUT_STRIDE);
+    if (!this.dispatching) this.t.settle();
     return { heads: Buffer.from(this.out.subarray(0, count * P.OUT_STRIDE)), status: this.rAux.slice(0, count), count };
   }
 
@@ -191,7 +203,7 @@ export class TsCore implements ForwardingCore {
     const t = this.t;
     if (slot === 0 || slot >= P.MAX_SLOTS) return P.ERR_BAD_STATE;
     const st = t.state[slot];
-    if ((st & P.ST_USED) === 0) return P.ERR_BAD_STATE;
+    if ((st & P.ST_USED) === 0 || t.link[slot] !== link) return P.ERR_BAD_STATE;
     const id = t.id[slot];
     switch (type) {
       case P.FRAME_DATA:
