@@ -17,6 +17,8 @@ export const PROTOCOL_ERROR_NAMES: Readonly<Record<number, string>> = Object.fre
   [P.ERR_LINK_DOWN]: 'SVCNET_ERR_LINK_DOWN',
   [P.ERR_ABORTED]: 'SVCNET_ERR_ABORTED',
   [P.ERR_TABLE_FULL]: 'SVCNET_ERR_TABLE_FULL',
+  [P.ERR_OVER_BUDGET]: 'SVCNET_ERR_OVER_BUDGET',
+  [P.ERR_STREAM_QUOTA]: 'SVCNET_ERR_STREAM_QUOTA',
 });
 
 /** A protocol error reported by the core: code, stable name, and where in the input it was found. */

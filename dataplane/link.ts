@@ -7,6 +7,8 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
 import { LINK_HIGH_WATER, type FrameWriter, type DrainWaiter } from './outbox.js';
 import { ProtocolError, protocolErrorName } from './errors.js';
+import { LinkBudget } from './link-budget.js';
+import { clip, type LogBudget } from './log-budget.js';
 
 /** Link life: TLS is up and we sent HELLO; the peer's HELLO makes it ready; then it closes. */
 export enum LinkState {
@@ -31,10 +33,12 @@ export interface PeerHello {
 export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | 'onOpen'> {
   onOpen(link: Link, slot: number, payload: Buffer): void;
   onRefusedOpen(link: Link, id: number, code: number): void;
-  onStreamError(slot: number, code: number): void;
+  onStreamError(link: Link, slot: number, code: number): void;
   onReady(link: Link): void;
   onRoutes(link: Link, payload: Buffer): void;
   onDown(link: Link, reason: string): void;
+  /** rate-limited warnings shared by all links (a flooding peer must not flood the log) */
+  readonly warnings?: LogBudget;
 }
 
 /** PING interval; any frame from the peer counts as a heartbeat. */
@@ -54,6 +58,8 @@ export class Link implements FrameWriter, DecodeSink {
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
   private closeReason = '';
+  /** what this peer may cost us (link-budget.ts) */
+  readonly budget = new LinkBudget(Date.now());
 
   constructor(
     readonly index: number,
@@ -132,17 +138,42 @@ export class Link implements FrameWriter, DecodeSink {
   onReset(slot: number, code: number): void { this.events.onReset(slot, code); }
 
   onControl(type: number, _flags: number, payload: Buffer): void {
+    if (this.state === LinkState.Closed) return;
+    if (!this.budget.control.take(P.HEADER_SIZE + payload.length, Date.now())) {
+      return this.overBudget('control frames', `more than ${this.budget.limits.controlBytesPerSec} control bytes per second`);
+    }
     switch (type) {
       case P.FRAME_HELLO: return this.onHello(payload);
-      case P.FRAME_PING: this.send.control(this, P.FRAME_PONG, null); return;
+      case P.FRAME_PING: return this.onPing();
       case P.FRAME_PONG: return;
       case P.FRAME_ROUTES: if (this.state === LinkState.Ready) this.events.onRoutes(this, payload); return;
-      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
+      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${clip(payload.subarray(4).toString('utf8')) || 'no reason'}`, false);
     }
   }
 
+  /** Answers a PING unless our PONGs are piling up unread: a peer that never reads cannot grow our memory. */
+  private onPing(): void {
+    const b = this.budget;
+    if (this.socket.writableLength === 0) b.pongsWaiting = 0; // everything we wrote has left
+    if (!this.congested && b.pongsWaiting < b.limits.pongBacklog) {
+      b.pongsWaiting++;
+      this.send.control(this, P.FRAME_PONG, null);
+      return;
+    }
+    if (b.pingsUnanswered === 0) this.socket.once('drain', () => { b.pingsUnanswered = 0; b.pongsWaiting = 0; });
+    if (++b.pingsUnanswered > b.limits.unansweredPings) this.overBudget('unanswered PINGs', `${b.limits.unansweredPings} PINGs while not reading our frames`);
+  }
+
+  /** The peer keeps exceeding a budget: GOAWAY, and the socket goes even if the peer never reads it. */
+  overBudget(kind: string, why: string): void {
+    if (this.state === LinkState.Closed) return;
+    this.events.warnings?.warn(`over-budget:${kind}`, { link: this.name, peer: this.peer?.siteName, code: protocolErrorName(P.ERR_OVER_BUDGET) }, `peer over budget (${why}); closing link`);
+    this.goAway(P.ERR_OVER_BUDGET, `over budget: ${why}`);
+    setTimeout(() => this.socket.destroy(), this.budget.limits.goAwayGraceMs).unref();
+  }
+
   onError(code: number, offset: number, slot: number, rawId: number): void {
-    if (slot !== 0) { this.events.onStreamError(slot, code); return; }
+    if (slot !== 0) { this.events.onStreamError(this, slot, code); return; }
     if (rawId !== 0) { this.events.onRefusedOpen(this, rawId, code); return; }
     const err = new ProtocolError(code, offset);
     this.log.warn({ code: err.id, offset }, 'protocol error from peer; closing link');

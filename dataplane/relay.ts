@@ -54,6 +54,7 @@ export class RelayHalf implements StreamEndpoint, DrainWaiter {
   }
 
   private grantUpstream(n: number): void {
+    if (this.peer.over) return; // its slot may already belong to another stream
     const credit = this.io.core.consumed(this.peer.slot, n);
     if (credit > 0) this.io.outbox.stream(this.peer.link, P.FRAME_CREDIT, this.peer.slot, null, credit);
   }
