@@ -86,6 +86,7 @@ export class Link implements FrameWriter, DecodeSink {
   }
 
   private onChunk(chunk: Buffer): void {
+    if (this.state === LinkState.Closed) return; // dropped (GOAWAY sent): what the peer still sends is ignored
     this.lastHeard = Date.now();
     this.coreDecode(chunk);
   }
