@@ -86,6 +86,9 @@ async function mallory(port: number, dir: string): Promise<LinkPeer> {
   const me = site(dir);
   p.hello({ siteId: me.id, siteName: me.name });
   await p.peerHello();
+  // Heartbeats, as a real site sends them: silence would get the link dropped for the wrong reason.
+  const beat = setInterval(() => { if (p.closed) clearInterval(beat); else p.send(P.FRAME_PING, 0); }, 250);
+  beat.unref();
   return p;
 }
 
