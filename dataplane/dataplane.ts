@@ -372,7 +372,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   onRefusedOpen(link: Link, id: number, code: number): void {
     const why = code === P.ERR_STREAM_QUOTA ? `the link holds ${P.MAX_PEER_STREAMS} streams opened by the peer` : 'the stream table is full';
-    this.refuseOpen(link, 0, code === P.ERR_STREAM_QUOTA ? 'stream quota' : 'stream table', why, id, code);
+    // A full table is not this peer's doing (other links hold the slots): it costs the link no budget.
+    this.refuseOpen(link, 0, code === P.ERR_STREAM_QUOTA ? 'stream quota' : 'stream table', why, id, code, code === P.ERR_STREAM_QUOTA);
   }
 
   uncorkLater(s: { uncork(): void }): void { this.outbox.uncorkLater(s); }
