@@ -5,6 +5,7 @@ import * as P from '../../wasm/assembly/protocol.js';
 import type { DecodeSink, EncodedBatch, ForwardingCore } from './core.js';
 import { TsStreams } from './ts-streams.js';
 import { TsDecoder, TsLink } from './ts-decoder.js';
+import { isSlotRequest } from './wasm-core.js';
 
 /** The reference core; `window` is the receive credit granted per stream, as for loadCore(). */
 export class TsCore implements ForwardingCore {
@@ -153,6 +154,11 @@ export class TsCore implements ForwardingCore {
 
   queue(type: number, flags: number, link: number, slot: number, len: number, aux: number): number {
     if (this.nReq >= P.REQ_CAP) return -1;
+    // As WasmCore.queue: a request for a slot that holds no stream of this link names nothing.
+    if (isSlotRequest(type, flags)) {
+      const s = slot >>> 0, t = this.t;
+      if (s === 0 || s >= P.MAX_SLOTS || (t.state[s] & P.ST_USED) === 0 || t.link[s] !== (link & 0xffff)) slot = 0;
+    }
     const i = this.nReq;
     this.rType[i] = type; this.rFlags[i] = flags; this.rLink[i] = link;
     this.rSlot[i] = slot; this.rLen[i] = len; this.rAux[i] = aux;

@@ -143,6 +143,10 @@ export class WasmCore implements ForwardingCore {
 
   queue(type: number, flags: number, link: number, slot: number, len: number, aux: number): number {
     if (this.nReq >= P.REQ_CAP) return -1;
+    // A stream request names the stream its slot holds now. A slot holding none on this link (free,
+    // or released and waiting to settle) makes it name nothing (slot 0, refused at encode), so it
+    // cannot go out on a stream that takes the slot before the batch is encoded.
+    if (isSlotRequest(type, flags) && !this.holds(link & 0xffff, slot >>> 0)) slot = 0;
     const r = P.REQ_BUF + this.nReq * P.REQ_SIZE;
     const dv = this.dv;
     this.u8[r] = type;
@@ -152,6 +156,13 @@ export class WasmCore implements ForwardingCore {
     dv.setUint32(r + 8, len, true);
     dv.setUint32(r + 12, aux, true);
     return this.nReq++;
+  }
+
+  /** `slot` holds a live stream of `link`. */
+  private holds(link: number, slot: number): boolean {
+    if (slot === 0 || slot >= P.MAX_SLOTS) return false;
+    const p = P.SLOT_BUF + slot * P.SLOT_SIZE;
+    return (this.u8[p + P.SLOT_STATE] & P.ST_USED) !== 0 && this.u8[p + P.SLOT_LINK] === link;
   }
 
   queued(): number { return this.nReq; }
@@ -171,4 +182,10 @@ export class WasmCore implements ForwardingCore {
     for (let i = 0; i < count; i++) status[i] = this.dv.getUint32(P.REQ_BUF + i * P.REQ_SIZE + 12, true);
     return { heads, status, count };
   }
+}
+
+/** A request that names a stream by slot: OPEN, DATA, CREDIT, CLOSE, or RESET without a raw id (as u8 fields). */
+export function isSlotRequest(type: number, flags: number): boolean {
+  const t = type & 0xff;
+  return t >= P.FRAME_OPEN && t <= P.FRAME_RESET && (flags & P.REQ_FLAG_RAW_ID) === 0;
 }
