@@ -10,9 +10,9 @@ export const LINK_LIMITS = Object.freeze({
   /** link-level frame bytes (HELLO, PING, PONG, ROUTES, GOAWAY; the 12-byte header included): per second, and burst */
   controlBytesPerSec: 1 << 20,
   controlBurst: 4 << 20,
-  /** our PONGs that may wait unsent in the link's buffer; beyond, PINGs go unanswered */
+  /** our PONGs that may wait while the peer reads nothing (and none while the link is congested); beyond, PINGs go unanswered */
   pongBacklog: 64,
-  /** PINGs left unanswered (the peer does not read) before the link is dropped with ERR_OVER_BUDGET */
+  /** PINGs left unanswered in a row, the peer reading none of our bytes meanwhile, before the link is dropped with ERR_OVER_BUDGET */
   unansweredPings: 1000,
   /** refused OPENs (stream quota, OPEN rate, connector cap) a link may cause: per second, and burst; past it the link is dropped */
   refusalsPerSec: 1000,
@@ -54,6 +54,8 @@ export class LinkBudget {
   pongsWaiting = 0;
   /** PINGs not answered since the peer last read our backlog */
   pingsUnanswered = 0;
+  /** our bytes that had left the socket at the last PING */
+  bytesLeft = 0;
   /** OPENs refused on this link, for status and logs */
   opensRefused = 0;
 

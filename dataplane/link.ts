@@ -155,13 +155,15 @@ export class Link implements FrameWriter, DecodeSink {
   /** Answers a PING unless our PONGs are piling up unread: a peer that never reads cannot grow our memory. */
   private onPing(): void {
     const b = this.budget;
-    if (this.socket.writableLength === 0) b.pongsWaiting = 0; // everything we wrote has left
+    // Bytes whose writes completed (bytesWritten counts queued bytes too): growth means the peer reads.
+    const left = this.socket.bytesWritten - this.socket.writableLength;
+    if (this.socket.writableLength === 0 || left > b.bytesLeft) { b.pongsWaiting = 0; b.pingsUnanswered = 0; }
+    b.bytesLeft = left;
     if (!this.congested && b.pongsWaiting < b.limits.pongBacklog) {
       b.pongsWaiting++;
       this.send.control(this, P.FRAME_PONG, null);
       return;
     }
-    if (b.pingsUnanswered === 0) this.socket.once('drain', () => { b.pingsUnanswered = 0; b.pongsWaiting = 0; });
     if (++b.pingsUnanswered > b.limits.unansweredPings) this.overBudget('unanswered PINGs', `${b.limits.unansweredPings} PINGs while not reading our frames`);
   }
 

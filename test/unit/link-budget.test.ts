@@ -11,6 +11,8 @@ import { LINK_LIMITS, TokenBucket } from '../../dataplane/link-budget.js';
 
 class FakeSocket extends EventEmitter {
   writableLength = 0;
+  /** bytes written, queued ones included (as net.Socket counts them) */
+  bytesWritten = 0;
   destroyed = false;
   setNoDelay(): void {}
   cork(): void {}
@@ -57,13 +59,17 @@ test('issue 10 #6: PINGs are answered while our send buffer empties; a peer that
   for (let i = 0; i < 500; i++) link.onControl(P.FRAME_PING, 0, Buffer.alloc(0));
   assert.is(pongs(sent), 500, 'a reading peer: every PING answered');
   socket.writableLength = 100; // the peer stopped reading: our bytes stay in the buffer
+  socket.bytesWritten = 5000;
   for (let i = 0; i < 500; i++) link.onControl(P.FRAME_PING, 0, Buffer.alloc(0));
-  assert.is(pongs(sent), 500 + LINK_LIMITS.pongBacklog - 1, 'with the last PONG of the first round, pongBacklog wait unsent');
+  assert.is(pongs(sent), 500 + LINK_LIMITS.pongBacklog, 'pongBacklog PONGs wait unsent, no more');
   assert.is(link.state, LinkState.Hello, 'still up');
-  socket.emit('drain');
-  socket.writableLength = 0;
+  socket.bytesWritten += 50; // the peer read a little: a backlog that moves is not a peer that never reads
+  for (let i = 0; i < 3; i++) link.onControl(P.FRAME_PING, 0, Buffer.alloc(0));
+  assert.is(pongs(sent), 500 + LINK_LIMITS.pongBacklog + 3, 'answered again once the peer read');
+  for (let i = 0; i < LINK_LIMITS.unansweredPings + LINK_LIMITS.pongBacklog - 3; i++) link.onControl(P.FRAME_PING, 0, Buffer.alloc(0));
+  assert.is(link.state, LinkState.Hello, 'the unanswered count started again when the peer read');
   link.onControl(P.FRAME_PING, 0, Buffer.alloc(0));
-  assert.is(pongs(sent), 500 + LINK_LIMITS.pongBacklog, 'answered again once the peer read');
+  assert.is(link.state, LinkState.Closed, 'a peer that pings and never reads is dropped even if the link is not congested');
 });
 
 test('issue 10 #6: a congested link answers no PING, and a peer that keeps pinging without reading loses the link', () => {
