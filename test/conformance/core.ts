@@ -281,6 +281,12 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
     assert.equal([...status], [P.ERR_BAD_STATE, P.ERR_BAD_STATE], 'nothing goes out for the released slot');
     assert.ok(!heads.subarray(0, 2 * P.OUT_STRIDE).includes(Buffer.from([0, 0, 0, 3])), 'no head names the new stream id 3');
     assert.is(c.openStream(1), s, 'after encode the slot is handed out again');
+    // A request for a slot that holds no stream (a stale handle) names nothing, even if the slot is taken before encode.
+    const free = c.openStream(0) + 1;
+    c.queue(P.FRAME_CREDIT, 0, 0, free, 0, 5);
+    c.queue(P.FRAME_CREDIT, 0, 0, s, 0, 5); // s is now a stream of link 1
+    assert.is(c.openStream(0), free);
+    assert.equal([...c.encode().status], [P.ERR_BAD_STATE, P.ERR_BAD_STATE], 'a stale slot, and a slot of another link, send nothing');
   });
 
   test('issue 10 #3: a slot released while a chunk is dispatched stays unused even if a full batch is encoded mid-dispatch', () => {
