@@ -182,6 +182,7 @@ test('issue 10 #3: malformed stream frames looped beside 300 hash-checked flows:
       m.close();
     }
   })();
+  await sleep(300); // every legitimate flow runs inside the attack
   const legit = await echoFlows(300, 100);
   stop = true;
   await attack;
