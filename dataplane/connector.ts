@@ -2,6 +2,7 @@
 // refuses connections marks its connector unready; a probe brings it back when the server does.
 import net from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
+import { LINK_LIMITS } from './link-budget.js';
 
 export interface ConnectorSpec {
   name: string;
@@ -29,6 +30,8 @@ export class ConnectorTarget {
   private probe: NodeJS.Timeout | undefined;
   /** flows open to this connector's server */
   readonly flows = new Set<Drainable>();
+  /** concurrent flows this connector takes; beyond, OPENs are refused (ERR_STREAM_QUOTA) */
+  readonly maxFlows = LINK_LIMITS.connectorFlows;
 
   constructor(readonly spec: ConnectorSpec, private readonly onReadyChange: (c: ConnectorTarget) => void = () => {}) {}
 

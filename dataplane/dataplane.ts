@@ -16,12 +16,12 @@ import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
+import { LogBudget, clip } from './log-budget.js';
 import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
 import type { SiteRecord } from './routing/site-record.js';
 import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
 import type { RoutesBudgetOptions } from './routing/routes-budget.js';
 import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv } from './routes-intake.js';
-import { clip } from './log-budget.js';
 import { protocolErrorName } from './errors.js';
 
 /** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
@@ -72,7 +72,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly flowsToSite = new Map<string, number>();
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
-  readonly stats = { flowsOpened: 0, flowsFailed: 0 };
+  /** opensRefused: OPENs refused by a quota, rate or connector cap (ERR_STREAM_QUOTA / ERR_STREAM_LIMIT) */
+  readonly stats = { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 };
+  /** rate-limited warnings for what a peer or client can trigger at will */
+  readonly warnings: LogBudget;
   /** budgets, checks and refusal counters of incoming ROUTES (routes-intake.ts) */
   private readonly intake: RoutesIntake;
   private readonly refreshTimer: NodeJS.Timeout;
@@ -84,6 +87,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     }
     this.core = opts.core;
     this.outbox = new Outbox(this.core);
+    this.warnings = new LogBudget(opts.log);
     const refreshMs = opts.refreshMs ?? refreshMsFromEnv();
     const id = opts.identity;
     this.lsdb = new LinkStateDb(opts.siteId, opts.siteName, { pub: id.pub, sign: (b) => id.sign(b), verify: verifyRecord },
@@ -293,7 +297,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   /** A local connector wins over any remote one: join the two sockets in this process. */
   private spliceLocal(listener: ListenerPort, key: string, client: net.Socket, hash?: number): void {
     const c = pickConnector(this.connectors.values(), key, hash);
-    if (!c) { listener.flowsActive--; client.resetAndDestroy(); return; }
+    if (!c || !this.connectorHasRoom(c, listener.spec.name)) { listener.flowsActive--; this.stats.flowsFailed++; client.resetAndDestroy(); return; }
     c.flowsOpened++;
     c.flowsActive++;
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
@@ -314,6 +318,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   }
 
   onOpen(link: Link, slot: number, payload: Buffer): void {
+    // Every path below either gives the slot an endpoint or queues its RESET (which releases it).
+    // A link dropped earlier in this chunk's dispatch (over budget) already released the slot.
+    if (link.state === LinkState.Closed) return;
+    if (!link.budget.opens.take(1, Date.now())) return this.refuseOpen(link, slot, 'OPEN rate', `more than ${link.budget.limits.opensPerSec} OPENs per second`);
     let req: OpenRequest;
     try {
       req = JSON.parse(payload.toString('utf8')) as OpenRequest;
@@ -326,9 +334,31 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     else this.relay(link, slot, req, payload);
   }
 
+  /** Refuses a peer's OPEN with ERR_STREAM_QUOTA (slot: queued RESET; rawId: never got a slot). A peer
+   *  that keeps exceeding its own link's budgets loses the link; a full connector is not the link's
+   *  fault (it may relay for others). Logged at a bounded rate, counted always. */
+  private refuseOpen(link: Link, slot: number, kind: string, why: string, rawId = 0, code = P.ERR_STREAM_QUOTA, linkBudget = true): void {
+    if (slot !== 0) this.outbox.stream(link, P.FRAME_RESET, slot, null, code);
+    else this.outbox.resetRaw(link, rawId, code);
+    this.stats.opensRefused++;
+    this.warnings.warn(`open-refused:${kind}`, { link: link.name, peer: link.peer?.siteName, code: protocolErrorName(code), refusedOnLink: link.budget.opensRefused + 1 }, `OPEN refused: ${why}`);
+    if (linkBudget && !link.budget.refused(Date.now())) link.overBudget('refused OPENs', `more than ${link.budget.limits.refusalsBurst} OPENs refused`);
+  }
+
+  /** Whether a connector takes one more flow (its cap protects the server behind it from a flood). */
+  private connectorHasRoom(c: ConnectorTarget, from: string): boolean {
+    if (c.flowsActive < c.maxFlows) return true;
+    this.warnings.warn(`connector-full:${c.spec.name}`, { connector: c.spec.name, from, flowsActive: c.flowsActive }, `connector at its cap of ${c.maxFlows} concurrent flows; flow refused`);
+    return false;
+  }
+
   private acceptFlow(link: Link, slot: number, req: OpenRequest): void {
     const c = pickConnector(this.connectors.values(), req.key, typeof req.affinity === 'number' ? req.affinity : undefined);
     if (!c) { this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
+    if (!this.connectorHasRoom(c, link.name)) {
+      this.stats.flowsFailed++;
+      return this.refuseOpen(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`, 0, P.ERR_STREAM_QUOTA, false);
+    }
     c.flowsOpened++;
     c.flowsActive++;
     this.stats.flowsOpened++;
@@ -381,13 +411,20 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     ep?.onReset(code);
   }
 
-  onStreamError(slot: number, code: number): void {
+  onStreamError(link: Link, slot: number, code: number): void {
     const ep = this.endpoints[slot];
-    if (ep) ep.resetLocal(code, `protocol error ${code}`);
-    else this.core.release(slot);
+    if (ep) { ep.resetLocal(code, `protocol error ${code}`); return; }
+    // No endpoint: the OPEN was refused or is being reset, or the flow has just ended. A RESET may be
+    // queued already (then this one finds the slot released and is dropped at encode); releasing the
+    // slot here instead would leave the peer's stream without a RESET.
+    this.outbox.stream(link, P.FRAME_RESET, slot, null, code);
   }
 
-  onRefusedOpen(link: Link, id: number, code: number): void { this.outbox.resetRaw(link, id, code); }
+  onRefusedOpen(link: Link, id: number, code: number): void {
+    const why = code === P.ERR_STREAM_QUOTA ? `the link holds ${P.MAX_PEER_STREAMS} streams opened by the peer` : 'the stream table is full';
+    // A full table is not this peer's doing (other links hold the slots): it costs the link no budget.
+    this.refuseOpen(link, 0, code === P.ERR_STREAM_QUOTA ? 'stream quota' : 'stream table', why, id, code, code === P.ERR_STREAM_QUOTA);
+  }
 
   uncorkLater(s: { uncork(): void }): void { this.outbox.uncorkLater(s); }
 

@@ -20,6 +20,8 @@ export const PROTOCOL_ERROR_NAMES: Readonly<Record<number, string>> = Object.fre
   [P.ERR_PEER_IDENTITY]: 'SVCNET_ERR_PEER_IDENTITY',
   [P.ERR_ROUTES_BUDGET]: 'SVCNET_ERR_ROUTES_BUDGET',
   [P.ERR_HELLO_TIMEOUT]: 'SVCNET_ERR_HELLO_TIMEOUT',
+  [P.ERR_OVER_BUDGET]: 'SVCNET_ERR_OVER_BUDGET',
+  [P.ERR_STREAM_QUOTA]: 'SVCNET_ERR_STREAM_QUOTA',
 });
 
 /** A protocol error reported by the core: code, stable name, and where in the input it was found. */

@@ -7,6 +7,8 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
 import { LINK_HIGH_WATER, type FrameWriter, type DrainWaiter } from './outbox.js';
 import { ProtocolError, protocolErrorName } from './errors.js';
+import { LinkBudget } from './link-budget.js';
+import { clip, type LogBudget } from './log-budget.js';
 import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
 
 export type { PeerHello, PeerExpectation } from './hello.js';
@@ -25,12 +27,14 @@ export enum LinkState {
 export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | 'onOpen'> {
   onOpen(link: Link, slot: number, payload: Buffer): void;
   onRefusedOpen(link: Link, id: number, code: number): void;
-  onStreamError(slot: number, code: number): void;
+  onStreamError(link: Link, slot: number, code: number): void;
   onReady(link: Link): void;
   onRoutes(link: Link, payload: Buffer): void;
   onDown(link: Link, reason: string): void;
   /** a HELLO was refused (counted and logged, rate-limited, by the data plane) */
   onHelloRefused(link: Link, code: number, reason: string): void;
+  /** rate-limited warnings shared by all links (a flooding peer must not flood the log) */
+  readonly warnings?: LogBudget;
 }
 
 /** PING interval; any frame from the peer counts as a heartbeat. */
@@ -55,6 +59,8 @@ export class Link implements FrameWriter, DecodeSink {
   /** closed because the peer's HELLO did not come in time */
   helloTimedOut = false;
   private closeReason = '';
+  /** what this peer may cost us (link-budget.ts) */
+  readonly budget = new LinkBudget(Date.now());
 
   constructor(
     readonly index: number,
@@ -103,6 +109,7 @@ export class Link implements FrameWriter, DecodeSink {
   }
 
   private onChunk(chunk: Buffer): void {
+    if (this.state === LinkState.Closed) return; // dropped (GOAWAY sent): what the peer still sends is ignored
     this.lastHeard = Date.now();
     this.coreDecode(chunk);
   }
@@ -160,20 +167,47 @@ export class Link implements FrameWriter, DecodeSink {
   }
 
   onControl(type: number, _flags: number, payload: Buffer): void {
+    if (this.state === LinkState.Closed) return;
+    if (!this.budget.control.take(P.HEADER_SIZE + payload.length, Date.now())) {
+      return this.overBudget('control frames', `more than ${this.budget.limits.controlBytesPerSec} control bytes per second`);
+    }
     switch (type) {
       case P.FRAME_HELLO: return this.onHello(payload);
-      case P.FRAME_PING: this.send.control(this, P.FRAME_PONG, null); return;
+      case P.FRAME_PING: return this.onPing();
       case P.FRAME_PONG: return;
       case P.FRAME_ROUTES:
         if (this.state === LinkState.Ready) this.events.onRoutes(this, payload);
         else if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, 'ROUTES before HELLO');
         return;
-      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${payload.subarray(4).toString('utf8') || 'no reason'}`, false);
+      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${clip(payload.subarray(4).toString('utf8')) || 'no reason'}`, false);
     }
   }
 
+  /** Answers a PING unless our PONGs are piling up unread: a peer that never reads cannot grow our memory. */
+  private onPing(): void {
+    const b = this.budget;
+    // Bytes whose writes completed (bytesWritten counts queued bytes too): growth means the peer reads.
+    const left = this.socket.bytesWritten - this.socket.writableLength;
+    if (this.socket.writableLength === 0 || left > b.bytesLeft) { b.pongsWaiting = 0; b.pingsUnanswered = 0; }
+    b.bytesLeft = left;
+    if (!this.congested && b.pongsWaiting < b.limits.pongBacklog) {
+      b.pongsWaiting++;
+      this.send.control(this, P.FRAME_PONG, null);
+      return;
+    }
+    if (++b.pingsUnanswered > b.limits.unansweredPings) this.overBudget('unanswered PINGs', `${b.limits.unansweredPings} PINGs while not reading our frames`);
+  }
+
+  /** The peer keeps exceeding a budget: GOAWAY, and the socket goes even if the peer never reads it. */
+  overBudget(kind: string, why: string): void {
+    if (this.state === LinkState.Closed) return;
+    this.events.warnings?.warn(`over-budget:${kind}`, { link: this.name, peer: this.peer?.siteName, code: protocolErrorName(P.ERR_OVER_BUDGET) }, `peer over budget (${why}); closing link`);
+    this.goAway(P.ERR_OVER_BUDGET, `over budget: ${why}`);
+    setTimeout(() => this.socket.destroy(), this.budget.limits.goAwayGraceMs).unref();
+  }
+
   onError(code: number, offset: number, slot: number, rawId: number): void {
-    if (slot !== 0) { this.events.onStreamError(slot, code); return; }
+    if (slot !== 0) { this.events.onStreamError(this, slot, code); return; }
     if (rawId !== 0) { this.events.onRefusedOpen(this, rawId, code); return; }
     const err = new ProtocolError(code, offset);
     this.log.warn({ code: err.id, offset }, 'protocol error from peer; closing link');

@@ -54,6 +54,9 @@ export class RelayHalf implements StreamEndpoint, DrainWaiter {
   }
 
   private grantUpstream(n: number): void {
+    // Credit upstream matters only while the peer half may still receive DATA; once it is over or
+    // closed by its sender its slot may be released and, once settled, belong to another stream.
+    if (this.peer.over || this.peer.remoteClosed) return;
     const credit = this.io.core.consumed(this.peer.slot, n);
     if (credit > 0) this.io.outbox.stream(this.peer.link, P.FRAME_CREDIT, this.peer.slot, null, credit);
   }

@@ -38,7 +38,10 @@ export interface ForwardingCore {
   reserveCredit(slot: number, n: number): number;
   consumed(slot: number, n: number): number;
   release(slot: number): void;
+  /** live streams (slots released but not yet settled are not counted) */
   usedSlots(): number;
+  /** streams the peer opened on `link` still holding a slot (live or released, not yet settled) */
+  peerStreams(link: number): number;
   /** Decodes one chunk read from `link`, calling `sink` per descriptor. */
   decode(link: number, chunk: Buffer, sink: DecodeSink): void;
   /** Queues a frame request; returns its index in the current batch, or -1 when the batch is full. */
@@ -47,6 +50,7 @@ export interface ForwardingCore {
   cancel(index: number): void;
   /** Requests queued since the last encode(). */
   queued(): number;
-  /** Encodes every queued request. */
+  /** Encodes every queued request. Released slots become reusable afterwards, unless a decoded chunk
+   *  is still being dispatched (then at the next decode with nothing queued, or the next encode). */
   encode(): EncodedBatch;
 }

@@ -5,6 +5,7 @@ import * as P from '../../wasm/assembly/protocol.js';
 import type { DecodeSink, EncodedBatch, ForwardingCore } from './core.js';
 import { TsStreams } from './ts-streams.js';
 import { TsDecoder, TsLink } from './ts-decoder.js';
+import { isSlotRequest } from './wasm-core.js';
 
 /** The reference core; `window` is the receive credit granted per stream, as for loadCore(). */
 export class TsCore implements ForwardingCore {
@@ -22,6 +23,8 @@ export class TsCore implements ForwardingCore {
   private readonly rAux = new Uint32Array(P.REQ_CAP);
   private readonly out = Buffer.alloc(P.REQ_CAP * P.OUT_STRIDE);
   private nReq = 0;
+  /** a decoded chunk's descriptors are being dispatched: released slots must stay in limbo */
+  private dispatching = false;
 
   constructor(window: number) {
     this.window = window >>> 0;
@@ -99,18 +102,27 @@ export class TsCore implements ForwardingCore {
 
   usedSlots(): number { return this.t.used(); }
 
+  peerStreams(link: number): number { link >>>= 0; return link < P.MAX_LINKS ? this.t.peerStreams[link] : 0; }
+
   /** Slot of (link, stream id), or 0 (the wasm core's find()). */
   find(link: number, id: number): number { return this.t.lookup(link >>> 0, id >>> 0); }
 
   decode(link: number, chunk: Buffer, sink: DecodeSink): void {
-    // Same pieces as WasmCore (IN_CAP bytes, or fewer when the descriptor table fills), same dispatch.
-    let base = 0;
-    while (base < chunk.length) {
-      const len = Math.min(chunk.length - base, P.IN_CAP);
-      const n = this.dec.call(link >>> 0, chunk.subarray(base, base + len));
-      const used = this.dec.consumed;
-      if (this.dispatch(n, chunk, base, sink) || used === 0) return;
-      base += used;
+    // Same pieces as WasmCore (IN_CAP bytes, or fewer when the descriptor table fills), same dispatch,
+    // same settle points (wasm-core.ts explains them).
+    if (this.nReq === 0 && !this.dispatching) this.t.settle();
+    this.dispatching = true;
+    try {
+      let base = 0;
+      while (base < chunk.length) {
+        const len = Math.min(chunk.length - base, P.IN_CAP);
+        const n = this.dec.call(link >>> 0, chunk.subarray(base, base + len));
+        const used = this.dec.consumed;
+        if (this.dispatch(n, chunk, base, sink) || used === 0) return;
+        base += used;
+      }
+    } finally {
+      this.dispatching = false;
     }
   }
 
@@ -142,6 +154,11 @@ export class TsCore implements ForwardingCore {
 
   queue(type: number, flags: number, link: number, slot: number, len: number, aux: number): number {
     if (this.nReq >= P.REQ_CAP) return -1;
+    // As WasmCore.queue: a request for a slot that holds no stream of this link names nothing.
+    if (isSlotRequest(type, flags)) {
+      const s = slot >>> 0, t = this.t;
+      if (s === 0 || s >= P.MAX_SLOTS || (t.state[s] & P.ST_USED) === 0 || t.link[s] !== (link & 0xffff)) slot = 0;
+    }
     const i = this.nReq;
     this.rType[i] = type; this.rFlags[i] = flags; this.rLink[i] = link;
     this.rSlot[i] = slot; this.rLen[i] = len; this.rAux[i] = aux;
@@ -158,6 +175,7 @@ export class TsCore implements ForwardingCore {
     const count = this.nReq;
     this.nReq = 0;
     for (let i = 0; i < count; i++) this.rAux[i] = this.encodeOne(i, i * P.OUT_STRIDE);
+    if (!this.dispatching) this.t.settle();
     return { heads: Buffer.from(this.out.subarray(0, count * P.OUT_STRIDE)), status: this.rAux.slice(0, count), count };
   }
 
@@ -191,7 +209,7 @@ export class TsCore implements ForwardingCore {
     const t = this.t;
     if (slot === 0 || slot >= P.MAX_SLOTS) return P.ERR_BAD_STATE;
     const st = t.state[slot];
-    if ((st & P.ST_USED) === 0) return P.ERR_BAD_STATE;
+    if ((st & P.ST_USED) === 0 || t.link[slot] !== link) return P.ERR_BAD_STATE;
     const id = t.id[slot];
     switch (type) {
       case P.FRAME_DATA:

@@ -53,8 +53,9 @@ export class TsDecoder {
   }
 
   private streamError(s: number, code: number, at: number): void {
-    this.t.state[s] |= P.ST_BROKEN;
-    this.emit(P.DESC_ERROR, 0, 0, s, at, code);
+    const st = this.t.state[s];
+    this.t.state[s] = st | P.ST_BROKEN | P.ST_ERRORED;
+    if ((st & P.ST_ERRORED) === 0) this.emit(P.DESC_ERROR, 0, 0, s, at, code); // once per stream
   }
 
   /** decode(link, len) of the wasm core on `input` (at most IN_CAP bytes); returns descriptors written. */
@@ -170,8 +171,10 @@ export class TsDecoder {
     if (type === P.FRAME_OPEN) {
       const peerParity = L.dialer ? (id & 1) === 0 : (id & 1) === 1;
       if (id === 0 || !peerParity || t.lookup(link, id) !== 0) return this.linkError(P.ERR_BAD_STREAM, at);
+      if (t.peerStreams[link] >= P.MAX_PEER_STREAMS) { this.emit(P.DESC_ERROR, P.DESC_FLAG_RAW_ID, type, 0, id | 0, P.ERR_STREAM_QUOTA); return 0; }
       const s = t.acquire(link, id, L.peerWindow, this.window);
       if (s === 0) { this.emit(P.DESC_ERROR, P.DESC_FLAG_RAW_ID, type, 0, id | 0, P.ERR_STREAM_LIMIT); return 0; }
+      t.markPeer(s);
       this.emit(P.DESC_OPEN, dflags, type, s, off, len, 0, buf);
       return 0;
     }

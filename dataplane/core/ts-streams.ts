@@ -1,5 +1,5 @@
-// The TypeScript reference's stream table: the same slots, LIFO free stack and (link, id) index as
-// wasm/assembly/streams.ts, so slot numbers agree with the wasm core call for call.
+// The TypeScript reference's stream table: the same slots, LIFO free stack, limbo and (link, id) index
+// as wasm/assembly/streams.ts, so slot numbers agree with the wasm core call for call.
 import * as P from '../../wasm/assembly/protocol.js';
 
 /** Slots 1..MAX_SLOTS-1 as parallel typed arrays (u32 fields wrap like the wasm core's). */
@@ -15,6 +15,11 @@ export class TsStreams {
   readonly bytesOut = new Uint32Array(P.MAX_SLOTS);
   private readonly free = new Uint32Array(P.MAX_SLOTS);
   private top = 0;
+  /** released slots not yet reusable (settle() frees them) */
+  private readonly limbo = new Uint32Array(P.MAX_SLOTS);
+  private limboTop = 0;
+  /** per link: peer-opened streams still holding a slot, live or in limbo */
+  readonly peerStreams = new Uint32Array(P.MAX_LINKS);
   // (link, id) -> slot. The wasm hash's probe order is not observable; only the mapping is.
   private readonly index = new Map<number, number>();
 
@@ -45,7 +50,13 @@ export class TsStreams {
     return s;
   }
 
-  /** Frees a used slot (pushed on the free stack, so it is the next one handed out). */
+  /** Marks `s` as opened by the peer: it counts against its link's quota until settled. */
+  markPeer(s: number): void {
+    this.state[s] |= P.ST_PEER;
+    this.peerStreams[this.link[s]]++;
+  }
+
+  /** Ends a used slot's stream; the slot waits in limbo until settle(). */
   release(s: number): void {
     if ((this.state[s] & P.ST_USED) === 0) return;
     const f = this.forward[s]; // a relay partner stops forwarding into the freed slot (streams.ts)
@@ -54,12 +65,23 @@ export class TsStreams {
       this.state[f] |= P.ST_BROKEN;
     }
     this.index.delete(this.link[s] * 0x100000000 + this.id[s]);
-    this.state[s] = 0;
-    this.free[this.top++] = s;
+    this.state[s] &= P.ST_PEER;
+    this.limbo[this.limboTop++] = s;
   }
 
-  /** Slots in use. */
+  /** Limbo to the free stack in release order (the last released is handed out first). */
+  settle(): void {
+    for (let k = 0; k < this.limboTop; k++) {
+      const s = this.limbo[k];
+      if (this.state[s] & P.ST_PEER) this.peerStreams[this.link[s]]--;
+      this.state[s] = 0;
+      this.free[this.top++] = s;
+    }
+    this.limboTop = 0;
+  }
+
+  /** Live slots (limbo not counted). */
   used(): number {
-    return P.MAX_SLOTS - 1 - this.top;
+    return P.MAX_SLOTS - 1 - this.top - this.limboTop;
   }
 }

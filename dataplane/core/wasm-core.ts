@@ -19,6 +19,8 @@ export interface CoreExports {
   release(slot: number): void;
   find(link: number, id: number): number;
   usedSlots(): number;
+  settle(): void;
+  linkPeerStreams(link: number): number;
   decode(link: number, len: number): number;
   consumed: WebAssembly.Global;
   encode(n: number): number;
@@ -26,7 +28,7 @@ export interface CoreExports {
 
 export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   'memory', 'init', 'linkOpen', 'linkSetPeerWindow', 'linkClose', 'openStream', 'setForward',
-  'consumedBytes', 'reserveCredit', 'release', 'find', 'usedSlots', 'decode', 'consumed', 'encode',
+  'consumedBytes', 'reserveCredit', 'release', 'find', 'usedSlots', 'settle', 'linkPeerStreams', 'decode', 'consumed', 'encode',
 ];
 
 /** Path of the compiled core; `debug` selects the build with assertions and names. */
@@ -53,6 +55,8 @@ export class WasmCore implements ForwardingCore {
   private readonly dv: DataView;
   private readonly in: Uint8Array;
   private nReq = 0;
+  /** a decoded chunk's descriptors are being dispatched: released slots must stay in limbo */
+  private dispatching = false;
 
   constructor(x: CoreExports, window: number) {
     this.x = x;
@@ -73,18 +77,28 @@ export class WasmCore implements ForwardingCore {
   consumed(slot: number, n: number): number { return this.x.consumedBytes(slot, n) >>> 0; }
   release(slot: number): void { this.x.release(slot); }
   usedSlots(): number { return this.x.usedSlots(); }
+  peerStreams(link: number): number { return this.x.linkPeerStreams(link) >>> 0; }
 
   decode(link: number, chunk: Buffer, sink: DecodeSink): void {
-    let base = 0;
-    while (base < chunk.length) {
-      const len = Math.min(chunk.length - base, P.IN_CAP);
-      // The one copy on the bulk path: the core must see the bytes to parse them. Payloads leave as views of `chunk`.
-      this.in.set(base === 0 && len === chunk.length ? chunk : chunk.subarray(base, base + len));
-      const n = this.x.decode(link, len);
-      const used = this.x.consumed.value as number;
-      const linkBroken = this.dispatch(n, chunk, base, sink);
-      if (linkBroken || used === 0) return;
-      base += used;
+    // Released slots become reusable (settle) only when nothing the host holds can name them: here
+    // when no request is queued, and after an encode() that ran outside a dispatch. A flush forced
+    // mid-dispatch (full request table) leaves them in limbo, as later descriptors may name them.
+    if (this.nReq === 0 && !this.dispatching) this.x.settle();
+    this.dispatching = true;
+    try {
+      let base = 0;
+      while (base < chunk.length) {
+        const len = Math.min(chunk.length - base, P.IN_CAP);
+        // The one copy on the bulk path: the core must see the bytes to parse them. Payloads leave as views of `chunk`.
+        this.in.set(base === 0 && len === chunk.length ? chunk : chunk.subarray(base, base + len));
+        const n = this.x.decode(link, len);
+        const used = this.x.consumed.value as number;
+        const linkBroken = this.dispatch(n, chunk, base, sink);
+        if (linkBroken || used === 0) return;
+        base += used;
+      }
+    } finally {
+      this.dispatching = false;
     }
   }
 
@@ -129,6 +143,10 @@ export class WasmCore implements ForwardingCore {
 
   queue(type: number, flags: number, link: number, slot: number, len: number, aux: number): number {
     if (this.nReq >= P.REQ_CAP) return -1;
+    // A stream request names the stream its slot holds now. A slot holding none on this link (free,
+    // or released and waiting to settle) makes it name nothing (slot 0, refused at encode), so it
+    // cannot go out on a stream that takes the slot before the batch is encoded.
+    if (isSlotRequest(type, flags) && !this.holds(link & 0xffff, slot >>> 0)) slot = 0;
     const r = P.REQ_BUF + this.nReq * P.REQ_SIZE;
     const dv = this.dv;
     this.u8[r] = type;
@@ -138,6 +156,13 @@ export class WasmCore implements ForwardingCore {
     dv.setUint32(r + 8, len, true);
     dv.setUint32(r + 12, aux, true);
     return this.nReq++;
+  }
+
+  /** `slot` holds a live stream of `link`. */
+  private holds(link: number, slot: number): boolean {
+    if (slot === 0 || slot >= P.MAX_SLOTS) return false;
+    const p = P.SLOT_BUF + slot * P.SLOT_SIZE;
+    return (this.u8[p + P.SLOT_STATE] & P.ST_USED) !== 0 && this.u8[p + P.SLOT_LINK] === link;
   }
 
   queued(): number { return this.nReq; }
@@ -150,10 +175,17 @@ export class WasmCore implements ForwardingCore {
     const count = this.nReq;
     this.nReq = 0;
     this.x.encode(count);
+    if (!this.dispatching) this.x.settle();
     // Heads are copied out once per batch: queued socket writes must not alias memory the next batch rewrites.
     const heads = Buffer.from(this.u8.subarray(P.OUT_BUF, P.OUT_BUF + count * P.OUT_STRIDE));
     const status = new Uint32Array(count);
     for (let i = 0; i < count; i++) status[i] = this.dv.getUint32(P.REQ_BUF + i * P.REQ_SIZE + 12, true);
     return { heads, status, count };
   }
+}
+
+/** A request that names a stream by slot: OPEN, DATA, CREDIT, CLOSE, or RESET without a raw id (as u8 fields). */
+export function isSlotRequest(type: number, flags: number): boolean {
+  const t = type & 0xff;
+  return t >= P.FRAME_OPEN && t <= P.FRAME_RESET && (flags & P.REQ_FLAG_RAW_ID) === 0;
 }

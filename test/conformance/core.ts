@@ -33,16 +33,20 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
     const a = one(true);
     assert.equal([a.openStream(0), a.openStream(0), a.openStream(0)], [1, 2, 3]);
     a.release(2);
-    assert.is(a.openStream(0), 2, 'the slot released last is handed out first');
+    assert.is(a.openStream(0), 4, 'a released slot is not reused before the next encode (it may still be named by queued requests)');
+    a.release(4);
+    a.encode();
+    assert.is(a.openStream(0), 4, 'after encode the slot released last is handed out first');
+    assert.is(a.openStream(0), 2);
     const ids = (c: ForwardingCore, slots: number[]): number[] => {
       const { heads } = wire(c, slots.map((slot) => ({ type: P.FRAME_OPEN, slot })));
       return slots.map((_, i) => heads.readUInt32BE(i * P.OUT_STRIDE + 8));
     };
-    assert.equal(ids(a, [1, 2, 3]), [1, 7, 5]);
+    assert.equal(ids(a, [1, 2, 3, 4]), [1, 11, 5, 9]);
     const b = one(false);
     assert.equal([b.openStream(0), b.openStream(0)], [1, 2]);
     assert.equal(ids(b, [1, 2]), [2, 4]);
-    assert.is(a.usedSlots(), 3);
+    assert.is(a.usedSlots(), 4);
   });
 
   test('open, data, half-close both ways: the slot is released by whichever side finishes last', () => {
@@ -218,8 +222,10 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
     c.decode(1, frame(P.FRAME_OPEN, 1), sink);
     c.setForward(1, 2);
     c.setForward(2, 1);
-    // The next hop resets its half and opens a new stream in the same chunk: it gets slot 2 back.
-    c.decode(1, Buffer.concat([frame(P.FRAME_RESET, 1, u32(P.ERR_ABORTED)), frame(P.FRAME_OPEN, 3, Buffer.from('new'))]), sink);
+    // The next hop resets its half, then (after a batch was encoded) opens a new stream: it gets slot 2 back.
+    c.decode(1, frame(P.FRAME_RESET, 1, u32(P.ERR_ABORTED)), sink);
+    c.encode();
+    c.decode(1, frame(P.FRAME_OPEN, 3, Buffer.from('new')), sink);
     assert.equal(sink.events, [['open', 2, ''], ['reset', 2, P.ERR_ABORTED], ['open', 2, 'new']]);
     assert.equal(decode(c, frame(P.FRAME_DATA, 1, Buffer.from('relayed'))).events, [], 'dropped, not forwarded to the new stream');
     assert.is(c.consumed(1, W), 0, 'the orphaned half grants no credit');
@@ -256,7 +262,85 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
     c.linkClose(0);
     assert.is(c.usedSlots(), 0);
     c.linkOpen(0, true);
+    assert.is(c.openStream(0), 0, 'released slots wait for the next encode');
+    c.encode();
     assert.is(c.openStream(0), P.MAX_SLOTS - 1, 'linkClose pushed slots in ascending order');
+  });
+
+  test('issue 10 #3: a slot released between queue and encode is not reused: the queued frame never reaches a new stream', () => {
+    const c = make(W);
+    c.linkOpen(0, true);
+    c.linkOpen(1, true);
+    const s = c.openStream(0);
+    c.queue(P.FRAME_RESET, 0, 0, s, 0, P.ERR_ABORTED);
+    c.queue(P.FRAME_CREDIT, 0, 0, s, 0, 77);
+    c.release(s); // a second error on the stream released it before the batch went out
+    const same = c.openStream(0), other = c.openStream(1);
+    assert.ok(same !== s && other !== s, `slot ${s} reused at once (got ${same}, ${other})`);
+    const { status, heads } = c.encode();
+    assert.equal([...status], [P.ERR_BAD_STATE, P.ERR_BAD_STATE], 'nothing goes out for the released slot');
+    assert.ok(!heads.subarray(0, 2 * P.OUT_STRIDE).includes(Buffer.from([0, 0, 0, 3])), 'no head names the new stream id 3');
+    assert.is(c.openStream(1), s, 'after encode the slot is handed out again');
+    // A request for a slot that holds no stream (a stale handle) names nothing, even if the slot is taken before encode.
+    const free = c.openStream(0) + 1;
+    c.queue(P.FRAME_CREDIT, 0, 0, free, 0, 5);
+    c.queue(P.FRAME_CREDIT, 0, 0, s, 0, 5); // s is now a stream of link 1
+    assert.is(c.openStream(0), free);
+    assert.equal([...c.encode().status], [P.ERR_BAD_STATE, P.ERR_BAD_STATE], 'a stale slot, and a slot of another link, send nothing');
+  });
+
+  test('issue 10 #3: a slot released while a chunk is dispatched stays unused even if a full batch is encoded mid-dispatch', () => {
+    const c = one(false);
+    let reused = -1;
+    const sink = new RecordingSink();
+    const orig = sink.onError.bind(sink);
+    sink.onError = (code, off, slot, raw) => {
+      orig(code, off, slot, raw);
+      c.queue(P.FRAME_RESET, 0, 0, slot, 0, code);
+      c.encode(); // the outbox flushes when its request table is full
+      c.linkOpen(1, true);
+      reused = c.openStream(1);
+    };
+    c.decode(0, Buffer.concat([frame(P.FRAME_OPEN, 1), frame(P.FRAME_CREDIT, 1, u32(0xffffffff)), frame(P.FRAME_CLOSE, 1)]), sink);
+    assert.equal(sink.events, [['open', 1, ''], ['error', P.ERR_FLOW_CONTROL, 12, 1, 0], ['close', 1, false]]);
+    assert.is(reused, 2, 'slot 1, still named by the CLOSE event dispatched after it, was not handed out');
+    decode(c, frame(P.FRAME_PING, 0));
+    assert.is(c.openStream(1), 1, 'the next decode with nothing queued settles it');
+  });
+
+  test('issue 10 #12: several errors on one stream in one chunk are reported once', () => {
+    const c = one(false);
+    const bad = (id: number): Buffer => frame(P.FRAME_CREDIT, id, u32(0xffffffff));
+    const sink = decode(c, Buffer.concat([frame(P.FRAME_OPEN, 1), bad(1), bad(1), frame(P.FRAME_CLOSE, 1), frame(P.FRAME_CLOSE, 1), frame(P.FRAME_OPEN, 3), bad(3), bad(3)]));
+    assert.equal(sink.events, [['open', 1, ''], ['error', P.ERR_FLOW_CONTROL, 12, 1, 0], ['close', 1, false], ['open', 2, ''], ['error', P.ERR_FLOW_CONTROL, 80, 2, 0]]);
+    assert.equal(decode(c, bad(1)).events, [], 'nor in a later chunk');
+  });
+
+  test('issue 10 #8: a peer holds at most MAX_PEER_STREAMS slots on a link until they are settled; our opens and other links are not limited', () => {
+    const c = make(W);
+    c.linkOpen(0, false);
+    c.linkOpen(1, false);
+    const opens = (first: number, n: number): Buffer => Buffer.concat(Array.from({ length: n }, (_, i) => frame(P.FRAME_OPEN, first + 2 * i)));
+    const sink = decode(c, opens(1, P.MAX_PEER_STREAMS + 2));
+    assert.is(sink.events.length, P.MAX_PEER_STREAMS + 2);
+    assert.equal(sink.events.slice(-3), [['open', P.MAX_PEER_STREAMS, ''], ['error', P.ERR_STREAM_QUOTA, 0, 0, 2 * P.MAX_PEER_STREAMS + 1], ['error', P.ERR_STREAM_QUOTA, 0, 0, 2 * P.MAX_PEER_STREAMS + 3]]);
+    assert.is(c.peerStreams(0), P.MAX_PEER_STREAMS);
+    assert.ok(c.openStream(0) !== 0, 'our own streams on the link are not counted');
+    const other = new RecordingSink();
+    c.decode(1, opens(1, 3), other);
+    assert.equal(other.events.map((e) => e[0]), ['open', 'open', 'open'], 'another link is unaffected');
+    // A RESET frees a live stream, but its slot counts until settled: a RESET/OPEN loop cannot churn past the quota.
+    const churn = decode(c, Buffer.concat([frame(P.FRAME_RESET, 1, u32(0)), frame(P.FRAME_OPEN, 9001)]));
+    assert.equal(churn.events, [['reset', 1, 0], ['error', P.ERR_STREAM_QUOTA, 0, 0, 9001]]);
+    assert.is(c.usedSlots(), P.MAX_PEER_STREAMS - 1 + 1 + 3);
+    c.encode();
+    assert.is(c.peerStreams(0), P.MAX_PEER_STREAMS - 1);
+    assert.equal(decode(c, frame(P.FRAME_OPEN, 9003)).events, [['open', 1, '']], 'settled: room for one more');
+    c.linkClose(0);
+    c.linkOpen(0, false);
+    assert.is(c.peerStreams(0), P.MAX_PEER_STREAMS, 'a closed link\'s streams count until settled, even after linkOpen');
+    c.encode();
+    assert.equal([c.peerStreams(0), c.peerStreams(1), c.usedSlots()], [0, 3, 3]);
   });
 
   test.run();

@@ -93,6 +93,7 @@ test('wasm core and TsCore agree on random traffic and host operations', () => {
       open(l);
     } else {
       twin.same('usedSlots()', (c) => c.usedSlots());
+      twin.same(`peerStreams(${l})`, (c) => c.peerStreams(l));
     }
   }
 

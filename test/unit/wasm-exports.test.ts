@@ -24,6 +24,8 @@ const SHAPE: { [K in keyof CoreExports]: Shape<CoreExports[K]> } = {
   release: { kind: 'function', arity: 1 },
   find: { kind: 'function', arity: 2 },
   usedSlots: { kind: 'function', arity: 0 },
+  settle: { kind: 'function', arity: 0 },
+  linkPeerStreams: { kind: 'function', arity: 1 },
   decode: { kind: 'function', arity: 2 },
   consumed: { kind: 'global' },
   encode: { kind: 'function', arity: 1 },
@@ -68,6 +70,8 @@ const REGIONS: [string, number, number][] = [
   ['SLOT', P.SLOT_BUF, P.MAX_SLOTS * P.SLOT_SIZE],
   ['FREE', P.FREE_BUF, P.MAX_SLOTS * 4],
   ['HASH', P.HASH_BUF, P.HASH_CAP * 4],
+  ['LIMBO', P.LIMBO_BUF, P.MAX_SLOTS * 4],
+  ['PEER_STREAMS', P.PEER_STREAMS_BUF, P.MAX_LINKS * 4],
 ];
 
 test('CORE_EXPORT_NAMES is exactly the keys of CoreExports', () => {

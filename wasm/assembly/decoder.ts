@@ -1,7 +1,7 @@
 // decode(): one call per link read chunk. Walks every frame in the chunk (headers and control
 // payloads may straddle chunks), updates the stream table and credit, and writes descriptors.
 import * as P from './protocol';
-import { lookup, acquire, release, slotPtr } from './streams';
+import { lookup, acquire, release, slotPtr, peerStreams, markPeer } from './streams';
 import {
   linkPtr, ctrlPtr, linkOk, L_HDR_FILL, L_HDR, L_REMAIN, L_TYPE, L_FLAGS, L_ACTIVE, L_DISCARD,
   L_STREAM, L_SLOT, L_CTRL_FILL, L_LEN, L_DIALER, L_CTRL_SEL, L_PEER_WINDOW, L_FRAME_AT,
@@ -33,11 +33,13 @@ export let consumed: u32 = 0;
   return code;
 }
 
-/** A stream-level error: the stream is marked broken (its later DATA is dropped) and the host resets it. */
+/** A stream-level error: the stream is marked broken (its later DATA is dropped) and the host resets it.
+ *  Reported once per stream: one RESET answers it, however many bad frames follow. */
 function streamError(slot: u32, code: u32, at: u32): void {
   const p = slotPtr(slot);
-  store<u8>(p + P.SLOT_STATE, load<u8>(p + P.SLOT_STATE) | <u8>P.ST_BROKEN);
-  emit(P.DESC_ERROR, 0, 0, slot, at, code);
+  const st = load<u8>(p + P.SLOT_STATE);
+  store<u8>(p + P.SLOT_STATE, st | <u8>(P.ST_BROKEN | P.ST_ERRORED));
+  if ((st & <u8>P.ST_ERRORED) == 0) emit(P.DESC_ERROR, 0, 0, slot, at, code);
 }
 
 
@@ -52,9 +54,11 @@ function finishControl(link: u32, type: u32, flags: u32, id: u32, off: u32, len:
   const dflags = inCore ? P.DESC_FLAG_IN_CORE : 0;
   if (type == P.FRAME_OPEN) {
     if (id == 0 || !isPeerId(link, id) || lookup(link, id) != 0) return linkError(P.ERR_BAD_STREAM, at);
+    if (peerStreams(link) >= <u32>P.MAX_PEER_STREAMS) { emit(P.DESC_ERROR, P.DESC_FLAG_RAW_ID, type, 0, id, P.ERR_STREAM_QUOTA); return 0; }
     const peerWindow = load<u32>(linkPtr(link) + L_PEER_WINDOW);
     const s = acquire(link, id, peerWindow, localWindow);
     if (s == 0) { emit(P.DESC_ERROR, P.DESC_FLAG_RAW_ID, type, 0, id, P.ERR_STREAM_LIMIT); return 0; }
+    markPeer(s);
     emit(P.DESC_OPEN, dflags, type, s, off, len);
     return 0;
   }

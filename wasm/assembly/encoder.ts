@@ -37,7 +37,9 @@ function encodeOne(r: usize, o: usize): u32 {
   if (slot == 0 || slot >= <u32>P.MAX_SLOTS) return P.ERR_BAD_STATE;
   const p = slotPtr(slot);
   const st = <u32>load<u8>(p + P.SLOT_STATE);
-  if ((st & P.ST_USED) == 0) return P.ERR_BAD_STATE;
+  // A slot is reused only after settle(), so a live slot here is the stream the request was queued for;
+  // the link check is a second guard (a request naming another link's slot is a host bug, never sent).
+  if ((st & P.ST_USED) == 0 || <u32>load<u8>(p + P.SLOT_LINK) != link) return P.ERR_BAD_STATE;
   const id = load<u32>(p + P.SLOT_ID);
   if (type == P.FRAME_DATA) {
     if ((st & P.ST_LOCAL_CLOSED) != 0) return P.ERR_BAD_STATE;
@@ -72,7 +74,8 @@ function encodeOne(r: usize, o: usize): u32 {
   return P.ENC_RELEASED;
 }
 
-/** Encodes `n` requests from REQ_BUF into OUT_BUF (OUT_STRIDE apart); statuses replace each request's aux. */
+/** Encodes `n` requests from REQ_BUF into OUT_BUF (OUT_STRIDE apart); statuses replace each request's aux.
+ *  Slots released here go to limbo; the host calls settle() once nothing it holds can name them. */
 export function encode(n: u32): u32 {
   if (n > <u32>P.REQ_CAP) n = P.REQ_CAP;
   for (let i: u32 = 0; i < n; i++) {

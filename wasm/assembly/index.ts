@@ -2,7 +2,7 @@
 // forwarding decision. No I/O, no allocation, fixed memory; the host calls it once per read chunk
 // (decode) and once per event-loop turn (encode). See dataplane/core/wasm-core.ts for the host side.
 import * as P from './protocol';
-import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used } from './streams';
+import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used, settle as settleSlots, peerStreams } from './streams';
 import { linkPtr, linkOk, L_USED, L_DIALER, L_NEXT_ID, L_PEER_WINDOW } from './links';
 import { setLocalWindow, localWindow } from './decoder';
 
@@ -91,6 +91,16 @@ export function reserveCredit(slot: u32, n: u32): u32 {
   store<u32>(p + P.SLOT_SEND_CREDIT, c - take);
   return take;
 }
+
+/**
+ * Makes released slots reusable. The host calls it when no queued request and no descriptor it is
+ * still dispatching can name a released slot (after encode(), or before a decode with nothing queued):
+ * until then a slot number names one stream only, so a stale frame can never reach a new stream.
+ */
+export function settle(): void { settleSlots(); }
+
+/** Streams the peer opened on `link` that still hold a slot (counted against MAX_PEER_STREAMS). */
+export function linkPeerStreams(link: u32): u32 { return link < <u32>P.MAX_LINKS ? peerStreams(link) : 0; }
 
 /** Releases a slot the host is done with (no frame is sent). */
 export function release(slot: u32): void {

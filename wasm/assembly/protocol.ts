@@ -74,8 +74,18 @@ export const ERR_TABLE_FULL = 13;
 export const ERR_PEER_IDENTITY = 14;
 /** the peer sent more ROUTES bytes or new sites than its budget (GOAWAY) */
 export const ERR_ROUTES_BUDGET = 15;
+/** A peer kept exceeding a per-link budget (control bytes, OPEN rate, unanswered PINGs): GOAWAY reason. */
+export const ERR_OVER_BUDGET = 16;
+/** A peer's OPEN was refused: its link is at its stream quota or OPEN rate, or the connector is at its flow cap. */
+export const ERR_STREAM_QUOTA = 17;
 /** the peer did not send HELLO in time after TLS (issue 10 #9) */
 export const ERR_HELLO_TIMEOUT = 18;
+
+/**
+ * Streams a peer may hold open on one link at a time (OPENs it sent, counted until their slots are back
+ * on the free stack). One link can never take more than an eighth of the table: the rest stays for others.
+ */
+export const MAX_PEER_STREAMS = 4096;
 
 // Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 256 pages.
 export const MEMORY_PAGES = 256;
@@ -109,8 +119,12 @@ export const FREE_BUF = 10223616;
 /** (link, stream id) -> slot hash index, open addressing, u32 slot per entry. */
 export const HASH_BUF = 10354688;
 export const HASH_CAP = 65536;
+/** Slots released since the last settle(): off the index, not yet reusable (u32 per slot). */
+export const LIMBO_BUF = 10616832;
+/** Per link: streams the peer opened still holding a slot (live or in limbo), u32 each. Survives linkOpen. */
+export const PEER_STREAMS_BUF = 10747904;
 /** End of used memory; must stay below MEMORY_PAGES * 65536. */
-export const LAYOUT_END = 10616832;
+export const LAYOUT_END = 10748160;
 
 // Stream slot fields (offsets inside a slot).
 export const SLOT_STATE = 0;
@@ -131,3 +145,7 @@ export const ST_LOCAL_CLOSED = 2;
 export const ST_REMOTE_CLOSED = 4;
 /** a stream error was reported, or its relay partner was released: the peer's DATA is dropped until the host resets the stream */
 export const ST_BROKEN = 8;
+/** a stream error was already reported for this stream: later errors on it are not reported again */
+export const ST_ERRORED = 16;
+/** the peer opened this stream: its slot counts against the link's MAX_PEER_STREAMS until settled */
+export const ST_PEER = 32;

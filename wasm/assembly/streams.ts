@@ -1,13 +1,16 @@
 // The stream table: fixed slots in wasm memory, a free-slot stack and a (link, stream id) -> slot hash.
 // Slots are the host's flow handles. Nothing here allocates; memory is laid out in protocol.ts.
+// A released slot waits in limbo until settle(): the host may still hold requests or descriptors
+// naming it, and a slot number must never name two streams while it does.
 import {
-  SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP,
+  SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP, LIMBO_BUF, PEER_STREAMS_BUF, MAX_LINKS,
   SLOT_STATE, SLOT_LINK, SLOT_ID, SLOT_SEND_CREDIT, SLOT_RECV_ALLOWED, SLOT_FORWARD,
-  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN,
+  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN, ST_PEER,
 } from './protocol';
 
 const HASH_MASK: u32 = HASH_CAP - 1;
 let freeTop: u32 = 0;
+let limboTop: u32 = 0;
 
 /** Address of a slot's record. */
 @inline export function slotPtr(slot: u32): usize {
@@ -22,7 +25,9 @@ let freeTop: u32 = 0;
 export function resetStreams(): void {
   memory.fill(SLOT_BUF, 0, <usize>MAX_SLOTS * SLOT_SIZE);
   memory.fill(HASH_BUF, 0, <usize>HASH_CAP * 4);
+  memory.fill(PEER_STREAMS_BUF, 0, <usize>MAX_LINKS * 4);
   freeTop = 0;
+  limboTop = 0;
   // Push high to low so that slot 1 is handed out first; slot 0 means "none".
   for (let s: u32 = MAX_SLOTS - 1; s >= 1; s--) {
     store<u32>(FREE_BUF + <usize>freeTop * 4, s);
@@ -63,7 +68,21 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
   return s;
 }
 
-/** Frees a slot and removes it from the index (backward-shift deletion keeps probes short, no tombstones). */
+/** Streams the peer opened on `link` whose slots are not yet back on the free stack. */
+@inline export function peerStreams(link: u32): u32 {
+  return load<u32>(PEER_STREAMS_BUF + <usize>link * 4);
+}
+
+/** Marks `s` as opened by the peer: it counts against its link's quota until settled. */
+export function markPeer(s: u32): void {
+  const p = slotPtr(s);
+  store<u8>(p + SLOT_STATE, load<u8>(p + SLOT_STATE) | <u8>ST_PEER);
+  const q = PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
+  store<u32>(q, load<u32>(q) + 1);
+}
+
+/** Ends a slot's stream and removes it from the index (backward-shift deletion keeps probes short, no
+ *  tombstones). The slot goes to limbo, not to the free stack: settle() makes it reusable. */
 export function release(s: u32): void {
   const p = slotPtr(s);
   if ((load<u8>(p + SLOT_STATE) & ST_USED) == 0) return;
@@ -97,12 +116,29 @@ export function release(s: u32): void {
     }
   }
   store<u32>(HASH_BUF + <usize>i * 4, 0);
-  store<u8>(p + SLOT_STATE, 0);
-  store<u32>(FREE_BUF + <usize>freeTop * 4, s);
-  freeTop++;
+  // Only ST_PEER survives (for settle's quota count); without ST_USED the slot is free to every check.
+  store<u8>(p + SLOT_STATE, load<u8>(p + SLOT_STATE) & <u8>ST_PEER);
+  store<u32>(LIMBO_BUF + <usize>limboTop * 4, s);
+  limboTop++;
 }
 
-/** Number of slots in use. */
+/** Returns every slot in limbo to the free stack, in release order (the last released is handed out first). */
+export function settle(): void {
+  for (let k: u32 = 0; k < limboTop; k++) {
+    const s = load<u32>(LIMBO_BUF + <usize>k * 4);
+    const p = slotPtr(s);
+    if ((load<u8>(p + SLOT_STATE) & <u8>ST_PEER) != 0) {
+      const q = PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
+      store<u32>(q, load<u32>(q) - 1);
+    }
+    store<u8>(p + SLOT_STATE, 0);
+    store<u32>(FREE_BUF + <usize>freeTop * 4, s);
+    freeTop++;
+  }
+  limboTop = 0;
+}
+
+/** Number of slots in use (live streams; slots in limbo are not counted). */
 export function usedSlots(): u32 {
-  return MAX_SLOTS - 1 - freeTop;
+  return MAX_SLOTS - 1 - freeTop - limboTop;
 }
