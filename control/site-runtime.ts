@@ -91,12 +91,12 @@ export class RunningSite {
       // Both ports bind the address other sites are told to use (--link-host), nothing wider. A port
       // held by someone else is retried in the background (status shows it); the site runs meanwhile.
       this.linkServer = new LinkServer(this.dp, {
-        host: cfg.linkAccess.host, port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
+        host: cfg.linkAccess.bindHost ?? cfg.linkAccess.host, port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
         tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), identify: (cert) => this.pki.identify(cert), refused: this.pki.refused,
       });
       await this.linkServer.listen();
       this.grantServer = await startGrantServer({
-        store, host: cfg.linkAccess.host, port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
+        store, host: cfg.linkAccess.bindHost ?? cfg.linkAccess.host, port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
         endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }], tls: this.pki.grantTls, refused: this.pki.refused,
       });
     }

@@ -10,6 +10,8 @@ export const DEFAULT_LINK_PORT = 55671;
 export interface CreateSiteOptions {
   linkAccess: boolean;
   linkHost?: string;
+  /** where the link and grant ports listen when it is not linkHost (NAT, a proxy in front) */
+  linkBindHost?: string;
   linkPort?: number;
   grantPort?: number;
   consolePort?: number;
@@ -27,7 +29,7 @@ export async function createSite(dir: string, name: string, o: CreateSiteOptions
   const cfg: SiteConfig = {
     id: identity.id,
     name,
-    linkAccess: { enabled: o.linkAccess, host, port },
+    linkAccess: { enabled: o.linkAccess, host, port, ...(o.linkBindHost ? { bindHost: o.linkBindHost } : {}) },
     grantPort: o.grantPort ?? port + 1,
     consolePort: o.consolePort ?? 0,
     createdAt: new Date().toISOString(),

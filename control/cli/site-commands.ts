@@ -24,6 +24,7 @@ export function addSiteCommands(program: Command): void {
     .addOption(dirOption())
     .option('--link-access', 'accept links from other sites', false)
     .option('--link-host <host>', 'host name or IP other sites use to reach this one', '127.0.0.1')
+    .option('--link-bind-host <addr>', 'local address the link and grant ports listen on, when other sites reach this one through NAT or a proxy (default: the --link-host)')
     .option('--link-port <port>', 'port for inbound links', int('--link-port'), DEFAULT_LINK_PORT)
     .option('--grant-port <port>', 'port where tokens are redeemed (default: link port + 1)', int('--grant-port'))
     .option('--console-port <port>', 'port of the web console and /metrics (default: off)', int('--console-port'))
@@ -31,7 +32,7 @@ export function addSiteCommands(program: Command): void {
     .action(async (name: string, o) => {
       for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
       const dir = siteDir(o);
-      const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
+      const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkBindHost: o.linkBindHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
       if (o.apiPort) await new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
       console.log(`site ${cfg.name} created in ${dir}${cfg.linkAccess.enabled ? ` (links on ${cfg.linkAccess.host}:${cfg.linkAccess.port})` : ''}${o.apiPort ? ` (API on port ${o.apiPort}, mutual TLS; clients need "svcnet admin issue NAME")` : ''}`);
     });

@@ -14,7 +14,8 @@ import type { KeyPairPem } from '../pki/ca.js';
 export interface SiteConfig {
   id: string;
   name: string;
-  linkAccess: { enabled: boolean; host: string; port: number };
+  /** host: what other sites are told; bindHost: the local address the link and grant ports listen on (default: host) */
+  linkAccess: { enabled: boolean; host: string; port: number; bindHost?: string };
   /** port of the token redemption (grant) endpoint; link access only */
   grantPort: number;
   /** port of the console and /metrics; 0 = off */

@@ -25,9 +25,9 @@ export function svcnetIn(ns: string, args: string[]): Promise<string> {
 }
 
 /** Creates a site whose state lives in root/short; with `linkHost` it accepts links on :7000 (grants :7001). */
-export async function createNsSite(lab: NetnsLab, root: string, short: string, name: string, linkHost?: string): Promise<NsSite> {
+export async function createNsSite(lab: NetnsLab, root: string, short: string, name: string, linkHost?: string, bindHost?: string): Promise<NsSite> {
   const dir = path.join(root, short);
-  const access = linkHost ? ['--link-access', '--link-host', linkHost, '--link-port', '7000', '--grant-port', '7001'] : [];
+  const access = linkHost ? ['--link-access', '--link-host', linkHost, '--link-port', '7000', '--grant-port', '7001', ...(bindHost ? ['--link-bind-host', bindHost] : [])] : [];
   await svcnetOk(['site', 'create', name, '--dir', dir, ...access]);
   return { short, name, dir, ns: lab.ns(short) };
 }

@@ -48,8 +48,9 @@ test.before(async () => {
     lab.add('y');
     const { bIp } = lab.connect('x', 'y', 5);
     // Y announces 127.0.0.1 as its link and grant address; in X's namespace that address is the
-    // delaying proxy, so both the redemption and the link cross the long path.
-    [x, y] = await Promise.all([createNsSite(lab, root, 'x', 'site-x'), createNsSite(lab, root, 'y', 'site-y', '127.0.0.1')]);
+    // delaying proxy, so both the redemption and the link cross the long path. Y itself listens on
+    // its veth address, where the proxy delivers (a site behind NAT: told one address, bound to another).
+    [x, y] = await Promise.all([createNsSite(lab, root, 'x', 'site-x'), createNsSite(lab, root, 'y', 'site-y', '127.0.0.1', bIp)]);
     await Promise.all([startNsSite(x), startNsSite(y)]);
     ax = await lab.agent('x');
     const ay = await lab.agent('y');

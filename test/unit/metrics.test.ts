@@ -5,7 +5,7 @@ import { renderMetrics } from '../../control/console/metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
 
-const dp = { stats: { flowsOpened: 7, flowsFailed: 2 }, activeStreams: () => 3 } as unknown as Dataplane;
+const dp = { stats: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5 }, activeStreams: () => 3 } as unknown as Dataplane;
 const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
   pid: 1, updatedAt: '', site: { id: 'i', name: 'east' }, links: [{ name: 'to-west', direction: 'outbound', status: 'ready', peer: 'west' }],
   listeners: [], connectors: [], network: { sites: [] }, ...extra,
@@ -18,6 +18,7 @@ test('refusals by code, stalls and flows are exported in Prometheus text', () =>
   assert.match(text, /^svcnet_event_loop_stalls_total 2$/m);
   assert.match(text, /^svcnet_event_loop_longest_stall_ms 930$/m);
   assert.match(text, /^svcnet_flows_opened_total 7$/m);
+  assert.match(text, /^svcnet_opens_refused_total 5$/m);
   assert.match(text, /^svcnet_link_ready\{link="to-west",direction="outbound",peer="west"\} 1$/m);
 });
 
