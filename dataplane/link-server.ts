@@ -95,12 +95,24 @@ export class LinkServer {
   private onSecure(socket: tls.TLSSocket): void {
     this.guard.handshaken(rawOf(socket));
     socket.on('error', () => {}); // until the link takes it over; a reset here is not a crash
+    // A peer controls when its sockets die, and admission reads the disk: nothing here may throw
+    // out of the 'secureConnection' handler, which would end the process.
+    try {
+      this.admitSecure(socket);
+    } catch (err) {
+      this.refuse('SVCNET_ERR_ADMISSION_FAILED', { remote: socket.remoteAddress, reason: clip((err as Error).message) }, 'link refused: admission failed');
+      socket.destroy();
+    }
+  }
+
+  private admitSecure(socket: tls.TLSSocket): void {
     if (!socket.authorized) {
       this.refuse('SVCNET_ERR_CERT_MISSING', { remote: socket.remoteAddress, subject: clip(String(socket.getPeerCertificate()?.subject?.CN ?? '')), reason: String(socket.authorizationError) }, 'link refused: the client certificate is missing, expired or not from this site\'s CA');
       socket.destroy();
       return;
     }
     const cert = socket.getPeerCertificate();
+    if (!cert?.serialNumber) { socket.destroy(); return; } // gone during the handshake callback
     const refusal = this.opts.admit?.(cert) ?? null;
     if (refusal) {
       this.refused++;
@@ -121,7 +133,7 @@ export class LinkServer {
   private linksOf(serial: string): number {
     let n = 0;
     for (const l of this.dp.links) {
-      if (l && !l.dialer && l.state !== LinkState.Closed && l.socket.getPeerCertificate().serialNumber === serial) n++;
+      if (l && !l.dialer && l.state !== LinkState.Closed && l.peerCert?.serialNumber === serial) n++;
     }
     return n;
   }

@@ -1,7 +1,7 @@
 // One mTLS link to a neighbour site: the socket, the HELLO handshake, heartbeats and the decode
 // loop. Many flows share it, multiplexed by the core. A link never reconnects itself: the dialer
 // that made it does (link-dialer.ts).
-import type { TLSSocket } from 'node:tls';
+import type { TLSSocket, PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import type { DecodeSink } from './core/core.js';
@@ -61,6 +61,11 @@ export class Link implements FrameWriter, DecodeSink {
   private closeReason = '';
   /** what this peer may cost us (link-budget.ts) */
   readonly budget = new LinkBudget(Date.now());
+  /**
+   * The peer's certificate as the handshake left it. Read once here: once the socket is destroyed
+   * Node returns null from getPeerCertificate(), while the link stays open until its 'close' event.
+   */
+  readonly peerCert: PeerCertificate | null;
 
   constructor(
     readonly index: number,
@@ -77,7 +82,9 @@ export class Link implements FrameWriter, DecodeSink {
     readonly name: string,
     /** what the peer must prove to be (accepting side: from the certificate's registry entry) */
     private readonly expect: PeerExpectation = {},
-  ) {}
+  ) {
+    this.peerCert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() ?? null : null;
+  }
 
   /** Keying material both ends of this TLS session derive: binds a HELLO proof to this connection. */
   private sessionBinding(): Buffer | undefined {
@@ -227,7 +234,7 @@ export class Link implements FrameWriter, DecodeSink {
     const v = validHello(raw, {
       selfId: this.hello.siteId,
       binding,
-      certSan: this.socket.getPeerCertificate()?.subjectaltname,
+      certSan: this.peerCert?.subjectaltname,
       expect: this.expect,
     });
     if ('code' in v) return this.refuse(v.code, v.reason);

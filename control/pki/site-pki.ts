@@ -140,7 +140,8 @@ export class SitePki {
     const live = new Set<string>();
     for (const l of this.dp.links) {
       if (!l || l.dialer || l.state === LinkState.Closed) continue;
-      const cert = l.socket.getPeerCertificate();
+      const cert = l.peerCert;
+      if (!cert) continue;
       live.add(normalizeSerial(cert.serialNumber ?? ''));
       const r = this.refusal(cert);
       if (!r) continue;
@@ -153,7 +154,7 @@ export class SitePki {
 
   /** The grant an inbound link came through, for status. */
   describe(l: Link): string {
-    const e = this.admitted.get(normalizeSerial(l.socket.getPeerCertificate().serialNumber ?? ''));
+    const e = this.admitted.get(normalizeSerial(l.peerCert?.serialNumber ?? ''));
     return e ? `grant ${e.grant}, certificate ${e.lineage.slice(0, 8)}` : '';
   }
 

@@ -2,6 +2,7 @@
 // redeeming a real token) and speaks the link protocol frame by frame, so a test can send exactly
 // what a malicious or broken peer would — forged HELLOs, ROUTES, OPEN floods, malformed frames.
 import tls from 'node:tls';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
@@ -46,7 +47,8 @@ export class LinkPeer {
   private pending: Buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
 
-  private constructor(readonly socket: tls.TLSSocket) {
+  private constructor(readonly socket: tls.TLSSocket, private readonly raw: net.Socket) {
+    raw.on('error', () => {});
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => {});
     socket.on('close', () => { this.closed = true; this.wake(); });
@@ -55,10 +57,16 @@ export class LinkPeer {
   /** Dials host:port with `cred` (TLS 1.3, the peer verified against cred.ca). Rejects if the handshake fails. */
   static connect(port: number, cred: LinkCredentialsPem, host = '127.0.0.1'): Promise<LinkPeer> {
     return new Promise((resolve, reject) => {
-      const s = tls.connect({ host, port, key: cred.key, cert: cred.cert, ca: [cred.ca], minVersion: 'TLSv1.3', checkServerIdentity: () => undefined }, () => resolve(new LinkPeer(s)));
+      // TLS over a TCP socket of our own, so reset() can send a RST (a TLS socket cannot).
+      const raw = net.connect({ host, port });
+      raw.once('error', reject);
+      const s = tls.connect({ socket: raw, key: cred.key, cert: cred.cert, ca: [cred.ca], minVersion: 'TLSv1.3', checkServerIdentity: () => undefined }, () => resolve(new LinkPeer(s, raw)));
       s.once('error', reject);
     });
   }
+
+  /** Aborts the TCP connection with a RST, as a crashed host or a middlebox would. */
+  reset(): void { if (!this.raw.destroyed) this.raw.resetAndDestroy(); }
 
   /** Writes raw bytes (one or several frames, or garbage). */
   write(bytes: Buffer): void { if (!this.socket.destroyed) this.socket.write(bytes); }
