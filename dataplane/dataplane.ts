@@ -19,9 +19,9 @@ import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.
 import { LogBudget, clip } from './log-budget.js';
 import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
 import type { SiteRecord } from './routing/site-record.js';
-import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
+import { buildRouteTable, pickTarget, sameKeys, type RouteTable } from './routing/route-table.js';
 import type { RoutesBudgetOptions } from './routing/routes-budget.js';
-import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv } from './routes-intake.js';
+import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv, peerKey, ORIGIN_PER_MINUTE } from './routes-intake.js';
 import { protocolErrorName } from './errors.js';
 
 /** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
@@ -79,6 +79,11 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   /** budgets, checks and refusal counters of incoming ROUTES (routes-intake.ts) */
   private readonly intake: RoutesIntake;
   private readonly refreshTimer: NodeJS.Timeout;
+  /** route recomputations are coalesced (see scheduleRecompute): when the last one ran, and the one waiting */
+  private lastRecompute = -Infinity;
+  private recomputeTimer: NodeJS.Timeout | undefined;
+  /** applies routing records held back by their origin's rate (routes-intake.ts) */
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
@@ -102,10 +107,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private refreshRecords(): void {
     this.flood([this.lsdb.refresh()]);
     const dropped = this.lsdb.expire(new Set(this.routes.paths.keys()));
-    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [l.peer.siteId] : []))));
+    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [peerKey(l.peer.siteId)] : []))));
     if (dropped.length) {
       this.opts.log.info({ sites: dropped.length }, 'routing records aged out');
-      this.recompute();
+      this.scheduleRecompute();
     }
   }
 
@@ -148,8 +153,9 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const r = this.intake.take({ siteId: peer.siteId, siteName: peer.siteName, link: from.name }, payload);
     if (r.changed.length) {
       this.flood(r.changed, from);
-      this.recompute();
+      this.scheduleRecompute();
     }
+    if (this.intake.hasPending) this.schedulePending();
     if (r.fault) {
       this.intake.warnings.warn(r.fault.name, { link: from.name, peer: peer.siteName, peerId: peer.siteId }, `link reset: ${r.fault.reason}`);
       from.goAway(r.fault.code, `${r.fault.name}: ${r.fault.reason}`);
@@ -209,12 +215,48 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     this.recompute();
   }
 
+  /** Applies held-back records as their origins' rate allows, while any wait. */
+  private schedulePending(): void {
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      const changed = this.intake.drainPending();
+      if (changed.length) {
+        this.flood(changed);
+        this.scheduleRecompute();
+      }
+      if (this.intake.hasPending) this.schedulePending();
+    }, 60_000 / ORIGIN_PER_MINUTE);
+    this.pendingTimer.unref();
+  }
+
+  /**
+   * Recomputes routes at most once per RECOMPUTE_MS: at once if none ran that recently, otherwise
+   * once when the interval ends, covering every change in between. A peer can send ROUTES far
+   * faster than a recomputation takes at 1,000 sites (tens of ms, O(V²)).
+   */
+  private scheduleRecompute(): void {
+    if (this.recomputeTimer) return;
+    const wait = this.lastRecompute + Dataplane.RECOMPUTE_MS - performance.now();
+    if (wait <= 0) { this.recompute(); return; }
+    this.recomputeTimer = setTimeout(() => this.recompute(), wait);
+    this.recomputeTimer.unref();
+  }
+
+  static readonly RECOMPUTE_MS = 50;
+
+  /** Route recomputations so far (tests and metrics). */
+  get recomputes(): number { return this.routeVersion; }
+
   private recompute(): void {
+    clearTimeout(this.recomputeTimer);
+    this.recomputeTimer = undefined;
+    this.lastRecompute = performance.now();
     const next = buildRouteTable(this.opts.siteId, this.lsdb.all, ++this.routeVersion);
     const before = this.routes;
     this.routes = next;
     for (const l of this.listenerPorts.values()) l.setReachable(this.listenerReachable(l.spec, next));
-    if (JSON.stringify([...before.keys]) !== JSON.stringify([...next.keys])) {
+    if (!sameKeys(before.keys, next.keys)) {
       this.opts.log.info({ version: next.version, keys: [...next.keys.keys()] }, 'routes changed');
       this.emit('routes', next);
     }
@@ -443,5 +485,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     for (const l of this.links) l?.goAway(P.ERR_ABORTED, 'site shutting down');
     this.outbox.flush();
     clearInterval(this.refreshTimer);
+    clearTimeout(this.recomputeTimer);
+    clearTimeout(this.pendingTimer);
   }
 }
