@@ -81,6 +81,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly refreshTimer: NodeJS.Timeout;
   /** route recomputations are coalesced (see scheduleRecompute): when the last one ran, and the one waiting */
   private lastRecompute = -Infinity;
+  private recomputeCost = 0;
   private recomputeTimer: NodeJS.Timeout | undefined;
   /** applies routing records held back by their origin's rate (routes-intake.ts) */
   private pendingTimer: NodeJS.Timeout | undefined;
@@ -231,13 +232,14 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   }
 
   /**
-   * Recomputes routes at most once per RECOMPUTE_MS: at once if none ran that recently, otherwise
-   * once when the interval ends, covering every change in between. A peer can send ROUTES far
-   * faster than a recomputation takes at 1,000 sites (tens of ms, O(V²)).
+   * Recomputes routes at most once per RECOMPUTE_MS, or per four times the last one's duration if
+   * longer (so churn costs at most about a fifth of the event loop): at once if none ran that
+   * recently, otherwise once when the interval ends, covering every change in between. A peer can
+   * send ROUTES far faster than a recomputation takes at 1,000 sites (tens of ms, O(V²)).
    */
   private scheduleRecompute(): void {
     if (this.recomputeTimer) return;
-    const wait = this.lastRecompute + Dataplane.RECOMPUTE_MS - performance.now();
+    const wait = this.lastRecompute + Math.max(Dataplane.RECOMPUTE_MS, 4 * this.recomputeCost) - performance.now();
     if (wait <= 0) { this.recompute(); return; }
     this.recomputeTimer = setTimeout(() => this.recompute(), wait);
     this.recomputeTimer.unref();
@@ -245,13 +247,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   static readonly RECOMPUTE_MS = 50;
 
-  /** Route recomputations so far (tests and metrics). */
-  get recomputes(): number { return this.routeVersion; }
-
   private recompute(): void {
     clearTimeout(this.recomputeTimer);
     this.recomputeTimer = undefined;
-    this.lastRecompute = performance.now();
+    const start = performance.now();
     const next = buildRouteTable(this.opts.siteId, this.lsdb.all, ++this.routeVersion);
     const before = this.routes;
     this.routes = next;
@@ -260,6 +259,8 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       this.opts.log.info({ version: next.version, keys: [...next.keys.keys()] }, 'routes changed');
       this.emit('routes', next);
     }
+    this.lastRecompute = performance.now();
+    this.recomputeCost = this.lastRecompute - start;
   }
 
   // ---- listeners and connectors (steered by the control plane) -------------------------
