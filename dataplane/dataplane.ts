@@ -19,9 +19,9 @@ import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.
 import { LogBudget, clip } from './log-budget.js';
 import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
 import type { SiteRecord } from './routing/site-record.js';
-import { buildRouteTable, pickTarget, type RouteTable } from './routing/route-table.js';
+import { buildRouteTable, pickTarget, sameKeys, type RouteTable } from './routing/route-table.js';
 import type { RoutesBudgetOptions } from './routing/routes-budget.js';
-import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv } from './routes-intake.js';
+import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv, peerKey, ORIGIN_PER_MINUTE } from './routes-intake.js';
 import { protocolErrorName } from './errors.js';
 
 /** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
@@ -79,6 +79,12 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   /** budgets, checks and refusal counters of incoming ROUTES (routes-intake.ts) */
   private readonly intake: RoutesIntake;
   private readonly refreshTimer: NodeJS.Timeout;
+  /** route recomputations are coalesced (see scheduleRecompute): when the last one ran, and the one waiting */
+  private lastRecompute = -Infinity;
+  private recomputeCost = 0;
+  private recomputeTimer: NodeJS.Timeout | undefined;
+  /** applies routing records held back by their origin's rate (routes-intake.ts) */
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
@@ -102,10 +108,10 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private refreshRecords(): void {
     this.flood([this.lsdb.refresh()]);
     const dropped = this.lsdb.expire(new Set(this.routes.paths.keys()));
-    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [l.peer.siteId] : []))));
+    this.intake.prune(new Set(this.links.flatMap((l) => (l?.peer ? [peerKey(l.peer.siteId)] : []))));
     if (dropped.length) {
       this.opts.log.info({ sites: dropped.length }, 'routing records aged out');
-      this.recompute();
+      this.scheduleRecompute();
     }
   }
 
@@ -148,8 +154,9 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     const r = this.intake.take({ siteId: peer.siteId, siteName: peer.siteName, link: from.name }, payload);
     if (r.changed.length) {
       this.flood(r.changed, from);
-      this.recompute();
+      this.scheduleRecompute();
     }
+    if (this.intake.hasPending) this.schedulePending();
     if (r.fault) {
       this.intake.warnings.warn(r.fault.name, { link: from.name, peer: peer.siteName, peerId: peer.siteId }, `link reset: ${r.fault.reason}`);
       from.goAway(r.fault.code, `${r.fault.name}: ${r.fault.reason}`);
@@ -209,15 +216,51 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     this.recompute();
   }
 
+  /** Applies held-back records as their origins' rate allows, while any wait. */
+  private schedulePending(): void {
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      const changed = this.intake.drainPending();
+      if (changed.length) {
+        this.flood(changed);
+        this.scheduleRecompute();
+      }
+      if (this.intake.hasPending) this.schedulePending();
+    }, 60_000 / ORIGIN_PER_MINUTE);
+    this.pendingTimer.unref();
+  }
+
+  /**
+   * Recomputes routes at most once per RECOMPUTE_MS, or per four times the last one's duration if
+   * longer (so churn costs at most about a fifth of the event loop): at once if none ran that
+   * recently, otherwise once when the interval ends, covering every change in between. A peer can
+   * send ROUTES far faster than a recomputation takes at 1,000 sites (tens of ms, O(V²)).
+   */
+  private scheduleRecompute(): void {
+    if (this.recomputeTimer) return;
+    const wait = this.lastRecompute + Math.max(Dataplane.RECOMPUTE_MS, 4 * this.recomputeCost) - performance.now();
+    if (wait <= 0) { this.recompute(); return; }
+    this.recomputeTimer = setTimeout(() => this.recompute(), wait);
+    this.recomputeTimer.unref();
+  }
+
+  static readonly RECOMPUTE_MS = 50;
+
   private recompute(): void {
+    clearTimeout(this.recomputeTimer);
+    this.recomputeTimer = undefined;
+    const start = performance.now();
     const next = buildRouteTable(this.opts.siteId, this.lsdb.all, ++this.routeVersion);
     const before = this.routes;
     this.routes = next;
     for (const l of this.listenerPorts.values()) l.setReachable(this.listenerReachable(l.spec, next));
-    if (JSON.stringify([...before.keys]) !== JSON.stringify([...next.keys])) {
+    if (!sameKeys(before.keys, next.keys)) {
       this.opts.log.info({ version: next.version, keys: [...next.keys.keys()] }, 'routes changed');
       this.emit('routes', next);
     }
+    this.lastRecompute = performance.now();
+    this.recomputeCost = this.lastRecompute - start;
   }
 
   // ---- listeners and connectors (steered by the control plane) -------------------------
@@ -443,5 +486,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     for (const l of this.links) l?.goAway(P.ERR_ABORTED, 'site shutting down');
     this.outbox.flush();
     clearInterval(this.refreshTimer);
+    clearTimeout(this.recomputeTimer);
+    clearTimeout(this.pendingTimer);
   }
 }

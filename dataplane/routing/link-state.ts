@@ -1,6 +1,7 @@
 // The link-state database: our own signed record plus the newest verified record of every other
 // site, each dropped when its site stops refreshing it or stays unreachable. Pure: signing,
 // verification and the clock are injected; the data plane feeds it records and floods what changed.
+// Each record remembers the neighbour that introduced it, so a full database is shared fairly.
 import { recordBytes, type SiteRecord, type SiteLinkEntry } from './site-record.js';
 
 /** Signs our own records and verifies everyone else's (dataplane/identity.ts in production). */
@@ -38,11 +39,14 @@ export const DEFAULT_LINK_STATE: Readonly<LinkStateOptions> = Object.freeze({
 /** What apply() did with a record: only `changed` alters the database. */
 export type ApplyResult = 'changed' | 'stale' | 'self' | 'seq-ahead' | 'seq-old' | 'full' | 'forged';
 
-interface Held { rec: SiteRecord; heardAt: number; unreachableSince?: number }
+/** `via`: base site id of the neighbour that introduced the site (absent for ours and local tests) */
+interface Held { rec: SiteRecord; heardAt: number; unreachableSince?: number; via?: string }
 
 export class LinkStateDb {
   private readonly held = new Map<string, Held>();
   private readonly view = new Map<string, SiteRecord>();
+  /** live records per introducing neighbour (base site id) */
+  private readonly introduced = new Map<string, number>();
   private lastSeq = 0;
   private readonly o: LinkStateOptions;
 
@@ -64,15 +68,45 @@ export class LinkStateDb {
     return rec;
   }
 
-  private put(rec: SiteRecord): void {
-    // A refresh keeps the unreachable mark: a site alive but cut off from us still goes after the grace.
-    this.held.set(rec.id, { rec, heardAt: this.o.now(), unreachableSince: this.held.get(rec.id)?.unreachableSince });
+  private put(rec: SiteRecord, via?: string): void {
+    // A refresh keeps the unreachable mark (a site alive but cut off from us still goes after the
+    // grace) and the introducer (its share lasts as long as the site's record).
+    const cur = this.held.get(rec.id);
+    if (!cur && via !== undefined) this.introduced.set(via, (this.introduced.get(via) ?? 0) + 1);
+    this.held.set(rec.id, { rec, heardAt: this.o.now(), unreachableSince: cur?.unreachableSince, via: cur ? cur.via : via });
     this.view.set(rec.id, rec);
   }
 
   private drop(id: string): void {
+    const via = this.held.get(id)?.via;
+    if (via !== undefined) {
+      const n = (this.introduced.get(via) ?? 1) - 1;
+      if (n > 0) this.introduced.set(via, n);
+      else this.introduced.delete(via);
+    }
     this.held.delete(id);
     this.view.delete(id);
+  }
+
+  /** How many live records the neighbour `via` (base site id) introduced. */
+  introducedBy(via: string): number { return this.introduced.get(via) ?? 0; }
+
+  /**
+   * When the database is full, the neighbour holding the most introduced records (other than
+   * `via`) if it holds more than `via` does: one of its records makes room for `via`'s new site.
+   * Otherwise (`via` holds the most, or is unknown) there is no room.
+   */
+  private evictionVictim(via: string | undefined): string | undefined {
+    if (via === undefined) return undefined;
+    let top: string | undefined;
+    let most = this.introducedBy(via);
+    for (const [n, c] of this.introduced) if (c > most) { top = n; most = c; }
+    if (top === undefined) return undefined;
+    // Its least recently heard record: a generated site the attacker refreshes least, or one going stale.
+    let victim: string | undefined;
+    let oldest = Infinity;
+    for (const [id, h] of this.held) if (h.via === top && h.heardAt < oldest) { victim = id; oldest = h.heardAt; }
+    return victim;
   }
 
   get self(): SiteRecord { return this.view.get(this.selfId)!; }
@@ -98,20 +132,35 @@ export class LinkStateDb {
    * and its seq is within our clock window — checked in that order: a record that would change
    * nothing costs no signature check, and a forgery is told apart from a site with a wrong clock
    * (the sender of a forgery is reset; a genuine record out of the window is only dropped).
+   * `via` is the base site id of the neighbour it came from: when the database is full, a new
+   * site from a neighbour that introduced fewer records than another evicts one of that other's
+   * (so one neighbour's generated sites cannot lock everyone else out); from the neighbour
+   * holding the most, it is refused ('full').
    */
-  apply(rec: SiteRecord): ApplyResult {
+  apply(rec: SiteRecord, via?: string): ApplyResult {
+    const r = this.check(rec, via);
+    if (r !== 'changed') return r;
+    if (!this.held.has(rec.id) && this.held.size >= this.o.maxSites) this.drop(this.evictionVictim(via)!);
+    this.put(rec, via);
+    return 'changed';
+  }
+
+  /** What apply() would return, without changing anything. */
+  check(rec: SiteRecord, via?: string): ApplyResult {
     if (rec.id === this.selfId) return 'self';
     const cur = this.held.get(rec.id);
     if (cur && cur.rec.seq >= rec.seq) return 'stale';
-    if (!cur && this.held.size >= this.o.maxSites) return 'full';
+    if (!cur && this.held.size >= this.o.maxSites && this.evictionVictim(via) === undefined) return 'full';
     if (!this.crypto.verify(rec)) return 'forged';
     const now = this.o.now();
     if (rec.seq > (now + this.o.maxAheadMs) * 1000) return 'seq-ahead';
     // A record older than anything we could still hold is a replay (of a site that left, say).
     if (!cur && rec.seq < (now - this.o.maxAgeMs - this.o.maxAheadMs) * 1000) return 'seq-old';
-    this.put(rec);
     return 'changed';
   }
+
+  /** The seq of the record held for `id`, if any (a record not above it changes nothing). */
+  seqOf(id: string): number | undefined { return this.held.get(id)?.rec.seq; }
 
   /**
    * Drops records not refreshed within maxAgeMs, and those of sites not in `reachable` for longer

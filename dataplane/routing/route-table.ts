@@ -35,6 +35,20 @@ export function buildRouteTable(self: string, records: ReadonlyMap<string, SiteR
   return { self, version, paths, keys };
 }
 
+/** Whether two tables route every key to the same targets, in the same order (what 'routes changed' means). */
+export function sameKeys(a: RouteTable['keys'], b: RouteTable['keys']): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, la] of a) {
+    const lb = b.get(key);
+    if (!lb || lb.length !== la.length) return false;
+    for (let i = 0; i < la.length; i++) {
+      const x = la[i], y = lb[i];
+      if (x.site !== y.site || x.siteName !== y.siteName || x.cost !== y.cost || x.nextHop !== y.nextHop) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Chooses a target for a new flow: the cheapest reachable sites (a local connector costs 0 and so
  * always wins), and among equals the one with the fewest open flows (or, with an affinity hash,

@@ -198,4 +198,92 @@ test('issue 10 #7 routesFrames: a large database is split into frames that each 
   assert.equal(frames.flatMap((f) => (JSON.parse(f.toString()) as SiteRecord[]).map((r) => r.id)), recs.map((r) => r.id));
 });
 
+test('issue 10 review C RoutesIntake: an origin\'s record versions are taken at most 10 at once then 2/s; the excess is not flooded, the newest wins in the end', () => {
+  const c = clock();
+  const { db } = makeDb(c.now);
+  const intake = new RoutesIntake(db, me.id, quiet, undefined, c.now);
+  let flooded = 0;
+  for (let i = 0; i < 100; i++) flooded += intake.take(sender, payload([signed(alice, { seq: S + i, keys: [`k${i}`] })])).changed.length;
+  assert.is(flooded, 10, 'the burst, and nothing more, is taken and flooded');
+  assert.is(intake.refusals.SVCNET_ERR_ROUTES_RATE, 90);
+  assert.is(db.all.get(alice.id)!.seq, S + 9);
+  assert.ok(intake.hasPending);
+  assert.equal(intake.drainPending(), [], 'no token yet');
+  c.t += 500; // one token
+  const drained = intake.drainPending();
+  assert.equal(drained.map((r) => r.seq), [S + 99], 'only the newest held-back version is applied');
+  assert.equal(db.all.get(alice.id)!.keys, ['k99']);
+  assert.not.ok(intake.hasPending);
+  // A held-back record overtaken by a newer one (the origin's refresh) is forgotten.
+  for (let i = 0; i < 5; i++) intake.take(sender, payload([signed(alice, { seq: S + 200 + i })]));
+  assert.ok(intake.hasPending);
+  c.t += 500;
+  assert.is(intake.take(sender, payload([signed(alice, { seq: S + 300, keys: ['latest'] })])).changed.length, 1);
+  assert.equal(intake.drainPending(), []);
+  assert.not.ok(intake.hasPending);
+  assert.equal(db.all.get(alice.id)!.keys, ['latest']);
+  // A forgery over the rate still resets its sender.
+  const forged = intake.take(sender, payload([{ ...signed(mallory, { id: alice.id, seq: S + 400 }), pub: alice.pub }]));
+  assert.is(forged.fault?.name, 'SVCNET_ERR_ROUTES_FORGED');
+});
+
+test('issue 10 review D RoutesIntake: reconnecting under a router-replica suffix (id/a, id/b) does not refresh the ROUTES budget', () => {
+  const { db } = makeDb(Date.now);
+  const intake = new RoutesIntake(db, me.id, quiet, { bytesBurst: 1000, bytesPerMinute: 1, sitesBurst: 2, sitesPerMinute: 1, dropsBurst: 1000, dropsPerMinute: 1 });
+  const now = Date.now() * 1000;
+  const as = (suffix: string) => ({ siteId: `${mallory.id}${suffix}`, siteName: 'mallory', link: 'l' });
+  assert.not.ok(intake.take(as(''), Buffer.from('[]'.padEnd(990, ' '))).fault);
+  for (const suffix of ['/a', '/b', '/router']) assert.is(intake.take(as(suffix), Buffer.from('[]'.padEnd(100, ' '))).fault?.name, 'SVCNET_ERR_ROUTES_BUDGET', suffix);
+  // The site budget is shared too: two new sites, then drops, whatever the suffix.
+  const intake2 = new RoutesIntake(db, me.id, quiet, { bytesBurst: 1 << 20, bytesPerMinute: 1, sitesBurst: 2, sitesPerMinute: 1, dropsBurst: 1000, dropsPerMinute: 1 });
+  const fresh = () => signed(SiteIdentity.generate(), { seq: now });
+  assert.is(intake2.take(as('/a'), payload([fresh(), fresh()])).changed.length, 2);
+  assert.is(intake2.take(as('/b'), payload([fresh()])).changed.length, 0);
+  assert.is(intake2.take(as('/c'), payload([fresh()])).changed.length, 0);
+  assert.is(intake2.refusals.SVCNET_ERR_ROUTES_OVER_BUDGET, 2);
+});
+
+test('issue 10 review D LinkStateDb: a full database is shared by introducing neighbour; the one holding the most is refused, its records make room for others; expiry releases', () => {
+  const c = clock();
+  const { db } = makeDb(c.now, { maxSites: 5 }); // me + 4
+  const gen = Array.from({ length: 6 }, () => SiteIdentity.generate());
+  for (const g of gen.slice(0, 4)) assert.is(db.apply(signed(g, { seq: S }), 'M'), 'changed');
+  assert.is(db.introducedBy('M'), 4);
+  assert.is(db.apply(signed(gen[4], { seq: S }), 'M'), 'full', 'the neighbour holding the most adds no more');
+  c.t += 1000;
+  const legit = Array.from({ length: 3 }, () => SiteIdentity.generate());
+  assert.is(db.apply(signed(legit[0], { seq: S }), 'H'), 'changed', 'another neighbour still gets in');
+  assert.is(db.apply(signed(legit[1], { seq: S }), 'H'), 'changed');
+  assert.is(db.all.size, 5);
+  assert.equal([db.introducedBy('M'), db.introducedBy('H')], [2, 2]);
+  assert.is(db.apply(signed(legit[2], { seq: S }), 'H'), 'full', 'an even share: H now holds as many as M');
+  assert.is(db.apply(signed(gen[5], { seq: S }), 'M'), 'full');
+  // M's records re-sent (refreshed) keep their introducer and take no new room.
+  assert.is(db.apply(signed(gen[2], { seq: S + 1 }), 'H'), 'changed');
+  assert.equal([db.introducedBy('M'), db.introducedBy('H')], [2, 2]);
+  // A forgery never evicts anyone.
+  assert.is(db.apply({ ...signed(mallory, { id: legit[2].id, seq: S }), pub: legit[2].pub }, 'X'), 'forged');
+  assert.is(db.all.size, 5);
+  // Records that age out release their neighbour's share.
+  c.t += 121_000;
+  db.expire(new Set(db.all.keys()));
+  assert.equal([db.introducedBy('M'), db.introducedBy('H')], [0, 0]);
+  assert.is(db.all.size, 1);
+});
+
+test('issue 10 review D RoutesIntake: generated sites from one neighbour cannot lock another neighbour\'s new sites out of a full database', () => {
+  const { db } = makeDb(Date.now, { maxSites: 9 });
+  const intake = new RoutesIntake(db, me.id, quiet);
+  const now = Date.now() * 1000;
+  const m = { siteId: `${mallory.id}/x`, siteName: 'mallory', link: 'lm' };
+  const h = { siteId: alice.id, siteName: 'alice', link: 'lh' };
+  intake.take(m, payload(Array.from({ length: 20 }, () => signed(SiteIdentity.generate(), { seq: now }))));
+  assert.is(db.all.size, 9);
+  assert.is(db.introducedBy(mallory.id), 8, 'kept under the base id');
+  const hs = Array.from({ length: 3 }, () => signed(SiteIdentity.generate(), { seq: now }));
+  assert.equal(intake.take(h, payload(hs)).changed.length, 3);
+  for (const r of hs) assert.ok(db.has(r.id));
+  assert.equal([db.introducedBy(mallory.id), db.introducedBy(alice.id)], [5, 3]);
+});
+
 test.run();
