@@ -73,7 +73,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly flowsToSite = new Map<string, number>();
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
-  /** opensRefused: OPENs refused by a quota, rate or connector cap (ERR_STREAM_QUOTA / ERR_STREAM_LIMIT) */
+  /** opensRefused: OPENs refused by a quota, rate, relay cap or reserve, or connector cap (ERR_STREAM_QUOTA / ERR_STREAM_LIMIT) */
   readonly stats = { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 };
   /** rate-limited warnings for what a peer or client can trigger at will */
   readonly warnings: LogBudget;
