@@ -1,5 +1,5 @@
-// What one linked peer may cost this site: OPEN rate, control-frame bytes, unanswered PINGs and
-// refused OPENs per link, and concurrent flows per connector. Every number is here (the stream quota
+// What one linked peer may cost this site: OPEN rate, control-frame bytes, unanswered PINGs,
+// malformed OPENs and relays per link, slots relays leave free, and concurrent flows per connector. Every number is here (the stream quota
 // per link, which the core enforces, is MAX_PEER_STREAMS in protocol.ts). Pure: time is passed in.
 
 /** The limits; docs/security.md explains them. */
