@@ -12,6 +12,7 @@ import { Link, LinkState, type LinkEvents, type PeerExpectation } from './link.j
 import { MIN_WINDOW, MAX_WINDOW } from './hello.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
+import { sameSite } from './identity.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
@@ -72,7 +73,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   private readonly flowsToSite = new Map<string, number>();
   private readonly localSplices = new Set<net.Socket>();
   private routeVersion = 0;
-  /** opensRefused: OPENs refused by a quota, rate or connector cap (ERR_STREAM_QUOTA / ERR_STREAM_LIMIT) */
+  /** opensRefused: OPENs refused by a quota, rate, relay cap or reserve, or connector cap (ERR_STREAM_QUOTA / ERR_STREAM_LIMIT) */
   readonly stats = { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 };
   /** rate-limited warnings for what a peer or client can trigger at will */
   readonly warnings: LogBudget;
@@ -370,22 +371,25 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
       req = JSON.parse(payload.toString('utf8')) as OpenRequest;
       if (typeof req.key !== 'string' || typeof req.dst !== 'string') throw new Error('bad OPEN');
     } catch {
+      // The peer's own fault (a relay checks the body before passing it on): it counts toward the GOAWAY.
       this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_BAD_STATE);
+      this.warnings.warn('open-malformed', { link: link.name, peer: link.peer?.siteName }, 'malformed OPEN refused');
+      if (!link.budget.refused(Date.now(), true)) link.overBudget('malformed OPENs', `more than ${link.budget.limits.refusalsBurst} malformed OPENs`);
       return;
     }
     if (req.dst === this.opts.siteId) this.acceptFlow(link, slot, req);
     else this.relay(link, slot, req, payload);
   }
 
-  /** Refuses a peer's OPEN with ERR_STREAM_QUOTA (slot: queued RESET; rawId: never got a slot). A peer
-   *  that keeps exceeding its own link's budgets loses the link; a full connector is not the link's
-   *  fault (it may relay for others). Logged at a bounded rate, counted always. */
-  private refuseOpen(link: Link, slot: number, kind: string, why: string, rawId = 0, code = P.ERR_STREAM_QUOTA, linkBudget = true): void {
+  /** Refuses a peer's OPEN with ERR_STREAM_QUOTA (slot: queued RESET; rawId: never got a slot). A RESET
+   *  only, never a GOAWAY: the link may be a hub relaying for others, or a busy link whose clients
+   *  retry (issue 10 review B). Logged at a bounded rate, counted always. */
+  private refuseOpen(link: Link, slot: number, kind: string, why: string, rawId = 0, code = P.ERR_STREAM_QUOTA): void {
     if (slot !== 0) this.outbox.stream(link, P.FRAME_RESET, slot, null, code);
     else this.outbox.resetRaw(link, rawId, code);
     this.stats.opensRefused++;
-    this.warnings.warn(`open-refused:${kind}`, { link: link.name, peer: link.peer?.siteName, code: protocolErrorName(code), refusedOnLink: link.budget.opensRefused + 1 }, `OPEN refused: ${why}`);
-    if (linkBudget && !link.budget.refused(Date.now())) link.overBudget('refused OPENs', `more than ${link.budget.limits.refusalsBurst} OPENs refused`);
+    link.budget.refused(Date.now(), false);
+    this.warnings.warn(`open-refused:${kind}`, { link: link.name, peer: link.peer?.siteName, code: protocolErrorName(code), refusedOnLink: link.budget.opensRefused }, `OPEN refused: ${why}`);
   }
 
   /** Whether a connector takes one more flow (its cap protects the server behind it from a flood). */
@@ -400,7 +404,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     if (!c) { this.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
     if (!this.connectorHasRoom(c, link.name)) {
       this.stats.flowsFailed++;
-      return this.refuseOpen(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`, 0, P.ERR_STREAM_QUOTA, false);
+      return this.refuseOpen(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`);
     }
     c.flowsOpened++;
     c.flowsActive++;
@@ -421,16 +425,33 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
     this.endpoints[slot] = flow;
   }
 
+  /**
+   * Joins the peer's stream to one toward the next hop. The outbound slot is charged to no link's
+   * MAX_PEER_STREAMS, so a relay is refused (RESET only) back to the site it came from, past the
+   * inbound link's relay cap, and when it would eat into the slots kept for listeners and other links.
+   */
   private relay(inLink: Link, inSlot: number, req: OpenRequest, payload: Buffer): void {
     const path = this.routes.paths.get(req.dst);
     const next = path ? this.linkTo(path.nextHop) : undefined;
-    const outSlot = next ? this.core.openStream(next.index) : 0;
-    if (!next || outSlot === 0) { this.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { this.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    const limits = inLink.budget.limits;
+    if (inLink.budget.relays >= limits.relaysPerLink) return this.refuseOpen(inLink, inSlot, 'relay cap', `the link holds ${limits.relaysPerLink} relays`);
+    if (P.MAX_SLOTS - 1 - this.core.usedSlots() <= limits.relayReserveSlots) return this.refuseOpen(inLink, inSlot, 'relay reserve', `fewer than ${limits.relayReserveSlots} free stream slots`);
+    const outSlot = this.core.openStream(next.index);
+    if (outSlot === 0) { this.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
     // The OPEN body must outlive this chunk: it is queued, and the chunk's memory is Node's.
     this.outbox.stream(next, P.FRAME_OPEN, outSlot, Buffer.from(payload));
-    const end = (error?: string) => this.emit('relay-end', { key: req.key, error });
+    // Either half may see the relay's end first; the count drops exactly once.
+    inLink.budget.relays++;
+    let ended = false;
+    const end = (error?: string) => {
+      if (ended) return;
+      ended = true;
+      inLink.budget.relays--;
+      this.emit('relay-end', { key: req.key, error });
+    };
     const a = new RelayHalf(this, inSlot, inLink, end);
-    const b = new RelayHalf(this, outSlot, next, () => {});
+    const b = new RelayHalf(this, outSlot, next, end);
     RelayHalf.join(a, b);
     this.endpoints[inSlot] = a;
     this.endpoints[outSlot] = b;
@@ -465,8 +486,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
 
   onRefusedOpen(link: Link, id: number, code: number): void {
     const why = code === P.ERR_STREAM_QUOTA ? `the link holds ${P.MAX_PEER_STREAMS} streams opened by the peer` : 'the stream table is full';
-    // A full table is not this peer's doing (other links hold the slots): it costs the link no budget.
-    this.refuseOpen(link, 0, code === P.ERR_STREAM_QUOTA ? 'stream quota' : 'stream table', why, id, code, code === P.ERR_STREAM_QUOTA);
+    this.refuseOpen(link, 0, code === P.ERR_STREAM_QUOTA ? 'stream quota' : 'stream table', why, id, code);
   }
 
   uncorkLater(s: { uncork(): void }): void { this.outbox.uncorkLater(s); }

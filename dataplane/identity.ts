@@ -79,3 +79,8 @@ export function certSiteId(subjectAltName: string | undefined): string | undefin
 
 /** The URI SAN value naming a site id in its certificates. */
 export function siteUri(siteId: string): string { return `urn:svcnet:site:${siteId}`; }
+
+/** Whether two node ids belong to one site (a router replica `<site id>/<name>` is its site). */
+export function sameSite(a: string, b: string): boolean {
+  return (baseSiteId(a) ?? a) === (baseSiteId(b) ?? b);
+}

@@ -1,5 +1,5 @@
-// What one linked peer may cost this site: OPEN rate, control-frame bytes, unanswered PINGs and
-// refused OPENs per link, and concurrent flows per connector. Every number is here (the stream quota
+// What one linked peer may cost this site: OPEN rate, control-frame bytes, unanswered PINGs,
+// malformed OPENs and relays per link, slots relays leave free, and concurrent flows per connector. Every number is here (the stream quota
 // per link, which the core enforces, is MAX_PEER_STREAMS in protocol.ts). Pure: time is passed in.
 
 /** The limits; docs/security.md explains them. */
@@ -18,13 +18,25 @@ export const LINK_LIMITS = Object.freeze({
   pongBacklog: 64,
   /** PINGs left unanswered in a row, the peer reading none of our bytes meanwhile, before the link is dropped with ERR_OVER_BUDGET */
   unansweredPings: 1000,
-  /** refused OPENs (stream quota, OPEN rate, connector cap) a link may cause: per second, and burst; past it the link is dropped */
+  /**
+   * malformed OPENs (bad JSON, bad fields: the peer's own fault) a link may send: per second, and
+   * burst; past it the link is dropped. OPENs refused for a quota, the OPEN rate, a connector cap or a
+   * full table only get a RESET: a busy hub relaying for others must not lose its link for them.
+   */
   refusalsPerSec: 1000,
   refusalsBurst: 10_000,
   /** how long a GOAWAY for an over-budget peer may take to leave before the socket is destroyed */
   goAwayGraceMs: 1000,
   /** concurrent flows to one connector's server (local clients and OPENs from every link) */
   connectorFlows: 1024,
+  /**
+   * concurrent relays (an inbound stream joined to an outbound one) one link's peer may hold. The
+   * outbound slot is charged to nobody in the core's MAX_PEER_STREAMS, so without this a peer that
+   * never answers would hold two slots per OPEN.
+   */
+  relaysPerLink: 4096,
+  /** free stream-table slots a relay may not take: local listeners and other links always keep them */
+  relayReserveSlots: 8192,
 });
 
 /** A token bucket: `rate` tokens per second up to `burst`; starts full. */
@@ -62,6 +74,8 @@ export class LinkBudget {
   bytesLeft = 0;
   /** OPENs refused on this link, for status and logs */
   opensRefused = 0;
+  /** relays whose inbound stream arrived on this link and has not ended */
+  relays = 0;
 
   constructor(now: number, readonly limits: typeof LINK_LIMITS = LINK_LIMITS) {
     this.opens = new TokenBucket(limits.opensPerSec, limits.opensBurst, now);
@@ -69,9 +83,9 @@ export class LinkBudget {
     this.refusals = new TokenBucket(limits.refusalsPerSec, limits.refusalsBurst, now);
   }
 
-  /** Counts a refused OPEN; false once the peer keeps being refused past its refusal budget. */
-  refused(now: number): boolean {
+  /** Counts a refused OPEN; for a malformed one (`fault`), false once the peer is past its budget. */
+  refused(now: number, fault: boolean): boolean {
     this.opensRefused++;
-    return this.refusals.take(1, now);
+    return !fault || this.refusals.take(1, now);
   }
 }

@@ -229,7 +229,7 @@ test('issue 10 #6: a PING flood from a peer that never reads: memory stays bound
   await settledToZero('after the PING flood');
 });
 
-test('issue 10 #8: 32,000 OPENs from one peer are refused past its budget with ERR_STREAM_QUOTA, logged a bounded number of times; legitimate flows all succeed', async () => {
+test('issue 10 #8, review B: 32,000 OPENs from one peer are refused past its budget with ERR_STREAM_QUOTA (RESETs only, no GOAWAY), logged a bounded number of times; legitimate flows all succeed', async () => {
   const m = await mallory(ports[0], M1);
   const body = JSON.stringify({ key: 'hold', dst: site(S).id, src: site(M1).id });
   const linesBefore = logCount(S, /OPEN refused/);
@@ -252,6 +252,9 @@ test('issue 10 #8: 32,000 OPENs from one peer are refused past its budget with E
   console.log(`# legit ${JSON.stringify(result)}; mallory: ${opened} OPENs, ${quota} refused with ERR_STREAM_QUOTA, GOAWAY ${JSON.stringify(m.goAway())}; hold server max ${hold.max}`);
   assert.equal(result, { ok: 300, error: 0, corrupt: 0 });
   assert.ok(quota >= 1000, `${quota} OPENs refused with ERR_STREAM_QUOTA`);
+  // Issue 10 review B: refusals for the quota or the rate are RESETs only; the link stays.
+  assert.is(m.goAway(), undefined, 'no GOAWAY for refused OPENs');
+  assert.not.ok(m.closed, 'the link stays up');
   assert.ok(hold.max <= Math.min(P.MAX_PEER_STREAMS, LINK_LIMITS.connectorFlows), `the server behind the connector held ${hold.max} connections`);
   const lines = logCount(S, /OPEN refused/) - linesBefore;
   assert.ok(lines >= 1 && lines <= 20, `${lines} "OPEN refused" lines logged`);
