@@ -16,7 +16,7 @@ export function renderMetrics(s: RuntimeStatus, dp: Dataplane): string {
   };
   metric('svcnet_flows_opened_total', 'counter', 'Flows opened at this site (listeners and connectors).', [[{}, dp.stats.flowsOpened]]);
   metric('svcnet_flows_failed_total', 'counter', 'Flows that could not be opened or ended in error.', [[{}, dp.stats.flowsFailed]]);
-  metric('svcnet_opens_refused_total', 'counter', 'Stream OPENs from peers refused by a per-link quota, the OPEN rate or a connector\'s flow cap.', [[{}, dp.stats.opensRefused]]);
+  metric('svcnet_opens_refused_total', 'counter', 'Stream OPENs from peers refused (RESET only) by a per-link quota, the OPEN rate, a connector\'s flow cap, the relay cap or the relay slot reserve.', [[{}, dp.stats.opensRefused]]);
   metric('svcnet_streams_active', 'gauge', 'Streams open in the forwarding core (flows and relay halves).', [[{}, dp.activeStreams()]]);
   metric('svcnet_link_ready', 'gauge', 'Links by name: 1 when ready.', s.links.map((l) => [{ link: l.name, direction: l.direction, peer: l.peer ?? '' }, l.status === 'ready' ? 1 : 0]));
   metric('svcnet_listener_flows_active', 'gauge', 'Open flows per listener.', s.listeners.map((l) => [{ listener: l.name, routing_key: l.routingKey }, l.flowsActive]));
