@@ -10,10 +10,10 @@ import { redeemGrant, renewCertificate, GrantError, FailureLimiter, CodeIndex, t
 import type { SiteStore } from './state/site-store.js';
 import { TlsProvider, serverTls } from './pki/trust.js';
 import type { TlsMaterial } from '../dataplane/link-server.js';
-import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../dataplane/accept-guard.js';
-import { GuardedListener } from '../dataplane/guarded-listener.js';
-import { LogBudget, clip } from '../dataplane/log-budget.js';
-import { fdLimit } from '../dataplane/fd-pressure.js';
+import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../common/accept-guard.js';
+import { GuardedListener } from '../common/guarded-listener.js';
+import { LogBudget, clip } from '../common/log-budget.js';
+import { fdLimit } from '../common/fd-pressure.js';
 
 export interface GrantServerOptions {
   store: SiteStore;

@@ -7,7 +7,7 @@ import { API_VERSION, nameSchema } from './resources/common.js';
 import { signCsr, CsrError, normalizeSerial } from './pki/ca.js';
 import { loadIssued, loadRevocations, recordIssued, revokedLineages, findIssued, type IssuedCert } from './pki/registry.js';
 import { loadPolicy, peerRefusal } from './pki/policy.js';
-import { isSiteId, keyOwnsId, verifySignature } from '../dataplane/identity.js';
+import { isSiteId, keyOwnsId, verifySignature } from '../common/identity.js';
 
 export const DEFAULT_GRANT_EXPIRY_MS = 15 * 60_000;
 

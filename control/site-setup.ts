@@ -1,5 +1,5 @@
 // `svcnet site create`: a fresh state directory with identity key, CA and link server certificate.
-// The site id is derived from the identity key (dataplane/identity.ts), so only this site can prove it.
+// The site id is derived from the identity key (common/identity.ts), so only this site can prove it.
 import { createIdentity } from './pki/site-identity.js';
 import { SiteStore, type SiteConfig } from './state/site-store.js';
 import { createCa, issueLeaf } from './pki/ca.js';

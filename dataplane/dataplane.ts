@@ -12,12 +12,12 @@ import { Link, LinkState, type LinkEvents, type PeerExpectation } from './link.j
 import { MIN_WINDOW, MAX_WINDOW } from './hello.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
-import { sameSite } from './identity.js';
+import { sameSite } from '../common/identity.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
 import { ListenerPort, keysOf, type ListenerSpec } from './listener.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { ConnectorTarget, pickConnector, type ConnectorSpec } from './connector.js';
-import { LogBudget, clip } from './log-budget.js';
+import { LogBudget, clip } from '../common/log-budget.js';
 import { LinkStateDb, type LinkStateOptions } from './routing/link-state.js';
 import type { SiteRecord } from './routing/site-record.js';
 import { buildRouteTable, pickTarget, sameKeys, type RouteTable } from './routing/route-table.js';
@@ -25,7 +25,7 @@ import type { RoutesBudgetOptions } from './routing/routes-budget.js';
 import { RoutesIntake, verifyRecord, routesFrames, refreshMsFromEnv, peerKey, ORIGIN_PER_MINUTE } from './routes-intake.js';
 import { protocolErrorName } from './errors.js';
 
-/** What the data plane signs with: the site's identity key (dataplane/identity.ts SiteIdentity). */
+/** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
   /** base64 raw public key; the site id (or its prefix, for a router replica) is its hash */
   readonly pub: string;

@@ -2,7 +2,7 @@
 // link cost in range, and proof of the claimed site identity — a signature by the site's identity
 // key over this TLS session's exported keying material, matching what the certificate says.
 import * as P from '../wasm/assembly/protocol.js';
-import { baseSiteId, certSiteId, keyOwnsId, verifySignature } from './identity.js';
+import { baseSiteId, certSiteId, keyOwnsId, verifySignature } from '../common/identity.js';
 import { validCost, MIN_COST, MAX_COST, RECORD_LIMITS } from './routing/site-record.js';
 
 export interface PeerHello {

@@ -7,7 +7,7 @@ import type { Dataplane } from './dataplane.js';
 import type { TlsMaterial } from './link-server.js';
 import { LinkState, type Link } from './link.js';
 import { connectViaProxy, parseProxy } from './http-connect.js';
-import { fdPressure } from './fd-pressure.js';
+import { fdPressure } from '../common/fd-pressure.js';
 
 export interface LinkTarget {
   name: string;

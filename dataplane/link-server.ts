@@ -5,10 +5,10 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
 import { LinkState, type Link, type PeerExpectation } from './link.js';
-import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from './accept-guard.js';
-import { GuardedListener } from './guarded-listener.js';
-import { LogBudget, clip } from './log-budget.js';
-import { fdLimit } from './fd-pressure.js';
+import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../common/accept-guard.js';
+import { GuardedListener } from '../common/guarded-listener.js';
+import { LogBudget, clip } from '../common/log-budget.js';
+import { fdLimit } from '../common/fd-pressure.js';
 
 export interface TlsMaterial {
   key: string;

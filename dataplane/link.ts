@@ -8,7 +8,7 @@ import type { DecodeSink } from './core/core.js';
 import { LINK_HIGH_WATER, type FrameWriter, type DrainWaiter } from './outbox.js';
 import { ProtocolError, protocolErrorName } from './errors.js';
 import { LinkBudget } from './link-budget.js';
-import { clip, type LogBudget } from './log-budget.js';
+import { clip, type LogBudget } from '../common/log-budget.js';
 import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
 
 export type { PeerHello, PeerExpectation } from './hello.js';

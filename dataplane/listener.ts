@@ -2,7 +2,7 @@
 // reachable, so clients otherwise get a plain "connection refused"; status says why.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { fdPressure } from './fd-pressure.js';
+import { fdPressure } from '../common/fd-pressure.js';
 import type { KeyMode, RoundRobinState } from './routing/key-choice.js';
 
 export interface ListenerSpec {

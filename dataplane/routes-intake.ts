@@ -6,8 +6,8 @@ import * as P from '../wasm/assembly/protocol.js';
 import { type LinkStateDb, REFRESH_MS } from './routing/link-state.js';
 import { parseSiteRecord, recordBytes, type SiteRecord } from './routing/site-record.js';
 import { RoutesBudget, TokenBucket, DEFAULT_ROUTES_BUDGET, type RoutesBudgetOptions } from './routing/routes-budget.js';
-import { baseSiteId, keyOwnsId, verifySignature } from './identity.js';
-import { LogBudget, clip } from './log-budget.js';
+import { baseSiteId, keyOwnsId, verifySignature } from '../common/identity.js';
+import { LogBudget, clip } from '../common/log-budget.js';
 
 /** Verifies a routing record: its key owns its id and signed it. */
 export function verifyRecord(rec: SiteRecord): boolean {

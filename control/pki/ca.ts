@@ -3,7 +3,7 @@
 import forge from 'node-forge';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { siteUri } from '../../dataplane/identity.js';
+import { siteUri } from '../../common/identity.js';
 
 const { pki } = forge;
 

@@ -1,7 +1,7 @@
 // The site's identity key in the state directory (pki/site-identity.pem, mode 0600): made at
 // `site create`, its hash is the site id. Sites made before identity keys existed must be re-created.
 import type { SiteStore, SiteConfig } from '../state/site-store.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 
 export const IDENTITY_FILE = 'site-identity.pem';
 

@@ -15,8 +15,8 @@ import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } 
 import { serverTls, TlsProvider } from './trust.js';
 import { renewAt, renewLinkCredentials } from './renewal.js';
 import { renewServerCert } from './rotation.js';
-import { fdPressure } from '../../dataplane/fd-pressure.js';
-import { LogBudget } from '../../dataplane/log-budget.js';
+import { fdPressure } from '../../common/fd-pressure.js';
+import { LogBudget } from '../../common/log-budget.js';
 
 const POLL_MS = 250;
 const RENEW_CHECK_MS = 1000;

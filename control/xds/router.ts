@@ -10,7 +10,7 @@ import { Dataplane } from '../../dataplane/dataplane.js';
 import { DataplaneAgent } from '../../dataplane/xds/agent.js';
 import { backoffDelay } from '../../dataplane/link-dialer.js';
 import { LinkState } from '../../dataplane/link.js';
-import { SiteIdentity, baseSiteId } from '../../dataplane/identity.js';
+import { SiteIdentity, baseSiteId } from '../../common/identity.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { discoveryService, fromResponse, toRequest, type NodeIdentity, type WireRequest, type WireResponse } from './wire.js';
 

@@ -4,7 +4,7 @@
 // Each record remembers the neighbour that introduced it, so a full database is shared fairly.
 import { recordBytes, type SiteRecord, type SiteLinkEntry } from './site-record.js';
 
-/** Signs our own records and verifies everyone else's (dataplane/identity.ts in production). */
+/** Signs our own records and verifies everyone else's (common/identity.ts in production). */
 export interface RecordCrypto {
   /** base64 raw public key of this site */
   readonly pub: string;

@@ -1,6 +1,6 @@
 // Throwaway site identities for tests: a joining site's redemption request signed with a real
 // Ed25519 identity key, as `svcnet token redeem` makes it (no committed keys).
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 import { redeemProofBytes, type RedeemRequest } from '../../control/grants.js';
 
 /** A fresh identity key; its id is a valid site id only this key can prove. */

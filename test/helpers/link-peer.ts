@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as P from '../../wasm/assembly/protocol.js';
 import { helloProofBytes } from '../../dataplane/hello.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 
 /** One frame as it came off the wire. */
 export interface Frame { type: number; flags: number; stream: number; payload: Buffer }

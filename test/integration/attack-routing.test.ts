@@ -10,7 +10,7 @@ import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, logCount, 
 import { freePorts } from '../helpers/ports.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import { LinkPeer, readCredentials, frame, type LinkCredentialsPem } from '../helpers/link-peer.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 import { recordBytes, type SiteRecord } from '../../dataplane/routing/site-record.js';
 import { SiteStore } from '../../control/state/site-store.js';
 import { savePolicy, DEFAULT_POLICY } from '../../control/pki/policy.js';

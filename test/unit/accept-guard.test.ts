@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import pino from 'pino';
-import { AcceptGuard } from '../../dataplane/accept-guard.js';
-import { LogBudget } from '../../dataplane/log-budget.js';
+import { AcceptGuard } from '../../common/accept-guard.js';
+import { LogBudget } from '../../common/log-budget.js';
 
 class FakeSocket extends EventEmitter {
   destroyed = false;

@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fdPressure, isFdExhaustion } from '../../dataplane/fd-pressure.js';
+import { fdPressure, isFdExhaustion } from '../../common/fd-pressure.js';
 
-const mod = fileURLToPath(new URL('../../dataplane/fd-pressure.js', import.meta.url));
+const mod = fileURLToPath(new URL('../../common/fd-pressure.js', import.meta.url));
 
 /** Runs a script that installs the trap, then emits `err` on an emitter nobody listens to. */
 function run(err: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import * as P from '../../wasm/assembly/protocol.js';
 import { validHello, helloProofBytes, type HelloContext } from '../../dataplane/hello.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 
 const alice = SiteIdentity.generate();
 const mallory = SiteIdentity.generate();

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import * as P from '../../wasm/assembly/protocol.js';
 import { Link, LinkState, type LinkEvents, type PeerExpectation } from '../../dataplane/link.js';
 import { validHello, helloProofBytes } from '../../dataplane/hello.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 
 const me = SiteIdentity.generate();
 const peer = SiteIdentity.generate();

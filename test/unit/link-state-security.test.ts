@@ -9,7 +9,7 @@ import { TokenBucket, RoutesBudget } from '../../dataplane/routing/routes-budget
 import { verifyRecord, routesFrames, RoutesIntake } from '../../dataplane/routes-intake.js';
 import { MAX_CONTROL_FRAME } from '../../wasm/assembly/protocol.js';
 import pino from 'pino';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 
 const alice = SiteIdentity.generate();
 const mallory = SiteIdentity.generate();

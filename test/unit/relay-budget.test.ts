@@ -10,7 +10,7 @@ import { TsCore } from '../../dataplane/core/ts-core.js';
 import { Dataplane } from '../../dataplane/dataplane.js';
 import { LinkState } from '../../dataplane/link.js';
 import { LINK_LIMITS, LinkBudget } from '../../dataplane/link-budget.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 import type { RouteTable } from '../../dataplane/routing/route-table.js';
 import { frame, type Frame } from '../helpers/link-peer.js';
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import pino from 'pino';
 import { Dataplane } from '../../dataplane/dataplane.js';
 import { TsCore } from '../../dataplane/core/ts-core.js';
-import { SiteIdentity } from '../../dataplane/identity.js';
+import { SiteIdentity } from '../../common/identity.js';
 import { recordBytes, type SiteRecord } from '../../dataplane/routing/site-record.js';
 import type { Link } from '../../dataplane/link.js';
 

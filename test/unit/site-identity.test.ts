@@ -10,7 +10,7 @@ import { createSite } from '../../control/site-setup.js';
 import { SiteStore } from '../../control/state/site-store.js';
 import { loadIdentity, IDENTITY_FILE } from '../../control/pki/site-identity.js';
 import { renewServerCert } from '../../control/pki/rotation.js';
-import { SiteIdentity, siteIdOf, isSiteId, baseSiteId, certSiteId } from '../../dataplane/identity.js';
+import { SiteIdentity, siteIdOf, isSiteId, baseSiteId, certSiteId } from '../../common/identity.js';
 import { tempDir } from '../helpers/cli.js';
 
 const root = tempDir();
