@@ -9,7 +9,7 @@ import { loadSvcnetV1 } from './grpc-proto.js';
 import { redeemGrant, renewCertificate, GrantError, FailureLimiter, CodeIndex, type GrantErrorCode } from './grants.js';
 import type { SiteStore } from './state/site-store.js';
 import { TlsProvider, serverTls } from './pki/trust.js';
-import type { TlsMaterial } from '../dataplane/link-server.js';
+import type { TlsMaterial } from '../dataplane/port/push.js';
 import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../common/accept-guard.js';
 import { GuardedListener } from '../common/guarded-listener.js';
 import { LogBudget, clip } from '../common/log-budget.js';
@@ -26,7 +26,8 @@ export interface GrantServerOptions {
   tls?: TlsProvider;
   /** refusals by reason code, for status (shared with the site's PKI counters) */
   refused?: Record<string, number>;
-  onRedeemed?: (site: string, serial: string) => void;
+  /** a certificate was issued (redemption or renewal): resolves once the data plane admits it, so the caller's first dial is not refused */
+  onIssued?: (site: string, serial: string) => Promise<void> | void;
   limits?: Partial<AcceptLimits>;
 }
 
@@ -92,7 +93,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndp
         const arrived = Date.now();
         const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId, identityKey: call.request.identityKey, proof: call.request.proof }, arrived));
         o.log.info({ ...ctx, grant: r.grant, serial: r.serial }, 'token redeemed');
-        o.onRedeemed?.(call.request.siteName, r.serial);
+        await o.onIssued?.(call.request.siteName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert, endpoints: o.endpoints, siteName: cfg.name, siteId: cfg.id, grant: r.grant });
       } catch (err) {
         if (err instanceof GrantError && COUNTS_AS_GUESS.has(err.code)) limiter.fail(addr);
@@ -113,6 +114,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndp
         const arrived = Date.now(); // the certificate TLS verified was valid then; waiting for the lock does not expire it
         const r = await o.store.exclusive(() => renewCertificate(o.store, current, call.request.csr, arrived));
         o.log.info({ ...ctx, newSerial: r.serial, grant: r.entry.grant, notAfter: r.entry.notAfter }, 'link certificate renewed');
+        await o.onIssued?.(current.commonName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert });
       } catch (err) {
         refuse(cb, 'certificate renewal', err, ctx);

@@ -1,17 +1,14 @@
-// `svcnet site run`: the composition root of a site process. Builds the data plane, opens the
-// link and grant ports, reconciles stored resources into data-plane state whenever they change,
-// publishes status, and serves the console.
+// `svcnet site run`: the composition root of a site's control process. Starts and supervises the
+// data-plane engine (its own process, control/engine/), opens the grant port, reconciles stored
+// resources and PKI state into pushes whenever they change, publishes status, serves the console.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
-import { loadCore } from '../dataplane/core/wasm-core.js';
-import { Dataplane } from '../dataplane/dataplane.js';
-import { LinkServer } from '../dataplane/link-server.js';
-import { LinkState } from '../dataplane/link.js';
-import { DataplaneAgent } from '../dataplane/xds/agent.js';
-import type { TlsMaterial } from '../dataplane/link-server.js';
+import { SITE_TYPES, type TlsMaterial } from '../dataplane/port/push.js';
+import type { EngineReport } from '../dataplane/port/report.js';
+import { EngineHost } from './engine/engine-host.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
 import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
@@ -28,14 +25,15 @@ import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
 import { SnapshotPublisher } from './xds/publisher.js';
 import { startRouterServer } from './xds/server.js';
-import { StallWatch } from './stall-watch.js';
+import { StallWatch } from '../common/stall-watch.js';
+import { WatchHub } from './api/watch-hub.js';
 
 /** How the site runs its data plane. */
 export interface RunOptions {
   /** serve svcnet.v1.DataplaneDiscovery to `svcnet router` replicas on this port (mutual TLS) */
   routerPort?: number;
-  /** false: only routers carry the site's links, listeners and connectors; the in-process data
-   * plane keeps the link server (inbound links) and gets no pushes */
+  /** false: only routers carry the site's links, listeners and connectors; the site's own engine
+   * keeps the link server (inbound links) and gets no listener, connector or link pushes */
   localDataplane?: boolean;
 }
 
@@ -44,16 +42,16 @@ const RECONCILE_POLL_MS = 300;
 const STATUS_EVERY_MS = 500;
 
 export class RunningSite {
-  readonly dp: Dataplane;
   readonly cfg: SiteConfig;
-  private linkServer: LinkServer | undefined;
+  /** the data-plane engine process: everything with sockets but the grant, API and console ports */
+  readonly engine: EngineHost;
+  /** Watch streams of the control API; engine events are published here */
+  readonly hub = new WatchHub();
   private grantServer: GrantEndpoint | undefined;
   /** timer errors (out of fds, a file caught mid-write) are logged rate-limited, never thrown */
   private readonly budget: LogBudget;
   private untrap: (() => void) | undefined;
   private consoleServer: ServerType | undefined;
-  /** the in-process data plane's side of the push: applies snapshots, owns the outbound dialers */
-  readonly agent: DataplaneAgent;
   /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
   readonly xds: SnapshotPublisher;
   private readonly versions = new SnapshotVersions();
@@ -64,6 +62,7 @@ export class RunningSite {
   private republish = false;
   private stopped = false;
   private lastSignature = '';
+  private detachEngine: (() => void) | undefined;
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
@@ -74,33 +73,59 @@ export class RunningSite {
     const window = Number(process.env.SVCNET_WINDOW ?? DEFAULT_WINDOW);
     const drainMs = process.env.SVCNET_DRAIN_SECONDS ? Number(process.env.SVCNET_DRAIN_SECONDS) * 1000 : undefined;
     const identity = loadIdentity(store, this.cfg);
-    this.dp = new Dataplane({ siteId: this.cfg.id, siteName: this.cfg.name, identity, core: loadCore(window), window, log, drainMs });
-    this.pki = new SitePki(store, this.dp, log.child({ component: 'pki' }), { onServerTls: (m) => this.linkServer?.updateTls(m), reconcile: () => this.guarded('reconcile', () => this.reconcile()) });
-    this.agent = new DataplaneAgent(this.dp, { log });
+    this.pki = new SitePki(store, log.child({ component: 'pki' }), { reconcile: () => this.guarded('reconcile', () => this.reconcile()) });
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
     this.stalls = new StallWatch(log);
     this.budget = new LogBudget(log);
-    // In process, the push goes through the same interface as to a router, without gRPC.
-    if (run.localDataplane !== false) this.xds.attach({ node: 'local', send: (p) => this.xds.answer('local', this.agent.apply(p)) });
+    this.engine = new EngineHost({
+      init: { siteId: this.cfg.id, siteName: this.cfg.name, identityPem: identity.toPem(), window, drainMs, logLevel: log.level },
+      log: log.child({ component: 'engine-host' }),
+      onReport: (r) => this.onEngineReport(r),
+    });
+  }
+
+  /** The engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
+  private onEngineReport(r: EngineReport): void {
+    switch (r.kind) {
+      case 'ready': this.attachEngine(); break;
+      case 'ack': this.xds.answer('local', r.ack); break;
+      case 'status': this.publishStatus(); break;
+      case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name, direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
+      case 'link-down': this.hub.publish('LINK_DOWN', { link: { name: r.link.name, direction: r.link.direction, peerSite: r.link.peer ?? '', reason: r.reason } }); break;
+      case 'routes': if (this.hub.wants('ROUTES_CHANGED')) this.hub.publish('ROUTES_CHANGED', { routes: { version: r.version, reachableSites: r.reachableSites, routingKeys: r.routingKeys } }); break;
+      case 'flow-open': case 'flow-end': {
+        const f = r.flow;
+        const type = r.kind === 'flow-open' ? 'FLOW_OPEN' : 'FLOW_END';
+        if (this.hub.wants(type)) this.hub.publish(type, { flow: { listener: f.listener, routingKey: f.key, site: f.site ?? '', bytesIn: f.bytesIn ?? 0, bytesOut: f.bytesOut ?? 0, error: f.error ?? '' } });
+        break;
+      }
+    }
+  }
+
+  /** A (re)started engine is a new node of the publisher: it gets the whole snapshot. */
+  private attachEngine(): void {
+    this.detachEngine?.();
+    // Without a local data plane the engine still runs the link server and admission (inbound links).
+    const types = this.run.localDataplane === false ? SITE_TYPES.filter((t) => t === 'server' || t === 'admission') : SITE_TYPES;
+    this.detachEngine = this.xds.attach({ node: 'local', types, send: (push) => this.engine.send({ kind: 'push', push }) });
+    this.engine.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') });
   }
 
   async start(): Promise<void> {
     const { cfg, store } = this;
     this.untrap = surviveAcceptExhaustion((err) => this.budget.warn('accept', { code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
+    await this.engine.start();
+    this.pki.start();
     if (cfg.linkAccess.enabled) {
       // Both ports bind the address other sites are told to use (--link-host), nothing wider. A port
       // held by someone else is retried in the background (status shows it); the site runs meanwhile.
-      this.linkServer = new LinkServer(this.dp, {
-        host: cfg.linkAccess.bindHost ?? cfg.linkAccess.host, port: cfg.linkAccess.port, log: this.log.child({ component: 'link-server' }),
-        tls: this.pki.serverTls(), admit: (cert) => this.pki.admit(cert), identify: (cert) => this.pki.identify(cert), refused: this.pki.refused,
-      });
-      await this.linkServer.listen();
+      // The link port is the engine's (pushed as the `server` resource); the grant port stays here.
       this.grantServer = await startGrantServer({
         store, host: cfg.linkAccess.bindHost ?? cfg.linkAccess.host, port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
         endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }], tls: this.pki.grantTls, refused: this.pki.refused,
+        onIssued: () => this.pkiChanged(),
       });
     }
-    this.pki.start();
     this.stalls.start();
     if (this.run.routerPort) {
       const server = store.readServerCert();
@@ -110,7 +135,7 @@ export class RunningSite {
       });
     }
     if (cfg.consolePort) {
-      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.dp), port: cfg.consolePort });
+      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.engine.status), port: cfg.consolePort });
       await new Promise<void>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`console port ${cfg.consolePort} is not available: ${err.message}`)));
@@ -122,7 +147,7 @@ export class RunningSite {
     this.timers.push(setInterval(() => this.guarded('reconcile', () => this.reconcileIfChanged()), RECONCILE_POLL_MS));
     this.api = await attachControlApi(this, this.log);
     this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
-    for (const ev of ['link-up', 'link-down', 'routes']) this.dp.on(ev, () => this.publishStatus());
+    this.hub.onWatchersChanged(() => this.engine.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') }));
     this.publishStatus();
     this.log.info({ name: cfg.name, id: cfg.id }, 'site running');
   }
@@ -173,35 +198,31 @@ export class RunningSite {
         credentials.set(l.spec.tlsCredentials, { key: cred.key, cert: cred.cert, ca: [cred.ca] });
       } catch { /* reported by desiredState() below */ }
     }
-    const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name) });
+    const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
     for (const p of problems) this.log.error({ [p.kind.toLowerCase()]: p.name, err: p.message }, p.message);
     this.xds.update(this.versions.next(state));
     this.publishStatus();
   }
 
+  /** PKI state changed (a redemption, a renewal, an API call): push it; resolves once the engine applied it. */
+  async pkiChanged(): Promise<void> {
+    this.guarded('pki', () => { this.pki.refresh(); this.reconcile(); });
+    await this.engine.barrier();
+  }
+
   /** The site as the status commands and the console show it. */
   status(): RuntimeStatus {
-    const dp = this.dp;
-    const inbound = dp.links.filter((l) => l && !l.dialer);
-    const paths = dp.routes.paths;
+    const e = this.engine.status;
     return {
       pid: process.pid,
       updatedAt: new Date().toISOString(),
-      security: { ...this.pki.status(this.linkServer?.refused ?? 0), ports: this.portsStatus() },
+      engine: { pid: this.engine.pid, state: this.engine.state, restarts: this.engine.restarts, lastExit: this.engine.lastExit, memory: e?.memory, eventLoop: e?.eventLoop },
+      security: { ...this.pki.status(e && { refused: e.refused, linksRefusedTotal: e.linksRefusedTotal, linksClosed: e.counters.linksClosed }), ports: this.portsStatus() },
       site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
-      links: [
-        ...[...this.agent.dialers.values()].map((d) => ({
-          name: d.target.name, direction: 'outbound' as const,
-          status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
-          peer: d.link?.peer?.siteName, cost: d.target.cost,
-        })),
-        ...inbound.map((l) => ({ name: l!.name, direction: 'inbound' as const, status: l!.state, message: `from ${l!.socket.remoteAddress} ${this.pki.describe(l!)}`.trimEnd(), peer: l!.peer?.siteName, cost: l!.peer?.cost })),
-      ],
-      listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
-      connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
-      network: {
-        sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
-      },
+      links: e?.links ?? [],
+      listeners: e?.listeners ?? [],
+      connectors: e?.connectors ?? [],
+      network: { sites: e?.network.sites ?? [] },
       xds: { nacks: this.xds.nacks, nodes: this.xds.status() },
       eventLoop: { ...this.stalls.counts },
     };
@@ -210,7 +231,7 @@ export class RunningSite {
   /** Whether the link and grant ports listen (a held port is retried; out of fds they pause). */
   private portsStatus() {
     const one = (l: { state: string; message: string } | undefined) => (l ? { state: l.state, message: l.message } : undefined);
-    return { link: one(this.linkServer?.listener), grant: one(this.grantServer?.listener), fdExhaustion: fdPressure.count };
+    return { link: this.engine.status?.ports.link, grant: one(this.grantServer?.listener), fdExhaustion: fdPressure.count + (this.engine.status?.counters.fdExhaustion ?? 0) };
   }
 
   /** Writes run/status.json off the event loop; one write at a time, the last request always lands. */
@@ -229,11 +250,9 @@ export class RunningSite {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.stalls.stop();
-    this.agent.stop();
     this.routerServer?.forceShutdown();
-    this.dp.shutdown();
+    await this.engine.stop();
     this.pki.stop();
-    this.linkServer?.close();
     this.grantServer?.close();
     this.consoleServer?.close();
     this.api?.close();

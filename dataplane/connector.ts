@@ -4,12 +4,9 @@ import net from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
 import { LINK_LIMITS } from './link-budget.js';
 
-export interface ConnectorSpec {
-  name: string;
-  routingKey: string;
-  host: string;
-  port: number;
-}
+import type { ConnectorSpec } from './port/push.js';
+
+export type { ConnectorSpec };
 
 export const PROBE_EVERY_MS = 1000;
 /** How long a deleted connector's open flows may run on before they are reset. */

@@ -117,6 +117,7 @@ export class Dataplane extends EventEmitter implements LinkEvents, StreamIO {
   }
 
   get siteId(): string { return this.opts.siteId; }
+  get siteName(): string { return this.opts.siteName; }
 
   // ---- links ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import type { TlsMaterial } from './link-server.js';
 import { LinkState, type Link } from './link.js';
 import { connectViaProxy, parseProxy } from './http-connect.js';
 import { fdPressure } from '../common/fd-pressure.js';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay } from '../common/backoff.js';
 
 export interface LinkTarget {
   name: string;
@@ -19,13 +20,7 @@ export interface LinkTarget {
   proxy?: string;
 }
 
-export const BACKOFF_BASE_MS = 200;
-export const BACKOFF_CAP_MS = 5000;
-
-/** Delay before attempt `n` (0-based): base * 2^n capped, times a jitter in [0.5, 1). */
-export function backoffDelay(n: number, random = Math.random): number {
-  return Math.round(Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(n, 16)) * (0.5 + random() / 2));
-}
+export { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay };
 
 export class LinkDialer {
   status: 'connecting' | 'ready' | 'retrying' | 'stopped' = 'connecting';

@@ -10,12 +10,9 @@ import { GuardedListener } from '../common/guarded-listener.js';
 import { LogBudget, clip } from '../common/log-budget.js';
 import { fdLimit } from '../common/fd-pressure.js';
 
-export interface TlsMaterial {
-  key: string;
-  cert: string;
-  /** CA certificates to trust (several during a CA rotation) */
-  ca: string[];
-}
+import type { TlsMaterial } from './port/push.js';
+
+export type { TlsMaterial };
 
 export interface LinkServerOptions {
   host: string;
@@ -74,12 +71,16 @@ export class LinkServer {
       this.refuse('SVCNET_ERR_HANDSHAKE_FAILED', { remote: socket.remoteAddress, reason: clip(err.message) }, 'link refused: TLS handshake failed (a valid client certificate from this site\'s CA is required)');
     });
     // A link that never finished HELLO was a slot held for nothing: count it like a refusal.
-    dp.on('link-down', (l: Link) => { if (!l.dialer && l.helloTimedOut) this.refuse('SVCNET_ERR_HELLO_TIMEOUT', { remote: l.socket.remoteAddress, peer: clip(l.name) }, 'inbound link closed: no HELLO in time'); });
+    dp.on('link-down', this.onLinkDown);
     this.listener = new GuardedListener({
       what: 'link', host: opts.host, port: opts.port, guard: this.guard, log: opts.log, budget: this.budget,
       hint: 'pick another with --link-port', onConnection: (raw) => this.server.emit('connection', raw),
     });
   }
+
+  private readonly onLinkDown = (l: Link): void => {
+    if (!l.dialer && l.helloTimedOut) this.refuse('SVCNET_ERR_HELLO_TIMEOUT', { remote: l.socket.remoteAddress, peer: clip(l.name) }, 'inbound link closed: no HELLO in time');
+  };
 
   /** Swaps certificate and trusted CAs for new handshakes (rotation); established links are untouched. */
   updateTls(material: TlsMaterial): void {
@@ -141,5 +142,8 @@ export class LinkServer {
   /** Starts listening; resolves after the first attempt (a port in use is retried in the background, see status). */
   listen(): Promise<void> { return this.listener.start(); }
 
-  close(): void { this.listener.close(); }
+  close(): void {
+    this.listener.close();
+    this.dp.off('link-down', this.onLinkDown);
+  }
 }

@@ -3,20 +3,11 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { fdPressure } from '../common/fd-pressure.js';
-import type { KeyMode, RoundRobinState } from './routing/key-choice.js';
+import type { RoundRobinState } from './routing/key-choice.js';
+import type { ListenerSpec } from './port/push.js';
 
-export interface ListenerSpec {
-  name: string;
-  /** the first (or only) key; shown in status */
-  routingKey: string;
-  host: string;
-  port: number;
-  /** several keys (multi-key listener): by priority or weight; single otherwise */
-  mode?: KeyMode;
-  keys?: { key: string; weight: number }[];
-  /** hash the client address to pick the target instead of balancing by open flows */
-  affinity?: boolean;
-}
+export type { ListenerSpec };
+
 
 /** The keys of a listener with their weights. */
 export function keysOf(spec: ListenerSpec): { key: string; weight: number }[] {

@@ -8,6 +8,10 @@ interface Subscriber { types: ReadonlySet<EventType>; send: (e: Event) => void }
 export class WatchHub {
   private seq = 0;
   private readonly subs = new Set<Subscriber>();
+  private readonly changed = new Set<() => void>();
+
+  /** Calls `f` whenever a subscriber comes or goes (a producer may then start or stop producing). */
+  onWatchersChanged(f: () => void): void { this.changed.add(f); }
 
   /** True when some subscriber wants events of `type`. */
   wants(type: EventType): boolean {
@@ -26,8 +30,9 @@ export class WatchHub {
   subscribe(types: readonly EventType[], send: (e: Event) => void): () => void {
     const s: Subscriber = { types: new Set(types), send };
     this.subs.add(s);
+    for (const f of this.changed) f();
     send({ seq: this.seq, time: new Date().toISOString(), type: 'SYNC' });
-    return () => { this.subs.delete(s); };
+    return () => { if (this.subs.delete(s)) for (const f of this.changed) f(); };
   }
 
   get subscribers(): number { return this.subs.size; }

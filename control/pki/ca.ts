@@ -4,6 +4,9 @@ import forge from 'node-forge';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { siteUri } from '../../common/identity.js';
+import { normalizeSerial } from '../../common/serial.js';
+
+export { normalizeSerial };
 
 const { pki } = forge;
 
@@ -46,9 +49,6 @@ function serial(): string {
 }
 
 /** A serial as Node and forge both can print it: lowercase hex, no separators, no leading zeros. */
-export function normalizeSerial(s: string): string {
-  return s.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+(?=.)/, '');
-}
 
 function validity(cert: forge.pki.Certificate, lifetimeMs: number, now = Date.now()): void {
   cert.validity.notBefore = new Date(now - SKEW_MS);

@@ -1,15 +1,11 @@
-// The PKI of a running site: admits or refuses inbound links (issued here, not revoked, allowed by
-// policy), closes live links that become revoked or disallowed, renews this site's certificates
-// before they expire, and picks up rotations and revocations made by other processes (CLI, API).
-import type { PeerCertificate } from 'node:tls';
+// The PKI of a running site: decides who may link here (issued here, not revoked, allowed by policy)
+// as the admission set the engine enforces, gives the engine the link server's certificate, renews
+// this site's certificates before they expire, and picks up rotations and revocations.
 import type { Logger } from 'pino';
-import type { Dataplane } from '../../dataplane/dataplane.js';
-import type { TlsMaterial } from '../../dataplane/link-server.js';
-import { LinkState, type Link, type PeerExpectation } from '../../dataplane/link.js';
-import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
+import type { AdmissionEntry, ServerResource, TlsMaterial } from '../../dataplane/port/push.js';
 import type { SiteStore } from '../state/site-store.js';
 import { normalizeSerial, certInfo } from './ca.js';
-import { loadIssued, findIssued, type IssuedCert } from './registry.js';
+import { loadIssued, type IssuedCert } from './registry.js';
 import { currentRevocations, grantNames } from '../grants.js';
 import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } from './policy.js';
 import { serverTls, TlsProvider } from './trust.js';
@@ -24,9 +20,7 @@ const RENEW_RETRY_MS = 2000;
 const RENEW_RETRY_CAP_MS = 60_000;
 
 export interface SitePkiHooks {
-  /** new server certificate or trusted CAs: give them to the link server */
-  onServerTls(m: TlsMaterial): void;
-  /** link credentials renewed on disk, or the policy changed: reconcile so dialers and connectors follow */
+  /** PKI state changed (issued, revoked, policy, server certificate, renewed link credentials): push it */
   reconcile(): void;
 }
 
@@ -35,13 +29,14 @@ export class SitePki {
   readonly grantTls: TlsProvider | undefined;
   /** refusals by code: handshakes admitted by TLS but refused here, redemptions, renewals */
   readonly refused: Record<string, number> = {};
-  readonly counts = { linkRenewals: 0, serverRenewals: 0, linksClosed: 0 };
+  readonly counts = { linkRenewals: 0, serverRenewals: 0 };
   private policy: SitePolicy = { ...DEFAULT_POLICY };
   private issued: IssuedCert[] = [];
   private revoked = new Set<string>();
   private signature = '';
   private appliedTls = '';
-  private readonly admitted = new Map<string, IssuedCert>();
+  /** the link server's certificate and trusted CAs as last read (pushed as the `server` resource) */
+  private tls: TlsMaterial | undefined;
   private readonly busy = new Set<string>();
   private readonly retryAt = new Map<string, { at: number; failures: number }>();
   private dates: { ca: string; caNotAfter: string; serverNotAfter?: string } | undefined;
@@ -50,7 +45,7 @@ export class SitePki {
   private failing = 0;
   private readonly budget: LogBudget;
 
-  constructor(private readonly store: SiteStore, private readonly dp: Dataplane, private readonly log: Logger, private readonly hooks: SitePkiHooks) {
+  constructor(private readonly store: SiteStore, private readonly log: Logger, private readonly hooks: SitePkiHooks) {
     this.budget = new LogBudget(log);
     if (store.readConfig().linkAccess.enabled) this.grantTls = new TlsProvider(serverTls(store));
     this.refreshIfChanged();
@@ -69,8 +64,8 @@ export class SitePki {
 
   stop(): void { for (const t of this.timers) clearInterval(t); }
 
-  /** What the link server presents and trusts now. */
-  serverTls(): TlsMaterial { return serverTls(this.store); }
+  /** Re-reads PKI state now (after a write through the API or the grant port). */
+  refresh(): void { this.refreshIfChanged(); }
 
   /** Re-reads PKI state when pki/ or the grants changed; a bad file keeps the last good state. */
   private refreshIfChanged(): void {
@@ -78,9 +73,8 @@ export class SitePki {
     if (sig === this.signature) return;
     try {
       const policy = loadPolicy(this.store);
-      const policyChanged = JSON.stringify(policy) !== JSON.stringify(this.policy);
+      if (JSON.stringify(policy) !== JSON.stringify(this.policy)) this.hidden.clear();
       this.policy = policy;
-      if (policyChanged) { this.hidden.clear(); if (this.timers.length) queueMicrotask(() => this.hooks.reconcile()); }
       this.issued = loadIssued(this.store);
       this.revoked = currentRevocations(this.store, this.issued);
       if (this.grantTls) this.applyTls();
@@ -88,74 +82,44 @@ export class SitePki {
       this.dates = { ca: ca.commonName, caNotAfter: ca.notAfter.toISOString(), serverNotAfter: this.grantTls ? certInfo(this.store.readServerCert().cert).notAfter.toISOString() : undefined };
       this.signature = sig;
       this.failing = 0;
+      if (this.timers.length) queueMicrotask(() => this.hooks.reconcile());
     } catch (err) {
       // A rotation by another process writes key and certificate one after the other: a mismatch
       // seen once is that moment; seen on consecutive polls it is real.
       if (++this.failing === 2) this.log.error({ err: (err as Error).message }, 'PKI state unreadable; keeping the last good one');
       return;
     }
-    this.sweep();
   }
 
   private applyTls(): void {
     const m = serverTls(this.store);
     const text = JSON.stringify(m);
     if (text === this.appliedTls) return;
-    this.hooks.onServerTls(m); // throws on a key/certificate mismatch caught mid-write; retried next poll
-    this.grantTls!.update(m);
+    this.grantTls!.update(m); // throws on a key/certificate mismatch caught mid-write; retried next poll
+    this.tls = m;
     if (this.appliedTls) this.log.info({ ca: certInfo(m.ca[0]).commonName, trusted: m.ca.length, server: certInfo(m.cert).serial }, 'server certificate and trusted CAs reloaded');
     this.appliedTls = text;
   }
 
-  /** Why an inbound peer certificate may not link here now, or null. */
-  private refusal(cert: PeerCertificate): { code: string; reason: string } | null {
-    const serial = normalizeSerial(cert.serialNumber ?? '');
-    let entry = this.admitted.get(serial) ?? findIssued(this.issued, serial);
-    if (!entry) { this.issued = loadIssued(this.store); entry = findIssued(this.issued, serial); } // redeemed a moment ago
-    if (!entry) return { code: 'SVCNET_ERR_CERT_UNKNOWN', reason: `certificate ${serial} (${cert.subject?.CN}) was not issued through a grant of this site` };
-    this.admitted.set(serial, entry);
-    if (this.revoked.has(entry.lineage)) return { code: 'SVCNET_ERR_CERT_REVOKED', reason: `certificate ${serial} of site ${entry.site} is revoked (grant ${entry.grant} deleted or link revoked)` };
-    const p = peerRefusal(this.policy, entry.site);
-    return p ? { code: 'SVCNET_ERR_POLICY_DENIED', reason: p } : null;
+  /**
+   * The admission set the engine enforces: every certificate issued here, with the refusal that
+   * applies now (revoked lineage, site refused by policy). A certificate not in it is refused as
+   * unknown; a live link whose certificate becomes refused is closed by the engine.
+   */
+  admission(): AdmissionEntry[] {
+    return this.issued.map((e) => {
+      const refusal = this.revoked.has(e.lineage)
+        ? { code: 'SVCNET_ERR_CERT_REVOKED', reason: `certificate ${e.serial} of site ${e.site} is revoked (grant ${e.grant} deleted or link revoked)` }
+        : ((p) => (p ? { code: 'SVCNET_ERR_POLICY_DENIED', reason: p } : undefined))(peerRefusal(this.policy, e.site));
+      return { serial: normalizeSerial(e.serial), siteId: e.siteId ?? '', site: e.site, grant: e.grant, lineage: e.lineage, minCost: this.policy.inboundLinkCost, ...(refusal ? { refusal } : {}) };
+    });
   }
 
-  /** LinkServer admission hook: a refusal reason (logged and counted) or null. */
-  admit(cert: PeerCertificate): string | null {
-    this.refreshIfChanged();
-    const r = this.refusal(cert);
-    if (!r) return null;
-    this.refused[r.code] = (this.refused[r.code] ?? 0) + 1;
-    return `${r.code}: ${r.reason}`;
-  }
-
-  /** LinkServer hook: who an admitted certificate was issued to (its HELLO must say the same) and the lowest cost allowed. */
-  identify(cert: PeerCertificate): PeerExpectation {
-    const entry = this.admitted.get(normalizeSerial(cert.serialNumber ?? ''));
-    // admit() ran just before and found the entry; without one the HELLO cannot match anything.
-    return { siteId: entry?.siteId ?? '', siteName: entry?.site ?? '', minCost: this.policy.inboundLinkCost };
-  }
-
-  /** Closes inbound links whose certificate is now revoked or whose site the policy refuses; their flows are reset. */
-  private sweep(): void {
-    const live = new Set<string>();
-    for (const l of this.dp.links) {
-      if (!l || l.dialer || l.state === LinkState.Closed) continue;
-      const cert = l.peerCert;
-      if (!cert) continue;
-      live.add(normalizeSerial(cert.serialNumber ?? ''));
-      const r = this.refusal(cert);
-      if (!r) continue;
-      this.counts.linksClosed++;
-      this.log.warn({ peer: l.peer?.siteName ?? cert.subject?.CN, code: r.code, reason: r.reason }, 'inbound link closed: its certificate is no longer accepted');
-      l.goAway(ERR_ABORTED, `${r.code}: ${r.reason}`);
-    }
-    for (const s of this.admitted.keys()) if (!live.has(s)) this.admitted.delete(s);
-  }
-
-  /** The grant an inbound link came through, for status. */
-  describe(l: Link): string {
-    const e = this.admitted.get(normalizeSerial(l.peerCert?.serialNumber ?? ''));
-    return e ? `grant ${e.grant}, certificate ${e.lineage.slice(0, 8)}` : '';
+  /** The link server the engine runs: where, and what it presents and trusts. None without link access. */
+  server(): ServerResource | undefined {
+    if (!this.tls) return undefined;
+    const { linkAccess } = this.store.readConfig();
+    return { name: 'link', host: linkAccess.bindHost ?? linkAccess.host, port: linkAccess.port, ...this.tls };
   }
 
   /** Whether connector `name` may serve routing key `key` to the network (policy exposedKeys); refusals are logged once and counted. */
@@ -208,8 +172,8 @@ export class SitePki {
     }
   }
 
-  /** Counters and certificate dates for status. */
-  status(linksRefusedTotal: number) {
-    return { refused: { ...this.refused, ...this.dp.refusals }, linksRefusedTotal, ...this.counts, ...this.dates, policy: this.policy };
+  /** Counters and certificate dates for status, with the engine's refusals and closed links. */
+  status(engine: { refused: Record<string, number>; linksRefusedTotal: number; linksClosed: number } | undefined) {
+    return { refused: { ...this.refused, ...engine?.refused }, linksRefusedTotal: engine?.linksRefusedTotal ?? 0, linksClosed: engine?.linksClosed ?? 0, ...this.counts, ...this.dates, policy: this.policy };
   }
 }

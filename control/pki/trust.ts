@@ -3,7 +3,7 @@
 // so the grant endpoint swaps its certificate without a restart.
 import type * as grpc from '@grpc/grpc-js';
 import type { SiteStore } from '../state/site-store.js';
-import type { TlsMaterial } from '../../dataplane/link-server.js';
+import type { TlsMaterial } from '../../dataplane/port/push.js';
 
 /** A CA replaced by a rotation, still trusted until `until` (when every leaf it signed has expired). */
 export interface PreviousCa { cert: string; until: string }

@@ -227,6 +227,8 @@ export class SiteStore {
 export interface RuntimeStatus {
   pid: number;
   updatedAt: string;
+  /** the data-plane engine process (control/engine/engine-host.ts): pid, restarts, memory, its event loop */
+  engine?: { pid?: number; state: string; restarts: number; lastExit?: { code: number | null; signal: string | null; at: string }; memory?: { rss: number; heapUsed: number }; eventLoop?: { stalls: number; longestMs: number } };
   site: { id: string; name: string; linkPort?: number; consolePort?: number };
   links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number }[];
   listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];

@@ -2,7 +2,7 @@
 // the types whose version it has not been sent yet (ADS order), and records every ACK and NACK
 // (matched by nonce) so the site status shows what each node runs and what it refused.
 import type { Logger } from 'pino';
-import { RESOURCE_TYPES, type DataplaneSnapshot, type Push, type PushAck, type ResourceType } from '../../dataplane/xds/types.js';
+import type { DataplaneSnapshot, Push, PushAck, ResourceType } from '../../dataplane/port/push.js';
 import { newNonce } from './snapshot.js';
 
 /** A data-plane node the publisher pushes to: in-process agent or a router's gRPC stream. */
@@ -10,13 +10,15 @@ export interface PushTarget {
   /** node id: "local" or "router:NAME" */
   node: string;
   send(push: Push): void;
+  /** the types this node subscribes to, in push order (router replicas: RESOURCE_TYPES) */
+  types: readonly ResourceType[];
 }
 
 /** What a node was sent, what it accepted, and its last refusal, per type. */
 export interface NodeTypeStatus { sent: string; acked: string; pending: boolean; refused?: { version: string; error: string; at: string } }
-export interface NodeStatus { node: string; connectedAt: string; types: Record<ResourceType, NodeTypeStatus> }
+export interface NodeStatus { node: string; connectedAt: string; types: Partial<Record<ResourceType, NodeTypeStatus>> }
 
-interface NodeState { target: PushTarget; connectedAt: string; nonces: Map<ResourceType, { version: string; nonce: string }>; types: Record<ResourceType, NodeTypeStatus> }
+interface NodeState { target: PushTarget; connectedAt: string; nonces: Map<ResourceType, { version: string; nonce: string }>; types: Partial<Record<ResourceType, NodeTypeStatus>> }
 
 export class SnapshotPublisher {
   private snapshot: DataplaneSnapshot | undefined;
@@ -35,7 +37,7 @@ export class SnapshotPublisher {
   /** Starts pushing to `target` (the whole snapshot first); returns the detach function. */
   attach(target: PushTarget): () => void {
     const blank = (): NodeTypeStatus => ({ sent: '', acked: '', pending: false });
-    const n: NodeState = { target, connectedAt: new Date().toISOString(), nonces: new Map(), types: Object.fromEntries(RESOURCE_TYPES.map((t) => [t, blank()])) as Record<ResourceType, NodeTypeStatus> };
+    const n: NodeState = { target, connectedAt: new Date().toISOString(), nonces: new Map(), types: Object.fromEntries(target.types.map((t) => [t, blank()])) };
     if (this.nodes.has(target.node)) this.log.info({ node: target.node }, 'node reconnected; the older stream is replaced');
     this.nodes.set(target.node, n);
     this.log.info({ node: target.node }, 'data-plane node attached');
@@ -45,13 +47,14 @@ export class SnapshotPublisher {
 
   private sendChanged(n: NodeState): void {
     if (!this.snapshot) return;
-    for (const type of RESOURCE_TYPES) {
+    for (const type of n.target.types) {
       const p = this.snapshot[type] as Push;
-      if (n.types[type].sent === p.version) continue;
+      const t = n.types[type]!;
+      if (t.sent === p.version) continue;
       const push = { ...p, nonce: newNonce() };
       n.nonces.set(type, { version: push.version, nonce: push.nonce });
-      n.types[type].sent = push.version;
-      n.types[type].pending = true;
+      t.sent = push.version;
+      t.pending = true;
       n.target.send(push);
     }
   }
@@ -61,7 +64,7 @@ export class SnapshotPublisher {
     const n = this.nodes.get(node);
     const last = n?.nonces.get(ack.type);
     if (!n || !last || last.nonce !== ack.nonce) return;
-    const t = n.types[ack.type];
+    const t = n.types[ack.type]!;
     t.pending = false;
     if (ack.error) {
       this.nacks++;

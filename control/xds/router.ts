@@ -1,16 +1,15 @@
-// `svcnet router`: a data plane in a process of its own, steered by a site's controller over
-// svcnet.v1.DataplaneDiscovery with mutual TLS. It becomes a node of the network on the first push
-// (router id "<site id>/<name>"), dials the pushed links itself and serves the pushed connectors.
+// `svcnet router`: a data-plane replica steered by a site's controller over
+// svcnet.v1.DataplaneDiscovery with mutual TLS. On the first push it starts the same engine as
+// `site run` (a child process, control/engine/) as a node of its own (router id "<site id>/<name>"),
+// relays pushes to it and its ACKs back; the engine dials the pushed links and serves the connectors.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadCore } from '../../dataplane/core/wasm-core.js';
-import { Dataplane } from '../../dataplane/dataplane.js';
-import { DataplaneAgent } from '../../dataplane/xds/agent.js';
-import { backoffDelay } from '../../dataplane/link-dialer.js';
-import { LinkState } from '../../dataplane/link.js';
 import { SiteIdentity, baseSiteId } from '../../common/identity.js';
+import { backoffDelay } from '../../common/backoff.js';
+import type { EngineReport } from '../../dataplane/port/report.js';
+import { EngineHost } from '../engine/engine-host.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { discoveryService, fromResponse, toRequest, type NodeIdentity, type WireRequest, type WireResponse } from './wire.js';
 
@@ -30,8 +29,7 @@ export interface RouterOptions {
 export const routerFiles = (dir: string) => ({ key: path.join(dir, 'router.key'), cert: path.join(dir, 'router.crt'), ca: path.join(dir, 'ca.crt'), status: path.join(dir, 'status.json'), identity: path.join(dir, 'identity.pem') });
 
 export class Router {
-  dp: Dataplane | undefined;
-  agent: DataplaneAgent | undefined;
+  engine: EngineHost | undefined;
   private identity: NodeIdentity | undefined;
   private client: grpc.Client | undefined;
   private call: grpc.ClientDuplexStream<WireRequest, WireResponse> | undefined;
@@ -80,8 +78,14 @@ export class Router {
       call.write(toRequest({ type: fromResponse(res).type, version: '', nonce: res.nonce, error: `this router is ${this.identity.routerId}, not ${node.routerId}; restart it to change identity` }));
       return;
     }
-    if (!this.agent) return;
-    call.write(toRequest(this.agent.apply(fromResponse(res))));
+    if (!this.engine) return;
+    this.engine.send({ kind: 'push', push: fromResponse(res) });
+  }
+
+  private onReport(r: EngineReport): void {
+    if (r.kind === 'ack') { this.call?.write(toRequest(r.ack)); return; }
+    // A restarted engine has nothing: a new stream makes the controller push everything again.
+    if (r.kind === 'ready' && this.engine && this.engine.restarts > 0) this.call?.cancel();
   }
 
   /** The first push makes the data plane: a node of its own with the pushed identity. */
@@ -99,20 +103,26 @@ export class Router {
       return;
     }
     this.identity = node;
-    this.dp = new Dataplane({ siteId: node.routerId, siteName: node.routerName, identity: key, core: loadCore(this.o.window), window: this.o.window, log: this.o.log });
-    this.agent = new DataplaneAgent(this.dp, { log: this.o.log, listenerPortOffset: this.o.listenerPortOffset, listeners: this.o.listenerPortOffset !== undefined });
-    this.o.log.info({ routerId: node.routerId, name: node.routerName }, 'router data plane running');
+    this.engine = new EngineHost({
+      init: { siteId: node.routerId, siteName: node.routerName, identityPem: key.toPem(), window: this.o.window, logLevel: this.o.log.level, listenerPortOffset: this.o.listenerPortOffset, listeners: this.o.listenerPortOffset !== undefined },
+      log: this.o.log.child({ component: 'engine-host' }), onReport: (r) => this.onReport(r),
+    });
+    this.engine.start().then(
+      () => this.o.log.info({ routerId: node.routerId, name: node.routerName }, 'router data plane running'),
+      (err: Error) => this.o.log.error({ err: err.message }, 'router data plane could not start'),
+    );
   }
 
   /** What the router runs, in RDIR/status.json. */
   status(): Record<string, unknown> {
-    const dp = this.dp;
+    const e = this.engine?.status;
     return {
       pid: process.pid, updatedAt: new Date().toISOString(), control: this.o.control, connected: this.connected, node: this.identity,
-      pushes: this.agent?.status(),
-      links: [...(this.agent?.dialers.values() ?? [])].map((d) => ({ name: d.target.name, status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: d.link?.peer?.siteName })),
-      listeners: dp ? [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, port: l.spec.port, status: l.status })) : [],
-      connectors: dp ? [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, ready: c.ready, flowsOpened: c.flowsOpened })) : [],
+      engine: this.engine && { pid: this.engine.pid, state: this.engine.state, restarts: this.engine.restarts },
+      pushes: e?.pushes,
+      links: (e?.links ?? []).filter((l) => l.direction === 'outbound').map((l) => ({ name: l.name, status: l.status, message: l.message, peer: l.peer })),
+      listeners: (e?.listeners ?? []).map((l) => ({ name: l.name, port: l.port, status: l.status })),
+      connectors: (e?.connectors ?? []).map((c) => ({ name: c.name, routingKey: c.routingKey, ready: c.ready, flowsOpened: c.flowsOpened })),
     };
   }
 
@@ -124,8 +134,7 @@ export class Router {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.call?.cancel();
-    this.agent?.stop();
-    this.dp?.shutdown();
+    void this.engine?.stop();
     this.client?.close();
   }
 }

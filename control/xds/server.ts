@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { OptionalClientCertCredentials } from '../api/auth.js';
 import type { SnapshotPublisher } from './publisher.js';
 import { discoveryService, toResponse, fromRequest, type NodeIdentity, type WireRequest, type WireResponse } from './wire.js';
+import { RESOURCE_TYPES } from '../../dataplane/port/push.js';
 
 /** Subject prefix of router client certificates (`svcnet router issue NAME`). */
 export const ROUTER_CN_PREFIX = 'router:';
@@ -43,7 +44,7 @@ export async function startRouterServer(o: RouterServerOptions): Promise<grpc.Se
       let detach: (() => void) | undefined;
       call.on('data', (req: WireRequest) => {
         const ack = fromRequest(req);
-        if (!ack) { detach ??= o.publisher.attach({ node, send: (p) => call.write(toResponse(p, id)) }); return; }
+        if (!ack) { detach ??= o.publisher.attach({ node, types: RESOURCE_TYPES, send: (p) => call.write(toResponse(p, id)) }); return; }
         o.publisher.answer(node, ack);
       });
       const end = () => { detach?.(); detach = undefined; };

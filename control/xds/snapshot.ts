@@ -6,8 +6,8 @@ import type { Listener } from '../resources/listener.js';
 import { listenerKeys } from '../resources/listener.js';
 import type { Connector } from '../resources/connector.js';
 import type { LinkResource as LinkDoc } from '../resources/link.js';
-import type { TlsMaterial } from '../../dataplane/link-server.js';
-import { RESOURCE_TYPES, type DataplaneSnapshot, type DesiredState, type ResourceType } from '../../dataplane/xds/types.js';
+import type { TlsMaterial } from '../../dataplane/port/push.js';
+import { SITE_TYPES, type AdmissionEntry, type DataplaneSnapshot, type DesiredState, type ResourceType, type ServerResource } from '../../dataplane/port/push.js';
 
 export interface SnapshotInput {
   listeners: Listener[];
@@ -17,6 +17,10 @@ export interface SnapshotInput {
   credentials: ReadonlyMap<string, TlsMaterial>;
   /** policy: may this connector's key be exposed (pki/policy.json exposedKeys) */
   exposes: (routingKey: string, connector: string) => boolean;
+  /** the link server, when this site accepts links */
+  server?: ServerResource;
+  /** certificates issued here and whether each may link now */
+  admission?: AdmissionEntry[];
 }
 
 /** Why a resource was left out of the desired state. */
@@ -45,7 +49,7 @@ export function desiredState(input: SnapshotInput): { state: DesiredState; probl
     const ep = l.spec.endpoints[0];
     links.push({ name: l.metadata.name, host: ep.host, port: ep.port, cost: l.spec.cost, secret, proxy: l.spec.proxy });
   }
-  return { state: { certificates, links, listeners, connectors }, problems };
+  return { state: { server: input.server ? [input.server] : [], admission: input.admission ?? [], certificates, links, listeners, connectors }, problems };
 }
 
 /** Gives each type a new version when (and only when) its content changed. */
@@ -57,7 +61,7 @@ export class SnapshotVersions {
   /** The versioned snapshot of `state`; unchanged types keep their version and nonce. */
   next(state: DesiredState): DataplaneSnapshot {
     const out = {} as Record<ResourceType, DataplaneSnapshot[ResourceType]>;
-    for (const type of RESOURCE_TYPES) {
+    for (const type of SITE_TYPES) {
       const hash = createHash('sha256').update(JSON.stringify(state[type])).digest('hex').slice(0, 16);
       if (this.current && this.hashes.get(type) === hash) { out[type] = this.current[type]; continue; }
       const v = (this.versions.get(type) ?? 0) + 1;

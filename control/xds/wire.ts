@@ -2,7 +2,7 @@
 // and back. The receiving side still validates: this only maps field names.
 import * as grpc from '@grpc/grpc-js';
 import { loadSvcnetV1 } from '../grpc-proto.js';
-import { RESOURCE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf } from '../../dataplane/xds/types.js';
+import { RESOURCE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf, type RouterResourceType } from '../../dataplane/port/push.js';
 
 /** NodeIdentity: who a replica is in the network. */
 export interface NodeIdentity { routerId: string; routerName: string }
@@ -19,16 +19,16 @@ export function discoveryService(): grpc.ServiceDefinition {
   return (service ??= (loadSvcnetV1('svcnet/v1/xds.proto').DataplaneDiscovery as grpc.ServiceClientConstructor).service);
 }
 
-const FIELD: Record<ResourceType, keyof WireResponse> = { certificates: 'secrets', links: 'links', listeners: 'listeners', connectors: 'connectors' };
+const FIELD: Record<RouterResourceType, keyof WireResponse> = { certificates: 'secrets', links: 'links', listeners: 'listeners', connectors: 'connectors' };
 
 /** A push as a DiscoveryResponse. */
 export function toResponse(push: Push, node: NodeIdentity): WireResponse {
-  return { type: push.type, versionInfo: push.version, nonce: push.nonce, node, [FIELD[push.type]]: push.resources };
+  return { type: push.type, versionInfo: push.version, nonce: push.nonce, node, [FIELD[push.type as RouterResourceType]]: push.resources };
 }
 
 /** A DiscoveryResponse as a push; optional proto3 fields come back as "" and are dropped. */
 export function fromResponse(r: WireResponse): Push {
-  const type = r.type as ResourceType;
+  const type = r.type as RouterResourceType;
   if (!RESOURCE_TYPES.includes(type)) return { type, version: r.versionInfo, nonce: r.nonce, resources: [] } as Push;
   let resources = (r[FIELD[type]] ?? []) as Record<string, unknown>[];
   resources = resources.map((x) => Object.fromEntries(Object.entries(x).filter(([k, v]) => !(v === '' && (k === 'proxy' || k === 'mode')))));

@@ -2,7 +2,9 @@
 // (failover), or one by weight (smooth weighted round robin, or a client-address hash for affinity).
 // Pure: the listener keeps the small round-robin state.
 
-export type KeyMode = 'single' | 'priority' | 'weighted';
+import type { KeyMode } from '../port/push.js';
+
+export type { KeyMode };
 
 export interface KeyChoiceSpec {
   mode: KeyMode;

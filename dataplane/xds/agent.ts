@@ -1,12 +1,13 @@
 // The data-plane side of the push: validates each push, applies it to a Dataplane (listeners,
-// connectors, and one LinkDialer per pushed link with its named credentials), then ACKs; a refused
+// connectors, one LinkDialer per pushed link with its named credentials; the link server and
+// admission through the engine's hooks), then ACKs; a refused
 // push is NACKed with the reason, logged, kept in status, and the last good state stays in force.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dataplane } from '../dataplane.js';
 import { LinkDialer, type LinkTarget } from '../link-dialer.js';
 import { validatePush } from './validate.js';
-import { RESOURCE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf } from './types.js';
+import { SITE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf } from '../port/push.js';
 
 export interface AgentOptions {
   log: Logger;
@@ -14,10 +15,15 @@ export interface AgentOptions {
   listenerPortOffset?: number;
   /** false: accept listener pushes but open no ports (a replica that only dials and serves connectors) */
   listeners?: boolean;
+  /** the link server's address and certificate (a site's own engine; replicas do not subscribe) */
+  onServer?(server: ResourcesOf['server'][number] | undefined): void;
+  /** the certificates this site issued and whether each may link now */
+  onAdmission?(entries: ResourcesOf['admission']): void;
 }
 
-/** Per type: the accepted version and, if the latest push was refused, what and why. */
-export interface AgentTypeStatus { version: string; nonce: string; refused?: { version: string; nonce: string; error: string; at: string } }
+import type { PushStatus as AgentTypeStatus } from '../port/report.js';
+
+export type { AgentTypeStatus };
 
 export class DataplaneAgent extends EventEmitter {
   /** outbound links by Link name (the site status lists them) */
@@ -68,6 +74,8 @@ export class DataplaneAgent extends EventEmitter {
 
   private enact(push: Push): void {
     switch (push.type) {
+      case 'server': this.opts.onServer?.((push.resources as ResourcesOf['server'])[0]); break;
+      case 'admission': this.opts.onAdmission?.(push.resources as ResourcesOf['admission']); break;
       case 'listeners': this.dp.setListeners(this.opts.listeners === false ? [] : push.resources as ResourcesOf['listeners']); break;
       case 'connectors': this.dp.setConnectors(push.resources as ResourcesOf['connectors']); break;
       case 'links': this.syncDialers(push.resources as ResourcesOf['links'], this.accepted.certificates?.resources ?? []); break;
@@ -105,7 +113,7 @@ export class DataplaneAgent extends EventEmitter {
   /** Accepted version and last refusal per type. */
   status(): Record<ResourceType, AgentTypeStatus> {
     const out = {} as Record<ResourceType, AgentTypeStatus>;
-    for (const t of RESOURCE_TYPES) out[t] = { version: this.accepted[t]?.version ?? '', nonce: this.accepted[t]?.nonce ?? '', refused: this.refusals[t] };
+    for (const t of SITE_TYPES) out[t] = { version: this.accepted[t]?.version ?? '', nonce: this.accepted[t]?.nonce ?? '', refused: this.refusals[t] };
     return out;
   }
 

@@ -1,6 +1,6 @@
 // Checks a push before the agent applies it. Pure: a push either passes whole or is refused whole
 // with the first reason found, so a refused push never half-replaces the last good state.
-import type { Push, ResourceType, ResourcesOf, SecretResource } from './types.js';
+import type { Push, ResourceType, ResourcesOf, SecretResource, TlsMaterial } from '../port/push.js';
 
 const validPort = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
@@ -18,6 +18,25 @@ function checkPort(what: string, name: string, port: unknown): string | null {
   return validPort(port) ? null : `${what} ${name}: port ${String(port)} is outside 1..65535`;
 }
 
+function checkTls(what: string, s: TlsMaterial): string | null {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s.key ?? '')) return `${what}: key is not a PEM private key`;
+  if (!(s.cert ?? '').includes('-----BEGIN CERTIFICATE-----')) return `${what}: cert is not a PEM certificate`;
+  if (!Array.isArray(s.ca) || s.ca.length === 0 || !s.ca.every((c) => c.includes('-----BEGIN CERTIFICATE-----'))) return `${what}: no trusted CA`;
+  return null;
+}
+
+function checkAdmission(entries: ResourcesOf['admission']): string | null {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (typeof e.serial !== 'string' || !/^[0-9a-f]+$/.test(e.serial)) return `admission: serial ${String(e.serial)} is not normalized hex`;
+    if (seen.has(e.serial)) return `admission ${e.serial}: duplicate serial`;
+    seen.add(e.serial);
+    if (typeof e.siteId !== 'string' || typeof e.site !== 'string' || !e.siteId) return `admission ${e.serial}: site id and name are required`;
+    if (!Number.isInteger(e.minCost) || e.minCost < 1) return `admission ${e.serial}: minCost must be a positive integer`;
+  }
+  return null;
+}
+
 /** What the pushed resources of each type depend on in the agent's accepted state. */
 export interface AcceptedView {
   certificates: SecretResource[];
@@ -28,9 +47,20 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
   const r = push.resources as ResourcesOf[ResourceType];
   if (!Array.isArray(r)) return `${push.type}: resources must be a list`;
   if (typeof push.version !== 'string' || push.version === '') return `${push.type}: missing version`;
-  const dup = uniqueNames(r, push.type);
+  if (push.type === 'admission') return checkAdmission(push.resources as ResourcesOf['admission']);
+  const dup = uniqueNames(r as { name: string }[], push.type);
   if (dup) return dup;
   switch (push.type) {
+    case 'server': {
+      const servers = push.resources as ResourcesOf['server'];
+      if (servers.length > 1) return 'server: at most one link server';
+      for (const s of servers) {
+        const bad = checkPort('server', s.name, s.port) ?? checkTls(`server ${s.name}`, s);
+        if (bad) return bad;
+        if (!s.host) return `server ${s.name}: no host to bind`;
+      }
+      return null;
+    }
     case 'listeners':
       for (const l of push.resources as ResourcesOf['listeners']) {
         const bad = checkPort('listener', l.name, l.port);
@@ -57,9 +87,8 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
     }
     case 'certificates': {
       for (const s of push.resources as ResourcesOf['certificates']) {
-        if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s.key ?? '')) return `secret ${s.name}: key is not a PEM private key`;
-        if (!(s.cert ?? '').includes('-----BEGIN CERTIFICATE-----')) return `secret ${s.name}: cert is not a PEM certificate`;
-        if (!Array.isArray(s.ca) || s.ca.length === 0 || !s.ca.every((c) => c.includes('-----BEGIN CERTIFICATE-----'))) return `secret ${s.name}: no trusted CA`;
+        const bad = checkTls(`secret ${s.name}`, s);
+        if (bad) return bad;
       }
       // A secret may vanish while a link still dials with it: the dialer keeps its copy until the
       // links push that drops the link (ADS order: secrets before the links that use them).

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { hostAllowed } from '../../control/console/host-check.js';
 import { renderMetrics } from '../../control/console/metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
-import type { Dataplane } from '../../dataplane/dataplane.js';
+import type { EngineStatus } from '../../dataplane/port/report.js';
 
 test('issue 10 #12: only the console\'s own port on a loopback name (or its bound host) is answered', () => {
   const cases: [string | undefined, boolean][] = [
@@ -20,7 +20,7 @@ test('issue 10 #12: only the console\'s own port on a loopback name (or its boun
 });
 
 test('issue 10 #10: a peer name with a newline or quote cannot add lines to /metrics', () => {
-  const dp = { stats: { flowsOpened: 0, flowsFailed: 0 }, activeStreams: () => 0 } as unknown as Dataplane;
+  const dp = { counters: { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 }, streamsActive: 0, eventLoop: { stalls: 0, longestMs: 0 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
   const s = { pid: 1, updatedAt: '', site: { id: 'i', name: 'east' }, listeners: [], connectors: [], network: { sites: [] },
     links: [{ name: 'in', direction: 'inbound', status: 'ready', message: '', peer: 'x"} 1\nsvcnet_flows_opened_total 1e9\n#' }] } as unknown as RuntimeStatus;
   const text = renderMetrics(s, dp);

@@ -3,9 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderMetrics } from '../../control/console/metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
-import type { Dataplane } from '../../dataplane/dataplane.js';
+import type { EngineStatus } from '../../dataplane/port/report.js';
 
-const dp = { stats: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5 }, activeStreams: () => 3 } as unknown as Dataplane;
+const dp = { counters: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5 }, streamsActive: 3, eventLoop: { stalls: 0, longestMs: 0 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
 const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
   pid: 1, updatedAt: '', site: { id: 'i', name: 'east' }, links: [{ name: 'to-west', direction: 'outbound', status: 'ready', peer: 'west' }],
   listeners: [], connectors: [], network: { sites: [] }, ...extra,

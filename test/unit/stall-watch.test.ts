@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pino from 'pino';
-import { StallWatch } from '../../control/stall-watch.js';
+import { StallWatch } from '../../common/stall-watch.js';
 
 test('a 700 ms block is counted and logged; normal timer jitter is not', async () => {
   const lines: string[] = [];

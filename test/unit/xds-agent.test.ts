@@ -7,7 +7,7 @@ import { createCa, issueLeaf } from '../../control/pki/ca.js';
 import { validatePush } from '../../dataplane/xds/validate.js';
 import { DataplaneAgent } from '../../dataplane/xds/agent.js';
 import type { Dataplane } from '../../dataplane/dataplane.js';
-import type { Push, SecretResource } from '../../dataplane/xds/types.js';
+import type { Push, SecretResource } from '../../dataplane/port/push.js';
 
 const log = pino({ level: 'silent' });
 const L = (name: string, port: number) => ({ name, routingKey: 'k', host: '127.0.0.1', port });

@@ -8,7 +8,7 @@ import { SnapshotPublisher } from '../../control/xds/publisher.js';
 import { validateListener } from '../../control/resources/listener.js';
 import { validateConnector } from '../../control/resources/connector.js';
 import { validateLink } from '../../control/resources/link.js';
-import type { Push } from '../../dataplane/xds/types.js';
+import { RESOURCE_TYPES, type Push } from '../../dataplane/port/push.js';
 
 const log = pino({ level: 'silent' });
 const tls = { key: 'K', cert: 'C', ca: ['CA'] };
@@ -50,18 +50,18 @@ test('publisher: full push in ADS order on attach, then only changed types; answ
   const p = new SnapshotPublisher(log);
   p.update(v.next(desiredState(input({})).state));
   const sent: Push[] = [];
-  const detach = p.attach({ node: 'router:r1', send: (x) => sent.push(x) });
+  const detach = p.attach({ node: 'router:r1', types: RESOURCE_TYPES, send: (x) => sent.push(x) });
   assert.equal(sent.map((x) => x.type), ['certificates', 'links', 'listeners', 'connectors']);
   for (const x of sent) p.answer('router:r1', { type: x.type, version: x.version, nonce: x.nonce });
-  assert.ok(p.status()[0].types.listeners.acked === '1' && !p.status()[0].types.listeners.pending);
+  assert.ok(p.status()[0].types.listeners!.acked === '1' && !p.status()[0].types.listeners!.pending);
   sent.length = 0;
   p.update(v.next(desiredState(input({ listeners: [listener('web', { routingKey: 'web', port: 8080 })] })).state));
   assert.equal(sent.map((x) => [x.type, x.version]), [['listeners', '2']]);
   // An answer to an older nonce is ignored; the NACK to the current one is recorded.
   p.answer('router:r1', { type: 'listeners', version: '1', nonce: 'stale', error: 'old news' });
-  assert.is(p.status()[0].types.listeners.pending, true);
+  assert.is(p.status()[0].types.listeners!.pending, true);
   p.answer('router:r1', { type: 'listeners', version: '1', nonce: sent[0].nonce, error: 'listener web: port 70080 is outside 1..65535' });
-  const s = p.status()[0].types.listeners;
+  const s = p.status()[0].types.listeners!;
   assert.equal([s.sent, s.acked, s.pending, s.refused?.version, s.refused?.error], ['2', '1', false, '2', 'listener web: port 70080 is outside 1..65535']);
   assert.is(p.nacks, 1);
   detach();

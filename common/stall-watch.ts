@@ -1,6 +1,6 @@
-// Notices when this process's event loop was blocked (a slow disk under fsync, a long GC, CPU
-// starvation). One thread runs both planes, so a stall here is a silence peers may take for a dead
-// link: the log line lets an operator tell that apart from a network fault.
+// Notices when this process's event loop was blocked (a long GC, CPU starvation, a slow disk). In
+// the engine a stall is a silence peers may take for a dead link: the log line lets an operator
+// tell that apart from a network fault. The control process runs one too.
 import type { Logger } from 'pino';
 
 const EVERY_MS = 100;

@@ -1,0 +1,124 @@
+// Runs the data-plane engine in a child process and supervises it: starts it with its init, sends
+// it commands, receives its typed reports, and restarts it with backoff when it dies (its flows
+// are gone with it; the controller re-pushes everything and peers re-flood routes on relink).
+// A child process rather than a worker thread: see docs/architecture.md "Engine host".
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { EngineCommand, EngineInit, EngineReport, EngineStatus } from '../../dataplane/port/report.js';
+
+const ENGINE_MAIN = fileURLToPath(new URL('../../dataplane/engine/main.js', import.meta.url));
+const RESTART_FIRST_MS = 100;
+const RESTART_CAP_MS = 5000;
+/** An engine that ran this long resets the restart backoff. */
+const HEALTHY_AFTER_MS = 30_000;
+/** The engine's V8 heap is bounded; payload Buffers live outside it. */
+const ENGINE_HEAP_MB = 256;
+
+export type EngineState = 'starting' | 'running' | 'restarting' | 'stopped';
+
+export interface EngineHostOptions {
+  init: EngineInit;
+  log: Logger;
+  /** every report, in order; `ready` again after each restart (the controller pushes everything anew) */
+  onReport(r: EngineReport): void;
+}
+
+export class EngineHost {
+  state: EngineState = 'starting';
+  /** the engine's last status snapshot; undefined until the first one and while restarting */
+  status: EngineStatus | undefined;
+  restarts = 0;
+  lastExit: { code: number | null; signal: string | null; at: string } | undefined;
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private barriers = new Map<number, () => void>();
+  private nextBarrier = 1;
+  private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly o: EngineHostOptions) {}
+
+  get pid(): number | undefined { return this.child?.pid; }
+
+  /** Starts the engine; resolves when it is ready for pushes. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstReady = { resolve, reject };
+      this.spawn();
+    });
+  }
+
+  private spawn(): void {
+    this.state = this.restarts ? 'restarting' : 'starting';
+    const child = fork(ENGINE_MAIN, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [`--max-old-space-size=${ENGINE_HEAP_MB}`] });
+    this.child = child;
+    this.startedAt = Date.now();
+    child.on('message', (r: EngineReport) => this.onReport(r));
+    child.on('error', (err) => this.o.log.error({ err: err.message }, 'engine process error'));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    child.send({ kind: 'init', init: this.o.init } satisfies EngineCommand);
+  }
+
+  private onReport(r: EngineReport): void {
+    switch (r.kind) {
+      case 'ready':
+        this.state = 'running';
+        this.o.log.info({ enginePid: r.pid, restarts: this.restarts }, 'data-plane engine ready');
+        this.firstReady?.resolve();
+        this.firstReady = undefined;
+        break;
+      case 'status': this.status = r.status; break;
+      case 'barrier': this.barriers.get(r.id)?.(); this.barriers.delete(r.id); break;
+    }
+    this.o.onReport(r);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.status = undefined;
+    this.lastExit = { code, signal, at: new Date().toISOString() };
+    for (const done of this.barriers.values()) done(); // nothing more will be applied by that engine
+    this.barriers.clear();
+    if (this.state === 'stopped') return;
+    if (this.firstReady) { this.firstReady.reject(new Error(`the data-plane engine exited at start (${signal ?? `code ${code}`})`)); this.firstReady = undefined; this.state = 'stopped'; return; }
+    if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.failures = 0;
+    const delay = Math.min(RESTART_CAP_MS, RESTART_FIRST_MS * 2 ** this.failures++);
+    this.restarts++;
+    this.state = 'restarting';
+    this.o.log.error({ code, signal, restartInMs: delay, restarts: this.restarts }, 'data-plane engine died; its flows are reset; restarting it');
+    this.restartTimer = setTimeout(() => this.spawn(), delay);
+  }
+
+  /** Sends a command; dropped while the engine is down (a restarted engine gets a full push). */
+  send(cmd: EngineCommand): void {
+    const c = this.child;
+    if (c?.connected) c.send(cmd);
+  }
+
+  /** Resolves when the engine has handled every command sent before (or is gone). */
+  barrier(): Promise<void> {
+    if (!this.child?.connected) return Promise.resolve();
+    const id = this.nextBarrier++;
+    return new Promise((resolve) => {
+      this.barriers.set(id, resolve);
+      this.send({ kind: 'barrier', id });
+    });
+  }
+
+  /** Stops the engine: links say GOAWAY, flows are reset; resolves when the process has exited. */
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearTimeout(this.restartTimer);
+    const c = this.child;
+    if (!c) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    this.send({ kind: 'stop' });
+    c.disconnect();
+    const timer = setTimeout(() => c.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

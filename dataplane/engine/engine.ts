@@ -1,0 +1,157 @@
+// The data-plane engine: everything a site (or a router replica) does with sockets, composed and
+// steered only through the port — pushes and a few commands in (port/report.ts EngineCommand),
+// typed reports out (EngineReport). `engine/main.ts` runs it in a process of its own, forked by
+// `site run` and by `svcnet router` (control/engine/engine-host.ts).
+import type { Logger } from 'pino';
+import { loadCore } from '../core/wasm-core.js';
+import { Dataplane } from '../dataplane.js';
+import { LinkServer } from '../link-server.js';
+import { LinkState, type Link } from '../link.js';
+import { DataplaneAgent } from '../xds/agent.js';
+import { SiteIdentity } from '../../common/identity.js';
+import { fdPressure, surviveAcceptExhaustion } from '../../common/fd-pressure.js';
+import { StallWatch } from '../../common/stall-watch.js';
+import { Admission } from './admission.js';
+import type { RouteTable } from '../routing/route-table.js';
+import type { ServerResource } from '../port/push.js';
+import type { EngineCommand, EngineInit, EngineReport, EngineStatus, FlowInfo, LinkStatus } from '../port/report.js';
+
+/** Status is sent at most this often while something changes (flow counters), and at once on link and route events. */
+export const STATUS_EVERY_MS = 500;
+/** An unchanged status is still sent this often, for the memory figures. */
+const MEMORY_EVERY_MS = 5000;
+
+export class Engine {
+  readonly dp: Dataplane;
+  readonly agent: DataplaneAgent;
+  private linkServer: LinkServer | undefined;
+  private serverSpec: ServerResource | undefined;
+  /** refusals by code: the link server's handshakes and admission */
+  private readonly refused: Record<string, number> = {};
+  private readonly admission: Admission;
+  private readonly stalls: StallWatch;
+  private readonly untrap: () => void;
+  private watchFlows = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastStatus = '';
+  private lastSentAt = 0;
+  private stopped = false;
+
+  constructor(init: EngineInit, private readonly report: (r: EngineReport) => void, private readonly log: Logger) {
+    const identity = SiteIdentity.fromPem(init.identityPem);
+    this.dp = new Dataplane({ siteId: init.siteId, siteName: init.siteName, identity, core: loadCore(init.window), window: init.window, log, drainMs: init.drainMs });
+    this.admission = new Admission(log.child({ component: 'admission' }), this.refused);
+    this.agent = new DataplaneAgent(this.dp, {
+      log, listenerPortOffset: init.listenerPortOffset, listeners: init.listeners,
+      onServer: (s) => this.setServer(s),
+      onAdmission: (entries) => { if (this.admission.update(entries, this.dp.links)) this.sendStatus(); },
+    });
+    this.stalls = new StallWatch(log);
+    this.stalls.start();
+    this.untrap = surviveAcceptExhaustion((err) => log.warn({ code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
+    this.forwardEvents();
+    this.statusTimer = setInterval(() => this.sendStatus(), STATUS_EVERY_MS);
+    this.statusTimer.unref();
+  }
+
+  /** Handles one command from the controller. Never throws: a bad push is NACKed by the agent. */
+  handle(cmd: EngineCommand): void {
+    switch (cmd.kind) {
+      case 'push': this.report({ kind: 'ack', ack: this.agent.apply(cmd.push) }); this.sendStatus(); break;
+      case 'watch': this.watchFlows = cmd.flows; break;
+      case 'barrier': this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'stop': this.stop(); break;
+      case 'init': this.log.warn('engine already initialised; init ignored'); break;
+    }
+  }
+
+  private forwardEvents(): void {
+    const dp = this.dp;
+    dp.on('link-up', (l: Link) => { this.report({ kind: 'link-up', link: this.linkStatus(l) }); this.sendStatus(); });
+    dp.on('link-down', (l: Link, reason: string) => { this.report({ kind: 'link-down', link: this.linkStatus(l), reason: String(reason ?? '') }); this.sendStatus(); });
+    dp.on('routes', (t: RouteTable) => {
+      const reachableSites = [...t.paths.keys()].map((id) => dp.lsdb.all.get(id)?.name ?? id).sort();
+      this.report({ kind: 'routes', version: t.version, reachableSites, routingKeys: [...t.keys.keys()].sort() });
+      this.sendStatus();
+    });
+    dp.on('flow-open', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-open', flow: f }); });
+    dp.on('flow-end', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-end', flow: f }); });
+  }
+
+  /** Starts, moves or re-keys the link server as pushed; none pushed: no inbound links. */
+  private setServer(s: ServerResource | undefined): void {
+    const prev = this.serverSpec;
+    this.serverSpec = s;
+    if (this.linkServer && (!s || s.host !== prev?.host || s.port !== prev?.port)) { this.linkServer.close(); this.linkServer = undefined; }
+    if (!s) return;
+    if (this.linkServer) { this.linkServer.updateTls(s); return; }
+    this.linkServer = new LinkServer(this.dp, {
+      host: s.host, port: s.port, log: this.log.child({ component: 'link-server' }), tls: s, refused: this.refused,
+      admit: (cert) => this.admission.admit(cert), identify: (cert) => this.admission.identify(cert),
+    });
+    // The port binds in the background (a held port is retried; status shows it).
+    void this.linkServer.listen().then(() => this.sendStatus());
+  }
+
+  private linkStatus(l: Link): LinkStatus {
+    const dialer = [...this.agent.dialers.values()].find((d) => d.link === l);
+    if (dialer) return { name: dialer.target.name, direction: 'outbound', status: l.state === LinkState.Ready ? 'ready' : dialer.status, message: dialer.message, peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: dialer.target.cost };
+    return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost };
+  }
+
+  /** The engine's state as the controller shows it. */
+  status(): EngineStatus {
+    const dp = this.dp;
+    const paths = dp.routes.paths;
+    const mem = process.memoryUsage();
+    return {
+      pid: process.pid,
+      node: { id: dp.siteId, name: dp.siteName },
+      links: [
+        ...[...this.agent.dialers.values()].map((d): LinkStatus => ({
+          name: d.target.name, direction: 'outbound', status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
+          peer: d.link?.peer?.siteName, peerId: d.link?.peer?.siteId, cost: d.target.cost,
+        })),
+        ...dp.links.filter((l): l is Link => !!l && !l.dialer).map((l) => this.linkStatus(l)),
+      ],
+      listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
+      connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
+      network: {
+        routesVersion: dp.routes.version,
+        sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
+      },
+      counters: { ...dp.stats, linksClosed: this.admission.linksClosed, fdExhaustion: fdPressure.count },
+      streamsActive: dp.activeStreams(),
+      refused: { ...this.refused, ...dp.refusals },
+      linksRefusedTotal: this.linkServer?.refused ?? 0,
+      ports: { link: this.linkServer ? { state: this.linkServer.listener.state, message: this.linkServer.listener.message } : undefined },
+      eventLoop: { ...this.stalls.counts },
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed },
+      pushes: this.agent.status(),
+    };
+  }
+
+  /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */
+  private sendStatus(): void {
+    if (this.stopped) return;
+    const status = this.status();
+    const text = JSON.stringify({ ...status, memory: undefined });
+    const now = Date.now();
+    if (text === this.lastStatus && now - this.lastSentAt < MEMORY_EVERY_MS) return;
+    this.lastStatus = text;
+    this.lastSentAt = now;
+    this.report({ kind: 'status', status });
+  }
+
+  /** Closes every link with GOAWAY, resets flows, closes ports. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    this.stalls.stop();
+    this.agent.stop();
+    this.dp.shutdown();
+    this.linkServer?.close();
+    this.untrap();
+  }
+}

@@ -1,0 +1,37 @@
+// Entry point of the engine process that `site run` forks (control/engine/engine-host.ts): waits
+// for `init`, then runs an Engine steered by the IPC channel. It loads only the data plane (no
+// node-forge, zod, gRPC or console), and exits when its controller goes away.
+import pino from 'pino';
+import { Engine } from './engine.js';
+import type { EngineCommand, EngineReport } from '../port/report.js';
+
+if (!process.send) {
+  process.stderr.write('the svcnet engine is started by "svcnet site run", not by hand\n');
+  process.exit(2);
+}
+
+const send = (r: EngineReport): void => {
+  // A controller that died leaves the channel closed: nothing to report to, and exit() follows.
+  if (process.connected) process.send!(r);
+};
+
+let engine: Engine | undefined;
+
+process.on('message', (cmd: EngineCommand) => {
+  if (engine) { engine.handle(cmd); return; }
+  if (cmd.kind !== 'init') return;
+  const log = pino({ level: cmd.init.logLevel ?? 'info', base: { pid: process.pid, site: cmd.init.siteName, process: 'engine' } }, pino.destination(2));
+  engine = new Engine(cmd.init, send, log);
+  process.on('uncaughtException', (err) => {
+    // The controller restarts us; first reset what we can so clients see a reset, not a hang.
+    log.fatal({ err: err.message, stack: err.stack }, 'engine crashed');
+    try { engine?.stop(); } finally { process.exit(70); }
+  });
+  send({ kind: 'ready', pid: process.pid });
+});
+
+// The controller is gone (crashed or killed): stop serving, its state is lost anyway.
+process.on('disconnect', () => {
+  engine?.stop();
+  setTimeout(() => process.exit(0), 200).unref();
+});

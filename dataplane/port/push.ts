@@ -1,0 +1,114 @@
+// The control plane → data-plane half of the port (Envoy ADS + SDS style): one resource set per
+// type, each push carrying a version and a nonce, answered by an ACK or a NACK with the reason.
+// Types only (and the type lists): control/ imports nothing else from dataplane/.
+
+/** Router replicas subscribe to these (svcnet.v1.DataplaneDiscovery), in push order: secrets before the links using them. */
+export const RESOURCE_TYPES = ['certificates', 'links', 'listeners', 'connectors'] as const;
+/** A site's own engine also runs the link server, so it subscribes to its certificate and to the admission set first. */
+export const SITE_TYPES = ['server', 'admission', ...RESOURCE_TYPES] as const;
+export type ResourceType = (typeof SITE_TYPES)[number];
+export type RouterResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** A key, its certificate and the CA certificates to trust (several during a CA rotation). */
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  ca: string[];
+}
+
+/** How a multi-key listener picks a key: failover in order, or smooth weighted round robin. */
+export type KeyMode = 'single' | 'priority' | 'weighted';
+
+/** A listener port as the data plane runs it. */
+export interface ListenerSpec {
+  name: string;
+  /** the first (or only) key; shown in status */
+  routingKey: string;
+  host: string;
+  port: number;
+  /** several keys (multi-key listener): by priority or weight; single otherwise */
+  mode?: KeyMode;
+  keys?: { key: string; weight: number }[];
+  /** hash the client address to pick the target instead of balancing by open flows */
+  affinity?: boolean;
+}
+
+/** A real server that receives the flows of a routing key. */
+export interface ConnectorSpec {
+  name: string;
+  routingKey: string;
+  host: string;
+  port: number;
+}
+
+/** An outbound link as pushed: its TLS material is named (`secret`), as Envoy's SDS does. */
+export interface LinkResource {
+  name: string;
+  host: string;
+  port: number;
+  cost: number;
+  /** name of a secret in the certificates resource set */
+  secret: string;
+  proxy?: string;
+}
+
+/** A named key, certificate and trusted CAs (SDS secret). */
+export interface SecretResource extends TlsMaterial { name: string }
+
+/** The link server (inbound links): where it listens, what it presents and which CAs it trusts. At most one. */
+export interface ServerResource extends TlsMaterial {
+  name: string;
+  /** address the port binds */
+  host: string;
+  port: number;
+}
+
+/**
+ * One certificate this site issued (pki/issued.json) as admission sees it: who it was issued to,
+ * and, when it may not link here now (revoked lineage, refused by policy), the refusal. A verified
+ * certificate whose serial is not in the set was not issued here and is refused too.
+ */
+export interface AdmissionEntry {
+  /** normalized serial (lower-case hex, no leading zeros) */
+  serial: string;
+  siteId: string;
+  site: string;
+  grant: string;
+  lineage: string;
+  /** lowest cost the peer may announce (policy inboundLinkCost) */
+  minCost: number;
+  refusal?: { code: string; reason: string };
+}
+
+/** What each resource type carries. */
+export interface ResourcesOf {
+  server: ServerResource[];
+  admission: AdmissionEntry[];
+  certificates: SecretResource[];
+  links: LinkResource[];
+  listeners: ListenerSpec[];
+  connectors: ConnectorSpec[];
+}
+
+/** The desired data-plane state, without versions: desired = f(resources, pki). */
+export type DesiredState = { [T in ResourceType]: ResourcesOf[T] };
+
+/** One push of one resource type. */
+export interface Push<T extends ResourceType = ResourceType> {
+  type: T;
+  version: string;
+  nonce: string;
+  resources: ResourcesOf[T];
+}
+
+/** The answer to a push: ACK when `error` is absent (then `version` is the pushed one), NACK otherwise
+ * (then `version` is the last accepted one, '' if none). */
+export interface PushAck {
+  type: ResourceType;
+  version: string;
+  nonce: string;
+  error?: string;
+}
+
+/** A versioned snapshot of every type: what the control plane currently wants. */
+export type DataplaneSnapshot = { [T in ResourceType]: Push<T> };
