@@ -145,6 +145,7 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
   }
   if (made.length) for (const name of made) ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: 'Link', name, resourceVersion: readStored(ctx, 'Link', name)?.metadata.resourceVersion ?? '', action: 'created' } });
   ctx.site?.reconcile();
+  await ctx.site?.settled();
   // Statuses after the data plane has taken the change.
   if (ctx.site) for (const res of results) Object.assign(res.resource, { status: withStatus(ctx, res.resource.kind as Kind, readStored(ctx, res.resource.kind as Kind, res.resource.metadata.name)!).status });
   return { results, warnings, appliedNow: !!ctx.site };

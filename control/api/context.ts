@@ -12,6 +12,8 @@ export interface SiteHooks {
   status(): RuntimeStatus;
   /** Makes the data plane match the store now (instead of at the next poll). */
   reconcile(): void;
+  /** Resolves once the data-plane engine has applied every push made so far and reported its status. */
+  settled(): Promise<void>;
   /** Data-plane counters and the Prometheus text. */
   metrics(): { flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string };
   /** host:port of the mTLS API, when enabled. */

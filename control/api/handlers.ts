@@ -27,10 +27,11 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
   return {
     Apply: (req) => apply(ctx, req),
     Delete: (req) => deleteResources(ctx, req),
-    Get: async (req) => getResource(ctx, req),
-    List: async (req) => listResources(ctx, req),
-    GetNetwork: async () => getNetwork(ctx),
-    GetMetrics: async () => getMetrics(ctx),
+    // Reads show the engine's state as of this call, not of its last periodic report.
+    Get: async (req) => { await ctx.site?.settled(); return getResource(ctx, req); },
+    List: async (req) => { await ctx.site?.settled(); return listResources(ctx, req); },
+    GetNetwork: async () => { await ctx.site?.settled(); return getNetwork(ctx); },
+    GetMetrics: async () => { await ctx.site?.settled(); return getMetrics(ctx); },
     IssueToken: (req) => issueToken(ctx, req),
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
     RotateCertificates: async (req) => {

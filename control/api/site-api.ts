@@ -15,7 +15,7 @@ export interface ApiSite {
   cfg: SiteConfig;
   /** engine events are published here by the site */
   hub: WatchHub;
-  engine: { status: EngineStatus | undefined };
+  engine: { status: EngineStatus | undefined; barrier(): Promise<void> };
   status(): RuntimeStatus;
   reconcile(): void;
 }
@@ -32,6 +32,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
     site: {
       status: () => site.status(),
       reconcile: () => site.reconcile(),
+      settled: () => site.engine.barrier(),
       metrics: () => {
         const e = site.engine.status;
         return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: renderMetrics(site.status(), e) };

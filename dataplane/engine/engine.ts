@@ -59,7 +59,7 @@ export class Engine {
     switch (cmd.kind) {
       case 'push': this.report({ kind: 'ack', ack: this.agent.apply(cmd.push) }); this.sendStatus(); break;
       case 'watch': this.watchFlows = cmd.flows; break;
-      case 'barrier': this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'barrier': this.sendStatus(true); this.report({ kind: 'barrier', id: cmd.id }); break;
       case 'stop': this.stop(); break;
       case 'init': this.log.warn('engine already initialised; init ignored'); break;
     }
@@ -132,12 +132,12 @@ export class Engine {
   }
 
   /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */
-  private sendStatus(): void {
+  private sendStatus(force = false): void {
     if (this.stopped) return;
     const status = this.status();
     const text = JSON.stringify({ ...status, memory: undefined });
     const now = Date.now();
-    if (text === this.lastStatus && now - this.lastSentAt < MEMORY_EVERY_MS) return;
+    if (!force && text === this.lastStatus && now - this.lastSentAt < MEMORY_EVERY_MS) return;
     this.lastStatus = text;
     this.lastSentAt = now;
     this.report({ kind: 'status', status });

@@ -18,7 +18,7 @@ const link = (name: string, cred: string, port = 9000) => validateLink({ apiVers
 const input = (o: Partial<SnapshotInput>): SnapshotInput => ({ listeners: [], connectors: [], links: [], credentials: new Map(), exposes: () => true, ...o });
 
 const cases: { name: string; in: SnapshotInput; want: (s: ReturnType<typeof desiredState>) => void }[] = [
-  { name: 'nothing stored: every type empty', in: input({}), want: (r) => assert.equal(r.state, { certificates: [], links: [], listeners: [], connectors: [] }) },
+  { name: 'nothing stored: every type empty', in: input({}), want: (r) => assert.equal(r.state, { server: [], admission: [], certificates: [], links: [], listeners: [], connectors: [] }) },
   { name: 'single-key listener', in: input({ listeners: [listener('web', { routingKey: 'web', port: 8080 })] }),
     want: (r) => assert.equal(r.state.listeners, [{ name: 'web', routingKey: 'web', host: '0.0.0.0', port: 8080, mode: 'single', keys: [{ key: 'web', weight: 1 }], affinity: false }]) },
   { name: 'priority listener: first key shown, keys in priority order', in: input({ listeners: [listener('db', { port: 5432, strategy: { priority: { routingKeysByPriority: ['db-a', 'db-b'] } } })] }),
