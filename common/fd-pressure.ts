@@ -43,14 +43,14 @@ fdPressure.setMaxListeners(0);
  * Last resort for servers we do not own the accept path of (gRPC's, the console's): an EMFILE/ENFILE
  * from accept() that reaches no 'error' listener is reported instead of killing the process (the
  * server keeps listening; libuv dropped that connection). Anything else still ends the process,
- * as Node would. Returns the uninstaller.
+ * as Node would, after `onFatal` (the engine resets its flows there). Returns the uninstaller.
  */
-export function surviveAcceptExhaustion(onSurvived: (err: NodeJS.ErrnoException) => void): () => void {
+export function surviveAcceptExhaustion(onSurvived: (err: NodeJS.ErrnoException) => void, onFatal?: (err: Error) => void): () => void {
   const handler = (err: Error): void => {
     const e = err as NodeJS.ErrnoException;
     if (e.syscall === 'accept' && fdPressure.report('accept', e)) { onSurvived(e); return; }
     process.stderr.write(`${err.stack ?? String(err)}\n`);
-    process.exit(1);
+    try { onFatal?.(err); } finally { process.exit(1); }
   };
   process.on('uncaughtException', handler);
   return () => { process.off('uncaughtException', handler); };

@@ -174,6 +174,9 @@ export class SitePki {
 
   /** Counters and certificate dates for status, with the engine's refusals and closed links. */
   status(engine: { refused: Record<string, number>; linksRefusedTotal: number; linksClosed: number } | undefined) {
-    return { refused: { ...this.refused, ...engine?.refused }, linksRefusedTotal: engine?.linksRefusedTotal ?? 0, linksClosed: engine?.linksClosed ?? 0, ...this.counts, ...this.dates, policy: this.policy };
+    const refused = { ...this.refused };
+    // Both processes count some codes (a handshake timeout at the grant port here, at the link port there).
+    for (const [code, n] of Object.entries(engine?.refused ?? {})) refused[code] = (refused[code] ?? 0) + n;
+    return { refused, linksRefusedTotal: engine?.linksRefusedTotal ?? 0, linksClosed: engine?.linksClosed ?? 0, ...this.counts, ...this.dates, policy: this.policy };
   }
 }

@@ -48,7 +48,12 @@ export class Engine {
     });
     this.stalls = new StallWatch(log);
     this.stalls.start();
-    this.untrap = surviveAcceptExhaustion((err) => log.warn({ code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
+    // Out of fds in accept() is survived; any other uncaught error ends the engine (the controller
+    // restarts it), after resetting its flows so their clients see a reset rather than a hang.
+    this.untrap = surviveAcceptExhaustion(
+      (err) => log.warn({ code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'),
+      (err) => { log.fatal({ err: err.message }, 'engine crashed'); this.stop(); },
+    );
     this.forwardEvents();
     this.statusTimer = setInterval(() => this.sendStatus(), STATUS_EVERY_MS);
     this.statusTimer.unref();

@@ -21,12 +21,7 @@ process.on('message', (cmd: EngineCommand) => {
   if (engine) { engine.handle(cmd); return; }
   if (cmd.kind !== 'init') return;
   const log = pino({ level: cmd.init.logLevel ?? 'info', base: { pid: process.pid, site: cmd.init.siteName, process: 'engine' } }, pino.destination(2));
-  engine = new Engine(cmd.init, send, log);
-  process.on('uncaughtException', (err) => {
-    // The controller restarts us; first reset what we can so clients see a reset, not a hang.
-    log.fatal({ err: err.message, stack: err.stack }, 'engine crashed');
-    try { engine?.stop(); } finally { process.exit(70); }
-  });
+  engine = new Engine(cmd.init, send, log); // it owns the uncaught-error policy (survive EMFILE, else reset and exit)
   send({ kind: 'ready', pid: process.pid });
 });
 
