@@ -13,7 +13,8 @@ import { mdTable, num } from './tables.js';
 type Host = 'worker' | 'child';
 type Msg = { kind: string; [field: string]: unknown };
 /** One side of the control channel, the same shape over a worker's port and a child's IPC pipe. */
-interface Port { send(m: Msg, handle?: net.Socket): void; on(f: (m: Msg, handle?: net.Socket) => void): void }
+type Handle = net.Socket | net.Server;
+interface Port { send(m: Msg, handle?: Handle): void; on(f: (m: Msg, handle?: Handle) => void): void }
 interface Engine { port: Port; pid: number; exited: Promise<{ code: number | null; signal: string | null; error?: string }>; stop(): void }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -21,7 +22,9 @@ const HOSTS: Host[] = ['worker', 'child'];
 const CRASHES = ['throw', 'abort', 'oom', 'segv'];
 const REPS = 3, WARMUP = 200, PAIRS = 2000, EVENTS = 20_000, CONNS = 2000, BATCH = 100, CONCURRENCY = 8, BOUND_MS = 20_000;
 
-const rssMiB = (pid: number | 'self') => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+/** A memory figure of `pid` in MiB: VmRSS or RssAnon from status, Pss (shared pages split between sharers) from smaps_rollup. */
+const memMiB = (pid: number | 'self', field: 'VmRSS' | 'RssAnon' | 'Pss') =>
+  Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/${field === 'Pss' ? 'smaps_rollup' : 'status'}`, 'utf8'))?.[1] ?? NaN) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The engine side: loads the real data plane (wasm core with a 4 MiB window), then answers the probe. */
@@ -37,10 +40,9 @@ async function engine(port: Port): Promise<void> {
     if (m.kind === 'req') port.send({ kind: 'res', id: m.id, status: m.status });
     else if (m.kind === 'emit') for (let i = 0; i < EVENTS; i++) port.send(flowEnd(i));
     else if (m.kind === 'emit-batched') for (let i = 0; i < EVENTS; i += BATCH) port.send({ kind: 'flow-ends', events: Array.from({ length: BATCH }, (_, j) => flowEnd(i + j)) });
-    else if (m.kind === 'sock' && handle) echoOnce(handle);
-    else if (m.kind === 'listen') {
-      const srv = net.createServer(echoOnce).listen(0, '127.0.0.1', () => port.send({ kind: 'listening', port: (srv.address() as net.AddressInfo).port }));
-    } else if (m.kind === 'crash') crash(String(m.how));
+    else if (m.kind === 'sock' && handle instanceof net.Socket) echoOnce(handle);
+    else if (m.kind === 'server' && handle instanceof net.Server) { handle.on('connection', echoOnce); port.send({ kind: 'accepting' }); }
+    else if (m.kind === 'crash') crash(String(m.how));
   });
   port.send({ kind: 'ready' });
 }
@@ -75,7 +77,7 @@ function start(host: Host, limited: boolean): Engine {
   const c: ChildProcess = fork(SELF, ['engine'], { serialization: 'advanced', execArgv: limited ? ['--max-old-space-size=32'] : [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   c.stderr?.resume(); // abort and OOM reports are expected noise
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) => c.once('exit', (code, signal) => r({ code, signal })));
-  const port: Port = { send: (m, h) => void c.send(m, h), on: (f) => c.on('message', (m, h) => f(m as Msg, h as net.Socket | undefined)) };
+  const port: Port = { send: (m, h) => void c.send(m, h), on: (f) => c.on('message', (m, h) => f(m as Msg, h as Handle | undefined)) };
   return { port, pid: c.pid!, exited, stop: () => void c.kill() };
 }
 
@@ -117,15 +119,15 @@ async function connRate(port: number): Promise<number> {
 
 /** One fresh process, one engine: start-up, RSS, round trips, event throughput, socket hand-off. */
 async function probe(host: Host): Promise<Record<string, number | string>> {
-  const before = rssMiB('self');
+  const before = memMiB('self', 'VmRSS'), beforeAnon = memMiB('self', 'RssAnon');
   const t0 = performance.now();
   const e = start(host, false);
   const inbox = new Inbox(e.port);
   await inbox.wait('ready');
   const startMs = performance.now() - t0;
   await sleep(500);
-  const child = host === 'child' ? rssMiB(e.pid) : NaN;
-  const after = rssMiB('self') + (host === 'child' ? child : 0);
+  const total = (f: 'VmRSS' | 'RssAnon' | 'Pss') => memMiB('self', f) + (host === 'child' ? memMiB(e.pid, f) : 0);
+  const mem = { before, beforeAnon, after: total('VmRSS'), anon: total('RssAnon'), pss: total('Pss'), child: host === 'child' ? memMiB(e.pid, 'VmRSS') : NaN };
   const status = statusLike();
   const rtt: number[] = [];
   for (let i = 0; i < WARMUP + PAIRS; i++) {
@@ -145,7 +147,7 @@ async function probe(host: Host): Promise<Record<string, number | string>> {
   const batches = inbox.wait('flow-ends', EVENTS / BATCH);
   e.port.send({ kind: 'emit-batched' });
   await batches;
-  const r: Record<string, number | string> = { startMs, before, after, child, p50: percentile(rtt, 50), p99: percentile(rtt, 99),
+  const r: Record<string, number | string> = { startMs, ...mem, p50: percentile(rtt, 50), p99: percentile(rtt, 99),
     eventsPerS, batchedPerS: EVENTS / ((performance.now() - t2) / 1000) };
   if (host === 'worker') {
     try { e.port.send({ kind: 'sock', sock: new net.Socket() }); r.handle = 'posted'; } catch (err) { r.handle = `${(err as Error).name}: a net.Socket ${/could not be cloned/.test(String(err)) ? 'could not be cloned' : String(err)}`; }
@@ -154,9 +156,14 @@ async function probe(host: Host): Promise<Record<string, number | string>> {
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
     r.handedPerS = await connRate((server.address() as net.AddressInfo).port);
     server.close();
-    const own = inbox.wait('listening');
-    e.port.send({ kind: 'listen' });
-    r.ownPerS = await connRate(Number((await own).port));
+    const shared = net.createServer({ pauseOnConnect: true }); // the way several engines share one port on Node 20
+    await new Promise<void>((res) => shared.listen(0, '127.0.0.1', res));
+    const accepting = inbox.wait('accepting');
+    e.port.send({ kind: 'server' }, shared);
+    await accepting;
+    const sharedPort = (shared.address() as net.AddressInfo).port;
+    await new Promise((res) => shared.close(res)); // our copy of the listening fd; the engine keeps its own
+    r.ownPerS = await connRate(sharedPort);
   }
   e.stop();
   return r;
@@ -205,11 +212,12 @@ async function main(): Promise<void> {
     return s.n === 0 ? '—' : `${num(s.median, d)} (${num(s.min, d)}–${num(s.max, d)})`;
   };
   const row = (label: string, k: string, d: number) => [label, ...HOSTS.map((h) => med(h, k, d))];
-  const rows = [row('start-up to ready, ms', 'startMs', 0), row('parent RSS before, MiB', 'before', 1), row('RSS with engine idle, MiB (total)', 'after', 1),
-    row('  of which the child, MiB', 'child', 1), row('round trip p50, µs (2 KiB object)', 'p50', 0), row('round trip p99, µs', 'p99', 0),
+  const rows = [row('start-up to ready, ms', 'startMs', 0), row('RSS of the parent alone, MiB', 'before', 1), row('RSS with engine idle, MiB (total)', 'after', 1),
+    row('  of which the child, MiB', 'child', 1), row('RssAnon of the parent alone, MiB', 'beforeAnon', 1),
+    row('RssAnon with engine idle, MiB (total)', 'anon', 1), row('PSS with engine idle, MiB (total)', 'pss', 1), row('round trip p50, µs (2 KiB object)', 'p50', 0), row('round trip p99, µs', 'p99', 0),
     row(`events/s (${EVENTS} one-way, one per message)`, 'eventsPerS', 0), row(`events/s (${BATCH} per message)`, 'batchedPerS', 0),
     ['socket to engine', String(runs.get('worker')![0]?.handle ?? '—'), `parent accepts, hands over: ${med('child', 'handedPerS', 0)} conn/s`],
-    ['engine accepts itself', '—', `${med('child', 'ownPerS', 0)} conn/s`]];
+    ['engine accepts on a listening socket sent to it', '—', `${med('child', 'ownPerS', 0)} conn/s`]];
   for (const how of CRASHES) {
     rows.push([`crash: ${how}`, ...HOSTS.map((h) => {
       const r = runProbe(['crash', h, how]);
@@ -229,7 +237,7 @@ if (role === 'engine' && parentPort) {
   void engine({ send: (m) => pp.postMessage(m), on: (f) => pp.on('message', f) });
 } else if (role === 'engine') {
   process.on('disconnect', () => process.exit(0)); // the probe is gone: do not linger on the data plane's timers
-  void engine({ send: (m, h) => void process.send!(m, h), on: (f) => process.on('message', (m, h) => f(m as Msg, h as net.Socket | undefined)) });
+  void engine({ send: (m, h) => void process.send!(m, h), on: (f) => process.on('message', (m, h) => f(m as Msg, h as Handle | undefined)) });
 } else if (role === 'probe' || role === 'crash') {
   setTimeout(() => { console.error('probe exceeded 50 s'); process.exit(2); }, 50_000).unref();
   const out = role === 'probe' ? await probe(process.argv[3] as Host) : await crashProbe(process.argv[3] as Host, process.argv[4]);
