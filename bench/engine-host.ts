@@ -147,7 +147,7 @@ async function probe(host: Host): Promise<Record<string, number | string>> {
   const batches = inbox.wait('flow-ends', EVENTS / BATCH);
   e.port.send({ kind: 'emit-batched' });
   await batches;
-  const r: Record<string, number | string> = { startMs, ...mem, p50: percentile(rtt, 50), p99: percentile(rtt, 99),
+  const r: Record<string, number | string> = { startMs, ...mem, p50: percentile(rtt, 50), p90: percentile(rtt, 90), p99: percentile(rtt, 99),
     eventsPerS, batchedPerS: EVENTS / ((performance.now() - t2) / 1000) };
   if (host === 'worker') {
     try { e.port.send({ kind: 'sock', sock: new net.Socket() }); r.handle = 'posted'; } catch (err) { r.handle = `${(err as Error).name}: a net.Socket ${/could not be cloned/.test(String(err)) ? 'could not be cloned' : String(err)}`; }
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   const row = (label: string, k: string, d: number) => [label, ...HOSTS.map((h) => med(h, k, d))];
   const rows = [row('start-up to ready, ms', 'startMs', 0), row('RSS of the parent alone, MiB', 'before', 1), row('RSS with engine idle, MiB (total)', 'after', 1),
     row('  of which the child, MiB', 'child', 1), row('RssAnon of the parent alone, MiB', 'beforeAnon', 1),
-    row('RssAnon with engine idle, MiB (total)', 'anon', 1), row('PSS with engine idle, MiB (total)', 'pss', 1), row('round trip p50, µs (2 KiB object)', 'p50', 0), row('round trip p99, µs', 'p99', 0),
+    row('RssAnon with engine idle, MiB (total)', 'anon', 1), row('PSS with engine idle, MiB (total)', 'pss', 1), row('round trip p50, µs (2 KiB object)', 'p50', 0), row('round trip p90, µs', 'p90', 0), row('round trip p99, µs', 'p99', 0),
     row(`events/s (${EVENTS} one-way, one per message)`, 'eventsPerS', 0), row(`events/s (${BATCH} per message)`, 'batchedPerS', 0),
     ['socket to engine', String(runs.get('worker')![0]?.handle ?? '—'), `parent accepts, hands over: ${med('child', 'handedPerS', 0)} conn/s`],
     ['engine accepts on a listening socket sent to it', '—', `${med('child', 'ownPerS', 0)} conn/s`]];
