@@ -12,8 +12,8 @@ import { mdTable, num } from './tables.js';
 
 type Host = 'worker' | 'child';
 type Msg = { kind: string; [field: string]: unknown };
-/** One side of the control channel, the same shape over a worker's port and a child's IPC pipe. */
 type Handle = net.Socket | net.Server;
+/** One side of the control channel, the same shape over a worker's port and a child's IPC pipe. */
 interface Port { send(m: Msg, handle?: Handle): void; on(f: (m: Msg, handle?: Handle) => void): void }
 interface Engine { port: Port; pid: number; exited: Promise<{ code: number | null; signal: string | null; error?: string }>; stop(): void }
 
