@@ -55,7 +55,10 @@ export class Engine {
       (err) => { log.fatal({ err: err.message }, 'engine crashed'); this.stop(); },
     );
     this.forwardEvents();
-    this.statusTimer = setInterval(() => this.sendStatus(), STATUS_EVERY_MS);
+    this.statusTimer = setInterval(() => {
+      // Timer work must never throw: out of fds (an attacker's doing) it is counted and retried next tick.
+      try { this.sendStatus(); } catch (err) { if (!fdPressure.report('status', err)) throw err; }
+    }, STATUS_EVERY_MS);
     this.statusTimer.unref();
   }
 
@@ -108,7 +111,6 @@ export class Engine {
   status(): EngineStatus {
     const dp = this.dp;
     const paths = dp.routes.paths;
-    const mem = process.memoryUsage();
     return {
       pid: process.pid,
       node: { id: dp.siteId, name: dp.siteName },
@@ -131,9 +133,21 @@ export class Engine {
       linksRefusedTotal: this.linkServer?.refused ?? 0,
       ports: { link: this.linkServer ? { state: this.linkServer.listener.state, message: this.linkServer.listener.message } : undefined },
       eventLoop: { ...this.stalls.counts },
-      memory: { rss: mem.rss, heapUsed: mem.heapUsed },
+      memory: this.memory(),
       pushes: this.agent.status(),
     };
+  }
+
+  private lastMemory = { rss: 0, heapUsed: 0 };
+  /** RSS is read from /proc (an fd): out of fds, the last figure stands. */
+  private memory(): { rss: number; heapUsed: number } {
+    try {
+      const m = process.memoryUsage();
+      this.lastMemory = { rss: m.rss, heapUsed: m.heapUsed };
+    } catch (err) {
+      fdPressure.report('memory', err);
+    }
+    return this.lastMemory;
   }
 
   /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */

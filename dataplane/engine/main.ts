@@ -11,8 +11,9 @@ if (!process.send) {
 }
 
 const send = (r: EngineReport): void => {
-  // A controller that died leaves the channel closed: nothing to report to, and exit() follows.
-  if (process.connected) process.send!(r);
+  // A controller that died leaves the channel closed: nothing to report to, and exit() follows on
+  // 'disconnect'. The callback keeps a write that races the close from becoming an 'error' event.
+  if (process.connected) process.send!(r, undefined, undefined, () => {});
 };
 
 let engine: Engine | undefined;
