@@ -64,8 +64,8 @@ export function svcnetSetup(sites: 2 | 3): SetupKind {
   return {
     name: `svcnet-${sites}`,
     description: sites === 2
-      ? 'svcnet: listener site ← one mTLS link → connector site (2 Node processes)'
-      : 'svcnet: listener site → relay site → connector site, two hops (3 Node processes)',
+      ? 'svcnet: listener site ← one mTLS link → connector site (2 sites, each a control and an engine process)'
+      : 'svcnet: listener site → relay site → connector site, two hops (3 sites, each a control and an engine process)',
     role: 'svcnet',
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {

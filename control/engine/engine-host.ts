@@ -52,7 +52,7 @@ export class EngineHost {
 
   private spawn(): void {
     this.state = this.restarts ? 'restarting' : 'starting';
-    const child = fork(ENGINE_MAIN, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [`--max-old-space-size=${ENGINE_HEAP_MB}`] });
+    const child = fork(ENGINE_MAIN, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`] }); // --cpu-prof and the like reach the engine too
     this.child = child;
     this.startedAt = Date.now();
     child.on('message', (r: EngineReport) => this.onReport(r));
