@@ -27,6 +27,8 @@ export interface GrantServerOptions {
   /** refusals by reason code, for status (shared with the site's PKI counters) */
   refused?: Record<string, number>;
   onRedeemed?: (site: string, serial: string) => void;
+  /** a Redeem or Renew wrote pki/issued.json (and the grant): the running site re-reads its PKI state */
+  onIssued?: () => void;
   limits?: Partial<AcceptLimits>;
 }
 
@@ -92,6 +94,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndp
         const arrived = Date.now();
         const r = await o.store.exclusive(() => redeemGrant(o.store, { code: call.request.code, csr: call.request.csr, siteName: call.request.siteName, siteId: call.request.siteId, identityKey: call.request.identityKey, proof: call.request.proof }, arrived));
         o.log.info({ ...ctx, grant: r.grant, serial: r.serial }, 'token redeemed');
+        o.onIssued?.();
         o.onRedeemed?.(call.request.siteName, r.serial);
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert, endpoints: o.endpoints, siteName: cfg.name, siteId: cfg.id, grant: r.grant });
       } catch (err) {
@@ -113,6 +116,7 @@ export async function startGrantServer(o: GrantServerOptions): Promise<GrantEndp
         const arrived = Date.now(); // the certificate TLS verified was valid then; waiting for the lock does not expire it
         const r = await o.store.exclusive(() => renewCertificate(o.store, current, call.request.csr, arrived));
         o.log.info({ ...ctx, newSerial: r.serial, grant: r.entry.grant, notAfter: r.entry.notAfter }, 'link certificate renewed');
+        o.onIssued?.();
         cb(null, { certificate: r.cert, ca: o.store.readCa().cert });
       } catch (err) {
         refuse(cb, 'certificate renewal', err, ctx);

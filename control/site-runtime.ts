@@ -1,8 +1,6 @@
 // `svcnet site run`: the composition root of a site process. Builds the data plane, opens the
-// link and grant ports, reconciles stored resources into data-plane state whenever they change,
-// publishes status, and serves the console.
-import fs from 'node:fs';
-import path from 'node:path';
+// link and grant ports, reconciles stored resources into data-plane state when the API says they
+// changed (nothing polls the state directory), publishes status, and serves the console.
 import type { Logger } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
@@ -40,7 +38,6 @@ export interface RunOptions {
 }
 
 export const DEFAULT_WINDOW = 4 << 20;
-const RECONCILE_POLL_MS = 300;
 const STATUS_EVERY_MS = 500;
 
 export class RunningSite {
@@ -63,7 +60,6 @@ export class RunningSite {
   private publishing: Promise<void> | undefined;
   private republish = false;
   private stopped = false;
-  private lastSignature = '';
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
@@ -98,6 +94,7 @@ export class RunningSite {
       this.grantServer = await startGrantServer({
         store, host: cfg.linkAccess.bindHost ?? cfg.linkAccess.host, port: cfg.grantPort, log: this.log.child({ component: 'grants' }),
         endpoints: [{ host: cfg.linkAccess.host, port: cfg.linkAccess.port }], tls: this.pki.grantTls, refused: this.pki.refused,
+        onIssued: () => this.pkiChanged(),
       });
     }
     this.pki.start();
@@ -119,7 +116,6 @@ export class RunningSite {
       this.log.info({ url: `http://127.0.0.1:${cfg.consolePort}/` }, 'console ready');
     }
     this.reconcile();
-    this.timers.push(setInterval(() => this.guarded('reconcile', () => this.reconcileIfChanged()), RECONCILE_POLL_MS));
     this.api = await attachControlApi(this, this.log);
     this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
     for (const ev of ['link-up', 'link-down', 'routes']) this.dp.on(ev, () => this.publishStatus());
@@ -137,29 +133,12 @@ export class RunningSite {
     }
   }
 
-  /** A cheap fingerprint of the resources directory: names, sizes and mtimes. */
-  private signature(): string {
-    const root = this.store.resourcesDir;
-    if (!fs.existsSync(root)) return '';
-    const parts: string[] = [];
-    for (const kind of fs.readdirSync(root).sort()) {
-      const d = path.join(root, kind);
-      for (const f of fs.readdirSync(d).sort()) {
-        if (f.startsWith('.')) continue;
-        const st = fs.statSync(path.join(d, f), { throwIfNoEntry: false });
-        if (st) parts.push(`${kind}/${f}:${st.size}:${st.mtimeMs}`);
-      }
-    }
-    return parts.join('|');
-  }
+  /** PKI state changed (API write, redemption, renewal): SitePki re-reads it and closes links it no longer admits. */
+  pkiChanged(): void { this.pki.refresh(); }
 
-  private reconcileIfChanged(): void {
-    if (this.signature() !== this.lastSignature) this.reconcile();
-  }
-
-  /** Makes the data plane match the stored resources. Invalid documents are logged and skipped. */
+  /** Makes the data plane match the stored resources (called by the API after each write). Invalid documents are logged and skipped. */
   reconcile(): void {
-    this.lastSignature = this.signature();
+    this.pki.resourcesChanged();
     const valid = <T>(kind: string, raw: unknown[], f: (r: unknown) => T): T[] => raw.flatMap((r) => {
       try { return [f(r)]; } catch (err) { this.log.error({ kind, err: (err as Error).message }, 'invalid stored resource skipped'); return []; }
     });

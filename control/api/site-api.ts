@@ -11,7 +11,7 @@ import { redeemWithTokenModule } from './tokens.js';
 import type { ApiContext } from './context.js';
 
 /** What the API needs from RunningSite. */
-export interface ApiSite { store: SiteStore; cfg: SiteConfig; dp: Dataplane; status(): RuntimeStatus; reconcile(): void }
+export interface ApiSite { store: SiteStore; cfg: SiteConfig; dp: Dataplane; status(): RuntimeStatus; reconcile(): void; pkiChanged(): void }
 
 interface LinkLike { name: string; dialer: boolean; peer?: { siteName: string } }
 interface FlowInfo { listener: string; key: string; site: string; error?: string; bytesIn?: number; bytesOut?: number }
@@ -45,6 +45,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
     site: {
       status: () => site.status(),
       reconcile: () => site.reconcile(),
+      pkiChanged: () => site.pkiChanged(),
       metrics: () => ({ flowsOpened: dp.stats.flowsOpened, flowsFailed: dp.stats.flowsFailed, streamsActive: dp.activeStreams(), prometheus: renderMetrics(site.status(), dp) }),
       apiEndpoint: tcp?.advertise,
     },
