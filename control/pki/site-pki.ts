@@ -99,7 +99,6 @@ export class SitePki {
       if (this.grantTls) this.applyTls();
       const ca = certInfo(this.store.readCa().cert);
       this.dates = { ca: ca.commonName, caNotAfter: ca.notAfter.toISOString(), serverNotAfter: this.grantTls ? certInfo(this.store.readServerCert().cert).notAfter.toISOString() : undefined };
-      this.due = undefined;
       this.stale = false;
     } catch (err) {
       // Writers finish before they call us, so a failure is real (a corrupt file, out of fds):
@@ -110,11 +109,17 @@ export class SitePki {
       if (this.started && !this.retryRefresh) this.retryRefresh = setTimeout(() => { this.retryRefresh = undefined; this.refresh(); }, REFRESH_RETRY_MS);
       return;
     }
+    this.recomputeDue();
     this.sweep();
   }
 
   /** Stored links may have been added or removed (RunningSite.reconcile): recompute which certificates are due. */
-  resourcesChanged(): void { this.due = undefined; }
+  resourcesChanged(): void { this.recomputeDue(); }
+
+  /** Reads the due dates now, as part of the change that moved them (not at the next check); unreadable: the next check tries. */
+  private recomputeDue(): void {
+    try { this.due = this.dueTimes(); } catch { this.due = undefined; }
+  }
 
   private applyTls(): void {
     const m = serverTls(this.store);
@@ -219,7 +224,7 @@ export class SitePki {
         const r = await renewLinkCredentials(this.store, cred);
         this.counts.linkRenewals++;
         this.log.info({ link: cred, serial: r.serial, notAfter: r.notAfter.toISOString(), caChanged: r.caChanged }, 'link certificate renewed');
-        this.due = undefined;
+        this.due = undefined; // the reconcile below recomputes it
         this.hooks.reconcile();
       });
     }
