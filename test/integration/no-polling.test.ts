@@ -84,7 +84,7 @@ function listening(port: number): Promise<boolean> {
 /** Every path syscall of process `pid` (all threads) for `ms` while it is left alone, as strace lines. */
 async function traceFiles(pid: number, ms: number): Promise<string[]> {
   const out = path.join(root, `trace-${pid}.txt`);
-  const t = spawn('strace', ['-f', '-qq', '-p', String(pid), '-e', 'trace=openat,open,statx,newfstatat,stat,lstat,access,faccessat2,getdents64,readlink,rename,unlink', '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const t = spawn('strace', ['-f', '-qq', '-p', String(pid), '-e', 'trace=%file,getdents64', '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   tracers.push(t);
   let err = '';
   t.stderr!.on('data', (d) => { err += d; });
