@@ -134,8 +134,9 @@ export class SitePki {
   /** Why an inbound peer certificate may not link here now, or null. */
   private refusal(cert: PeerCertificate): { code: string; reason: string } | null {
     const serial = normalizeSerial(cert.serialNumber ?? '');
-    let entry = this.admitted.get(serial) ?? findIssued(this.issued, serial);
-    if (!entry) { this.issued = loadIssued(this.store); entry = findIssued(this.issued, serial); } // redeemed a moment ago
+    // The grant server refreshes us before it answers a Redeem or Renew, so a certificate issued a
+    // moment ago is already known: a handshake never reads the disk.
+    const entry = this.admitted.get(serial) ?? findIssued(this.issued, serial);
     if (!entry) return { code: 'SVCNET_ERR_CERT_UNKNOWN', reason: `certificate ${serial} (${cert.subject?.CN}) was not issued through a grant of this site` };
     this.admitted.set(serial, entry);
     if (this.revoked.has(entry.lineage)) return { code: 'SVCNET_ERR_CERT_REVOKED', reason: `certificate ${serial} of site ${entry.site} is revoked (grant ${entry.grant} deleted or link revoked)` };
