@@ -1,8 +1,7 @@
 // `svcnet site run`: the composition root of a site's control process. Starts and supervises the
 // data-plane engine (its own process, control/engine/), opens the grant port, reconciles stored
-// resources and PKI state into pushes whenever they change, publishes status, serves the console.
-import fs from 'node:fs';
-import path from 'node:path';
+// resources and PKI state into pushes when the API says they changed (nothing polls the state
+// directory), publishes status, serves the console.
 import type { Logger } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
@@ -38,7 +37,6 @@ export interface RunOptions {
 }
 
 export const DEFAULT_WINDOW = 4 << 20;
-const RECONCILE_POLL_MS = 300;
 const STATUS_EVERY_MS = 500;
 
 export class RunningSite {
@@ -61,7 +59,6 @@ export class RunningSite {
   private publishing: Promise<void> | undefined;
   private republish = false;
   private stopped = false;
-  private lastSignature = '';
   private detachEngine: (() => void) | undefined;
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
@@ -144,7 +141,6 @@ export class RunningSite {
       this.log.info({ url: `http://127.0.0.1:${cfg.consolePort}/` }, 'console ready');
     }
     this.reconcile();
-    this.timers.push(setInterval(() => this.guarded('reconcile', () => this.reconcileIfChanged()), RECONCILE_POLL_MS));
     this.api = await attachControlApi(this, this.log);
     this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
     this.hub.onWatchersChanged(() => this.engine.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') }));
@@ -162,29 +158,9 @@ export class RunningSite {
     }
   }
 
-  /** A cheap fingerprint of the resources directory: names, sizes and mtimes. */
-  private signature(): string {
-    const root = this.store.resourcesDir;
-    if (!fs.existsSync(root)) return '';
-    const parts: string[] = [];
-    for (const kind of fs.readdirSync(root).sort()) {
-      const d = path.join(root, kind);
-      for (const f of fs.readdirSync(d).sort()) {
-        if (f.startsWith('.')) continue;
-        const st = fs.statSync(path.join(d, f), { throwIfNoEntry: false });
-        if (st) parts.push(`${kind}/${f}:${st.size}:${st.mtimeMs}`);
-      }
-    }
-    return parts.join('|');
-  }
-
-  private reconcileIfChanged(): void {
-    if (this.signature() !== this.lastSignature) this.reconcile();
-  }
-
-  /** Makes the data plane match the stored resources. Invalid documents are logged and skipped. */
+  /** Makes the data plane match the stored resources (called by the API after each write). Invalid documents are logged and skipped. */
   reconcile(): void {
-    this.lastSignature = this.signature();
+    this.pki.resourcesChanged();
     const valid = <T>(kind: string, raw: unknown[], f: (r: unknown) => T): T[] => raw.flatMap((r) => {
       try { return [f(r)]; } catch (err) { this.log.error({ kind, err: (err as Error).message }, 'invalid stored resource skipped'); return []; }
     });

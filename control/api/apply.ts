@@ -145,6 +145,8 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
   }
   if (made.length) for (const name of made) ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: 'Link', name, resourceVersion: readStored(ctx, 'Link', name)?.metadata.resourceVersion ?? '', action: 'created' } });
   ctx.site?.reconcile();
+  // A grant's name decides whether what it issued is revoked (control/pki/registry.ts).
+  if (plan.some((s) => s.changed && s.r.kind === 'AccessGrant')) await ctx.site?.pkiChanged();
   await ctx.site?.settled();
   // Statuses after the data plane has taken the change.
   if (ctx.site) for (const res of results) Object.assign(res.resource, { status: withStatus(ctx, res.resource.kind as Kind, readStored(ctx, res.resource.kind as Kind, res.resource.metadata.name)!).status });

@@ -18,12 +18,15 @@ export interface ControlClient {
   issueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   issueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
   rotateCertificates(req?: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
+  getPolicy(): Promise<T.Policy>;
+  setPolicy(req: T.SetPolicyRequest): Promise<T.SetPolicyResponse>;
+  revokeSite(req: T.RevokeSiteRequest): Promise<T.RevokeSiteResponse>;
   /** Streams events to `onEvent` until cancelled; `onEnd` gets the error that ended it, if any. */
   watch(req: T.WatchRequest, onEvent: (e: T.Event) => void, onEnd?: (err?: ApiError) => void): { cancel(): void };
   close(): void;
 }
 
-const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates' } as const;
+const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
 
 /** A client of the service at `target` (grpc target syntax) with `creds`. */
 export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number } = {}): ControlClient {
@@ -72,6 +75,9 @@ export function inProcessClient(ctx: ApiContext): ControlClient {
     issueToken: (r) => call(() => h.IssueToken(r)),
     issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
     rotateCertificates: (r) => call(() => h.RotateCertificates(r ?? {})),
+    getPolicy: () => call(() => h.GetPolicy({})),
+    setPolicy: (r) => call(() => h.SetPolicy(r)),
+    revokeSite: (r) => call(() => h.RevokeSite(r)),
     watch: (req, onEvent) => ({ cancel: watchHandler(ctx, req, onEvent) }),
     close: () => {},
   };

@@ -10,10 +10,16 @@ import type { WatchHub } from './watch-hub.js';
 export interface SiteHooks {
   /** Live status of links, listeners, connectors and the network. */
   status(): RuntimeStatus;
-  /** Makes the data plane match the store now (instead of at the next poll). */
+  /** Resources (listeners, connectors, links) changed: make the data plane match the store now. */
   reconcile(): void;
   /** Resolves once the data-plane engine has applied every push made so far and reported its status. */
   settled(): Promise<void>;
+  /**
+   * PKI state changed (policy, issued or revoked certificates, grants, CA or server certificate):
+   * re-read it now, close inbound links it no longer admits, reload TLS. Resolves once the engine applied it. The running site reads
+   * neither resources/ nor pki/ on its own, so every handler that writes them calls the matching hook.
+   */
+  pkiChanged(): Promise<void>;
   /** Data-plane counters and the Prometheus text. */
   metrics(): { flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string };
   /** host:port of the mTLS API, when enabled. */

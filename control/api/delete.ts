@@ -73,6 +73,8 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
     for (const cred of credentials) if (!inUse.has(cred) && isSafeName(cred)) await ctx.store.deleteLinkCredentials(cred);
     for (const { t } of doomed) ctx.hub.publish('RESOURCE_DELETED', { resource: { kind: t.kind, name: t.name, resourceVersion: '', action: 'deleted' } });
     ctx.site?.reconcile();
+    // Deleting a grant revokes what it issued: the running site closes those links now.
+    if (doomed.some(({ t }) => t.kind === 'AccessGrant')) await ctx.site?.pkiChanged();
     await ctx.site?.settled();
     return { deleted: doomed.map(({ t }) => ({ kind: t.kind, name: t.name })), notFound, appliedNow: !!ctx.site };
   });

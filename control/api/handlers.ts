@@ -6,6 +6,7 @@ import { getResource, listResources } from './resources.js';
 import { getNetwork, getMetrics } from './network.js';
 import { issueToken, issueAdminCertificate } from './tokens.js';
 import { rotateCertificates } from '../pki/rotation.js';
+import { getPolicy, setPolicy, revokeSite } from './access.js';
 import type { ApiContext } from './context.js';
 import type * as T from './types.js';
 
@@ -20,6 +21,9 @@ export interface ControlHandlers {
   IssueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   IssueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
   RotateCertificates(req: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
+  GetPolicy(req: object): Promise<T.Policy>;
+  SetPolicy(req: T.SetPolicyRequest): Promise<T.SetPolicyResponse>;
+  RevokeSite(req: T.RevokeSiteRequest): Promise<T.RevokeSiteResponse>;
 }
 
 /** The unary handlers bound to `ctx`. */
@@ -36,10 +40,17 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
     RotateCertificates: async (req) => {
       // A new CA (trusted alongside the old one during the overlap) and a new server certificate;
-      // the running site reloads its TLS within a poll, joined sites learn the CA at renewal.
-      const r = await ctx.store.exclusive(() => rotateCertificates(ctx.store, { overlapMs: req.overlapSeconds ? req.overlapSeconds * 1000 : undefined }));
+      // the running site reloads its TLS now, joined sites learn the CA at renewal.
+      const r = await ctx.store.exclusive(async () => {
+        const done = await rotateCertificates(ctx.store, { overlapMs: req.overlapSeconds ? req.overlapSeconds * 1000 : undefined });
+        await ctx.site?.pkiChanged();
+        return done;
+      });
       return { renewed: [`ca (the previous CA stays trusted until ${r.trustOldUntil})`, `server certificate ${r.serverSerial}`] };
     },
+    GetPolicy: () => getPolicy(ctx),
+    SetPolicy: (req) => setPolicy(ctx, req),
+    RevokeSite: (req) => revokeSite(ctx, req),
   };
 }
 

@@ -18,6 +18,7 @@ export interface ApiSite {
   engine: { status: EngineStatus | undefined; barrier(): Promise<void> };
   status(): RuntimeStatus;
   reconcile(): void;
+  pkiChanged(): Promise<void>;
 }
 
 /** Starts the control API of `site`; close it on stop. */
@@ -37,6 +38,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
         const e = site.engine.status;
         return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: renderMetrics(site.status(), e) };
       },
+      pkiChanged: () => site.pkiChanged(),
       apiEndpoint: tcp?.advertise,
     },
   };

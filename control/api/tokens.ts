@@ -47,6 +47,7 @@ export function issueToken(ctx: ApiContext, req: IssueTokenRequest): Promise<Iss
     const token = await withTempFile((file) => writeToken(ctx.store, file, { expiryMs, redemptions }));
     const rv = (ctx.store.get('AccessGrant', token.metadata.name) as { metadata: { resourceVersion?: string } } | undefined)?.metadata.resourceVersion ?? '';
     ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: 'AccessGrant', name: token.metadata.name, resourceVersion: rv, action: 'created' } });
+    await ctx.site?.pkiChanged(); // the set of grants is PKI state (a certificate whose grant is gone is revoked)
     return { token: documentToResource('AccessToken', token), yaml: YAML.stringify(token) };
   });
 }

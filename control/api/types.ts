@@ -59,3 +59,11 @@ export interface IssueAdminCertificateRequest { name: string; csr: string; days?
 export interface IssueAdminCertificateResponse { certificate: string; ca: string; endpoint: string }
 export interface RotateCertificatesRequest { overlapSeconds?: number }
 export interface RotateCertificatesResponse { renewed: string[] }
+export interface Policy {
+  linkAccess: boolean; allowAnyPeer: boolean; allowedPeers: string[]; exposeAllKeys: boolean; exposedKeys: string[]; inboundLinkCost: number;
+}
+export interface SetPolicyRequest { policy?: Partial<Policy> | null; updateMask?: string[] }
+export interface SetPolicyResponse { policy: Policy; appliedNow: boolean }
+export interface RevokeSiteRequest { site: string; reason?: string }
+export interface RevokedLineage { lineage: string; grant: string; serials: string[] }
+export interface RevokeSiteResponse { revoked: RevokedLineage[]; appliedNow: boolean }

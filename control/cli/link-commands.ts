@@ -3,7 +3,6 @@
 import { Command, Option } from 'commander';
 import { readToken } from '../token.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { deleteInboundLink } from '../pki/cli.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
@@ -76,7 +75,13 @@ export function addLinkCommands(program: Command): void {
         } catch (err) {
           if (!(err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND')) throw err;
           // Not an outbound link: the inbound link of peer site NAME. Deleting it revokes its certificates.
-          if ((await deleteInboundLink(s.store, name)).length === 0) throw new Error(`no link named ${name}`);
+          try {
+            await s.client.revokeSite({ site: name, reason: 'inbound link deleted' });
+          } catch (e) {
+            // NOT_FOUND: nothing issued to such a site; INVALID_ARGUMENT: a resource name that is no site name.
+            if (e instanceof ApiError && (e.code === 'SVCNET_ERR_NOT_FOUND' || e.code === 'SVCNET_ERR_INVALID_ARGUMENT')) throw new Error(`no link named ${name}`);
+            throw e;
+          }
           console.log(`inbound link from site ${name} deleted: its certificates are revoked; ${appliesWhen(s.running)}`);
           return;
         }

@@ -1,26 +1,20 @@
 // CLI commands for certificates and access: `site rotate-certificates`, `site policy`,
-// `site certificates`, `grant list|delete`, and revoking a peer by deleting its inbound link.
-// Rotation and grant deletion go through the API (the running site's socket, or the handlers on a
-// stopped site's directory), so they never race the site's own writes; the others work on the
-// state directory, and a running site applies them within a second.
+// `site certificates`, `grant list|delete`. Every change goes through the API (the running site's
+// socket, or the handlers on a stopped site's directory), so it never races the site's own writes
+// and the running site applies it at once; `site certificates` and `grant list` only read files.
 import type { Command } from 'commander';
 import { SiteStore } from '../state/site-store.js';
 import { print, parseFormat, UsageError } from '../cli/output.js';
-import { loadPolicy, savePolicy } from './policy.js';
-import { loadIssued, revokeSite, type Revocation } from './registry.js';
+import { loadIssued } from './registry.js';
 import { currentRevocations } from '../grants.js';
 import { certInfo, parseLifetime } from './ca.js';
 import { trustedCas } from './trust.js';
 import { nameSchema } from '../resources/common.js';
 import { withSession, appliesWhen, siteDir } from '../cli/session.js';
 import { ApiError } from '../api/errors.js';
+import type { Policy } from '../api/types.js';
 
 const open = (o: { dir?: string }): SiteStore => SiteStore.open(siteDir(o));
-
-/** Revokes every certificate issued to `site` (its inbound link): the link closes, reconnects are refused. */
-export function deleteInboundLink(store: SiteStore, site: string): Promise<Revocation[]> {
-  return revokeSite(store, site, 'inbound link deleted');
-}
 
 function list(v: string, all: string): string[] | null {
   if (v === all) return null;
@@ -51,26 +45,42 @@ export function addPkiCommands(program: Command): void {
     .option('--inbound-link-cost <n>', 'lowest cost an inbound link may have here (1..1000000; a dialer asking for less gets this)')
     .option('-o, --output <format>', 'json or yaml instead of a table')
     .action(async (o) => {
-      const store = open(o);
-      const p = loadPolicy(store);
-      const changing = o.linkAccess !== undefined || o.allowPeers !== undefined || o.exposeKeys !== undefined || o.inboundLinkCost !== undefined;
+      const format = parseFormat(o.output);
+      // Only the fields given change (update_mask), read and written under the site's lock.
+      const policy: Partial<Policy> = {};
+      const mask: string[] = [];
       if (o.linkAccess !== undefined) {
         if (o.linkAccess !== 'on' && o.linkAccess !== 'off') throw new UsageError(`--link-access must be on or off, not "${o.linkAccess}"`);
-        p.linkAccess = o.linkAccess === 'on';
+        policy.linkAccess = o.linkAccess === 'on';
+        mask.push('link_access');
       }
-      if (o.allowPeers !== undefined) p.allowedPeers = list(o.allowPeers, 'any');
-      if (o.exposeKeys !== undefined) p.exposedKeys = list(o.exposeKeys, 'all');
+      if (o.allowPeers !== undefined) {
+        const peers = list(o.allowPeers, 'any');
+        Object.assign(policy, { allowAnyPeer: peers === null, allowedPeers: peers ?? [] });
+        mask.push('allowed_peers');
+      }
+      if (o.exposeKeys !== undefined) {
+        const keys = list(o.exposeKeys, 'all');
+        Object.assign(policy, { exposeAllKeys: keys === null, exposedKeys: keys ?? [] });
+        mask.push('exposed_keys');
+      }
       if (o.inboundLinkCost !== undefined) {
         if (!/^\d+$/.test(o.inboundLinkCost)) throw new UsageError(`--inbound-link-cost must be a whole number 1..1000000, not "${o.inboundLinkCost}"`);
-        p.inboundLinkCost = Number(o.inboundLinkCost);
+        policy.inboundLinkCost = Number(o.inboundLinkCost);
+        mask.push('inbound_link_cost');
       }
-      let saved = p;
-      if (changing) {
-        try { saved = await savePolicy(store, p); } catch (err) { throw new UsageError(`invalid policy: ${(err as Error).message}`); }
-      }
-      print(parseFormat(o.output), saved, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS', 'INBOUND LINK COST'],
-        [[saved.linkAccess ? 'on' : 'off', saved.allowedPeers?.join(',') ?? 'any', saved.exposedKeys?.join(',') ?? 'all', String(saved.inboundLinkCost)]]);
-      if (changing && !o.output) console.log(`policy saved; ${appliesWhen(!!store.readRuntimeStatus())}`);
+      await withSession(o, async (s) => {
+        let saved: Policy;
+        try {
+          saved = mask.length ? (await s.client.setPolicy({ policy, updateMask: mask })).policy : await s.client.getPolicy();
+        } catch (err) {
+          throw err instanceof ApiError && err.code === 'SVCNET_ERR_INVALID_ARGUMENT' ? new UsageError(`invalid policy: ${err.message}`) : err;
+        }
+        const shown = { linkAccess: saved.linkAccess, allowedPeers: saved.allowAnyPeer ? null : saved.allowedPeers, exposedKeys: saved.exposeAllKeys ? null : saved.exposedKeys, inboundLinkCost: Number(saved.inboundLinkCost) };
+        print(format, shown, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS', 'INBOUND LINK COST'],
+          [[shown.linkAccess ? 'on' : 'off', shown.allowedPeers?.join(',') ?? 'any', shown.exposedKeys?.join(',') ?? 'all', String(shown.inboundLinkCost)]]);
+        if (mask.length && !o.output) console.log(`policy saved; ${appliesWhen(s.running)}`);
+      });
     });
   site.command('certificates').description('the CA, the server certificate and the certificates issued to other sites')
     .option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)')

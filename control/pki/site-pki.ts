@@ -1,12 +1,13 @@
 // The PKI of a running site: decides who may link here (issued here, not revoked, allowed by policy)
-// as the admission set the engine enforces, gives the engine the link server's certificate, renews
-// this site's certificates before they expire, and picks up rotations and revocations.
+// as the admission set the engine enforces, gives the engine the link server's certificate, and
+// renews this site's certificates before they expire. It re-reads pki/ only when told (refresh():
+// the API and the grant server call it after each write); nothing polls the disk.
 import type { Logger } from 'pino';
 import type { AdmissionEntry, ServerResource, TlsMaterial } from '../../dataplane/port/push.js';
 import type { SiteStore } from '../state/site-store.js';
 import { normalizeSerial, certInfo } from './ca.js';
 import { loadIssued, type IssuedCert } from './registry.js';
-import { currentRevocations, grantNames } from '../grants.js';
+import { currentRevocations } from '../grants.js';
 import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } from './policy.js';
 import { serverTls, TlsProvider } from './trust.js';
 import { renewAt, renewLinkCredentials } from './renewal.js';
@@ -14,8 +15,9 @@ import { renewServerCert } from './rotation.js';
 import { fdPressure } from '../../common/fd-pressure.js';
 import { LogBudget } from '../../common/log-budget.js';
 
-const POLL_MS = 250;
 const RENEW_CHECK_MS = 1000;
+/** A refresh that failed (out of fds) is retried after this until it succeeds. */
+const REFRESH_RETRY_MS = 1000;
 const RENEW_RETRY_MS = 2000;
 const RENEW_RETRY_CAP_MS = 60_000;
 
@@ -33,8 +35,13 @@ export class SitePki {
   private policy: SitePolicy = { ...DEFAULT_POLICY };
   private issued: IssuedCert[] = [];
   private revoked = new Set<string>();
-  private signature = '';
   private appliedTls = '';
+  /** when each certificate this site renews is due (id: "server" or "link:CRED"); recomputed after a change */
+  private due: Map<string, number> | undefined;
+  private retryRefresh: NodeJS.Timeout | undefined;
+  /** the last refresh failed: the state in memory is the last good one */
+  private stale = false;
+  private started = false;
   /** the link server's certificate and trusted CAs as last read (pushed as the `server` resource) */
   private tls: TlsMaterial | undefined;
   private readonly busy = new Set<string>();
@@ -42,18 +49,18 @@ export class SitePki {
   private dates: { ca: string; caNotAfter: string; serverNotAfter?: string } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly hidden = new Set<string>();
-  private failing = 0;
   private readonly budget: LogBudget;
 
   constructor(private readonly store: SiteStore, private readonly log: Logger, private readonly hooks: SitePkiHooks) {
     this.budget = new LogBudget(log);
     if (store.readConfig().linkAccess.enabled) this.grantTls = new TlsProvider(serverTls(store));
-    this.refreshIfChanged();
+    this.refresh();
   }
 
   start(): void {
+    this.started = true;
+    if (this.stale) this.refresh();
     // Timer work must never throw: out of fds (an attacker's doing) it fails, is logged rate-limited, and is tried again.
-    this.timers.push(setInterval(() => { try { this.refreshIfChanged(); } catch (err) { this.timerFailed('pki poll', err); } }, POLL_MS));
     this.timers.push(setInterval(() => { this.renewDue().catch((err: unknown) => this.timerFailed('renewal check', err)); }, RENEW_CHECK_MS));
   }
 
@@ -62,40 +69,55 @@ export class SitePki {
     this.budget.warn(what, { err: (err as Error).message, code: (err as NodeJS.ErrnoException).code }, `${what} failed; retried on the next tick`);
   }
 
-  stop(): void { for (const t of this.timers) clearInterval(t); }
+  stop(): void {
+    this.started = false;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryRefresh);
+  }
 
-  /** Re-reads PKI state now (after a write through the API or the grant port). */
-  refresh(): void { this.refreshIfChanged(); }
-
-  /** Re-reads PKI state when pki/ or the grants changed; a bad file keeps the last good state. */
-  private refreshIfChanged(): void {
-    const sig = `${this.store.pkiSignature()}#${[...grantNames(this.store)].join(',')}`;
-    if (sig === this.signature) return;
+  /**
+   * Re-reads PKI state (policy, issued, revoked, grants, CA and server certificate) and pushes it
+   * (the engine closes the inbound links it no longer admits). Called after every write of that state (SiteHooks.pkiChanged,
+   * the grant server, renewals here). A bad file keeps the last good state and is retried.
+   */
+  refresh(): void {
     try {
       const policy = loadPolicy(this.store);
-      if (JSON.stringify(policy) !== JSON.stringify(this.policy)) this.hidden.clear();
+      const policyChanged = JSON.stringify(policy) !== JSON.stringify(this.policy);
       this.policy = policy;
+      if (policyChanged) this.hidden.clear();
       this.issued = loadIssued(this.store);
       this.revoked = currentRevocations(this.store, this.issued);
       if (this.grantTls) this.applyTls();
       const ca = certInfo(this.store.readCa().cert);
       this.dates = { ca: ca.commonName, caNotAfter: ca.notAfter.toISOString(), serverNotAfter: this.grantTls ? certInfo(this.store.readServerCert().cert).notAfter.toISOString() : undefined };
-      this.signature = sig;
-      this.failing = 0;
-      if (this.timers.length) queueMicrotask(() => this.hooks.reconcile());
+      this.stale = false;
     } catch (err) {
-      // A rotation by another process writes key and certificate one after the other: a mismatch
-      // seen once is that moment; seen on consecutive polls it is real.
-      if (++this.failing === 2) this.log.error({ err: (err as Error).message }, 'PKI state unreadable; keeping the last good one');
+      // Writers finish before they call us, so a failure is real (a corrupt file, out of fds):
+      // keep the last good state, say so once, and try again until it reads.
+      fdPressure.report('pki refresh', err);
+      if (!this.stale) this.log.error({ err: (err as Error).message }, 'PKI state unreadable; keeping the last good one and retrying');
+      this.stale = true;
+      if (this.started && !this.retryRefresh) this.retryRefresh = setTimeout(() => { this.retryRefresh = undefined; this.refresh(); }, REFRESH_RETRY_MS);
       return;
     }
+    this.recomputeDue();
+    if (this.started) this.hooks.reconcile();
+  }
+
+  /** Stored links may have been added or removed (RunningSite.reconcile): recompute which certificates are due. */
+  resourcesChanged(): void { this.recomputeDue(); }
+
+  /** Reads the due dates now, as part of the change that moved them (not at the next check); unreadable: the next check tries. */
+  private recomputeDue(): void {
+    try { this.due = this.dueTimes(); } catch { this.due = undefined; }
   }
 
   private applyTls(): void {
     const m = serverTls(this.store);
     const text = JSON.stringify(m);
     if (text === this.appliedTls) return;
-    this.grantTls!.update(m); // throws on a key/certificate mismatch caught mid-write; retried next poll
+    this.grantTls!.update(m); // throws on a key/certificate mismatch: refresh() keeps the old TLS and retries
     this.tls = m;
     if (this.appliedTls) this.log.info({ ca: certInfo(m.ca[0]).commonName, trusted: m.ca.length, server: certInfo(m.cert).serial }, 'server certificate and trusted CAs reloaded');
     this.appliedTls = text;
@@ -134,20 +156,38 @@ export class SitePki {
     return false;
   }
 
-  /** Renews this site's server certificate and outbound link certificates that are due. */
-  private async renewDue(now = Date.now()): Promise<void> {
-    if (this.grantTls) await this.renewOne('server', now, () => this.store.readServerCert().cert, async () => {
-      const r = await this.store.exclusive(() => renewServerCert(this.store));
-      this.counts.serverRenewals++;
-      this.log.info({ serial: r.serial, notAfter: r.notAfter }, 'server certificate renewed');
-    });
+  /** When each certificate this site renews is due: read from disk once per change, not per check. */
+  private dueTimes(): Map<string, number> {
+    const due = new Map<string, number>();
+    const at = (pem: () => string) => { try { return renewAt(pem()); } catch { return Infinity; } }; // not there (yet): reconcile reports it, a change recomputes
+    if (this.grantTls) due.set('server', at(() => this.store.readServerCert().cert));
     for (const raw of this.store.list('Link')) {
       const cred = (raw as { spec?: { tlsCredentials?: string } }).spec?.tlsCredentials;
-      if (!cred) continue;
-      await this.renewOne(`link:${cred}`, now, () => this.store.readLinkCredentials(cred).cert, async () => {
+      if (cred) due.set(`link:${cred}`, at(() => this.store.readLinkCredentials(cred).cert));
+    }
+    return due;
+  }
+
+  /** Renews this site's server certificate and outbound link certificates that are due. */
+  private async renewDue(now = Date.now()): Promise<void> {
+    const due = (this.due ??= this.dueTimes());
+    for (const [id, at] of due) {
+      if (now < at) continue;
+      if (id === 'server') {
+        await this.renewOne('server', now, () => this.store.readServerCert().cert, async () => {
+          const r = await this.store.exclusive(() => renewServerCert(this.store));
+          this.counts.serverRenewals++;
+          this.log.info({ serial: r.serial, notAfter: r.notAfter }, 'server certificate renewed');
+          this.refresh(); // present it now
+        });
+        continue;
+      }
+      const cred = id.slice('link:'.length);
+      await this.renewOne(id, now, () => this.store.readLinkCredentials(cred).cert, async () => {
         const r = await renewLinkCredentials(this.store, cred);
         this.counts.linkRenewals++;
         this.log.info({ link: cred, serial: r.serial, notAfter: r.notAfter.toISOString(), caChanged: r.caChanged }, 'link certificate renewed');
+        this.due = undefined; // the reconcile below recomputes it
         this.hooks.reconcile();
       });
     }

@@ -128,12 +128,6 @@ export class SiteStore {
   }
   async writePkiFile(name: string, text: string, mode = 0o644): Promise<void> { await writeFileAtomicAsync(this.named('pki', safeName('pki file name', name)), text, mode); }
   async deletePkiFile(name: string): Promise<void> { await removeDurable(this.named('pki', safeName('pki file name', name))); }
-  /** Names and mtimes under pki/: a running site polls it to notice rotation and revocation done by another process. */
-  pkiSignature(): string {
-    const d = this.p('pki');
-    if (!fs.existsSync(d)) return '';
-    return fs.readdirSync(d).sort().filter((f) => !f.startsWith('.')).map((f) => `${f}:${fs.statSync(path.join(d, f), { throwIfNoEntry: false })?.mtimeMs}`).join('|');
-  }
 
   /** Credentials for an outbound link, stored when a token was redeemed (grantUrl: where to renew them). */
   readLinkCredentials(name: string): LinkCredentials {
@@ -150,8 +144,6 @@ export class SiteStore {
   }
   /** Removes links/NAME (recursively; a symlink there is refused if it leads outside, and only unlinked otherwise). */
   async deleteLinkCredentials(name: string): Promise<void> { await removeDurable(this.linkDir(name)); }
-
-  get resourcesDir(): string { return this.p('resources'); }
 
   /** Every stored resource of a kind, raw (validated by the caller at the edge); a symlink that leads outside the directory is not read. */
   list(kind: ResourceKind): unknown[] {

@@ -13,7 +13,6 @@ import { LinkPeer, readCredentials, frame, type LinkCredentialsPem } from '../he
 import { SiteIdentity } from '../../common/identity.js';
 import { recordBytes, type SiteRecord } from '../../dataplane/routing/site-record.js';
 import { SiteStore } from '../../control/state/site-store.js';
-import { savePolicy, DEFAULT_POLICY } from '../../control/pki/policy.js';
 import type { Server } from 'node:net';
 
 const root = tempDir();
@@ -152,7 +151,7 @@ test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15 and no keys; or a plausi
 test('issue 10 #1 #10: mallory honestly advertising "db" gets no flow: bravo\'s inboundLinkCost policy raises her link cost; her record ages out after she leaves', async () => {
   // Any linked site may serve a routing key under its own, signed id (as in Skupper). What the
   // accepting site controls is the cost: a dialer asking for cost 1 gets the policy's minimum.
-  await savePolicy(new SiteStore(B), { ...DEFAULT_POLICY, inboundLinkCost: 10 }); // read again at each admission
+  await svcnetOk(['site', 'policy', '--dir', B, '--inbound-link-cost', '10']); // the API pushes it to the running site
   const p = await connect();
   try {
     p.helloAs(mallory, 'mallory', { cost: 1 });
@@ -166,7 +165,7 @@ test('issue 10 #1 #10: mallory honestly advertising "db" gets no flow: bravo\'s 
     assert.not.ok(p.frames.some((f) => f.type === P.FRAME_OPEN), 'alpha (cost 1) wins every flow');
   } finally {
     p.close();
-    await savePolicy(new SiteStore(B), DEFAULT_POLICY);
+    await svcnetOk(['site', 'policy', '--dir', B, '--link-access', 'on', '--allow-peers', 'any', '--expose-keys', 'all', '--inbound-link-cost', '1']);
   }
   // Mallory is gone: her record is unreachable, then dropped (grace 2 x 500 ms).
   await waitFor('mallory\'s record ages out', () => !status(B)?.network.sites.some((s) => s.id === mallory.id), 10_000);

@@ -48,8 +48,15 @@ async function namesOf(port: number, n: number): Promise<string[]> {
 
 const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
 
+/** Applies a document through the CLI (the running site reads no file on its own). */
+async function applyDoc(dir: string, kind: string, name: string, spec: object): Promise<void> {
+  const f = path.join(root, `${kind}-${name}.json`);
+  fs.writeFileSync(f, JSON.stringify({ apiVersion: 'svcnet.io/v1', kind, metadata: { name }, spec }));
+  await svcnetOk(['apply', '-f', f, '--dir', dir]);
+}
+
 async function putListener(dir: string, name: string, spec: object): Promise<void> {
-  await new SiteStore(dir).put('Listener', name, { apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name }, spec });
+  await applyDoc(dir, 'Listener', name, spec);
 }
 
 const ready = (dir: string, name: string) => () => runtimeStatus(dir)?.listeners.find((l) => l.name === name && l.status === 'ready');
@@ -66,10 +73,8 @@ test.before(async () => {
   await svcnetOk(['token', 'issue', token, '--dir', A]);
   await svcnetOk(['token', 'redeem', token, '--dir', B]);
   // Route the link through the CONNECT proxy, as an operator would in a corporate network.
-  const store = new SiteStore(B);
-  const link = store.get('Link', 'link-alpha') as { spec: Record<string, unknown> };
-  link.spec.proxy = `http://127.0.0.1:${ports[20]}`;
-  await store.put('Link', 'link-alpha', link);
+  const link = new SiteStore(B).get('Link', 'link-alpha') as { spec: Record<string, unknown> };
+  await applyDoc(B, 'Link', 'link-alpha', { ...link.spec, proxy: `http://127.0.0.1:${ports[20]}` });
   await waitFor('link ready', () => runtimeStatus(B)?.links.some((l) => l.status === 'ready'));
 });
 
