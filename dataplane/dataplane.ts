@@ -21,6 +21,7 @@ import { RoutingNode } from './routing-node.js';
 import { Bindings } from './bindings.js';
 import { OpenAdmission } from './open-admission.js';
 import { FlowSetup, type FlowEvent } from './flow-setup.js';
+import { reportIllegal } from './state-machine.js';
 
 /** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
@@ -80,7 +81,7 @@ export class Dataplane extends EventEmitter implements LinkEvents {
       hello: { version: P.PROTOCOL_VERSION, siteId: opts.siteId, siteName: opts.siteName, window: opts.window, pub: identity.pub },
       sign: (b) => identity.sign(b),
     }, log);
-    this.endpoints = new EndpointTable(core, this.outbox);
+    this.endpoints = new EndpointTable(core, this.outbox, (m, from, to) => reportIllegal(log, m, from, to));
     this.bindings = new Bindings({
       onClient: (l, sock) => this.flows.onClient(l, sock),
       reachable: (key) => this.routing.reachable(key),

@@ -4,11 +4,12 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import type { Outbox, FrameWriter } from './outbox.js';
 import type { StreamEndpoint, StreamIO } from './endpoint.js';
+import type { IllegalTransition } from './state-machine.js';
 
 export class EndpointTable implements StreamIO {
   private readonly endpoints: (StreamEndpoint | undefined)[] = new Array(P.MAX_SLOTS);
 
-  constructor(readonly core: ForwardingCore, readonly outbox: Outbox) {}
+  constructor(readonly core: ForwardingCore, readonly outbox: Outbox, readonly illegal: IllegalTransition) {}
 
   /** `ep` now owns its slot: stream events for the slot go to it. */
   set(ep: StreamEndpoint): void { this.endpoints[ep.slot] = ep; }
