@@ -9,11 +9,13 @@ import type { Outbox } from './outbox.js';
 import type { Link } from './link.js';
 import { Flow } from './flow.js';
 import { RelayHalf } from './relay.js';
+import { LocalSplice } from './local-splice.js';
 import type { EndpointTable } from './endpoint-table.js';
 import type { RoutingNode } from './routing-node.js';
 import type { OpenAdmission, OpenRequest } from './open-admission.js';
 import { keysOf, type ListenerPort } from './listener.js';
-import { pickConnector, type ConnectorTarget } from './connector.js';
+import { pickConnector, type ConnectorTarget, type Drainable } from './connector.js';
+import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { sameSite } from '../common/identity.js';
 import type { FlowInfo } from './port/report.js';
@@ -43,7 +45,7 @@ export interface FlowSetupDeps {
 export class FlowSetup {
   /** open flows toward each target site, for balancing among equal-cost targets */
   private readonly flowsToSite = new Map<string, number>();
-  private readonly localSplices = new Set<net.Socket>();
+  private readonly splices = new Set<LocalSplice>();
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -58,7 +60,7 @@ export class FlowSetup {
     listener.flowsOpened++;
     listener.flowsActive++;
     d.stats.flowsOpened++;
-    if (pick.target.site === d.siteId) return this.spliceLocal(listener, client, pick.kind === 'local' ? pick.connector : undefined);
+    if (pick.target.site === d.siteId) return this.spliceLocal(listener, key, pick.target, client, pick.kind === 'local' ? pick.connector : undefined);
     const slot = pick.kind === 'remote' ? d.core.openStream(pick.link.index) : 0;
     if (pick.kind !== 'remote' || slot === 0) {
       listener.flowsActive--;
@@ -69,40 +71,70 @@ export class FlowSetup {
     const { link, target } = pick;
     const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: `${client.remoteAddress}:${client.remotePort}`, affinity: hash };
     d.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
-    this.countSite(target.site, 1);
-    const flow = new Flow(d.endpoints, slot, link, client, (f, error) => {
-      listener.flowsActive--;
-      listener.bytesIn += f.bytesFromApp;
-      listener.bytesOut += f.bytesToApp;
-      this.countSite(target.site, -1);
-      if (error) d.log.info({ listener: listener.spec.name, key, site: target.siteName, err: error }, 'flow reset');
-      d.event({ kind: 'flow-end', flow: { listener: listener.spec.name, key, site: target.siteName, error, bytesIn: f.bytesFromApp, bytesOut: f.bytesToApp } });
-    });
-    d.endpoints.set(flow);
-    d.event({ kind: 'flow-open', flow: { listener: listener.spec.name, key, site: target.siteName } });
+    const ended = this.listenerSide(listener, key, target);
+    d.endpoints.set(new Flow(d.endpoints, slot, link, client, (f, error) => ended(f.bytesFromApp, f.bytesToApp, error)));
   }
 
-  /** A local connector wins over any remote one: join the two sockets in this process. */
-  private spliceLocal(listener: ListenerPort, client: net.Socket, c: ConnectorTarget | undefined): void {
+  /**
+   * A local connector wins over any remote one: the two sockets are joined in this process. The
+   * splice runs the Flow state machine and is accounted for on both sides, as a flow whose
+   * listener and connector ends are both here: counters, bytes, flow-open and flow-end.
+   */
+  private spliceLocal(listener: ListenerPort, key: string, target: RouteTarget, client: net.Socket, c: ConnectorTarget | undefined): void {
     const d = this.d;
     if (!c || !d.admission.connectorHasRoom(c, listener.spec.name)) { listener.flowsActive--; d.stats.flowsFailed++; client.resetAndDestroy(); return; }
+    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
+    server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
+    const listenerEnded = this.listenerSide(listener, key, target);
+    const connectorEnded = this.connectorSide(c, key);
+    const splice = new LocalSplice(client, server, d.endpoints.illegal, (s, error) => {
+      this.splices.delete(s);
+      connectorEnded(s, s.bytesFromApp, s.bytesToApp, error);
+      listenerEnded(s.bytesFromApp, s.bytesToApp, error);
+    });
+    this.splices.add(splice);
+    c.flows.add(splice);
+  }
+
+  /**
+   * The listener end of a new flow: counts it toward its target site and reports flow-open; the
+   * returned callback, called once when the flow ends with the bytes read from and written to the
+   * client, updates the listener's counters and reports flow-end.
+   */
+  private listenerSide(listener: ListenerPort, key: string, target: RouteTarget): (fromClient: number, toClient: number, error?: string) => void {
+    const d = this.d;
+    const name = listener.spec.name;
+    this.countSite(target.site, 1);
+    d.event({ kind: 'flow-open', flow: { listener: name, key, site: target.siteName } });
+    return (fromClient, toClient, error) => {
+      listener.flowsActive--;
+      listener.bytesIn += fromClient;
+      listener.bytesOut += toClient;
+      this.countSite(target.site, -1);
+      if (error) d.log.info({ listener: name, key, site: target.siteName, err: error }, 'flow reset');
+      d.event({ kind: 'flow-end', flow: { listener: name, key, site: target.siteName, error, bytesIn: fromClient, bytesOut: toClient } });
+    };
+  }
+
+  /**
+   * The connector end of a new flow: counts it open at the connector; the returned callback, called
+   * once when the flow ends with the bytes written to and read from the server, undoes that, adds the
+   * bytes, and counts a failed flow if it did not end cleanly.
+   */
+  private connectorSide(c: ConnectorTarget, key: string): (flow: Drainable, toServer: number, fromServer: number, error?: string) => void {
+    const d = this.d;
     c.flowsOpened++;
     c.flowsActive++;
-    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
-    this.localSplices.add(server);
-    client.pipe(server);
-    server.pipe(client);
-    const fail = () => { client.resetAndDestroy(); server.resetAndDestroy(); };
-    const drainable = { resetLocal: fail };
-    c.flows.add(drainable);
-    client.on('error', fail);
-    server.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); fail(); });
-    server.on('close', () => {
-      c.flows.delete(drainable);
-      this.localSplices.delete(server);
+    return (flow, toServer, fromServer, error) => {
+      c.flows.delete(flow);
       c.flowsActive--;
-      listener.flowsActive--;
-    });
+      c.bytesIn += toServer;
+      c.bytesOut += fromServer;
+      if (error) {
+        d.stats.flowsFailed++;
+        d.log.info({ connector: c.spec.name, key, err: error }, 'flow reset');
+      }
+    };
   }
 
   /** A peer's OPEN: admitted (open-admission.ts), then accepted here or relayed on. Every path gives
@@ -122,21 +154,11 @@ export class FlowSetup {
       d.stats.flowsFailed++;
       return d.admission.refuse(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`);
     }
-    c.flowsOpened++;
-    c.flowsActive++;
     d.stats.flowsOpened++;
+    const ended = this.connectorSide(c, req.key);
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
-    const flow = new Flow(d.endpoints, slot, link, server, (f, error) => {
-      c.flows.delete(f);
-      c.flowsActive--;
-      c.bytesIn += f.bytesToApp;
-      c.bytesOut += f.bytesFromApp;
-      if (error) {
-        d.stats.flowsFailed++;
-        d.log.info({ connector: c.spec.name, key: req.key, err: error }, 'flow reset');
-      }
-    });
+    const flow = new Flow(d.endpoints, slot, link, server, (f, error) => ended(f, f.bytesToApp, f.bytesFromApp, error));
     c.flows.add(flow);
     d.endpoints.set(flow);
   }
@@ -175,8 +197,8 @@ export class FlowSetup {
     this.flowsToSite.set(site, (this.flowsToSite.get(site) ?? 0) + n);
   }
 
-  /** Ends the local splices (stream endpoints are reset through the endpoint table). */
+  /** Resets the local splices (stream endpoints are reset through the endpoint table). */
   shutdown(): void {
-    for (const sock of this.localSplices) sock.destroy();
+    for (const s of [...this.splices]) s.reset('site shutting down');
   }
 }
