@@ -1,6 +1,7 @@
 // What the data plane needs from whatever owns a stream slot: a local flow or one half of a relay.
 import type { ForwardingCore } from './core/core.js';
 import type { Outbox, FrameWriter } from './outbox.js';
+import type { IllegalTransition } from './state-machine.js';
 
 export interface StreamEndpoint {
   readonly slot: number;
@@ -28,6 +29,8 @@ export interface StreamIO {
   done(endpoint: StreamEndpoint): void;
   /** uncork `s` right after this turn's outbox flush (coalesces app-socket writes per turn) */
   uncorkLater(s: { uncork(): void }): void;
+  /** an endpoint's state machine was asked for a move its table refuses (state-machine.ts) */
+  readonly illegal: IllegalTransition;
 }
 
 export type { FrameWriter };

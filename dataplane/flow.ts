@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
 import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
 import type { DrainWaiter } from './outbox.js';
+import { StateMachine, type Transitions } from './state-machine.js';
 
 /** Bytes an application socket may hold unwritten before credit waits for it to drain. */
 export const APP_BUFFER = 256 * 1024;
@@ -21,8 +22,17 @@ export enum FlowState {
   Reset = 'reset',
 }
 
+/** The moves a flow may make; Done and Reset are terminal (events after them are ignored, not moves). */
+export const FLOW_TRANSITIONS: Transitions<FlowState> = {
+  [FlowState.Open]: [FlowState.LocalClosed, FlowState.RemoteClosed, FlowState.Reset],
+  [FlowState.LocalClosed]: [FlowState.Done, FlowState.Reset],
+  [FlowState.RemoteClosed]: [FlowState.Done, FlowState.Reset],
+  [FlowState.Done]: [],
+  [FlowState.Reset]: [],
+};
+
 export class Flow implements StreamEndpoint, DrainWaiter {
-  state = FlowState.Open;
+  private readonly machine: StateMachine<FlowState>;
   bytesToApp = 0;
   bytesFromApp = 0;
   /** bytes read from the app that wait for credit */
@@ -42,6 +52,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     /** called once when the flow ends; error set when it did not end cleanly */
     private readonly onEnd: (flow: Flow, error?: string) => void,
   ) {
+    this.machine = new StateMachine('flow', FlowState.Open, FLOW_TRANSITIONS, io.illegal);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.fromApp(chunk));
     socket.on('end', () => this.appEnded());
@@ -98,9 +109,13 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     else this.sendClose();
   }
 
+  get state(): FlowState { return this.machine.state; }
+
   private sendClose(): void {
+    const next = this.state === FlowState.RemoteClosed ? FlowState.Done : FlowState.LocalClosed;
+    if (!this.machine.to(next)) return;
     this.io.outbox.stream(this.link, P.FRAME_CLOSE, this.slot, null);
-    this.setState(this.state === FlowState.RemoteClosed ? FlowState.Done : FlowState.LocalClosed);
+    if (next === FlowState.Done) this.finish();
   }
 
   onData(payload: Buffer): void {
@@ -142,19 +157,21 @@ export class Flow implements StreamEndpoint, DrainWaiter {
 
   onRemoteClose(): void {
     if (this.isOver()) return;
+    const next = this.state === FlowState.LocalClosed ? FlowState.Done : FlowState.RemoteClosed;
+    if (!this.machine.to(next)) return;
     this.socket.end();
-    this.setState(this.state === FlowState.LocalClosed ? FlowState.Done : FlowState.RemoteClosed);
+    if (next === FlowState.Done) this.finish();
   }
 
   onReset(code: number): void {
-    if (this.isOver()) return;
-    this.setState(FlowState.Reset, `reset by peer (code ${code})`);
+    if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
+    this.finish(`reset by peer (code ${code})`);
     this.socket.resetAndDestroy();
   }
 
   abort(code: number): void {
-    if (this.isOver()) return;
-    this.setState(FlowState.Reset, `aborted (code ${code})`);
+    if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
+    this.finish(`aborted (code ${code})`);
     this.socket.resetAndDestroy();
   }
 
@@ -164,10 +181,10 @@ export class Flow implements StreamEndpoint, DrainWaiter {
 
   /** Resets the stream from our side (app error, connect failure, shutdown). */
   reset(code: number, why: string): void {
-    if (this.isOver()) return;
+    if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
     this.io.outbox.cancelSlot(this.slot);
     this.io.outbox.stream(this.link, P.FRAME_RESET, this.slot, null, code);
-    this.setState(FlowState.Reset, why);
+    this.finish(why);
     if (!this.socket.destroyed) this.socket.resetAndDestroy();
   }
 
@@ -180,16 +197,12 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     if (!this.isOver()) this.reset(P.ERR_ABORTED, 'application socket closed');
   }
 
-  private isOver(): boolean {
-    return this.state === FlowState.Done || this.state === FlowState.Reset;
-  }
+  private isOver(): boolean { return this.machine.terminal; }
 
-  private setState(next: FlowState, error?: string): void {
-    this.state = next;
-    if (next === FlowState.Done || next === FlowState.Reset) {
-      this.pending = null;
-      this.io.done(this);
-      this.onEnd(this, error);
-    }
+  /** After the move to Done or Reset: the slot is forgotten and the owner told, once. */
+  private finish(error?: string): void {
+    this.pending = null;
+    this.io.done(this);
+    this.onEnd(this, error);
   }
 }

@@ -10,6 +10,7 @@ import { ProtocolError, protocolErrorName } from './errors.js';
 import { LinkBudget } from './link-budget.js';
 import { clip, type LogBudget } from '../common/log-budget.js';
 import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
+import { StateMachine, reportIllegal, type Transitions } from './state-machine.js';
 
 export type { PeerHello, PeerExpectation } from './hello.js';
 
@@ -22,6 +23,13 @@ export enum LinkState {
   /** gone: socket closed, flows reset */
   Closed = 'closed',
 }
+
+/** The moves a link may make: it never goes back to HELLO, and a closed link is never reopened. */
+export const LINK_TRANSITIONS: Transitions<LinkState> = {
+  [LinkState.Hello]: [LinkState.Ready, LinkState.Closed],
+  [LinkState.Ready]: [LinkState.Closed],
+  [LinkState.Closed]: [],
+};
 
 /** What a link reports to the data plane. Slots are data-plane wide, so most events go straight up. */
 export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | 'onOpen'> {
@@ -51,7 +59,8 @@ export const DEAD_AFTER_MS = 1200;
 export const HELLO_TIMEOUT_MS = 5000;
 
 export class Link implements FrameWriter, DecodeSink {
-  state = LinkState.Hello;
+  private readonly machine = new StateMachine('link', LinkState.Hello, LINK_TRANSITIONS, (m, from, to) => reportIllegal(this.log, m, from, to));
+  get state(): LinkState { return this.machine.state; }
   peer: PeerHello | undefined;
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -241,7 +250,7 @@ export class Link implements FrameWriter, DecodeSink {
     const hello = v.hello;
     // The dialer chose the cost; the accepting side never lets it go below its own policy.
     this.peer = { ...hello, cost: this.dialer ? this.hello.cost : Math.max(hello.cost, this.expect.minCost ?? 1) };
-    this.state = LinkState.Ready;
+    if (!this.machine.to(LinkState.Ready)) return;
     this.log.info({ peer: hello.siteName, peerId: hello.siteId, cost: this.peer.cost }, 'link ready');
     this.events.onReady(this);
   }
@@ -274,8 +283,8 @@ export class Link implements FrameWriter, DecodeSink {
   }
 
   private closed(reason: string): void {
-    if (this.state === LinkState.Closed) return;
-    this.state = LinkState.Closed;
+    // Idempotent: fail() and the socket's 'close' both come here.
+    if (this.state === LinkState.Closed || !this.machine.to(LinkState.Closed)) return;
     clearInterval(this.heartbeat);
     clearTimeout(this.helloTimer);
     this.log.info({ reason }, 'link down');

@@ -25,7 +25,7 @@ for (const file of files) {
   const started = Date.now();
   const out = await new Promise((resolve) => {
     let text = '';
-    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0', SVCNET_STRICT_STATES: '1' } });
     child.stdout.on('data', (d) => { text += d; process.stdout.write(d); });
     child.on('close', (code, signal) => resolve({ text: strip(text), code, signal }));
   });

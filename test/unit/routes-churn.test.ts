@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pino from 'pino';
 import { Dataplane } from '../../dataplane/dataplane.js';
+import { RECOMPUTE_MS } from '../../dataplane/routing-node.js';
 import { TsCore } from '../../dataplane/core/ts-core.js';
 import { SiteIdentity } from '../../common/identity.js';
 import { recordBytes, type SiteRecord } from '../../dataplane/routing/site-record.js';
@@ -64,11 +65,11 @@ test('issue 10 review C: changes from many sites within 50 ms are coalesced into
   const v0 = dp.routes.version;
   for (const [i, s] of sites.entries()) dp.onRoutes(from, frame(signed(s, seq, [`svc-${i}`])));
   assert.ok(dp.routes.version - v0 <= 1, `${dp.routes.version - v0} recomputations during the burst`);
-  await sleep(Dataplane.RECOMPUTE_MS + 50);
+  await sleep(RECOMPUTE_MS + 50);
   assert.is(dp.routes.version - v0, 2, 'one immediate, one at the end of the interval');
   for (let i = 0; i < 200; i++) assert.ok(dp.routes.keys.has(`svc-${i}`), `svc-${i}`);
   // After a quiet interval, the next change is routed at once again.
-  await sleep(Dataplane.RECOMPUTE_MS + 10);
+  await sleep(RECOMPUTE_MS + 10);
   dp.onRoutes(from, frame(signed(sites[0], seq + 1, ['svc-new'])));
   assert.ok(dp.routes.keys.has('svc-new'));
   dp.shutdown();

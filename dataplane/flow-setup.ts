@@ -1,0 +1,204 @@
+// Flow setup: a client at a listener (a stream toward the target's next hop, or a local splice), a
+// peer's OPEN for a connector here (accepted flow) or for a site further on (relay). Each ends with
+// an endpoint in the table and the counters and flow events that go with it.
+import net from 'node:net';
+import type { Logger } from 'pino';
+import * as P from '../wasm/assembly/protocol.js';
+import type { ForwardingCore } from './core/core.js';
+import type { Outbox } from './outbox.js';
+import type { Link } from './link.js';
+import { Flow } from './flow.js';
+import { RelayHalf } from './relay.js';
+import { LocalSplice } from './local-splice.js';
+import type { EndpointTable } from './endpoint-table.js';
+import type { RoutingNode } from './routing-node.js';
+import type { OpenAdmission, OpenRequest } from './open-admission.js';
+import { keysOf, type ListenerPort } from './listener.js';
+import { pickConnector, type ConnectorTarget, type Drainable } from './connector.js';
+import type { RouteTarget } from './routing/route-table.js';
+import { chooseKey, addressHash } from './routing/key-choice.js';
+import { sameSite } from '../common/identity.js';
+import type { FlowInfo } from './port/report.js';
+
+/** What flow setup reports, as one union (the data plane re-emits each under its kind). */
+export type FlowEvent =
+  | { kind: 'flow-open'; flow: FlowInfo }
+  | { kind: 'flow-end'; flow: FlowInfo }
+  | { kind: 'relay-end'; key: string; error?: string };
+
+/** Counters of flows at this site (part of the data plane's stats). */
+export interface FlowStats { flowsOpened: number; flowsFailed: number }
+
+export interface FlowSetupDeps {
+  siteId: string;
+  core: ForwardingCore;
+  outbox: Outbox;
+  endpoints: EndpointTable;
+  routing: RoutingNode;
+  admission: OpenAdmission;
+  connectors: () => Iterable<ConnectorTarget>;
+  stats: FlowStats;
+  event: (e: FlowEvent) => void;
+  log: Logger;
+}
+
+export class FlowSetup {
+  /** open flows toward each target site, for balancing among equal-cost targets */
+  private readonly flowsToSite = new Map<string, number>();
+  private readonly splices = new Set<LocalSplice>();
+
+  constructor(private readonly d: FlowSetupDeps) {}
+
+  /** A client connected to a listener: choose a key and a target, then open a stream or splice locally. */
+  onClient(listener: ListenerPort, client: net.Socket): void {
+    const d = this.d;
+    const spec = listener.spec;
+    const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
+    const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
+    const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
+    if (!pick?.target || key === undefined) { client.resetAndDestroy(); d.stats.flowsFailed++; return; }
+    listener.flowsOpened++;
+    listener.flowsActive++;
+    d.stats.flowsOpened++;
+    if (pick.target.site === d.siteId) return this.spliceLocal(listener, key, pick.target, client, pick.kind === 'local' ? pick.connector : undefined);
+    const slot = pick.kind === 'remote' ? d.core.openStream(pick.link.index) : 0;
+    if (pick.kind !== 'remote' || slot === 0) {
+      listener.flowsActive--;
+      d.stats.flowsFailed++;
+      client.resetAndDestroy();
+      return;
+    }
+    const { link, target } = pick;
+    const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: `${client.remoteAddress}:${client.remotePort}`, affinity: hash };
+    d.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
+    const ended = this.listenerSide(listener, key, target);
+    d.endpoints.set(new Flow(d.endpoints, slot, link, client, (f, error) => ended(f.bytesFromApp, f.bytesToApp, error)));
+  }
+
+  /**
+   * A local connector wins over any remote one: the two sockets are joined in this process. The
+   * splice runs the Flow state machine and is accounted for on both sides, as a flow whose
+   * listener and connector ends are both here: counters, bytes, flow-open and flow-end.
+   */
+  private spliceLocal(listener: ListenerPort, key: string, target: RouteTarget, client: net.Socket, c: ConnectorTarget | undefined): void {
+    const d = this.d;
+    if (!c || !d.admission.connectorHasRoom(c, listener.spec.name)) { listener.flowsActive--; d.stats.flowsFailed++; client.resetAndDestroy(); return; }
+    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
+    server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
+    const listenerEnded = this.listenerSide(listener, key, target);
+    const connectorEnded = this.connectorSide(c, key);
+    const splice = new LocalSplice(client, server, d.endpoints.illegal, (s, error) => {
+      this.splices.delete(s);
+      connectorEnded(s, s.bytesFromApp, s.bytesToApp, error);
+      listenerEnded(s.bytesFromApp, s.bytesToApp, error);
+    });
+    this.splices.add(splice);
+    c.flows.add(splice);
+  }
+
+  /**
+   * The listener end of a new flow: counts it toward its target site and reports flow-open; the
+   * returned callback, called once when the flow ends with the bytes read from and written to the
+   * client, updates the listener's counters and reports flow-end.
+   */
+  private listenerSide(listener: ListenerPort, key: string, target: RouteTarget): (fromClient: number, toClient: number, error?: string) => void {
+    const d = this.d;
+    const name = listener.spec.name;
+    this.countSite(target.site, 1);
+    d.event({ kind: 'flow-open', flow: { listener: name, key, site: target.siteName } });
+    return (fromClient, toClient, error) => {
+      listener.flowsActive--;
+      listener.bytesIn += fromClient;
+      listener.bytesOut += toClient;
+      this.countSite(target.site, -1);
+      if (error) d.log.info({ listener: name, key, site: target.siteName, err: error }, 'flow reset');
+      d.event({ kind: 'flow-end', flow: { listener: name, key, site: target.siteName, error, bytesIn: fromClient, bytesOut: toClient } });
+    };
+  }
+
+  /**
+   * The connector end of a new flow: counts it open at the connector; the returned callback, called
+   * once when the flow ends with the bytes written to and read from the server, undoes that, adds the
+   * bytes, and counts a failed flow if it did not end cleanly.
+   */
+  private connectorSide(c: ConnectorTarget, key: string): (flow: Drainable, toServer: number, fromServer: number, error?: string) => void {
+    const d = this.d;
+    c.flowsOpened++;
+    c.flowsActive++;
+    return (flow, toServer, fromServer, error) => {
+      c.flows.delete(flow);
+      c.flowsActive--;
+      c.bytesIn += toServer;
+      c.bytesOut += fromServer;
+      if (error) {
+        d.stats.flowsFailed++;
+        d.log.info({ connector: c.spec.name, key, err: error }, 'flow reset');
+      }
+    };
+  }
+
+  /** A peer's OPEN: admitted (open-admission.ts), then accepted here or relayed on. Every path gives
+   *  the slot an endpoint or queues its RESET (which releases it). */
+  onOpen(link: Link, slot: number, payload: Buffer): void {
+    const req = this.d.admission.admit(link, slot, payload);
+    if (!req) return;
+    if (req.dst === this.d.siteId) this.accept(link, slot, req);
+    else this.relay(link, slot, req, payload);
+  }
+
+  private accept(link: Link, slot: number, req: OpenRequest): void {
+    const d = this.d;
+    const c = pickConnector(d.connectors(), req.key, typeof req.affinity === 'number' ? req.affinity : undefined);
+    if (!c) { d.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
+    if (!d.admission.connectorHasRoom(c, link.name)) {
+      d.stats.flowsFailed++;
+      return d.admission.refuse(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`);
+    }
+    d.stats.flowsOpened++;
+    const ended = this.connectorSide(c, req.key);
+    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
+    server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
+    const flow = new Flow(d.endpoints, slot, link, server, (f, error) => ended(f, f.bytesToApp, f.bytesFromApp, error));
+    c.flows.add(flow);
+    d.endpoints.set(flow);
+  }
+
+  /**
+   * Joins the peer's stream to one toward the next hop. The outbound slot is charged to no link's
+   * MAX_PEER_STREAMS, so a relay is refused (RESET only) back to the site it came from, past the
+   * inbound link's relay cap, and when it would eat into the slots kept for listeners and other links.
+   */
+  private relay(inLink: Link, inSlot: number, req: OpenRequest, payload: Buffer): void {
+    const d = this.d;
+    const next = d.routing.nextLink(req.dst);
+    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    if (!d.admission.mayRelay(inLink, inSlot)) return;
+    const outSlot = d.core.openStream(next.index);
+    if (outSlot === 0) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    // The OPEN body must outlive this chunk: it is queued, and the chunk's memory is Node's.
+    d.outbox.stream(next, P.FRAME_OPEN, outSlot, Buffer.from(payload));
+    // Either half may see the relay's end first; the count drops exactly once.
+    inLink.budget.relays++;
+    let ended = false;
+    const end = (error?: string) => {
+      if (ended) return;
+      ended = true;
+      inLink.budget.relays--;
+      d.event({ kind: 'relay-end', key: req.key, error });
+    };
+    const a = new RelayHalf(d.endpoints, inSlot, inLink, end);
+    const b = new RelayHalf(d.endpoints, outSlot, next, end);
+    RelayHalf.join(a, b);
+    d.endpoints.set(a);
+    d.endpoints.set(b);
+  }
+
+  private countSite(site: string, n: number): void {
+    this.flowsToSite.set(site, (this.flowsToSite.get(site) ?? 0) + n);
+  }
+
+  /** Resets the local splices (stream endpoints are reset through the endpoint table). */
+  shutdown(): void {
+    for (const s of [...this.splices]) s.reset('site shutting down');
+  }
+}
