@@ -3,7 +3,6 @@
 // before HELLO are refused with GOAWAY and counted, never handed to the data plane.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { TLSSocket } from 'node:tls';
@@ -11,26 +10,12 @@ import * as P from '../../wasm/assembly/protocol.js';
 import { Link, LinkState, type LinkEvents, type PeerExpectation } from '../../dataplane/link.js';
 import { validHello, helloProofBytes } from '../../dataplane/hello.js';
 import { SiteIdentity } from '../../common/identity.js';
+import { FakeTlsSocket as FakeSocket } from '../helpers/fake-tls-socket.js';
 
 const me = SiteIdentity.generate();
 const peer = SiteIdentity.generate();
 const log = pino({ level: 'silent' });
 
-/** The TLS socket surface a Link uses, with a fixed session binding. */
-class FakeSocket extends EventEmitter {
-  readonly binding = randomBytes(32);
-  destroyed = false;
-  writableLength = 0;
-  remoteAddress = '127.0.0.1';
-  setNoDelay(): void {}
-  cork(): void {}
-  uncork(): void {}
-  write(): boolean { return true; }
-  destroy(): void { this.destroyed = true; }
-  end(cb?: () => void): void { cb?.(); }
-  exportKeyingMaterial(): Buffer { return this.binding; }
-  getPeerCertificate(): object { return {}; }
-}
 
 function makeLink(dialer: boolean, expect: PeerExpectation = {}) {
   const socket = new FakeSocket();

@@ -4,8 +4,6 @@
 // SVCNET_STRICT_STATES=1 it throws, otherwise it is logged once per kind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import pino from 'pino';
@@ -14,26 +12,12 @@ import { Link, LinkState, LINK_TRANSITIONS, type LinkEvents } from '../../datapl
 import { helloProofBytes } from '../../dataplane/hello.js';
 import { StateMachine, reportIllegal, illegalTransitions } from '../../dataplane/state-machine.js';
 import { SiteIdentity } from '../../common/identity.js';
+import { FakeTlsSocket as FakeSocket } from '../helpers/fake-tls-socket.js';
 
 const me = SiteIdentity.generate();
 const peer = SiteIdentity.generate();
 const log = pino({ level: 'silent' });
 
-class FakeSocket extends EventEmitter {
-  readonly binding = randomBytes(32);
-  destroyed = false;
-  writableLength = 0;
-  bytesWritten = 0;
-  remoteAddress = '127.0.0.1';
-  setNoDelay(): void {}
-  cork(): void {}
-  uncork(): void {}
-  write(): boolean { return true; }
-  destroy(): void { this.destroyed = true; }
-  end(cb?: () => void): void { cb?.(); }
-  exportKeyingMaterial(): Buffer { return this.binding; }
-  getPeerCertificate(): object { return {}; }
-}
 
 function makeLink() {
   const socket = new FakeSocket();
