@@ -132,7 +132,11 @@ export class RunningSite {
       });
     }
     if (cfg.consolePort) {
-      const app = createConsoleApp({ status: () => this.status(), metrics: () => renderMetrics(this.status(), this.engine.status), port: cfg.consolePort });
+      const app = createConsoleApp({
+        status: async () => { await this.engine.barrier(); return this.status(); },
+        metrics: async () => { await this.engine.barrier(); return renderMetrics(this.status(), this.engine.status); },
+        port: cfg.consolePort,
+      });
       await new Promise<void>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`console port ${cfg.consolePort} is not available: ${err.message}`)));

@@ -6,8 +6,9 @@ import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './page.js';
 import { hostAllowed } from './host-check.js';
 
 export interface ConsoleDeps {
-  status(): RuntimeStatus;
-  metrics(): string;
+  /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
+  status(): RuntimeStatus | Promise<RuntimeStatus>;
+  metrics(): string | Promise<string>;
   /** the port the console is bound to: only requests naming it (on a loopback name or `host`) are served */
   port: number;
   /** the address the console is bound to, when not loopback */
@@ -35,8 +36,8 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   });
   app.get('/', (c) => c.html(CONSOLE_PAGE));
   app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
-  app.get('/api/status', (c) => c.json(deps.status()));
-  app.get('/metrics', (c) => c.text(deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/api/status', async (c) => c.json(await deps.status()));
+  app.get('/metrics', async (c) => c.text(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));
   return app;
 }
