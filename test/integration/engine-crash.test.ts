@@ -38,10 +38,10 @@ async function openFlow(port: number): Promise<{ ended: Promise<string>; socket:
 }
 
 test.before(async () => {
-  ports = await freePorts(4);
+  ports = await freePorts(5);
   echo = await echoServer(ports[2]);
   await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
-  await svcnetOk(['site', 'create', 'beta', '--dir', B]);
+  await svcnetOk(['site', 'create', 'beta', '--dir', B, '--console-port', String(ports[4])]);
   runSite(A);
   runSite(B);
   await waitFor('alpha running', () => status(A)?.engine?.state === 'running');
@@ -58,6 +58,13 @@ test.after(async () => {
   await stopAll();
   echo.close();
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('issue 11: /metrics in the control process counts a flow the engine carried a moment ago', async () => {
+  const scrape = async () => (await (await fetch(`http://127.0.0.1:${ports[4]}/metrics`)).text()).match(/^svcnet_flows_opened_total (\d+)$/m)?.[1];
+  const before = Number(await scrape());
+  assert.is((await exchange(ports[3], 'counted')).toString(), 'counted');
+  assert.is(Number(await scrape()), before + 1, 'the scrape waits for the engine\'s fresh counters');
 });
 
 test('issue 11: the connector site\'s engine is killed: the client sees a reset, the site restarts its engine and relinks', async () => {
