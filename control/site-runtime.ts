@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
-import { SITE_TYPES, type TlsMaterial } from '../dataplane/port/push.js';
+import type { TlsMaterial } from '../dataplane/port/push.js';
+import { SITE_TYPES } from './xds/resource-types.js';
 import type { EngineReport } from '../dataplane/port/report.js';
 import { EngineHost } from './engine/engine-host.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { OptionalClientCertCredentials } from '../api/auth.js';
 import type { SnapshotPublisher } from './publisher.js';
 import { discoveryService, toResponse, fromRequest, type NodeIdentity, type WireRequest, type WireResponse } from './wire.js';
-import { RESOURCE_TYPES } from '../../dataplane/port/push.js';
+import { RESOURCE_TYPES } from './resource-types.js';
 
 /** Subject prefix of router client certificates (`svcnet router issue NAME`). */
 export const ROUTER_CN_PREFIX = 'router:';

@@ -7,7 +7,8 @@ import { listenerKeys } from '../resources/listener.js';
 import type { Connector } from '../resources/connector.js';
 import type { LinkResource as LinkDoc } from '../resources/link.js';
 import type { TlsMaterial } from '../../dataplane/port/push.js';
-import { SITE_TYPES, type AdmissionEntry, type DataplaneSnapshot, type DesiredState, type ResourceType, type ServerResource } from '../../dataplane/port/push.js';
+import type { AdmissionEntry, DataplaneSnapshot, DesiredState, ResourceType, ServerResource } from '../../dataplane/port/push.js';
+import { SITE_TYPES } from './resource-types.js';
 
 export interface SnapshotInput {
   listeners: Listener[];

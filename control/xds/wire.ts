@@ -2,7 +2,8 @@
 // and back. The receiving side still validates: this only maps field names.
 import * as grpc from '@grpc/grpc-js';
 import { loadSvcnetV1 } from '../grpc-proto.js';
-import { RESOURCE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf, type RouterResourceType } from '../../dataplane/port/push.js';
+import type { Push, PushAck, ResourceType, ResourcesOf, RouterResourceType } from '../../dataplane/port/push.js';
+import { RESOURCE_TYPES } from './resource-types.js';
 
 /** NodeIdentity: who a replica is in the network. */
 export interface NodeIdentity { routerId: string; routerName: string }

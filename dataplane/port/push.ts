@@ -1,13 +1,12 @@
 // The control plane → data-plane half of the port (Envoy ADS + SDS style): one resource set per
 // type, each push carrying a version and a nonce, answered by an ACK or a NACK with the reason.
-// Types only (and the type lists): control/ imports nothing else from dataplane/.
+// Types only: control/ imports nothing else from dataplane/ (the push order lives with the
+// publisher, control/xds/resource-types.ts).
 
-/** Router replicas subscribe to these (svcnet.v1.DataplaneDiscovery), in push order: secrets before the links using them. */
-export const RESOURCE_TYPES = ['certificates', 'links', 'listeners', 'connectors'] as const;
-/** A site's own engine also runs the link server, so it subscribes to its certificate and to the admission set first. */
-export const SITE_TYPES = ['server', 'admission', ...RESOURCE_TYPES] as const;
-export type ResourceType = (typeof SITE_TYPES)[number];
-export type RouterResourceType = (typeof RESOURCE_TYPES)[number];
+/** What router replicas subscribe to (svcnet.v1.DataplaneDiscovery). */
+export type RouterResourceType = 'certificates' | 'links' | 'listeners' | 'connectors';
+/** A site's own engine also runs the link server: it subscribes to its certificate and to the admission set too. */
+export type ResourceType = 'server' | 'admission' | RouterResourceType;
 
 /** A key, its certificate and the CA certificates to trust (several during a CA rotation). */
 export interface TlsMaterial {

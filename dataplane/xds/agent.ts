@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import type { Dataplane } from '../dataplane.js';
 import { LinkDialer, type LinkTarget } from '../link-dialer.js';
 import { validatePush } from './validate.js';
-import { SITE_TYPES, type Push, type PushAck, type ResourceType, type ResourcesOf } from '../port/push.js';
+import type { Push, PushAck, ResourceType, ResourcesOf } from '../port/push.js';
+
+/** Every type a push may carry, for status (the compiler checks the record below is complete). */
+const ALL_TYPES = Object.keys({ server: 1, admission: 1, certificates: 1, links: 1, listeners: 1, connectors: 1 } satisfies Record<ResourceType, 1>) as ResourceType[];
 
 export interface AgentOptions {
   log: Logger;
@@ -113,7 +116,7 @@ export class DataplaneAgent extends EventEmitter {
   /** Accepted version and last refusal per type. */
   status(): Record<ResourceType, AgentTypeStatus> {
     const out = {} as Record<ResourceType, AgentTypeStatus>;
-    for (const t of SITE_TYPES) out[t] = { version: this.accepted[t]?.version ?? '', nonce: this.accepted[t]?.nonce ?? '', refused: this.refusals[t] };
+    for (const t of ALL_TYPES) out[t] = { version: this.accepted[t]?.version ?? '', nonce: this.accepted[t]?.nonce ?? '', refused: this.refusals[t] };
     return out;
   }
 

@@ -28,6 +28,12 @@ test('issue 11: control/ imports nothing from dataplane/ but the port', () => {
   assert.equal(bad, []);
 });
 
+test('issue 11: what control/ takes from the port is types only (no code of the data plane runs in the control process)', () => {
+  const bad = sources('control').flatMap((f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n')
+    .filter((l) => /from\s+['"][^'"]*dataplane\/port\//.test(l) && !/^\s*(import|export)\s+type\s/.test(l)).map((l) => `${f}: ${l.trim()}`));
+  assert.equal(bad, []);
+});
+
 test('issue 11: dataplane/ never imports control/, and the port imports only itself', () => {
   const bad = sources('dataplane').flatMap((f) => importsOf(f).filter((i) => i.startsWith('control/') || (f.startsWith('dataplane/port/') && i.includes('/') && !i.startsWith('dataplane/port/') && !i.startsWith('node:'))).map((i) => `${f} → ${i}`));
   assert.equal(bad, []);

@@ -8,7 +8,8 @@ import { SnapshotPublisher } from '../../control/xds/publisher.js';
 import { validateListener } from '../../control/resources/listener.js';
 import { validateConnector } from '../../control/resources/connector.js';
 import { validateLink } from '../../control/resources/link.js';
-import { RESOURCE_TYPES, type Push } from '../../dataplane/port/push.js';
+import type { Push } from '../../dataplane/port/push.js';
+import { RESOURCE_TYPES } from '../../control/xds/resource-types.js';
 
 const log = pino({ level: 'silent' });
 const tls = { key: 'K', cert: 'C', ca: ['CA'] };
