@@ -8,6 +8,7 @@ import { Dataplane } from '../dataplane.js';
 import { LinkServer } from '../link-server.js';
 import { LinkState, type Link } from '../link.js';
 import { DataplaneAgent } from '../xds/agent.js';
+import type { LinkDialer } from '../link-dialer.js';
 import { SiteIdentity } from '../../common/identity.js';
 import { fdPressure, surviveAcceptExhaustion } from '../../common/fd-pressure.js';
 import { StallWatch } from '../../common/stall-watch.js';
@@ -101,9 +102,15 @@ export class Engine {
     void this.linkServer.listen().then(() => this.sendStatus());
   }
 
+  /** An outbound link by its dialer (the dialer's state while it has no ready link). */
+  private dialerStatus(d: LinkDialer): LinkStatus {
+    const l = d.link;
+    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost };
+  }
+
   private linkStatus(l: Link): LinkStatus {
     const dialer = [...this.agent.dialers.values()].find((d) => d.link === l);
-    if (dialer) return { name: dialer.target.name, direction: 'outbound', status: l.state === LinkState.Ready ? 'ready' : dialer.status, message: dialer.message, peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: dialer.target.cost };
+    if (dialer) return this.dialerStatus(dialer);
     return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost };
   }
 
@@ -115,10 +122,7 @@ export class Engine {
       pid: process.pid,
       node: { id: dp.siteId, name: dp.siteName },
       links: [
-        ...[...this.agent.dialers.values()].map((d): LinkStatus => ({
-          name: d.target.name, direction: 'outbound', status: d.link?.state === LinkState.Ready ? 'ready' : d.status, message: d.message,
-          peer: d.link?.peer?.siteName, peerId: d.link?.peer?.siteId, cost: d.target.cost,
-        })),
+        ...[...this.agent.dialers.values()].map((d) => this.dialerStatus(d)),
         ...dp.links.filter((l): l is Link => !!l && !l.dialer).map((l) => this.linkStatus(l)),
       ],
       listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
