@@ -48,25 +48,36 @@ export function cpuSeconds(pids: number[]): number {
   return ticks / TICKS;
 }
 
-/** Samples RSS of `pids` every `everyMs` until stop(); reports the largest sum and the largest single process. */
+/** RSS of each node (the sum of its processes), in bytes. */
+export const nodeRss = (nodes: number[][]): number[] => nodes.map((n) => n.reduce((a, p) => a + rssBytes(p), 0));
+
+/** Peak figures of one sampling: all processes together, the largest process, the largest node. */
+export interface RssPeaks { maxTotal: number; maxProc: number; maxNode: number }
+
+/** Samples RSS of the processes of `nodes` every `everyMs` until stop(); a node is a site with its
+ *  engine or a proxy with its workers, so "per site" figures count every process of the site. */
 export class RssSampler {
-  private maxTotal = 0;
-  private maxProc = 0;
+  private readonly peaks: RssPeaks = { maxTotal: 0, maxProc: 0, maxNode: 0 };
   private readonly timer: NodeJS.Timeout;
-  constructor(private readonly pids: number[], everyMs = 100) {
+  constructor(private readonly nodes: number[][], everyMs = 100) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }
   private sample(): void {
     let total = 0;
-    for (const p of this.pids) { const r = rssBytes(p); total += r; if (r > this.maxProc) this.maxProc = r; }
-    if (total > this.maxTotal) this.maxTotal = total;
+    for (const node of this.nodes) {
+      let sum = 0;
+      for (const p of node) { const r = rssBytes(p); sum += r; if (r > this.peaks.maxProc) this.peaks.maxProc = r; }
+      if (sum > this.peaks.maxNode) this.peaks.maxNode = sum;
+      total += sum;
+    }
+    if (total > this.peaks.maxTotal) this.peaks.maxTotal = total;
   }
   /** Stops sampling; bytes. */
-  stop(): { maxTotal: number; maxProc: number } {
+  stop(): RssPeaks {
     clearInterval(this.timer);
     this.sample();
-    return { maxTotal: this.maxTotal, maxProc: this.maxProc };
+    return { ...this.peaks };
   }
 }
 

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
       for (const { info, setup } of lineup.running) {
         i++;
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
-        const pids = processTree(setup.pids());
+        const nodes = setup.pids().map((root) => processTree([root]));
+        const pids = nodes.flat();
         const q0 = Date.now();
         if (sc.settle) await quiesce(previous, opts.quick ? 300 : 2000);
         const waited = Date.now() - q0;
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
         previous = pids;
         const t0 = Date.now();
         try {
-          const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids }, opts });
+          const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids, nodes: () => nodes, controlWork: setup.controlWork?.bind(setup) }, opts });
           runs.push({ scenario: sc.name, setup: info.name, round, values });
           console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s${waited > 100 ? `, after ${(waited / 1000).toFixed(1)} s waiting for the previous setup to go quiet` : ''})`);
         } catch (err) {

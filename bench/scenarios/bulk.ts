@@ -64,6 +64,7 @@ function metrics(withRss: boolean): Metric[] {
     { key: 'cpuPerGB', label: 'proxy CPU per GB moved', unit: 'CPU s/GB', higherIsBetter: false, digits: 2 },
   ];
   if (withRss) {
+    m.push({ key: 'rssNode', label: 'peak RSS of the largest site or proxy (all its processes)', unit: 'MiB', higherIsBetter: false, digits: 1 });
     m.push({ key: 'rssProc', label: 'peak RSS of the largest proxy process', unit: 'MiB', higherIsBetter: false, digits: 1 });
     m.push({ key: 'rssTotal', label: 'peak RSS of all proxy processes', unit: 'MiB', higherIsBetter: false, digits: 1 });
   }
@@ -79,7 +80,7 @@ export function bulk(flows: number, withRss = false): Scenario {
     settle: true,
     async run({ load, endpoint, opts }: Context) {
       const pids = endpoint.pids();
-      const sampler = withRss ? new RssSampler(pids) : undefined;
+      const sampler = withRss ? new RssSampler(endpoint.nodes()) : undefined;
       const cpu0 = cpuSeconds(pids);
       const params: Params = { port: endpoint.port, flows, warmupMs: opts.warmupSeconds * 1000, windowMs: opts.bulkSeconds * 1000 };
       const r = await load.call<Result>('bulk', 'receive', params, (opts.warmupSeconds + opts.bulkSeconds) * 1000 + FIRST_BYTES_TIMEOUT_MS + 30_000);
@@ -91,7 +92,10 @@ export function bulk(flows: number, withRss = false): Scenario {
         gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9,
         cpuPerGB: pids.length ? cpu / (r.totalBytes / 1e9) : NaN,
       };
-      if (mem) { out.rssProc = pids.length ? mem.maxProc / MiB : NaN; out.rssTotal = pids.length ? mem.maxTotal / MiB : NaN; }
+      if (mem) {
+        const mib = (v: number) => (pids.length ? v / MiB : NaN);
+        Object.assign(out, { rssNode: mib(mem.maxNode), rssProc: mib(mem.maxProc), rssTotal: mib(mem.maxTotal) });
+      }
       return out;
     },
   };

@@ -5,12 +5,16 @@ import { connectRateScenario } from './connect-rate.js';
 import { http } from './http.js';
 import { idleFlowsScenario } from './idle-flows.js';
 import { mixedScenario } from './mixed.js';
+import { idleRssScenario } from './idle-rss.js';
+import { pingpongBusyScenario } from './pingpong-busy.js';
 import type { Scenario } from './scenario.js';
 
-/** All scenarios; peak RSS is sampled during the 8-flow bulk run (the memory target's load). */
+/** All scenarios; idle RSS first (before any load grows a heap), peak RSS during the 8-flow bulk
+ *  run (the memory target's load). */
 export const SCENARIOS: Scenario[] = [
+  idleRssScenario,
   bulk(1), bulk(8, true), bulk(64),
-  pingpongScenario, mixedScenario, connectRateScenario,
+  pingpongScenario, pingpongBusyScenario, mixedScenario, connectRateScenario,
   http(1), http(64),
   idleFlowsScenario,
 ];

@@ -2,6 +2,7 @@
 // entry port; its client side runs in the load process (see load-worker.ts).
 import type { LoadClient } from '../load-client.js';
 import type { Options } from '../options.js';
+import type { ControlWork } from '../setups/setup.js';
 
 /** One figure a scenario reports. */
 export interface Metric {
@@ -19,6 +20,10 @@ export interface Endpoint {
   port: number;
   /** pids of the setup's proxy processes, empty for a direct connection */
   pids: () => number[];
+  /** the same processes grouped by node: a site with its engine, a proxy with its workers */
+  nodes: () => number[][];
+  /** control-plane work beside the traffic, when the setup has a control plane */
+  controlWork?: () => ControlWork;
 }
 
 /** What one run of a scenario gets. */

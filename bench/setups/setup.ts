@@ -23,6 +23,14 @@ export interface RunningSetup {
   stop(): Promise<void>;
   /** stops the processes and starts them again on the same state with these node options (profiling) */
   relaunch?(nodeArgs: string[]): Promise<void>;
+  /** starts control-plane work beside the traffic (svcnet: the entry site signs certificates in a loop) */
+  controlWork?(): ControlWork;
+}
+
+/** Control-plane work running on a setup until stopped. */
+export interface ControlWork {
+  /** stops the work; how many operations were done in how many seconds */
+  stop(): Promise<{ operations: number; seconds: number }>;
 }
 
 /** A kind of setup, registered in setups/index.ts. */

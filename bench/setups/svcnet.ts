@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../ports.js';
 import { startProcess, stopProcess } from '../procs.js';
-import { waitUntilCarrying, type SetupContext, type SetupKind } from './setup.js';
+import { waitUntilCarrying, type ControlWork, type SetupContext, type SetupKind } from './setup.js';
+import { unixClient } from '../../control/api/client.js';
+import { createCsr } from '../../control/pki/ca.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/svcnet.js', import.meta.url));
 
@@ -59,6 +61,26 @@ async function startChain(ctx: SetupContext, count: number): Promise<{ port: num
   return { port: entry, dirs, procs };
 }
 
+/** The entry site's control process signs API client certificates through its API, one request
+ *  after another, until stopped: the work that once shared an event loop with the links. */
+function signingLoop(dir: string, csr: Promise<string>): ControlWork {
+  const client = unixClient(dir, { timeoutMs: 30_000 });
+  const t0 = performance.now();
+  let operations = 0;
+  let stopping = false;
+  const loop = (async () => {
+    const request = { name: 'bench', csr: await csr, days: 1 };
+    while (!stopping) { await client.issueAdminCertificate(request); operations++; }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      try { await loop; } finally { client.close(); }
+      return { operations, seconds: (performance.now() - t0) / 1000 };
+    },
+  };
+}
+
 /** svcnet with `sites` sites in a chain (2: one link; 3: two hops). */
 export function svcnetSetup(sites: 2 | 3): SetupKind {
   return {
@@ -73,10 +95,14 @@ export function svcnetSetup(sites: 2 | 3): SetupKind {
       let procs = chain.procs;
       await waitUntilCarrying(chain.port);
       const stop = async () => { await Promise.all(procs.map((p) => stopProcess(p, 5000))); };
+      const csr = createCsr('admin:bench').then((r) => r.csr); // made now, so no run waits for the key
       return {
         port: chain.port,
         pids: () => procs.map((p) => p.pid!).filter(Boolean),
         stop,
+        controlWork() {
+          return signingLoop(chain.dirs[sites - 1], csr);
+        },
         async relaunch(nodeArgs: string[]) {
           await stop();
           procs = launch(chain.dirs, nodeArgs);
