@@ -1,14 +1,23 @@
 // The site's private CA and the certificates it signs, built with node-forge (RSA only; key
-// generation goes through Node's native crypto, so it is fast and off the hot path).
-import forge from 'node-forge';
-import { randomBytes } from 'node:crypto';
+// generation goes through Node's native crypto, so it is fast and off the hot path). Reading a
+// certificate uses Node's native X509Certificate; node-forge (about 10 MiB resident) is loaded on
+// the first signature, so a running site that signs nothing never holds it.
+import type forgeModule from 'node-forge';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { siteUri } from '../../common/identity.js';
 import { normalizeSerial } from '../../common/serial.js';
 
 export { normalizeSerial };
 
-const { pki } = forge;
+type Forge = typeof forgeModule;
+let loaded: Forge | undefined;
+/** node-forge, loaded on first use (it is CommonJS, so a synchronous require keeps the API synchronous). */
+function forgeLib(): Forge {
+  loaded ??= createRequire(import.meta.url)('node-forge') as Forge;
+  return loaded;
+}
 
 export interface KeyPairPem { key: string; cert: string }
 
@@ -35,7 +44,8 @@ export function leafLifetimeMs(): number {
 }
 
 /** Generates an RSA key pair with Node's native crypto (node-forge delegates when it can). */
-export function generateKeyPair(): Promise<forge.pki.rsa.KeyPair> {
+export function generateKeyPair(): Promise<forgeModule.pki.rsa.KeyPair> {
+  const { pki } = forgeLib();
   return new Promise((resolve, reject) => {
     pki.rsa.generateKeyPair({ bits: KEY_BITS, workers: -1 }, (err, kp) => (err ? reject(err) : resolve(kp)));
   });
@@ -50,7 +60,7 @@ function serial(): string {
 
 /** A serial as Node and forge both can print it: lowercase hex, no separators, no leading zeros. */
 
-function validity(cert: forge.pki.Certificate, lifetimeMs: number, now = Date.now()): void {
+function validity(cert: forgeModule.pki.Certificate, lifetimeMs: number, now = Date.now()): void {
   cert.validity.notBefore = new Date(now - SKEW_MS);
   cert.validity.notAfter = new Date(now + lifetimeMs);
 }
@@ -63,6 +73,7 @@ const caExtensions = () => [
 
 /** Creates a self-signed CA for a site. Each CA gets a distinct subject so old and new can be told apart during a rotation. */
 export async function createCa(siteName: string, lifetimeMs = CA_LIFETIME_DAYS * 86400_000): Promise<KeyPairPem> {
+  const { pki, md } = forgeLib();
   const kp = await generateKeyPair();
   const cert = pki.createCertificate();
   cert.publicKey = kp.publicKey;
@@ -72,7 +83,7 @@ export async function createCa(siteName: string, lifetimeMs = CA_LIFETIME_DAYS *
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions(caExtensions());
-  cert.sign(kp.privateKey, forge.md.sha256.create());
+  cert.sign(kp.privateKey, md.sha256.create());
   return { key: pki.privateKeyToPem(kp.privateKey), cert: pki.certificateToPem(cert) };
 }
 
@@ -81,6 +92,7 @@ export async function createCa(siteName: string, lifetimeMs = CA_LIFETIME_DAYS *
  * CA can verify a chain [leaf from the new CA, this cross certificate] (CA rotation without drops).
  */
 export function crossSign(oldCa: KeyPairPem, newCaPem: string, untilMs: number): string {
+  const { pki, md } = forgeLib();
   const oldCert = pki.certificateFromPem(oldCa.cert);
   const next = pki.certificateFromPem(newCaPem);
   const cert = pki.createCertificate();
@@ -91,7 +103,7 @@ export function crossSign(oldCa: KeyPairPem, newCaPem: string, untilMs: number):
   cert.setSubject(next.subject.attributes);
   cert.setIssuer(oldCert.subject.attributes);
   cert.setExtensions(caExtensions());
-  cert.sign(pki.privateKeyFromPem(oldCa.key), forge.md.sha256.create());
+  cert.sign(pki.privateKeyFromPem(oldCa.key), md.sha256.create());
   return pki.certificateToPem(cert);
 }
 
@@ -112,7 +124,8 @@ function altNames(hosts: string[], siteId?: string): { type: number; value?: str
   return siteId ? [...names, { type: 6, value: siteUri(siteId) }] : names;
 }
 
-function signLeaf(ca: KeyPairPem, publicKey: forge.pki.PublicKey, o: LeafOptions): { cert: string; serial: string; notAfter: string } {
+function signLeaf(ca: KeyPairPem, publicKey: forgeModule.pki.PublicKey, o: LeafOptions): { cert: string; serial: string; notAfter: string } {
+  const { pki, md } = forgeLib();
   const caCert = pki.certificateFromPem(ca.cert);
   const caKey = pki.privateKeyFromPem(ca.key);
   const cert = pki.createCertificate();
@@ -128,12 +141,13 @@ function signLeaf(ca: KeyPairPem, publicKey: forge.pki.PublicKey, o: LeafOptions
   ];
   if (o.hosts?.length || o.siteId) ext.push({ name: 'subjectAltName', altNames: altNames(o.hosts ?? [], o.siteId) });
   cert.setExtensions(ext);
-  cert.sign(caKey, forge.md.sha256.create());
+  cert.sign(caKey, md.sha256.create());
   return { cert: pki.certificateToPem(cert), serial: normalizeSerial(cert.serialNumber), notAfter: cert.validity.notAfter.toISOString() };
 }
 
 /** Issues a key and certificate signed by `ca` (for this site's own server certificate). */
 export async function issueLeaf(ca: KeyPairPem, o: LeafOptions): Promise<KeyPairPem & { serial: string; notAfter: string }> {
+  const { pki } = forgeLib();
   const kp = await generateKeyPair();
   const signed = signLeaf(ca, kp.publicKey, o);
   return { key: pki.privateKeyToPem(kp.privateKey), ...signed };
@@ -141,11 +155,12 @@ export async function issueLeaf(ca: KeyPairPem, o: LeafOptions): Promise<KeyPair
 
 /** Makes a key and a CSR on the joining site; the key never leaves it. */
 export async function createCsr(commonName: string): Promise<{ key: string; csr: string }> {
+  const { pki, md } = forgeLib();
   const kp = await generateKeyPair();
   const csr = pki.createCertificationRequest();
   csr.publicKey = kp.publicKey;
   csr.setSubject([{ name: 'commonName', value: commonName }]);
-  csr.sign(kp.privateKey, forge.md.sha256.create());
+  csr.sign(kp.privateKey, md.sha256.create());
   return { key: pki.privateKeyToPem(kp.privateKey), csr: pki.certificationRequestToPem(csr) };
 }
 
@@ -158,7 +173,8 @@ export class CsrError extends Error {}
  * keys of 2048 bits or more are accepted. Requested extensions are ignored.
  */
 export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, lifetimeMs?: number, siteId?: string): { cert: string; serial: string; notAfter: string } {
-  let csr: forge.pki.CertificateSigningRequest;
+  const { pki } = forgeLib();
+  let csr: forgeModule.pki.CertificateSigningRequest;
   try {
     csr = pki.certificationRequestFromPem(csrPem);
   } catch (err) {
@@ -169,7 +185,7 @@ export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, life
   let verified = false;
   try { verified = csr.verify(); } catch { /* forge throws on a malformed signature block */ }
   if (!verified) throw new CsrError('the certificate request signature does not verify');
-  const pub = csr.publicKey as forge.pki.rsa.PublicKey | null;
+  const pub = csr.publicKey as forgeModule.pki.rsa.PublicKey | null;
   if (!pub || !pub.n || pub.n.bitLength() < 2048) throw new CsrError(`the certificate request must carry an RSA key of at least 2048 bits (it has ${pub?.n?.bitLength() ?? 0})`);
   const asked = String(csr.subject.getField('CN')?.value ?? '');
   if (asked !== commonName) throw new CsrError(`the certificate request names site "${asked}" but the caller is site "${commonName}"; refusing to issue a certificate for another site`);
@@ -179,15 +195,20 @@ export function signCsr(ca: KeyPairPem, csrPem: string, commonName: string, life
 /** What the PKI needs to know about a certificate. */
 export interface CertInfo { serial: string; commonName: string; issuer: string; notBefore: Date; notAfter: Date }
 
-/** Parses a PEM certificate (the first one of a bundle). */
+/** The CN of an X509Certificate subject or issuer ("CN=x\nO=svcnet"). */
+function cnOf(name: string): string {
+  return name.split('\n').find((l) => l.startsWith('CN='))?.slice(3) ?? '';
+}
+
+/** Parses a PEM certificate (the first one of a bundle), natively. */
 export function certInfo(certPem: string): CertInfo {
-  const c = pki.certificateFromPem(certPem);
+  const c = new X509Certificate(certPem);
   return {
     serial: normalizeSerial(c.serialNumber),
-    commonName: String(c.subject.getField('CN')?.value ?? ''),
-    issuer: String(c.issuer.getField('CN')?.value ?? ''),
-    notBefore: c.validity.notBefore,
-    notAfter: c.validity.notAfter,
+    commonName: cnOf(c.subject),
+    issuer: cnOf(c.issuer),
+    notBefore: new Date(c.validFrom),
+    notAfter: new Date(c.validTo),
   };
 }
 
