@@ -22,7 +22,14 @@ export interface EngineHostOptions {
   log: Logger;
   /** every report, in order; `ready` again after each restart (the controller pushes everything anew) */
   onReport(r: EngineReport): void;
+  /** starts the engine process (default: fork; several workers of a site: cluster-spawn.ts) */
+  spawn?: EngineSpawn;
 }
+
+/** Starts an engine process running ENGINE_MAIN with these V8 flags, the IPC channel with 'advanced' serialization. */
+export type EngineSpawn = (main: string, execArgv: string[]) => ChildProcess;
+
+const forkEngine: EngineSpawn = (main, execArgv) => fork(main, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
 
 export class EngineHost {
   state: EngineState = 'starting';
@@ -52,17 +59,17 @@ export class EngineHost {
 
   private spawn(): void {
     this.state = this.restarts ? 'restarting' : 'starting';
-    const child = fork(ENGINE_MAIN, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`] }); // --cpu-prof and the like reach the engine too
+    const child = (this.o.spawn ?? forkEngine)(ENGINE_MAIN, [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`]); // --cpu-prof and the like reach the engine too
     this.child = child;
     this.startedAt = Date.now();
     child.on('message', (r: EngineReport) => this.onReport(r));
     child.on('error', (err) => this.o.log.error({ err: err.message }, 'engine process error'));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    child.send({ kind: 'init', init: this.o.init } satisfies EngineCommand);
   }
 
   private onReport(r: EngineReport): void {
     switch (r.kind) {
+      case 'loaded': this.send({ kind: 'init', init: this.o.init }); return; // the host's own handshake
       case 'ready':
         this.state = 'running';
         this.o.log.info({ enginePid: r.pid, restarts: this.restarts }, 'data-plane engine ready');
