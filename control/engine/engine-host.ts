@@ -44,6 +44,8 @@ export class EngineHost {
   private barriers = new Map<number, () => void>();
   private nextBarrier = 1;
   private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** commands sent before the process said `loaded`: they follow init (a cluster worker would lose them) */
+  private early: EngineCommand[] | undefined;
 
   constructor(private readonly o: EngineHostOptions) {}
 
@@ -61,6 +63,7 @@ export class EngineHost {
     this.state = this.restarts ? 'restarting' : 'starting';
     const child = (this.o.spawn ?? forkEngine)(ENGINE_MAIN, [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`]); // --cpu-prof and the like reach the engine too
     this.child = child;
+    this.early = [];
     this.startedAt = Date.now();
     child.on('message', (r: EngineReport) => this.onReport(r));
     child.on('error', (err) => this.o.log.error({ err: err.message }, 'engine process error'));
@@ -69,7 +72,12 @@ export class EngineHost {
 
   private onReport(r: EngineReport): void {
     switch (r.kind) {
-      case 'loaded': this.send({ kind: 'init', init: this.o.init }); return; // the host's own handshake
+      case 'loaded': { // the host's own handshake: init first, then what was sent meanwhile
+        const early = this.early ?? [];
+        this.early = undefined;
+        for (const cmd of [{ kind: 'init', init: this.o.init } as const, ...early]) this.send(cmd);
+        return;
+      }
       case 'ready':
         this.state = 'running';
         this.o.log.info({ enginePid: r.pid, restarts: this.restarts }, 'data-plane engine ready');
@@ -85,6 +93,7 @@ export class EngineHost {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.early = undefined;
     this.status = undefined;
     this.lastExit = { code, signal, at: new Date().toISOString() };
     for (const done of this.barriers.values()) done(); // nothing more will be applied by that engine
@@ -102,7 +111,8 @@ export class EngineHost {
   /** Sends a command; dropped while the engine is down (a restarted engine gets a full push). */
   send(cmd: EngineCommand): void {
     const c = this.child;
-    if (c?.connected) c.send(cmd);
+    if (this.early) this.early.push(cmd);
+    else if (c?.connected) c.send(cmd);
   }
 
   /** Resolves when the engine has handled every command sent before (or is gone). */

@@ -13,12 +13,12 @@ const sum = (a: Record<string, number>, b: Record<string, number>): Record<strin
   return out;
 };
 
-/** Merges rows with the same name: flows summed, `up` if any worker's is, the rest from the first. */
-function byName<T extends ListenerStatus | ConnectorStatus>(rows: T[], merge: (a: T, b: T) => T): T[] {
+/** Merges rows with the same name: flows summed, the rest from the row `pick` prefers (a ready one). */
+function byName<T extends ListenerStatus | ConnectorStatus>(rows: T[], pick: (a: T, b: T) => T): T[] {
   const out = new Map<string, T>();
   for (const r of rows) {
     const cur = out.get(r.name);
-    out.set(r.name, cur ? { ...merge(cur, r), flowsActive: cur.flowsActive + r.flowsActive, flowsOpened: cur.flowsOpened + r.flowsOpened } : { ...r });
+    out.set(r.name, cur ? { ...pick(cur, r), flowsActive: cur.flowsActive + r.flowsActive, flowsOpened: cur.flowsOpened + r.flowsOpened } : { ...r });
   }
   return [...out.values()];
 }
@@ -35,8 +35,8 @@ export function mergeStatus(snaps: WorkerSnapshot[]): EngineStatus | undefined {
   return {
     ...first,
     links: snaps.flatMap(({ worker, status }) => status.links.map((l) => (worker === 1 ? l : { ...l, name: l.name + workerSuffix(worker) }))),
-    listeners: byName(all.flatMap((s) => s.listeners), (a, b) => (a.status !== 'ready' && b.status === 'ready' ? { ...b, flowsActive: a.flowsActive, flowsOpened: a.flowsOpened } : a)),
-    connectors: byName(all.flatMap((s) => s.connectors), (a, b) => (!a.ready && b.ready ? { ...b, flowsActive: a.flowsActive, flowsOpened: a.flowsOpened } : a)),
+    listeners: byName(all.flatMap((s) => s.listeners), (a, b) => (a.status !== 'ready' && b.status === 'ready' ? b : a)),
+    connectors: byName(all.flatMap((s) => s.connectors), (a, b) => (!a.ready && b.ready ? b : a)),
     counters: all.slice(1).reduce((c, s) => sum(c as unknown as Record<string, number>, s.counters as unknown as Record<string, number>) as unknown as EngineStatus['counters'], first.counters),
     streamsActive: all.reduce((n, s) => n + s.streamsActive, 0),
     refused: all.slice(1).reduce((r, s) => sum(r, s.refused), first.refused),
