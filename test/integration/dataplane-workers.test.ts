@@ -89,26 +89,46 @@ test('issue 11: --dataplane-workers 2 runs two engine processes, each a node of 
   assert.is(outbound.length, 2);
 });
 
-test('issue 11: flows spread over both engines; killing one resets only its flows, the others finish intact; it is restarted and serves again', async () => {
+/** Opens FLOWS flows, checks both engines of `dir` carry some, SIGKILLs engine `which` and finishes the flows: exactly its flows break, the others end intact. */
+async function killOneEngine(dir: string, which: 1 | 2): Promise<{ victim: Worker; other: Worker }> {
   const flows = await Promise.all(Array.from({ length: FLOWS }, () => openFlow(ports[3])));
-  const spread = await waitFor('all flows open at beta', () => { const ws = workers(B); return ws.reduce((n, w) => n + w.flowsActive, 0) === FLOWS ? ws : undefined; });
-  const [w1, w2] = spread;
-  assert.ok(w1.flowsActive > 0 && w2.flowsActive > 0, `both engines carry flows (${w1.flowsActive} + ${w2.flowsActive})`);
-  const victim = w2.pid!;
-  process.kill(victim, 'SIGKILL');
-  await waitFor('the engine is gone', () => !alive(victim), 5000);
+  const spread = await waitFor('all flows open', () => { const ws = workers(dir); return ws.reduce((n, w) => n + w.flowsActive, 0) === FLOWS ? ws : undefined; });
+  assert.ok(spread.every((w) => w.flowsActive > 0), `both engines carry flows (${spread.map((w) => w.flowsActive).join(' + ')})`);
+  const victim = spread[which - 1];
+  const other = spread[2 - which];
+  process.kill(victim.pid!, 'SIGKILL');
+  await waitFor('the engine is gone', () => !alive(victim.pid!), 5000);
   const results = await Promise.all(flows.map((f) => f.finish()));
   const intact = results.filter((r) => r === expected).length;
   const broken = results.filter((r) => r.startsWith('broken'));
   assert.is(intact + broken.length, FLOWS, `every flow either finished intact or broke: ${results.filter((r) => r !== expected && !r.startsWith('broken')).join('; ')}`);
-  assert.is(broken.length, w2.flowsActive, 'exactly the killed engine\'s flows broke');
-  assert.is(intact, w1.flowsActive, 'every flow of the other engine finished with its bytes intact');
-  const back = await waitFor('worker 2 restarted', () => { const w = workers(B)[1]; return w?.state === 'running' && w.pid !== victim && w.links >= 1 && w.listenersReady === 1 ? w : undefined; }, 20_000);
-  assert.is(back.restarts, 1);
-  assert.is(workers(B)[0].pid, w1.pid, 'the other engine kept running');
-  assert.is(workers(B)[0].restarts, 0);
+  assert.is(broken.length, victim.flowsActive, 'exactly the killed engine\'s flows broke');
+  assert.is(intact, other.flowsActive, 'every flow of the other engine finished with its bytes intact');
+  await waitFor(`engine ${which} restarted`, () => { const w = workers(dir)[which - 1]; return w?.state === 'running' && w.pid !== victim.pid ? w : undefined; }, 20_000);
+  assert.is(workers(dir)[2 - which].pid, other.pid, 'the other engine kept running');
+  return { victim, other };
+}
+
+const serves = async () => {
   const replies = await Promise.all(Array.from({ length: 20 }, () => sendAndHash(ports[3], 100_000)));
   for (const r of replies) assert.is(r.reply, r.expected);
+};
+
+test('issue 11: the connector site: each of its engines holds one of the links, killing one resets only the flows on its link', async () => {
+  assert.equal(workers(A).map((w) => w.links), [1, 1], 'the two inbound links landed on different engines');
+  await killOneEngine(A, 2);
+  await waitFor('beta relinked', () => workers(B).every((w) => w.links >= 1 && w.listenersReady === 1), 20_000);
+  await serves();
+});
+
+test('issue 11: the listener site: clients spread over both engines; killing one resets only its flows; it is restarted and serves again', async () => {
+  const before = workers(B);
+  const { victim } = await killOneEngine(B, 2);
+  const back = await waitFor('worker 2 linked with its listener open', () => { const w = workers(B)[1]; return w.links >= 1 && w.listenersReady === 1 ? w : undefined; }, 20_000);
+  assert.is(back.restarts, before[1].restarts + 1);
+  assert.is(workers(B)[0].restarts, before[0].restarts);
+  assert.ok(back.pid !== victim.pid);
+  await serves();
   await waitFor('the restarted engine carried some of them', () => workers(B)[1].flowsOpened > 0, 5000);
 });
 
