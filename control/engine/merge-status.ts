@@ -1,7 +1,7 @@
 // One status for a site that runs several engines, from each engine's snapshot: counters summed,
 // listeners and connectors merged by name (flows summed), every engine's links listed under a name
 // that says which worker holds them. Pure; the engine pool calls it on read.
-import type { ConnectorStatus, EngineStatus, ListenerStatus } from '../../dataplane/port/report.js';
+import type { ConnectorStatus, EngineStatus, ListenerStatus, NetworkSite } from '../../dataplane/port/report.js';
 import { workerSuffix } from './worker-node.js';
 
 /** An engine's last snapshot and its 1-based worker index. */
@@ -23,10 +23,18 @@ function byName<T extends ListenerStatus | ConnectorStatus>(rows: T[], pick: (a:
   return [...out.values()];
 }
 
+/** Every node any engine knows, as the lowest engine that knows it sees it. */
+function unionSites(all: EngineStatus[]): NetworkSite[] {
+  const out = new Map<string, NetworkSite>();
+  for (const s of all) for (const n of s.network.sites) if (!out.has(n.id)) out.set(n.id, n);
+  return [...out.values()];
+}
+
 /**
  * The site's data-plane status from its running engines (lowest worker first); undefined when none
- * has reported. One engine: its status as it is. The network view, the link port and the pushes are
- * the lowest running worker's (every worker gets the same pushes and floods the same records).
+ * has reported. One engine: its status as it is. The network is the union of the engines' views
+ * (each engine sees the nodes its own links reach; costs are from the lowest engine that sees a
+ * node); the link port and the pushes are the lowest running engine's (all get the same pushes).
  */
 export function mergeStatus(snaps: WorkerSnapshot[]): EngineStatus | undefined {
   if (snaps.length <= 1) return snaps[0]?.status;
@@ -34,6 +42,7 @@ export function mergeStatus(snaps: WorkerSnapshot[]): EngineStatus | undefined {
   const all = snaps.map((s) => s.status);
   return {
     ...first,
+    network: { ...first.network, sites: unionSites(all) },
     links: snaps.flatMap(({ worker, status }) => status.links.map((l) => (worker === 1 ? l : { ...l, name: l.name + workerSuffix(worker) }))),
     listeners: byName(all.flatMap((s) => s.listeners), (a, b) => (a.status !== 'ready' && b.status === 'ready' ? b : a)),
     connectors: byName(all.flatMap((s) => s.connectors), (a, b) => (!a.ready && b.ready ? b : a)),

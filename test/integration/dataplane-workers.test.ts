@@ -87,6 +87,7 @@ test('issue 11: --dataplane-workers 2 runs two engine processes, each a node of 
   const outbound = status(B)!.links.filter((l) => l.status === 'ready').map((l) => l.name).sort();
   assert.equal(outbound, outbound.length === 2 ? [outbound[0], `${outbound[0]}/worker-2`] : [], 'one link per engine, the second named for its worker');
   assert.is(outbound.length, 2);
+  assert.equal(status(B)!.network.sites.map((n) => n.name).sort(), ['alpha', 'alpha/worker-2', 'beta', 'beta/worker-2'], 'the network view holds what every engine sees');
 });
 
 /** Opens FLOWS flows, checks both engines of `dir` carry some, SIGKILLs engine `which` and finishes the flows: exactly its flows break, the others end intact. */

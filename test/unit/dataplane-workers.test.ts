@@ -49,12 +49,12 @@ test('issue 11: the pool takes 1..MAX_WORKERS engines', () => {
   assert.is(new EnginePool({ init, log, workers: 2, onReport: () => {} }).hosts.length, 2);
 });
 
-const snap = (o: { node: string; links: string[]; flows: [number, number]; ready: boolean; rss: number; stalls: number; longest: number; opened: number; refused: Record<string, number> }): EngineStatus => ({
+const snap = (o: { sites?: string[]; node: string; links: string[]; flows: [number, number]; ready: boolean; rss: number; stalls: number; longest: number; opened: number; refused: Record<string, number> }): EngineStatus => ({
   pid: 1, node: { id: o.node, name: o.node },
   links: o.links.map((name) => ({ name, direction: 'outbound', status: 'ready', message: '' })),
   listeners: [{ name: 'web', routingKey: 'web', port: 8080, status: o.ready ? 'ready' : 'no-route', message: o.ready ? 'open' : 'no route', flowsActive: o.flows[0], flowsOpened: o.flows[1] }],
   connectors: [{ name: 'db', routingKey: 'db', host: 'h', port: 5432, ready: o.ready, message: '', flowsActive: o.flows[0], flowsOpened: o.flows[1] }],
-  network: { sites: [], routesVersion: 3 },
+  network: { sites: (o.sites ?? []).map((id) => ({ id, name: id, cost: o.node === 'a' ? 1 : 2, links: [], keys: [] })), routesVersion: 3 },
   counters: { flowsOpened: o.opened, flowsFailed: 1, opensRefused: 0, linksClosed: 0, fdExhaustion: 0 },
   streamsActive: o.flows[0], refused: o.refused, linksRefusedTotal: 1, ports: {},
   eventLoop: { stalls: o.stalls, longestMs: o.longest }, memory: { rss: o.rss, heapUsed: 10 },
@@ -68,8 +68,8 @@ test('issue 11: one engine\'s status is passed through as it is', () => {
 });
 
 test('issue 11: several engines: counters summed, listeners and connectors merged by name, links named by worker', () => {
-  const one = snap({ node: 'a', links: ['to-b'], flows: [3, 10], ready: false, rss: 100, stalls: 1, longest: 40, opened: 10, refused: { X: 1 } });
-  const two = snap({ node: 'a/worker-2', links: ['to-b'], flows: [4, 20], ready: true, rss: 50, stalls: 2, longest: 30, opened: 20, refused: { X: 2, Y: 1 } });
+  const one = snap({ sites: ['a', 'b'], node: 'a', links: ['to-b'], flows: [3, 10], ready: false, rss: 100, stalls: 1, longest: 40, opened: 10, refused: { X: 1 } });
+  const two = snap({ sites: ['a/worker-2', 'b/worker-2', 'b'], node: 'a/worker-2', links: ['to-b'], flows: [4, 20], ready: true, rss: 50, stalls: 2, longest: 30, opened: 20, refused: { X: 2, Y: 1 } });
   const m = mergeStatus([{ worker: 1, status: one }, { worker: 2, status: two }])!;
   assert.equal(m.links.map((l) => l.name), ['to-b', 'to-b/worker-2']);
   assert.equal(m.listeners.map((l) => [l.name, l.status, l.flowsActive, l.flowsOpened]), [['web', 'ready', 7, 30]], 'open on any worker: open');
@@ -82,6 +82,7 @@ test('issue 11: several engines: counters summed, listeners and connectors merge
   assert.equal(m.eventLoop, { stalls: 3, longestMs: 40 });
   assert.equal(m.memory, { rss: 150, heapUsed: 20 });
   assert.is(m.node.name, 'a', 'the site is named by worker 1');
+  assert.equal(m.network.sites.map((n) => [n.id, n.cost]), [['a', 1], ['b', 1], ['a/worker-2', 2], ['b/worker-2', 2]], 'every node any engine sees, once, as the lowest engine sees it');
 });
 
 test.run();
