@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { svcnetOk, runSite, stopAll, tempDir, waitFor } from '../helpers/cli.js';
+import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, patternBlock, sendAndHash } from '../helpers/tcp.js';
 
@@ -131,6 +131,14 @@ test('issue 11: the listener site: clients spread over both engines; killing one
   assert.ok(back.pid !== victim.pid);
   await serves();
   await waitFor('the restarted engine carried some of them', () => workers(B)[1].flowsOpened > 0, 5000);
+});
+
+test('issue 11: --dataplane-workers outside 1..4 is a usage error', async () => {
+  for (const n of ['0', '5']) {
+    const r = await svcnet(['site', 'run', '--dir', A, '--dataplane-workers', n]);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--dataplane-workers \d is outside 1\.\.4/);
+  }
 });
 
 test('issue 11: stopping the site stops every engine (no orphan process)', async () => {
