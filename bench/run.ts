@@ -12,7 +12,7 @@ import { makeCerts } from './certs.js';
 import { describeMachine } from './machine.js';
 import { peakRssBytes, processTree, quiesce } from './proc-stats.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { SETUPS } from './setups/index.js';
+import { ON_REQUEST, SETUPS } from './setups/index.js';
 import { startLineup, stopLineup, type Lineup } from './lineup.js';
 import { profileTwoSites } from './profile.js';
 import { figuresTable, ratiosTable } from './tables.js';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     return;
   }
   const scenarios = pick(SCENARIOS, opts.only, 'scenario');
-  const kinds = pick(SETUPS, opts.setups, 'setup');
+  const kinds = opts.setups.length ? pick([...SETUPS, ...ON_REQUEST], opts.setups, 'setup') : SETUPS;
   const started = Date.now();
   const machine = describeMachine();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcnet-bench-'));

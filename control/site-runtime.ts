@@ -8,7 +8,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { TlsMaterial } from '../dataplane/port/push.js';
 import { SITE_TYPES } from './xds/resource-types.js';
 import type { EngineReport } from '../dataplane/port/report.js';
-import { EngineHost } from './engine/engine-host.js';
+import { EnginePool } from './engine/engine-pool.js';
+import { workerSuffix } from './engine/worker-node.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
 import { validateListener } from './resources/listener.js';
 import { validateConnector } from './resources/connector.js';
@@ -35,15 +36,20 @@ export interface RunOptions {
   /** false: only routers carry the site's links, listeners and connectors; the site's own engine
    * keeps the link server (inbound links) and gets no listener, connector or link pushes */
   localDataplane?: boolean;
+  /** data-plane engines (default 1); more spread flows over cores (docs/architecture.md "Several engines") */
+  dataplaneWorkers?: number;
 }
 
 export const DEFAULT_WINDOW = 4 << 20;
+
+/** The publisher node of engine worker k: "local", then "local/worker-k". */
+const xdsNode = (worker: number): string => `local${workerSuffix(worker)}`;
 const STATUS_EVERY_MS = 500;
 
 export class RunningSite {
   readonly cfg: SiteConfig;
-  /** the data-plane engine process: everything with sockets but the grant, API and console ports */
-  readonly engine: EngineHost;
+  /** the data-plane engine processes (one by default): everything with sockets but the grant, API and console ports */
+  readonly engine: EnginePool;
   /** Watch streams of the control API; engine events are published here */
   readonly hub = new WatchHub();
   private grantServer: GrantEndpoint | undefined;
@@ -60,7 +66,8 @@ export class RunningSite {
   private publishing: Promise<void> | undefined;
   private republish = false;
   private stopped = false;
-  private detachEngine: (() => void) | undefined;
+  /** per worker: detaches its publisher node */
+  private readonly detachEngine = new Map<number, () => void>();
   /** the gRPC control API (control/api/) */
   private api: ApiServers | undefined;
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
@@ -75,21 +82,22 @@ export class RunningSite {
     this.xds = new SnapshotPublisher(log.child({ component: 'xds' }));
     this.stalls = new StallWatch(log);
     this.budget = new LogBudget(log);
-    this.engine = new EngineHost({
+    this.engine = new EnginePool({
       init: { siteId: this.cfg.id, siteName: this.cfg.name, identityPem: identity.toPem(), window, drainMs, logLevel: log.level },
       log: log.child({ component: 'engine-host' }),
-      onReport: (r) => this.onEngineReport(r),
+      workers: run.dataplaneWorkers ?? 1,
+      onReport: (r, worker) => this.onEngineReport(r, worker),
     });
   }
 
-  /** The engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
-  private onEngineReport(r: EngineReport): void {
+  /** An engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
+  private onEngineReport(r: EngineReport, worker: number): void {
     switch (r.kind) {
-      case 'ready': this.attachEngine(); break;
-      case 'ack': this.xds.answer('local', r.ack); break;
+      case 'ready': this.attachEngine(worker); break;
+      case 'ack': this.xds.answer(xdsNode(worker), r.ack); break;
       case 'status': this.publishStatus(); break;
-      case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name, direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
-      case 'link-down': this.hub.publish('LINK_DOWN', { link: { name: r.link.name, direction: r.link.direction, peerSite: r.link.peer ?? '', reason: r.reason } }); break;
+      case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
+      case 'link-down': this.hub.publish('LINK_DOWN', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: r.reason } }); break;
       case 'routes': if (this.hub.wants('ROUTES_CHANGED')) this.hub.publish('ROUTES_CHANGED', { routes: { version: r.version, reachableSites: r.reachableSites, routingKeys: r.routingKeys } }); break;
       case 'flow-open': case 'flow-end': {
         const f = r.flow;
@@ -101,12 +109,13 @@ export class RunningSite {
   }
 
   /** A (re)started engine is a new node of the publisher: it gets the whole snapshot. */
-  private attachEngine(): void {
-    this.detachEngine?.();
+  private attachEngine(worker: number): void {
+    this.detachEngine.get(worker)?.();
     // Without a local data plane the engine still runs the link server and admission (inbound links).
     const types = this.run.localDataplane === false ? SITE_TYPES.filter((t) => t === 'server' || t === 'admission') : SITE_TYPES;
-    this.detachEngine = this.xds.attach({ node: 'local', types, send: (push) => this.engine.send({ kind: 'push', push }) });
-    this.engine.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') });
+    const host = this.engine.hosts[worker - 1];
+    this.detachEngine.set(worker, this.xds.attach({ node: xdsNode(worker), types, send: (push) => host.send({ kind: 'push', push }) }));
+    host.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') });
   }
 
   async start(): Promise<void> {
@@ -197,7 +206,7 @@ export class RunningSite {
     return {
       pid: process.pid,
       updatedAt: new Date().toISOString(),
-      engine: { pid: this.engine.pid, state: this.engine.state, restarts: this.engine.restarts, lastExit: this.engine.lastExit, memory: e?.memory, eventLoop: e?.eventLoop },
+      engine: { pid: this.engine.pid, state: this.engine.state, restarts: this.engine.restarts, lastExit: this.engine.lastExit, memory: e?.memory, eventLoop: e?.eventLoop, workers: this.engine.workers > 1 ? this.engine.summaries() : undefined },
       security: { ...this.pki.status(e && { refused: e.refused, linksRefusedTotal: e.linksRefusedTotal, linksClosed: e.counters.linksClosed }), ports: this.portsStatus() },
       site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
       links: e?.links ?? [],

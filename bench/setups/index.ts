@@ -9,3 +9,6 @@ import type { SetupKind } from './setup.js';
 
 /** All setups: the baseline, svcnet, then the peers. */
 export const SETUPS: SetupKind[] = [direct, svcnetSetup(2), svcnetSetup(3), stunnel, nginx, haproxy, nodeTls];
+
+/** Setups run only when named with --setups: svcnet-2 with two data-plane engines per site (issue 11 item 4). */
+export const ON_REQUEST: SetupKind[] = [svcnetSetup(2, 2)];

@@ -33,12 +33,12 @@ async function until(what: string, check: () => unknown, timeoutMs = 30_000): Pr
   }
 }
 
-const launch = (dirs: string[], nodeArgs: string[]): ChildProcess[] =>
-  dirs.map((d) => startProcess(process.execPath, [...nodeArgs, BIN, 'site', 'run', '--dir', d], path.join(d, 'site.log')));
+const launch = (dirs: string[], nodeArgs: string[], runArgs: string[] = []): ChildProcess[] =>
+  dirs.map((d) => startProcess(process.execPath, [...nodeArgs, BIN, 'site', 'run', '--dir', d, ...runArgs], path.join(d, 'site.log')));
 
 /** Creates and starts the sites of a chain: dirs[0] has the connector, the last one the listener;
  *  each site redeems a token of the one before it. Independent CLI steps run concurrently. */
-async function startChain(ctx: SetupContext, count: number): Promise<{ port: number; dirs: string[]; procs: ChildProcess[] }> {
+async function startChain(ctx: SetupContext, count: number, runArgs: string[]): Promise<{ port: number; dirs: string[]; procs: ChildProcess[] }> {
   const ports = await freePorts(2 * count + 1);
   const entry = ports[2 * count];
   const dirs = Array.from({ length: count }, (_, i) => path.join(ctx.dir, `site-${i}`));
@@ -46,7 +46,7 @@ async function startChain(ctx: SetupContext, count: number): Promise<{ port: num
     const access = i < count - 1 ? ['--link-access', '--link-port', String(ports[2 * i]), '--grant-port', String(ports[2 * i + 1])] : [];
     return cli(['site', 'create', `bench-${i}`, '--dir', d, ...access]);
   }));
-  const procs = launch(dirs, ctx.nodeArgs ?? []);
+  const procs = launch(dirs, ctx.nodeArgs ?? [], runArgs);
   await Promise.all(dirs.map((d) => until(`site ${d} to run`, () => status(d))));
   await Promise.all([
     ...dirs.slice(1).map(async (d, j) => {
@@ -81,17 +81,20 @@ function signingLoop(dir: string, csr: Promise<string>): ControlWork {
   };
 }
 
-/** svcnet with `sites` sites in a chain (2: one link; 3: two hops). */
-export function svcnetSetup(sites: 2 | 3): SetupKind {
+/** svcnet with `sites` sites in a chain (2: one link; 3: two hops), each site with `workers` data-plane engines. */
+export function svcnetSetup(sites: 2 | 3, workers = 1): SetupKind {
+  const runArgs = workers > 1 ? ['--dataplane-workers', String(workers)] : [];
   return {
-    name: `svcnet-${sites}`,
-    description: sites === 2
+    name: `svcnet-${sites}${workers > 1 ? `-w${workers}` : ''}`,
+    description: workers > 1
+      ? `svcnet: ${sites} sites, each a control process and ${workers} engine processes (--dataplane-workers ${workers}; flows spread over the engines)`
+      : sites === 2
       ? 'svcnet: listener site ← one mTLS link → connector site (2 sites, each a control and an engine process)'
       : 'svcnet: listener site → relay site → connector site, two hops (3 sites, each a control and an engine process)',
     role: 'svcnet',
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {
-      const chain = await startChain(ctx, sites);
+      const chain = await startChain(ctx, sites, runArgs);
       let procs = chain.procs;
       await waitUntilCarrying(chain.port);
       const stop = async () => { await Promise.all(procs.map((p) => stopProcess(p, 5000))); };
@@ -105,7 +108,7 @@ export function svcnetSetup(sites: 2 | 3): SetupKind {
         },
         async relaunch(nodeArgs: string[]) {
           await stop();
-          procs = launch(chain.dirs, nodeArgs);
+          procs = launch(chain.dirs, nodeArgs, runArgs);
           await waitUntilCarrying(chain.port);
         },
       };

@@ -12,6 +12,7 @@ import { Router, routerFiles } from '../xds/router.js';
 import { ROUTER_CN_PREFIX } from '../xds/server.js';
 import { DEFAULT_WINDOW } from '../site-runtime.js';
 import { UsageError } from './output.js';
+import { isWorkerName } from '../engine/worker-node.js';
 import { siteDir } from './session.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -41,6 +42,7 @@ export function addRouterCommands(program: Command): void {
     .option('--days <n>', 'validity in days', '60')
     .action(async (name: string, o) => {
       if (!NAME.test(name)) throw new UsageError(`router name "${name}" must be lowercase letters, digits and dashes`);
+      if (isWorkerName(name)) throw new UsageError(`router name "${name}" is kept for the site's own data-plane workers (--dataplane-workers)`);
       if (!/^\d+$/.test(o.days) || Number(o.days) < 1) throw new UsageError(`--days must be a positive number, not "${o.days}"`);
       // commander hands "--dir" after "issue" to the router command, which has a --dir of its own.
       const store = SiteStore.open(siteDir({ dir: o.dir ?? router.opts().dir }));

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { SiteStore } from '../state/site-store.js';
 import { createSite, DEFAULT_LINK_PORT } from '../site-setup.js';
 import { RunningSite } from '../site-runtime.js';
+import { MAX_WORKERS } from '../engine/worker-node.js';
 import { createLogger } from '../log.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { siteDir, withSession } from './session.js';
@@ -40,14 +41,16 @@ export function addSiteCommands(program: Command): void {
     .addOption(dirOption())
     .option('--router-port <port>', 'serve data-plane pushes to "svcnet router" replicas on this port (mutual TLS; default: off)', int('--router-port'))
     .option('--no-local-dataplane', 'only router replicas carry links, listeners and connectors (the site keeps accepting inbound links)')
+    .option('--dataplane-workers <n>', `data-plane engine processes, 1..${MAX_WORKERS}: flows are spread over them, each links to every peer (default: 1)`, int('--dataplane-workers'), 1)
     .action(async (o) => {
+      if (o.dataplaneWorkers < 1 || o.dataplaneWorkers > MAX_WORKERS) throw new UsageError(`--dataplane-workers ${o.dataplaneWorkers} is outside 1..${MAX_WORKERS}`);
       const store = SiteStore.open(siteDir(o));
       if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
       if (o.routerPort !== undefined && (o.routerPort < 1 || o.routerPort > 65535)) throw new UsageError(`port ${o.routerPort} is outside 1..65535`);
       const recovered = await store.recover(); // before anything reads the state: it may change site.json
       const log = createLogger(store.readConfig().name);
       if (recovered) log.warn('finished a change that a crash had interrupted (pending-batch.json)');
-      const running = new RunningSite(store, log, { routerPort: o.routerPort, localDataplane: o.localDataplane });
+      const running = new RunningSite(store, log, { routerPort: o.routerPort, localDataplane: o.localDataplane, dataplaneWorkers: o.dataplaneWorkers });
       await running.start();
       const stop = async (sig: string) => { log.info({ signal: sig }, 'stopping'); await running.stop(); setTimeout(() => process.exit(0), 100).unref(); };
       process.once('SIGINT', () => void stop('SIGINT'));

@@ -22,7 +22,14 @@ export interface EngineHostOptions {
   log: Logger;
   /** every report, in order; `ready` again after each restart (the controller pushes everything anew) */
   onReport(r: EngineReport): void;
+  /** starts the engine process (default: fork; several workers of a site: cluster-spawn.ts) */
+  spawn?: EngineSpawn;
 }
+
+/** Starts an engine process running ENGINE_MAIN with these V8 flags, the IPC channel with 'advanced' serialization. */
+export type EngineSpawn = (main: string, execArgv: string[]) => ChildProcess;
+
+const forkEngine: EngineSpawn = (main, execArgv) => fork(main, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
 
 export class EngineHost {
   state: EngineState = 'starting';
@@ -37,6 +44,8 @@ export class EngineHost {
   private barriers = new Map<number, () => void>();
   private nextBarrier = 1;
   private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** commands sent before the process said `loaded`: they follow init (a cluster worker would lose them) */
+  private early: EngineCommand[] | undefined;
 
   constructor(private readonly o: EngineHostOptions) {}
 
@@ -52,17 +61,23 @@ export class EngineHost {
 
   private spawn(): void {
     this.state = this.restarts ? 'restarting' : 'starting';
-    const child = fork(ENGINE_MAIN, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`] }); // --cpu-prof and the like reach the engine too
+    const child = (this.o.spawn ?? forkEngine)(ENGINE_MAIN, [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`]); // --cpu-prof and the like reach the engine too
     this.child = child;
+    this.early = [];
     this.startedAt = Date.now();
     child.on('message', (r: EngineReport) => this.onReport(r));
     child.on('error', (err) => this.o.log.error({ err: err.message }, 'engine process error'));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    child.send({ kind: 'init', init: this.o.init } satisfies EngineCommand);
   }
 
   private onReport(r: EngineReport): void {
     switch (r.kind) {
+      case 'loaded': { // the host's own handshake: init first, then what was sent meanwhile
+        const early = this.early ?? [];
+        this.early = undefined;
+        for (const cmd of [{ kind: 'init', init: this.o.init } as const, ...early]) this.send(cmd);
+        return;
+      }
       case 'ready':
         this.state = 'running';
         this.o.log.info({ enginePid: r.pid, restarts: this.restarts }, 'data-plane engine ready');
@@ -78,6 +93,7 @@ export class EngineHost {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.early = undefined;
     this.status = undefined;
     this.lastExit = { code, signal, at: new Date().toISOString() };
     for (const done of this.barriers.values()) done(); // nothing more will be applied by that engine
@@ -95,7 +111,8 @@ export class EngineHost {
   /** Sends a command; dropped while the engine is down (a restarted engine gets a full push). */
   send(cmd: EngineCommand): void {
     const c = this.child;
-    if (c?.connected) c.send(cmd);
+    if (this.early) this.early.push(cmd);
+    else if (c?.connected) c.send(cmd);
   }
 
   /** Resolves when the engine has handled every command sent before (or is gone). */

@@ -215,12 +215,15 @@ export class SiteStore {
   clearRuntimeStatus(): void { fs.rmSync(this.p('run', 'status.json'), { force: true }); }
 }
 
+/** One data-plane engine of a site that runs several (`--dataplane-workers`): control/engine/engine-pool.ts. */
+export interface WorkerSummary { worker: number; node: string; pid?: number; state: string; restarts: number; memory?: { rss: number; heapUsed: number }; flowsActive: number; flowsOpened: number; links: number; listenersReady: number }
+
 /** What a running site publishes about itself (status commands and the console read it). */
 export interface RuntimeStatus {
   pid: number;
   updatedAt: string;
   /** the data-plane engine process (control/engine/engine-host.ts): pid, restarts, memory, its event loop */
-  engine?: { pid?: number; state: string; restarts: number; lastExit?: { code: number | null; signal: string | null; at: string }; memory?: { rss: number; heapUsed: number }; eventLoop?: { stalls: number; longestMs: number } };
+  engine?: { pid?: number; state: string; restarts: number; lastExit?: { code: number | null; signal: string | null; at: string }; memory?: { rss: number; heapUsed: number }; eventLoop?: { stalls: number; longestMs: number }; workers?: WorkerSummary[] };
   site: { id: string; name: string; linkPort?: number; consolePort?: number };
   links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number }[];
   listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];

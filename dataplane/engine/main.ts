@@ -26,6 +26,8 @@ process.on('message', (cmd: EngineCommand) => {
   send({ kind: 'ready', pid: process.pid });
 });
 
+send({ kind: 'loaded' });
+
 // The controller is gone (crashed or killed): stop serving, its state is lost anyway.
 process.on('disconnect', () => {
   engine?.stop();

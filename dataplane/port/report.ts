@@ -73,6 +73,8 @@ export interface FlowInfo {
 
 /** Everything an engine reports. */
 export type EngineReport =
+  /** the process listens for commands: init may be sent (a cluster worker loses what comes earlier) */
+  | { kind: 'loaded' }
   | { kind: 'ready'; pid: number }
   | { kind: 'ack'; ack: PushAck }
   | { kind: 'status'; status: EngineStatus }

@@ -37,11 +37,11 @@ const started: ChildProcess[] = [];
 
 /**
  * Starts `svcnet site run --dir DIR` (optionally inside a network namespace, or with a lower open-file
- * limit `fdLimit`, applied by `ulimit -n` in a shell that then execs node); logs go to DIR/site.log.
+ * limit `fdLimit`, applied by `ulimit -n` in a shell that then execs node; more `site run` flags in `args`); logs go to DIR/site.log.
  */
-export function runSite(dir: string, opts: { netns?: string; env?: NodeJS.ProcessEnv; fdLimit?: number } = {}): ChildProcess {
+export function runSite(dir: string, opts: { netns?: string; env?: NodeJS.ProcessEnv; fdLimit?: number; args?: string[] } = {}): ChildProcess {
   const log = fs.openSync(path.join(dir, 'site.log'), 'a');
-  const argv = [BIN, 'site', 'run', '--dir', dir];
+  const argv = [BIN, 'site', 'run', '--dir', dir, ...(opts.args ?? [])];
   const env = { ...process.env, ...opts.env };
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const child = opts.netns
