@@ -58,7 +58,7 @@ export class Engine {
     this.forwardEvents();
     this.statusTimer = setInterval(() => {
       // Timer work must never throw: out of fds (an attacker's doing) it is counted and retried next tick.
-      try { this.sendStatus(); } catch (err) { if (!fdPressure.report('status', err)) throw err; }
+      try { this.sendFlows(); this.sendStatus(); } catch (err) { if (!fdPressure.report('status', err)) throw err; }
     }, STATUS_EVERY_MS);
     this.statusTimer.unref();
   }
@@ -68,7 +68,8 @@ export class Engine {
     switch (cmd.kind) {
       case 'push': this.report({ kind: 'ack', ack: this.agent.apply(cmd.push) }); this.sendStatus(); break;
       case 'watch': this.watchFlows = cmd.flows; break;
-      case 'barrier': this.sendStatus(true); this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'barrier': this.sendFlows(); this.sendStatus(true); this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'list-flows': this.report({ kind: 'flow-list', id: cmd.id, records: this.dp.flowRecords.query(cmd.query) }); break;
       case 'stop': this.stop(); break;
       case 'init': this.log.warn('engine already initialised; init ignored'); break;
     }
@@ -152,6 +153,12 @@ export class Engine {
       fdPressure.report('memory', err);
     }
     return this.lastMemory;
+  }
+
+  /** Sends the flows that ended and the bytes that moved since the last batch, if any. */
+  private sendFlows(): void {
+    const batch = this.stopped ? undefined : this.dp.flowRecords.batch();
+    if (batch) this.report({ kind: 'flows', batch });
   }
 
   /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */
