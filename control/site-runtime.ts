@@ -19,7 +19,8 @@ import { LogBudget } from '../common/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { loadIdentity } from './pki/site-identity.js';
 import { createConsoleApp } from './console/app.js';
-import { renderMetrics } from './console/metrics.js';
+import { SiteMetrics } from './console/metrics.js';
+import { FlowQueries } from './flows/flow-queries.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
@@ -65,6 +66,10 @@ export class RunningSite {
   private api: ApiServers | undefined;
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
   readonly pki: SitePki;
+  /** the Prometheus registry of /metrics and GetMetrics (control/console/metrics.ts) */
+  readonly metrics: SiteMetrics;
+  /** flow records, asked of the engine (control/flows/flow-queries.ts) */
+  readonly flows: FlowQueries;
 
   constructor(readonly store: SiteStore, private readonly log: Logger, private readonly run: RunOptions = {}) {
     this.cfg = store.readConfig();
@@ -80,12 +85,16 @@ export class RunningSite {
       log: log.child({ component: 'engine-host' }),
       onReport: (r) => this.onEngineReport(r),
     });
+    this.metrics = new SiteMetrics({ status: () => this.status(), engine: () => this.engine.status }, { processMetrics: true });
+    this.flows = new FlowQueries((cmd) => { if (this.engine.pid === undefined) return false; this.engine.send(cmd); return true; });
   }
 
   /** The engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
   private onEngineReport(r: EngineReport): void {
     switch (r.kind) {
-      case 'ready': this.attachEngine(); break;
+      case 'ready': this.flows.abandon(); this.attachEngine(); break;
+      case 'flows': this.metrics.flows.add(r.batch); break;
+      case 'flow-list': this.flows.answer(r.id, r.records); break;
       case 'ack': this.xds.answer('local', r.ack); break;
       case 'status': this.publishStatus(); break;
       case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name, direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
@@ -135,7 +144,8 @@ export class RunningSite {
     if (cfg.consolePort) {
       const app = createConsoleApp({
         status: async () => { await this.engine.barrier(); return this.status(); },
-        metrics: async () => { await this.engine.barrier(); return renderMetrics(this.status(), this.engine.status); },
+        metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },
+        flows: (q) => this.flows.list(q),
         port: cfg.consolePort,
       });
       await new Promise<void>((resolve, reject) => {

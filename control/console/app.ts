@@ -2,6 +2,7 @@
 // network, a JSON status API and Prometheus /metrics.
 import { Hono } from 'hono';
 import type { RuntimeStatus } from '../state/site-store.js';
+import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './page.js';
 import { hostAllowed } from './host-check.js';
 
@@ -9,6 +10,8 @@ export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
   status(): RuntimeStatus | Promise<RuntimeStatus>;
   metrics(): string | Promise<string>;
+  /** the engine's flow records that match (control/flows/flow-queries.ts) */
+  flows?(q: FlowQuery): Promise<FlowRecord[]>;
   /** the port the console is bound to: only requests naming it (on a loopback name or `host`) are served */
   port: number;
   /** the address the console is bound to, when not loopback */
