@@ -4,17 +4,22 @@
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.ico">
 <style>
 body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:20px;align-items:baseline}
-header h1{font-size:18px;margin:0} main{display:grid;grid-template-columns:420px 1fr;gap:16px;padding:16px}
-section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px #0002}
-h2{font-size:15px;margin:4px 0 10px} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
+header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;flex-wrap:wrap;gap:4px 20px;align-items:baseline}
+header h1{font-size:18px;margin:0} #site{min-width:0;overflow-wrap:anywhere}
+/* Columns of at least 380 px while they fit, else one column: narrow windows stack the sections. */
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,380px),1fr));gap:16px;padding:16px}
+section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px #0002;min-width:0}
+#graph{width:100%;max-width:390px;height:auto;display:block}
+h2{font-size:15px;margin:4px 0 10px} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee;overflow-wrap:anywhere}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
 <main>
-<section><h2>Network</h2><svg id="graph" width="390" height="320"></svg></section>
+<section><h2>Network</h2><svg id="graph" viewBox="0 0 390 320" width="390" height="320"></svg></section>
 <section><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
@@ -87,7 +92,8 @@ async function tick() {
     const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
     table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
       [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
-        const prev = last && [...list(last.listeners), ...list(last.connectors)].find((y) => y.name === x.name);
+        // A listener and a connector often share a name: the previous figure is the same kind's.
+        const prev = last && list(kind === 'listener' ? last.listeners : last.connectors).find((y) => y.name === x.name);
         const r = prev && typeof x.flowsOpened === 'number' && typeof prev.flowsOpened === 'number' ? (x.flowsOpened - prev.flowsOpened) / seconds : NaN;
         const rate = Number.isFinite(r) ? r.toFixed(1) : '-';
         return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
