@@ -183,7 +183,7 @@ export class FlowSetup {
   private accept(link: Link, slot: number, req: OpenRequest): void {
     const d = this.d;
     const c = pickConnector(d.connectors(), req.key, typeof req.affinity === 'number' ? req.affinity : undefined);
-    const rec = this.remoteStart('connector', req, c ? `${c.spec.host}:${c.spec.port}` : '', c?.spec.name ?? '');
+    const rec = this.remoteStart('connector', req, link, c ? `${c.spec.host}:${c.spec.port}` : '', c?.spec.name ?? '');
     if (!c) { d.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'no_route', 'no connector for the key here'); return; }
     if (!d.admission.connectorHasRoom(c, link.name)) {
       d.stats.flowsFailed++;
@@ -211,7 +211,7 @@ export class FlowSetup {
   private relay(inLink: Link, inSlot: number, req: OpenRequest, payload: Buffer): void {
     const d = this.d;
     const next = d.routing.nextLink(req.dst);
-    const rec = this.remoteStart('relay', req, '', '');
+    const rec = this.remoteStart('relay', req, inLink, '', '');
     if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'no_route', 'no route to the connector site'); return; }
     if (!d.admission.mayRelay(inLink, inSlot)) { d.records.refused(rec, 'refused', 'relay cap or reserve'); return; }
     const outSlot = d.core.openStream(next.index);
@@ -238,9 +238,10 @@ export class FlowSetup {
   }
 
   /** The record of a flow a peer opened: ids and names from its OPEN, clipped (the peer chose them). */
-  private remoteStart(role: 'connector' | 'relay', req: OpenRequest, target: string, endpoint: string): FlowStart {
+  private remoteStart(role: 'connector' | 'relay', req: OpenRequest, from: Link, target: string, endpoint: string): FlowStart {
     const d = this.d;
-    const listenerSite = d.siteNameOf(req.src) ?? clip(String(req.src), 64);
+    // A neighbour that floods no routing record is still named by its link's HELLO.
+    const listenerSite = d.siteNameOf(req.src) ?? (from.peer?.siteId === req.src ? from.peer.siteName : clip(String(req.src), 64));
     const connectorSite = req.dst === d.siteId ? d.siteName : d.siteNameOf(req.dst) ?? clip(String(req.dst), 64);
     return {
       id: typeof req.flow === 'string' && req.flow.length > 0 ? clip(req.flow, 64) : randomUUID(), role, key: clip(req.key, 256),
