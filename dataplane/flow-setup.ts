@@ -98,7 +98,7 @@ export class FlowSetup {
     d.endpoints.set(flow);
   }
 
-  /** Ends a record; a flow that did not close cleanly is logged (at info: clients do this at will). */
+  /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */
   private recordEnd(live: ReturnType<FlowRecords['open']>, outcome: FlowOutcome, error?: string): void {
     this.d.records.end(live, outcome, error === undefined ? undefined : clip(error));
   }
