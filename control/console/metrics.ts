@@ -38,6 +38,8 @@ export class SiteMetrics {
     this.counter('svcnet_opens_refused_total', 'Stream OPENs from peers refused (RESET only) by a per-link quota, the OPEN rate, a connector\'s flow cap, the relay cap or the relay slot reserve.', () => [[{}, e()?.counters.opensRefused ?? 0]]);
     this.gauge('svcnet_streams_active', 'Streams open in the forwarding core (flows and relay halves).', () => [[{}, e()?.streamsActive ?? 0]]);
     this.gauge('svcnet_link_up', 'Links by name: 1 when ready. peer_site is the last site seen at the other end, kept while the link is down.', () => this.links(s()), ['link', 'direction', 'peer_site']);
+    this.counter('svcnet_link_bytes_total', 'Bytes each link carried (frames, before TLS) since the engine started, by direction (in, out); a link that reconnects keeps counting under its name.', () => s().links.flatMap((l) => [
+      [{ link: l.name, direction: 'in' }, l.bytesIn ?? 0], [{ link: l.name, direction: 'out' }, l.bytesOut ?? 0]] as Rows), ['link', 'direction']);
     this.gauge('svcnet_listener_flows_active', 'Open flows per listener.', () => s().listeners.map((l) => [{ listener: l.name, routing_key: l.routingKey }, l.flowsActive]), ['listener', 'routing_key']);
     this.gauge('svcnet_connector_flows_active', 'Open flows per connector.', () => s().connectors.map((c) => [{ connector: c.name, routing_key: c.routingKey }, c.flowsActive]), ['connector', 'routing_key']);
     this.gauge('svcnet_network_sites', 'Sites known in the network.', () => [[{}, s().network.sites.length]]);

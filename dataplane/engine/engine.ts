@@ -13,6 +13,7 @@ import { SiteIdentity } from '../../common/identity.js';
 import { fdPressure, surviveAcceptExhaustion } from '../../common/fd-pressure.js';
 import { StallWatch } from '../../common/stall-watch.js';
 import { Admission } from './admission.js';
+import { LinkBytes } from '../link-bytes.js';
 import type { RouteTable } from '../routing/route-table.js';
 import type { ServerResource } from '../port/push.js';
 import type { EngineCommand, EngineInit, EngineReport, EngineStatus, FlowInfo, LinkStatus } from '../port/report.js';
@@ -33,6 +34,7 @@ export class Engine {
   private readonly stalls: StallWatch;
   private readonly untrap: () => void;
   private watchFlows = false;
+  private readonly linkBytes = new LinkBytes();
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatus = '';
   private lastSentAt = 0;
@@ -78,7 +80,11 @@ export class Engine {
   private forwardEvents(): void {
     const dp = this.dp;
     dp.on('link-up', (l: Link) => { this.report({ kind: 'link-up', link: this.linkStatus(l) }); this.sendStatus(); });
-    dp.on('link-down', (l: Link, reason: string) => { this.report({ kind: 'link-down', link: this.linkStatus(l), reason: String(reason ?? '') }); this.sendStatus(); });
+    dp.on('link-down', (l: Link, reason: string) => {
+      this.linkBytes.down(l, l.dialer ? 'outbound' : 'inbound');
+      this.report({ kind: 'link-down', link: this.linkStatus(l), reason: String(reason ?? '') });
+      this.sendStatus();
+    });
     dp.on('routes', (t: RouteTable) => {
       const reachableSites = [...t.paths.keys()].map((id) => dp.lsdb.all.get(id)?.name ?? id).sort();
       this.report({ kind: 'routes', version: t.version, reachableSites, routingKeys: [...t.keys.keys()].sort() });
@@ -106,13 +112,13 @@ export class Engine {
   /** An outbound link by its dialer (the dialer's state while it has no ready link). */
   private dialerStatus(d: LinkDialer): LinkStatus {
     const l = d.link;
-    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost };
+    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost, ...this.linkBytes.total(d.target.name, 'outbound', l) };
   }
 
   private linkStatus(l: Link): LinkStatus {
     const dialer = [...this.agent.dialers.values()].find((d) => d.link === l);
     if (dialer) return this.dialerStatus(dialer);
-    return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost };
+    return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost, ...this.linkBytes.total(l.name, 'inbound', l) };
   }
 
   /** The engine's state as the controller shows it. */

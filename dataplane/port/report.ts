@@ -15,6 +15,9 @@ export interface LinkStatus {
   peer?: string;
   peerId?: string;
   cost?: number;
+  /** bytes the link carried (frames, before TLS) under this name since the engine started, each way */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 export interface ListenerStatus { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }

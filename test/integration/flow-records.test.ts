@@ -163,11 +163,15 @@ test('issue 12: svcnet_link_up keeps its labels when the link goes down (only th
   const before = await metrics(ports[3]);
   const up = /^svcnet_link_up\{link="link-alpha",direction="outbound",peer_site="alpha"\} 1$/m;
   assert.match(before, up);
+  const sent = (text: string) => Number(/^svcnet_link_bytes_total\{link="link-alpha",direction="out"\} (\d+)$/m.exec(text)?.[1] ?? NaN);
+  const received = (text: string) => Number(/^svcnet_link_bytes_total\{link="link-alpha",direction="in"\} (\d+)$/m.exec(text)?.[1] ?? NaN);
+  assert.ok(sent(before) > UP + 5000 && received(before) > 2 * DOWN, `the link carried the flows' bytes and their frame headers (${sent(before)} out, ${received(before)} in)`);
   await kill(siteA);
   await waitFor('the link down at beta', () => runtimeStatus(B)?.links.every((l) => l.status !== 'ready'), 10_000);
   const after = await metrics(ports[3]);
   assert.match(after, /^svcnet_link_up\{link="link-alpha",direction="outbound",peer_site="alpha"\} 0$/m);
   assert.is(after.split('\n').filter((l) => l.startsWith('svcnet_link_up{')).length, before.split('\n').filter((l) => l.startsWith('svcnet_link_up{')).length, 'no new series');
+  assert.ok(sent(after) >= sent(before) && received(after) >= received(before), 'the link\'s byte counters keep what it carried after it went down');
 });
 
 test.run();

@@ -66,6 +66,12 @@ test('issue 12: a link that goes down keeps its peer_site label (an alert on svc
   assert.is(down.split('\n').filter((l) => l.startsWith('svcnet_link_up{')).length, 1, 'one series, not a new one');
 });
 
+test('issue 12: svcnet_link_bytes_total per link and direction, from the engine\'s link status', async () => {
+  const text = await metricsOf(status({ links: [{ name: 'to-west', direction: 'outbound', status: 'ready', message: '', peer: 'west', bytesIn: 500, bytesOut: 12 }] } as Partial<RuntimeStatus>)).text();
+  assert.match(text, /^svcnet_link_bytes_total\{link="to-west",direction="in"\} 500$/m);
+  assert.match(text, /^svcnet_link_bytes_total\{link="to-west",direction="out"\} 12$/m);
+});
+
 test('issue 12: flow batches feed svcnet_flows_total, svcnet_bytes_total and the duration and first-byte histograms', async () => {
   const m = metricsOf(status({}));
   m.flows.add({ ended: [record({ bytesToServer: 10, bytesToClient: 20, ttfbMs: 3 }), record({ outcome: 'no_route', role: 'connector', peerSite: 'north' })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 10, toClient: 20 }], overflow: 0 });
