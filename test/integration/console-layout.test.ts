@@ -10,6 +10,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createConsoleApp } from '../../control/console/app.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
+import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import { freePorts } from '../helpers/ports.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -42,13 +43,24 @@ function status(): RuntimeStatus {
   } as RuntimeStatus;
 }
 
+/** The flow records the fake engine holds, and the queries the console asked. */
+const queries: FlowQuery[] = [];
+const RECORDS: FlowRecord[] = [
+  { id: 'a1', role: 'listener', key: long('routing-key'), listenerSite: long('site-with-a-long-name'), connectorSite: long('peer-site'), peerSite: long('peer-site'), endpoint: long('listener'), client: '127.0.0.1:40000', target: '', startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2026, 0, 1, 0, 0, 1), bytesToServer: 2048, bytesToClient: 3 * 1048576, ttfbMs: 4.25, outcome: 'closed' },
+  { id: 'b2', role: 'listener', key: 'db', listenerSite: 'me', connectorSite: 'west', peerSite: 'west', endpoint: 'db', client: '127.0.0.1:40001', target: '', startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2026, 0, 1), bytesToServer: 0, bytesToClient: 0, outcome: 'refused', error: 'connect ECONNREFUSED' },
+];
+async function flowRecords(q: FlowQuery): Promise<FlowRecord[]> {
+  queries.push(q);
+  return RECORDS.filter((r) => !q.outcome || r.outcome === q.outcome);
+}
+
 let server: ServerType;
 let port: number;
 let browser: Browser | undefined;
 
 test.before(async () => {
   [port] = await freePorts(1);
-  const app = createConsoleApp({ status, metrics: () => '', flows: async () => [], port });
+  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port });
   await new Promise<void>((resolve) => { server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve()); });
 });
 test.after(async () => {
@@ -101,6 +113,20 @@ test('issue 12: a listener and a connector named alike each show their own flow 
   const connector = rows.find((r) => r[0]?.startsWith('db ') && r[1] === 'connector')!;
   assert.is(listener[4], '10.0', 'the listener opened 10 flows a second');
   assert.is(connector[4], '0.0', 'the connector opened none');
+  await page.close();
+});
+
+test('issue 12: the flows table shows the records and asks for the outcome chosen in its filter', async () => {
+  const { page } = await open(1280);
+  await page.waitForFunction(() => (document.getElementById('flows')?.textContent ?? '').includes('refused'), undefined, { timeout: 5000 });
+  const rows = async () => page.evaluate(() => [...document.querySelectorAll('#flows tr')].slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
+  const all = await rows();
+  assert.is(all.length, 2);
+  assert.equal(all[0].slice(1), ['listener', long('routing-key'), long('site-with-a-long-name'), long('peer-site'), '127.0.0.1:40000', '2.0 KiB', '3.0 MiB', '4.3 ms', 'closed']);
+  await page.selectOption('#f-outcome', 'refused');
+  await page.waitForFunction(() => document.querySelectorAll('#flows tr').length === 2, undefined, { timeout: 5000 });
+  assert.equal((await rows()).map((r) => r[9]), ['refused']);
+  assert.is(queries.at(-1)!.outcome, 'refused', 'the filter reaches the query');
   await page.close();
 });
 
