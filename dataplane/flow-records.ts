@@ -1,19 +1,26 @@
 // The flow records of one engine: the active set, a bounded ring of recent (ended) records, the
 // query over both, and the batches that carry ended flows and moved bytes to the controller.
-import type { FlowBatch, FlowBytes, FlowOutcome, FlowQuery, FlowRecord } from './port/report.js';
+import type { FlowBatch, FlowBytes, FlowEndGroup, FlowOutcome, FlowQuery, FlowRecord } from './port/report.js';
 
-/** Live byte counts of an endpoint, read when a record is listed or a batch is made. */
-export interface FlowMeter {
-  readonly toServer: number;
-  readonly toClient: number;
-  /** performance.now() of the first byte from the server side, 0 before it */
-  readonly firstServerByteAt: number;
+/**
+ * The live counts an endpoint keeps of its application socket (Flow, LocalSplice; a relay's pair
+ * of halves through metered-relay.ts), read when a record is listed or a batch is made. Fields,
+ * not callbacks: reading them costs nothing per byte and allocates nothing per flow.
+ */
+export interface AppCounters {
+  readonly bytesFromApp: number;
+  readonly bytesToApp: number;
+  /** performance.now() of the first byte each way, 0 before it */
+  readonly firstFromAppAt: number;
+  readonly firstToAppAt: number;
 }
 
 /** An active flow: its record (bytes as of the last read) and where its live counts are. */
 export interface LiveFlow {
   readonly record: FlowRecord;
-  readonly meter: FlowMeter;
+  readonly counters: AppCounters;
+  /** the application socket is the client (listener side, local splice, relay) or the server (connector side) */
+  readonly appIsClient: boolean;
   /** performance.now() at the start (ttfb is measured on the monotonic clock) */
   readonly t0: number;
   /** bytes already counted in a batch */
@@ -24,7 +31,7 @@ export interface LiveFlow {
 export interface FlowRecordsOptions {
   /** ended records kept (default 1,000) */
   capacity?: number;
-  /** ended records one batch describes; more are counted as overflow (default 10,000) */
+  /** duration samples one batch carries; more flows are counted but not sampled (default 10,000) */
   batchMax?: number;
   /** clocks, for tests */
   now?: () => number;
@@ -43,7 +50,9 @@ export class FlowRecords {
   /** ended records, oldest first from `head` (a ring once full) */
   private readonly ring: FlowRecord[] = [];
   private head = 0;
-  private ended: FlowRecord[] = [];
+  /** ended flows since the last batch, by labels */
+  private ended = new Map<string, FlowEndGroup>();
+  private samples = 0;
   private overflow = 0;
   /** bytes moved since the last batch (ended and active flows), by role, key and peer site */
   private moved = new Map<string, FlowBytes>();
@@ -61,9 +70,14 @@ export class FlowRecords {
 
   get activeCount(): number { return this.active.size; }
 
-  /** A flow starts: its record is active until end(). */
-  open(start: FlowStart, meter: FlowMeter): LiveFlow {
-    const live: LiveFlow = { record: { ...start, startedAt: this.now(), bytesToServer: 0, bytesToClient: 0 }, meter, t0: this.monotonic(), sentToServer: 0, sentToClient: 0 };
+  /** A flow starts: its record is active until end(). `counters` are those of the endpoint's application socket. */
+  open(s: FlowStart, counters: AppCounters, appIsClient: boolean): LiveFlow {
+    // Every field set here, in one order: records share one shape (fields set later do not reshape them).
+    const record: FlowRecord = {
+      id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
+      client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
+    };
+    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0 };
     this.active.add(live);
     return live;
   }
@@ -74,7 +88,7 @@ export class FlowRecords {
     const r = this.read(live);
     r.endedAt = this.now();
     r.outcome = outcome;
-    if (error && outcome !== 'closed') r.error = error;
+    if (outcome !== 'closed') r.error = error;
     this.addBytes(r, r.bytesToServer - live.sentToServer, r.bytesToClient - live.sentToClient);
     this.keep(r);
   }
@@ -82,7 +96,11 @@ export class FlowRecords {
   /** A flow refused before it carried anything (no route, a cap): recorded as ended at once. */
   refused(start: FlowStart, outcome: FlowOutcome, error?: string): void {
     const t = this.now();
-    this.keep({ ...start, startedAt: t, endedAt: t, bytesToServer: 0, bytesToClient: 0, outcome, error });
+    const s = start;
+    this.keep({
+      id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
+      client: s.client, target: s.target, startedAt: t, endedAt: t, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome, error,
+    });
   }
 
   /** Records that match, newest first: active ones (with their bytes now), then recent ones. */
@@ -114,10 +132,11 @@ export class FlowRecords {
       live.sentToServer = r.bytesToServer;
       live.sentToClient = r.bytesToClient;
     }
-    if (this.ended.length === 0 && this.moved.size === 0 && this.overflow === 0) return undefined;
-    const b: FlowBatch = { ended: this.ended, bytes: [...this.moved.values()], overflow: this.overflow };
-    this.ended = [];
+    if (this.ended.size === 0 && this.moved.size === 0) return undefined;
+    const b: FlowBatch = { ended: [...this.ended.values()], bytes: [...this.moved.values()], overflow: this.overflow };
+    this.ended = new Map();
     this.moved = new Map();
+    this.samples = 0;
     this.overflow = 0;
     return b;
   }
@@ -130,10 +149,12 @@ export class FlowRecords {
   /** The record with its live counts (and ttfb once the first server byte passed). */
   private read(live: LiveFlow): FlowRecord {
     const r = live.record;
-    const m = live.meter;
-    r.bytesToServer = m.toServer;
-    r.bytesToClient = m.toClient;
-    if (r.ttfbMs === undefined && m.firstServerByteAt > 0) r.ttfbMs = Math.max(0, Math.round((m.firstServerByteAt - live.t0) * 1000) / 1000);
+    const c = live.counters;
+    const client = live.appIsClient;
+    r.bytesToServer = client ? c.bytesFromApp : c.bytesToApp;
+    r.bytesToClient = client ? c.bytesToApp : c.bytesFromApp;
+    const first = client ? c.firstToAppAt : c.firstFromAppAt;
+    if (r.ttfbMs === undefined && first > 0) r.ttfbMs = Math.max(0, Math.round((first - live.t0) * 1000) / 1000);
     return r;
   }
 
@@ -147,7 +168,13 @@ export class FlowRecords {
   private keep(r: FlowRecord): void {
     if (this.ring.length < this.capacity) this.ring.push(r);
     else { this.ring[this.head] = r; this.head = (this.head + 1) % this.capacity; }
-    if (this.ended.length < this.batchMax) this.ended.push(r);
-    else this.overflow++;
+    const k = `${r.role}\u0000${r.key}\u0000${r.peerSite}\u0000${r.outcome}`;
+    let g = this.ended.get(k);
+    if (!g) this.ended.set(k, (g = { key: r.key, role: r.role, peerSite: r.peerSite, outcome: r.outcome ?? 'closed', count: 0, seconds: [], ttfbSeconds: [] }));
+    g.count++;
+    if (this.samples >= this.batchMax) { this.overflow++; return; }
+    this.samples++;
+    g.seconds.push(Math.max(0, r.endedAt! - r.startedAt) / 1000);
+    if (r.ttfbMs !== undefined) g.ttfbSeconds.push(r.ttfbMs / 1000);
   }
 }

@@ -8,7 +8,7 @@ import type { ForwardingCore } from './core/core.js';
 import type { Outbox } from './outbox.js';
 import type { Link } from './link.js';
 import { Flow } from './flow.js';
-import { MeteredRelayHalf } from './metered-relay.js';
+import { MeteredRelayHalf, RelayCounters } from './metered-relay.js';
 import { LocalSplice } from './local-splice.js';
 import type { EndpointTable } from './endpoint-table.js';
 import type { RoutingNode } from './routing-node.js';
@@ -18,7 +18,7 @@ import { pickConnector, type ConnectorTarget, type Drainable } from './connector
 import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { sameSite } from '../common/identity.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FlowInfo, FlowOutcome, FlowRole } from './port/report.js';
 import { outcomeOf, relayOutcomeOf } from './flow-record.js';
 import type { FlowRecords, FlowStart } from './flow-records.js';
@@ -55,6 +55,9 @@ export class FlowSetup {
   /** open flows toward each target site, for balancing among equal-cost targets */
   private readonly flowsToSite = new Map<string, number>();
   private readonly splices = new Set<LocalSplice>();
+  /** flow ids: a random prefix per engine run, then a counter (unique across restarts, cheap per flow) */
+  private readonly idPrefix = randomBytes(6).toString('hex');
+  private lastId = 0;
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -67,7 +70,7 @@ export class FlowSetup {
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
     const clientAddr = `${client.remoteAddress}:${client.remotePort}`;
     const start = (role: FlowRole, connectorSite: string, target = ''): FlowStart => ({
-      id: randomUUID(), role, key: key ?? spec.routingKey, listenerSite: d.siteName, connectorSite, peerSite: connectorSite, endpoint: spec.name, client: clientAddr, target,
+      id: this.newId(), role, key: key ?? spec.routingKey, listenerSite: d.siteName, connectorSite, peerSite: connectorSite, endpoint: spec.name, client: clientAddr, target,
     });
     if (!pick?.target || key === undefined) { client.resetAndDestroy(); d.stats.flowsFailed++; d.records.refused(start('listener', ''), 'no_route', 'no reachable connector'); return; }
     listener.flowsOpened++;
@@ -94,7 +97,7 @@ export class FlowSetup {
       ended(f.bytesFromApp, f.bytesToApp, error);
       this.recordEnd(live, outcomeOf(f.endCause, 'client'), error);
     });
-    const live = d.records.open(rec, { get toServer() { return flow.bytesFromApp; }, get toClient() { return flow.bytesToApp; }, get firstServerByteAt() { return flow.firstToAppAt; } });
+    const live = d.records.open(rec, flow, true);
     d.endpoints.set(flow);
   }
 
@@ -125,7 +128,7 @@ export class FlowSetup {
       listenerEnded(s.bytesFromApp, s.bytesToApp, error);
       this.recordEnd(live, outcomeOf(s.endCause, 'client'), error);
     });
-    const live = d.records.open(rec, { get toServer() { return splice.bytesFromApp; }, get toClient() { return splice.bytesToApp; }, get firstServerByteAt() { return splice.firstToAppAt; } });
+    const live = d.records.open(rec, splice, true);
     this.splices.add(splice);
     c.flows.add(splice);
   }
@@ -198,7 +201,7 @@ export class FlowSetup {
       ended(f, f.bytesToApp, f.bytesFromApp, error);
       this.recordEnd(live, outcomeOf(f.endCause, 'server'), error);
     });
-    const live = d.records.open(rec, { get toServer() { return flow.bytesToApp; }, get toClient() { return flow.bytesFromApp; }, get firstServerByteAt() { return flow.firstFromAppAt; } });
+    const live = d.records.open(rec, flow, false);
     c.flows.add(flow);
     d.endpoints.set(flow);
   }
@@ -232,7 +235,7 @@ export class FlowSetup {
     const a = new MeteredRelayHalf(d.endpoints, inSlot, inLink, end);
     const b = new MeteredRelayHalf(d.endpoints, outSlot, next, end);
     MeteredRelayHalf.join(a, b);
-    const live = d.records.open(rec, { get toServer() { return b.bytes; }, get toClient() { return a.bytes; }, get firstServerByteAt() { return a.firstByteAt; } });
+    const live = d.records.open(rec, new RelayCounters(a, b), true);
     d.endpoints.set(a);
     d.endpoints.set(b);
   }
@@ -244,11 +247,13 @@ export class FlowSetup {
     const listenerSite = d.siteNameOf(req.src) ?? (from.peer?.siteId === req.src ? from.peer.siteName : clip(String(req.src), 64));
     const connectorSite = req.dst === d.siteId ? d.siteName : d.siteNameOf(req.dst) ?? clip(String(req.dst), 64);
     return {
-      id: typeof req.flow === 'string' && req.flow.length > 0 ? clip(req.flow, 64) : randomUUID(), role, key: clip(req.key, 256),
+      id: typeof req.flow === 'string' && req.flow.length > 0 ? clip(req.flow, 64) : this.newId(), role, key: clip(req.key, 256),
       listenerSite, connectorSite, peerSite: role === 'connector' ? listenerSite : connectorSite, endpoint,
       client: typeof req.client === 'string' ? clip(req.client, 64) : '', target,
     };
   }
+
+  private newId(): string { return `${this.idPrefix}-${(++this.lastId).toString(36)}`; }
 
   private countSite(site: string, n: number): void {
     this.flowsToSite.set(site, (this.flowsToSite.get(site) ?? 0) + n);

@@ -13,7 +13,8 @@ export class LocalSplice implements Drainable {
   bytesFromApp = 0;
   /** bytes read from the server (and written to the client) */
   bytesToApp = 0;
-  /** performance.now() of the server's first byte (flow records' time to first byte); 0 before */
+  /** performance.now() of the first byte from the client and from the server (flow records); 0 before */
+  firstFromAppAt = 0;
   firstToAppAt = 0;
   /** which socket ended the splice when it did not end cleanly: `app` is the client, `peer` the server */
   endCause: EndCause | undefined;
@@ -28,7 +29,7 @@ export class LocalSplice implements Drainable {
     private readonly onEnd: (splice: LocalSplice, error?: string) => void,
   ) {
     this.machine = new StateMachine('local-splice', FlowState.Open, FLOW_TRANSITIONS, illegal);
-    client.on('data', (chunk: Buffer) => { this.bytesFromApp += chunk.length; });
+    client.on('data', (chunk: Buffer) => { if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now(); this.bytesFromApp += chunk.length; });
     server.on('data', (chunk: Buffer) => { if (this.bytesToApp === 0) this.firstToAppAt = performance.now(); this.bytesToApp += chunk.length; });
     // pipe() carries the bytes with backpressure and passes each FIN on (both sockets allow half-open).
     client.pipe(server);

@@ -2,6 +2,7 @@
 // first byte toward the client, and what ended the relay (relay.ts stays free of accounting).
 import { RelayHalf } from './relay.js';
 import type { EndCause } from './flow-record.js';
+import type { AppCounters } from './flow-records.js';
 
 export class MeteredRelayHalf extends RelayHalf {
   /** bytes sent on this half's slot */
@@ -31,4 +32,14 @@ export class MeteredRelayHalf extends RelayHalf {
     if (!this.over) this.endCause ??= { by: 'local', code };
     super.resetLocal(code, why);
   }
+}
+
+/** A relay's counts as a record reads them, with the client's side as the "app": `a` faces the
+ *  client (what it sends goes to the client), `b` the server. */
+export class RelayCounters implements AppCounters {
+  constructor(private readonly a: MeteredRelayHalf, private readonly b: MeteredRelayHalf) {}
+  get bytesFromApp(): number { return this.b.bytes; }
+  get bytesToApp(): number { return this.a.bytes; }
+  get firstFromAppAt(): number { return this.b.firstByteAt; }
+  get firstToAppAt(): number { return this.a.firstByteAt; }
 }

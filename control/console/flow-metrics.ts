@@ -40,16 +40,17 @@ export class FlowMetrics {
     this.bytes = new Counter({ name: 'svcnet_bytes_total', help: 'Bytes carried by flows through this site, by routing key, role, direction (to_server, to_client) and peer site; active flows count as they go.', labelNames: ['routing_key', 'role', 'direction', 'peer_site'], registers });
     this.duration = new Histogram({ name: 'svcnet_flow_duration_seconds', help: 'How long flows lasted, from the client\'s connection to the end of both directions or a reset.', labelNames: ['routing_key', 'role'], buckets: DURATION_BUCKETS, registers });
     this.ttfb = new Histogram({ name: 'svcnet_flow_first_byte_seconds', help: 'Time from a flow\'s start to the first byte from the server side passing this site.', labelNames: ['routing_key', 'role'], buckets: TTFB_BUCKETS, registers });
-    this.overflow = new Counter({ name: 'svcnet_flow_records_overflow_total', help: 'Ended flows counted in no other flow family because a batch from the engine was full.', registers });
+    this.overflow = new Counter({ name: 'svcnet_flow_samples_overflow_total', help: 'Ended flows counted in svcnet_flows_total but left out of the duration and first-byte histograms because a batch from the engine was full.', registers });
   }
 
   /** Counts one batch from the engine. */
   add(batch: FlowBatch): void {
-    for (const r of batch.ended) {
-      const routing_key = this.keys.of(r.key);
-      this.flows.inc({ routing_key, role: r.role, peer_site: this.sites.of(r.peerSite), outcome: r.outcome ?? 'closed' });
-      if (r.endedAt !== undefined) this.duration.observe({ routing_key, role: r.role }, Math.max(0, r.endedAt - r.startedAt) / 1000);
-      if (r.ttfbMs !== undefined) this.ttfb.observe({ routing_key, role: r.role }, r.ttfbMs / 1000);
+    for (const g of batch.ended) {
+      const routing_key = this.keys.of(g.key);
+      this.flows.inc({ routing_key, role: g.role, peer_site: this.sites.of(g.peerSite), outcome: g.outcome }, g.count);
+      const labels = { routing_key, role: g.role };
+      for (const s of g.seconds) this.duration.observe(labels, s);
+      for (const s of g.ttfbSeconds) this.ttfb.observe(labels, s);
     }
     for (const b of batch.bytes) {
       const labels = { routing_key: this.keys.of(b.key), role: b.role, peer_site: this.sites.of(b.peerSite) };

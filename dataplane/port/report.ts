@@ -125,12 +125,25 @@ export interface FlowQuery {
 /** Bytes that passed since the last batch, for one routing key and peer site. */
 export interface FlowBytes { key: string; role: FlowRole; peerSite: string; toServer: number; toClient: number }
 
+/** The flows that ended since the last batch with one set of labels: how many, and their
+ *  durations and times to first byte in seconds (for histograms). */
+export interface FlowEndGroup {
+  key: string;
+  role: FlowRole;
+  peerSite: string;
+  outcome: FlowOutcome;
+  count: number;
+  seconds: number[];
+  ttfbSeconds: number[];
+}
+
 /** What the engine tells its controller about flows every status period and before each barrier
- *  answer: the flows that ended since the last batch, and the bytes that moved (active flows too). */
+ *  answer: the flows that ended since the last batch (grouped by labels: one message costs little
+ *  however many flows ended), and the bytes that moved (active flows too). */
 export interface FlowBatch {
-  ended: FlowRecord[];
+  ended: FlowEndGroup[];
   bytes: FlowBytes[];
-  /** ended flows left out of `ended` because the batch was full (counted, not described) */
+  /** samples left out of `seconds` and `ttfbSeconds` because the batch was full (the flows are still counted) */
   overflow: number;
 }
 

@@ -8,7 +8,7 @@ import * as P from '../../wasm/assembly/protocol.js';
 import { FlowRecords, FLOW_QUERY_MAX, type FlowStart } from '../../dataplane/flow-records.js';
 import { outcomeOf, relayOutcomeOf } from '../../dataplane/flow-record.js';
 import { Flow } from '../../dataplane/flow.js';
-import { MeteredRelayHalf } from '../../dataplane/metered-relay.js';
+import { MeteredRelayHalf, RelayCounters } from '../../dataplane/metered-relay.js';
 import { fakeIO, fakeWriter, FakeAppSocket } from '../helpers/fake-stream-io.js';
 import type { FlowRole } from '../../dataplane/port/report.js';
 
@@ -18,12 +18,13 @@ const records = (capacity = 5, batchMax?: number) => new FlowRecords({ capacity,
 const start = (i: number, o: Partial<FlowStart> = {}): FlowStart => ({
   id: `f${i}`, role: 'listener', key: i % 2 ? 'odd' : 'even', listenerSite: 'east', connectorSite: i % 3 ? 'west' : 'north', peerSite: i % 3 ? 'west' : 'north', endpoint: 'l', client: '127.0.0.1:1', target: '', ...o,
 });
-const meter = (m: { toServer?: number; toClient?: number; firstServerByteAt?: number } = {}) => ({ toServer: 0, toClient: 0, firstServerByteAt: 0, ...m });
+/** The counters of a listener's client socket: from the app = to the server. */
+const meter = (m: { toServer?: number; toClient?: number; firstServerByteAt?: number } = {}) => ({ bytesFromApp: m.toServer ?? 0, bytesToApp: m.toClient ?? 0, firstFromAppAt: 0, firstToAppAt: m.firstServerByteAt ?? 0 });
 
 test('issue 12: the ring keeps the last `capacity` ended records, oldest evicted first; active ones are apart', () => {
   const r = records(5);
-  const open = r.open(start(100), meter());
-  for (let i = 0; i < 12; i++) { clock++; r.end(r.open(start(i), meter()), 'closed'); }
+  const open = r.open(start(100), meter(), true);
+  for (let i = 0; i < 12; i++) { clock++; r.end(r.open(start(i), meter(), true), 'closed'); }
   assert.equal(r.query({ state: 'recent', limit: 50 }).map((x) => x.id), ['f11', 'f10', 'f9', 'f8', 'f7']);
   assert.equal(r.query({ state: 'active' }).map((x) => x.id), ['f100']);
   assert.equal(r.query({ limit: 3 }).map((x) => x.id), ['f100', 'f11', 'f10'], 'active first, then newest ended');
@@ -36,8 +37,8 @@ test('issue 12: the ring keeps the last `capacity` ended records, oldest evicted
 
 test('issue 12: filters by key, site (either end), outcome and state; limit is bounded', () => {
   const r = records(100);
-  for (let i = 0; i < 12; i++) r.end(r.open(start(i), meter()), i < 4 ? 'no_route' : 'closed');
-  r.open(start(50), meter());
+  for (let i = 0; i < 12; i++) r.end(r.open(start(i), meter(), true), i < 4 ? 'no_route' : 'closed');
+  r.open(start(50), meter(), true);
   assert.ok(r.query({ key: 'odd' }).every((x) => x.key === 'odd'));
   assert.is(r.query({ key: 'odd', limit: 100 }).length, 6);
   assert.equal(r.query({ site: 'north', limit: 100 }).map((x) => x.id).sort(), ['f0', 'f3', 'f6', 'f9'].sort(), 'north is the connector site of every third');
@@ -54,28 +55,30 @@ test('issue 12: filters by key, site (either end), outcome and state; limit is b
 test('issue 12: a batch carries each ended flow once and the bytes moved since the last batch, active flows included', () => {
   const r = records(10);
   const m = meter({ toServer: 100, toClient: 10 });
-  const live = r.open(start(1), m);
+  const live = r.open(start(1), m, true);
   let b = r.batch()!;
   assert.equal(b.ended, []);
   assert.equal(b.bytes, [{ key: 'odd', role: 'listener', peerSite: 'west', toServer: 100, toClient: 10 }]);
   assert.is(r.batch(), undefined, 'nothing moved: no batch');
-  m.toServer = 150; m.toClient = 1010;
-  mono = 25; m.firstServerByteAt = 12.5;
+  m.bytesFromApp = 150; m.bytesToApp = 1010;
+  mono = 25; m.firstToAppAt = 12.5;
   clock += 40;
   r.end(live, 'closed');
   b = r.batch()!;
-  assert.equal(b.ended.map((x) => [x.id, x.bytesToServer, x.bytesToClient, x.ttfbMs, x.endedAt! - x.startedAt, x.outcome]), [['f1', 150, 1010, 12.5, 40, 'closed']]);
+  assert.equal(b.ended, [{ key: 'odd', role: 'listener', peerSite: 'west', outcome: 'closed', count: 1, seconds: [0.04], ttfbSeconds: [0.0125] }]);
+  assert.equal(r.query({ state: 'recent' }).map((x) => [x.id, x.bytesToServer, x.bytesToClient, x.ttfbMs, x.endedAt! - x.startedAt, x.outcome]), [['f1', 150, 1010, 12.5, 40, 'closed']]);
   assert.equal(b.bytes, [{ key: 'odd', role: 'listener', peerSite: 'west', toServer: 50, toClient: 1000 }], 'only what moved since the last batch');
   assert.is(r.batch(), undefined);
   mono = 0;
 });
 
-test('issue 12: a full batch counts the ended flows it cannot describe', () => {
+test('issue 12: a batch groups ended flows by labels; past its sample cap it still counts every flow', () => {
   const r = records(10, 3);
   for (let i = 0; i < 5; i++) r.refused(start(i), 'no_route');
   const b = r.batch()!;
-  assert.is(b.ended.length, 3);
-  assert.is(b.overflow, 2);
+  assert.equal(b.ended.map((g) => [g.key, g.peerSite, g.count, g.seconds.length]), [['even', 'north', 1, 1], ['odd', 'west', 1, 1], ['even', 'west', 2, 1], ['odd', 'north', 1, 0]]);
+  assert.is(b.ended.reduce((n, g) => n + g.count, 0), 5, 'every flow counted');
+  assert.is(b.overflow, 2, 'two flows not sampled');
   assert.is(r.batch(), undefined);
 });
 
@@ -108,9 +111,7 @@ function recordedFlow(role: FlowRole) {
   const socket = new FakeAppSocket();
   const app = role === 'listener' ? 'client' : 'server';
   const flow: Flow = new Flow(f.io, 5, fakeWriter(0), socket as unknown as Socket, (fl, error) => r.end(live, outcomeOf(fl.endCause, app), error));
-  const live = role === 'listener'
-    ? r.open(start(1, { role }), { get toServer() { return flow.bytesFromApp; }, get toClient() { return flow.bytesToApp; }, get firstServerByteAt() { return flow.firstToAppAt; } })
-    : r.open(start(1, { role }), { get toServer() { return flow.bytesToApp; }, get toClient() { return flow.bytesFromApp; }, get firstServerByteAt() { return flow.firstFromAppAt; } });
+  const live = r.open(start(1, { role }), flow, role === 'listener');
   return { r, flow, socket };
 }
 
@@ -152,7 +153,7 @@ test('issue 12: a relay\'s record meters both halves and names the side whose RE
   const a = new MeteredRelayHalf(f.io, 1, fakeWriter(0), end);
   const b = new MeteredRelayHalf(f.io, 2, fakeWriter(1), end);
   MeteredRelayHalf.join(a, b);
-  live = r.open(start(1, { role: 'relay' }), { get toServer() { return b.bytes; }, get toClient() { return a.bytes; }, get firstServerByteAt() { return a.firstByteAt; } });
+  live = r.open(start(1, { role: 'relay' }), new RelayCounters(a, b), true);
   b.onData(Buffer.alloc(11));
   a.onData(Buffer.alloc(22));
   b.onReset(P.ERR_ABORTED);

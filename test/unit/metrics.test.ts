@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { SiteMetrics } from '../../control/console/metrics.js';
 import { LABEL_VALUES_MAX, OTHER } from '../../control/console/flow-metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
-import type { EngineStatus, FlowRecord } from '../../dataplane/port/report.js';
+import type { EngineStatus, FlowEndGroup } from '../../dataplane/port/report.js';
 
 const dp = { counters: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5 }, streamsActive: 3, eventLoop: { stalls: 1, longestMs: 450 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
 const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
@@ -17,10 +17,7 @@ const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
 } as unknown as RuntimeStatus);
 const metricsOf = (s: RuntimeStatus, e: EngineStatus | undefined = dp) => new SiteMetrics({ status: () => s, engine: () => e });
 
-const record = (r: Partial<FlowRecord>): FlowRecord => ({
-  id: 'f', role: 'listener', key: 'db', listenerSite: 'east', connectorSite: 'west', peerSite: 'west', endpoint: 'db', client: '127.0.0.1:5', target: '',
-  startedAt: 1000, endedAt: 1250, bytesToServer: 0, bytesToClient: 0, outcome: 'closed', ...r,
-});
+const ended = (g: Partial<FlowEndGroup>): FlowEndGroup => ({ key: 'db', role: 'listener', peerSite: 'west', outcome: 'closed', count: 1, seconds: [0.25], ttfbSeconds: [], ...g });
 
 const PROMTOOL = spawnSync('which', ['promtool']).status === 0;
 
@@ -74,7 +71,7 @@ test('issue 12: svcnet_link_bytes_total per link and direction, from the engine\
 
 test('issue 12: flow batches feed svcnet_flows_total, svcnet_bytes_total and the duration and first-byte histograms', async () => {
   const m = metricsOf(status({}));
-  m.flows.add({ ended: [record({ bytesToServer: 10, bytesToClient: 20, ttfbMs: 3 }), record({ outcome: 'no_route', role: 'connector', peerSite: 'north' })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 10, toClient: 20 }], overflow: 0 });
+  m.flows.add({ ended: [ended({ ttfbSeconds: [0.003] }), ended({ outcome: 'no_route', role: 'connector', peerSite: 'north', seconds: [0] })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 10, toClient: 20 }], overflow: 0 });
   m.flows.add({ ended: [], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 5, toClient: 0 }], overflow: 2 });
   const text = await m.text();
   assert.match(text, /^svcnet_flows_total\{routing_key="db",role="listener",peer_site="west",outcome="closed"\} 1$/m);
@@ -84,12 +81,12 @@ test('issue 12: flow batches feed svcnet_flows_total, svcnet_bytes_total and the
   assert.match(text, /^svcnet_flow_duration_seconds_sum\{routing_key="db",role="listener"\} 0\.25$/m);
   assert.match(text, /^svcnet_flow_duration_seconds_bucket\{le="0\.5",routing_key="db",role="listener"\} 1$/m);
   assert.match(text, /^svcnet_flow_first_byte_seconds_count\{routing_key="db",role="listener"\} 1$/m);
-  assert.match(text, /^svcnet_flow_records_overflow_total 2$/m);
+  assert.match(text, /^svcnet_flow_samples_overflow_total 2$/m);
 });
 
 test('issue 12: routing keys chosen by peers get at most LABEL_VALUES_MAX label values', async () => {
   const m = metricsOf(status({}));
-  m.flows.add({ ended: Array.from({ length: LABEL_VALUES_MAX + 50 }, (_, i) => record({ key: `k${i}`, outcome: 'no_route' })), bytes: [], overflow: 0 });
+  m.flows.add({ ended: Array.from({ length: LABEL_VALUES_MAX + 50 }, (_, i) => ended({ key: `k${i}`, outcome: 'no_route' })), bytes: [], overflow: 0 });
   const text = await m.text();
   const keys = new Set([...text.matchAll(/^svcnet_flows_total\{routing_key="([^"]*)"/gm)].map((x) => x[1]));
   assert.is(keys.size, LABEL_VALUES_MAX + 1);
@@ -98,7 +95,7 @@ test('issue 12: routing keys chosen by peers get at most LABEL_VALUES_MAX label 
 
 test('issue 12: the exposition passes promtool check metrics (process metrics and flow families included)', async () => {
   const m = new SiteMetrics({ status: () => status({ security: { refused: { SVCNET_ERR_CERT_REVOKED: 1 } } } as Partial<RuntimeStatus>), engine: () => dp }, { processMetrics: true });
-  m.flows.add({ ended: [record({ ttfbMs: 2 })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 1, toClient: 1 }], overflow: 0 });
+  m.flows.add({ ended: [ended({ ttfbSeconds: [0.002] })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 1, toClient: 1 }], overflow: 0 });
   const text = await m.text();
   assert.match(text, /^process_cpu_user_seconds_total /m);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
