@@ -17,6 +17,7 @@ export class FlowQueries {
     const id = this.next++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.answer(id, []), FLOW_QUERY_TIMEOUT_MS);
+      timer.unref(); // a question left open never keeps a stopping site alive
       this.waiting.set(id, { resolve, timer });
       if (!this.send({ kind: 'list-flows', id, query })) this.answer(id, []);
     });
