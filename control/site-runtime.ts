@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { TlsMaterial } from '../dataplane/port/push.js';
 import { SITE_TYPES } from './xds/resource-types.js';
-import type { EngineReport } from '../dataplane/port/report.js';
+import type { EngineReport, FlowQuery } from '../dataplane/port/report.js';
 import { EnginePool } from './engine/engine-pool.js';
 import { workerSuffix } from './engine/worker-node.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
@@ -20,7 +20,8 @@ import { LogBudget } from '../common/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { loadIdentity } from './pki/site-identity.js';
 import { createConsoleApp } from './console/app.js';
-import { renderMetrics } from './console/metrics.js';
+import { SiteMetrics } from './console/metrics.js';
+import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
@@ -72,6 +73,12 @@ export class RunningSite {
   private api: ApiServers | undefined;
   /** admission, revocation, renewal and rotation of certificates (control/pki/site-pki.ts) */
   readonly pki: SitePki;
+  /** the Prometheus registry of /metrics and GetMetrics (control/console/metrics.ts) */
+  readonly metrics: SiteMetrics;
+  /** flow records, asked of each engine (control/flows/flow-queries.ts) */
+  private readonly flowQueries: FlowQueries[];
+  /** flow records of every engine, merged */
+  readonly flows = { list: (q: FlowQuery) => listAllFlows(this.flowQueries, q) };
 
   constructor(readonly store: SiteStore, private readonly log: Logger, private readonly run: RunOptions = {}) {
     this.cfg = store.readConfig();
@@ -88,12 +95,16 @@ export class RunningSite {
       workers: run.dataplaneWorkers ?? 1,
       onReport: (r, worker) => this.onEngineReport(r, worker),
     });
+    this.metrics = new SiteMetrics({ status: () => this.status(), engine: () => this.engine.status }, { processMetrics: true });
+    this.flowQueries = this.engine.hosts.map((h) => new FlowQueries((cmd) => { if (h.pid === undefined) return false; h.send(cmd); return true; }));
   }
 
   /** An engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
   private onEngineReport(r: EngineReport, worker: number): void {
     switch (r.kind) {
-      case 'ready': this.attachEngine(worker); break;
+      case 'ready': this.flowQueries[worker - 1].abandon(); this.attachEngine(worker); break;
+      case 'flows': this.metrics.flows.add(r.batch); break;
+      case 'flow-list': this.flowQueries[worker - 1].answer(r.id, r.records); break;
       case 'ack': this.xds.answer(xdsNode(worker), r.ack); break;
       case 'status': this.publishStatus(); break;
       case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
@@ -144,7 +155,8 @@ export class RunningSite {
     if (cfg.consolePort) {
       const app = createConsoleApp({
         status: async () => { await this.engine.barrier(); return this.status(); },
-        metrics: async () => { await this.engine.barrier(); return renderMetrics(this.status(), this.engine.status); },
+        metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },
+        flows: (q) => this.flows.list(q),
         port: cfg.consolePort,
       });
       await new Promise<void>((resolve, reject) => {

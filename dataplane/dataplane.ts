@@ -22,6 +22,7 @@ import { Bindings } from './bindings.js';
 import { OpenAdmission } from './open-admission.js';
 import { FlowSetup, type FlowEvent } from './flow-setup.js';
 import { reportIllegal } from './state-machine.js';
+import { FlowRecords } from './flow-records.js';
 
 /** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
@@ -61,6 +62,8 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   readonly stats = { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 };
   /** rate-limited warnings for what a peer or client can trigger at will */
   readonly warnings: LogBudget;
+  /** every flow's record: active, recent, and the batches for metrics (flow-records.ts) */
+  readonly flowRecords = new FlowRecords();
   private readonly linkTable: LinkTable;
   private readonly endpoints: EndpointTable;
   private readonly routing: RoutingNode;
@@ -97,7 +100,8 @@ export class Dataplane extends EventEmitter implements LinkEvents {
     });
     this.admission = new OpenAdmission(core, this.outbox, this.stats, this.warnings);
     this.flows = new FlowSetup({
-      siteId: opts.siteId, core, outbox: this.outbox, endpoints: this.endpoints, routing: this.routing, admission: this.admission,
+      siteId: opts.siteId, siteName: opts.siteName, siteNameOf: (id) => this.routing.lsdb.all.get(id)?.name, records: this.flowRecords,
+      core, outbox: this.outbox, endpoints: this.endpoints, routing: this.routing, admission: this.admission,
       connectors: () => this.bindings.connectors.values(), stats: this.stats, log,
       event: (e: FlowEvent) => (e.kind === 'relay-end' ? this.emit(e.kind, { key: e.key, error: e.error }) : this.emit(e.kind, e.flow)),
     });

@@ -8,7 +8,7 @@ import type { ForwardingCore } from './core/core.js';
 import type { Outbox } from './outbox.js';
 import type { Link } from './link.js';
 import { Flow } from './flow.js';
-import { RelayHalf } from './relay.js';
+import { MeteredRelayHalf, RelayCounters } from './metered-relay.js';
 import { LocalSplice } from './local-splice.js';
 import type { EndpointTable } from './endpoint-table.js';
 import type { RoutingNode } from './routing-node.js';
@@ -18,7 +18,11 @@ import { pickConnector, type ConnectorTarget, type Drainable } from './connector
 import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { sameSite } from '../common/identity.js';
-import type { FlowInfo } from './port/report.js';
+import { randomBytes } from 'node:crypto';
+import type { FlowInfo, FlowOutcome, FlowRole } from './port/report.js';
+import { outcomeOf, relayOutcomeOf } from './flow-record.js';
+import type { FlowRecords, FlowStart } from './flow-records.js';
+import { clip } from '../common/log-budget.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
@@ -31,6 +35,11 @@ export interface FlowStats { flowsOpened: number; flowsFailed: number }
 
 export interface FlowSetupDeps {
   siteId: string;
+  siteName: string;
+  /** a site's name by id (link state), for the records of flows from other sites */
+  siteNameOf: (id: string) => string | undefined;
+  /** every flow's record (flow-records.ts) */
+  records: FlowRecords;
   core: ForwardingCore;
   outbox: Outbox;
   endpoints: EndpointTable;
@@ -46,6 +55,9 @@ export class FlowSetup {
   /** open flows toward each target site, for balancing among equal-cost targets */
   private readonly flowsToSite = new Map<string, number>();
   private readonly splices = new Set<LocalSplice>();
+  /** flow ids: a random prefix per engine run, then a counter (unique across restarts, cheap per flow) */
+  private readonly idPrefix = randomBytes(6).toString('hex');
+  private lastId = 0;
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -56,23 +68,42 @@ export class FlowSetup {
     const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
     const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
-    if (!pick?.target || key === undefined) { client.resetAndDestroy(); d.stats.flowsFailed++; return; }
+    const clientAddr = `${client.remoteAddress}:${client.remotePort}`;
+    const start = (role: FlowRole, connectorSite: string, target = ''): FlowStart => ({
+      id: this.newId(), role, key: key ?? spec.routingKey, listenerSite: d.siteName, connectorSite, peerSite: connectorSite, endpoint: spec.name, client: clientAddr, target,
+    });
+    if (!pick?.target || key === undefined) { client.resetAndDestroy(); d.stats.flowsFailed++; d.records.refused(start('listener', ''), 'no_route', 'no reachable connector'); return; }
     listener.flowsOpened++;
     listener.flowsActive++;
     d.stats.flowsOpened++;
-    if (pick.target.site === d.siteId) return this.spliceLocal(listener, key, pick.target, client, pick.kind === 'local' ? pick.connector : undefined);
+    if (pick.target.site === d.siteId) {
+      const c = pick.kind === 'local' ? pick.connector : undefined;
+      return this.spliceLocal(listener, key, pick.target, client, c, start('local', d.siteName, c ? `${c.spec.host}:${c.spec.port}` : ''));
+    }
     const slot = pick.kind === 'remote' ? d.core.openStream(pick.link.index) : 0;
     if (pick.kind !== 'remote' || slot === 0) {
       listener.flowsActive--;
       d.stats.flowsFailed++;
       client.resetAndDestroy();
+      d.records.refused(start('listener', pick.target.siteName), 'refused', 'no free stream slot');
       return;
     }
     const { link, target } = pick;
-    const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: `${client.remoteAddress}:${client.remotePort}`, affinity: hash };
+    const rec = start('listener', target.siteName);
+    const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: clientAddr, affinity: hash, flow: rec.id };
     d.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
     const ended = this.listenerSide(listener, key, target);
-    d.endpoints.set(new Flow(d.endpoints, slot, link, client, (f, error) => ended(f.bytesFromApp, f.bytesToApp, error)));
+    const flow = new Flow(d.endpoints, slot, link, client, (f, error) => {
+      ended(f.bytesFromApp, f.bytesToApp, error);
+      this.recordEnd(live, outcomeOf(f.endCause, 'client'), error);
+    });
+    const live = d.records.open(rec, flow, true);
+    d.endpoints.set(flow);
+  }
+
+  /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */
+  private recordEnd(live: ReturnType<FlowRecords['open']>, outcome: FlowOutcome, error?: string): void {
+    this.d.records.end(live, outcome, error === undefined ? undefined : clip(error));
   }
 
   /**
@@ -80,9 +111,13 @@ export class FlowSetup {
    * splice runs the Flow state machine and is accounted for on both sides, as a flow whose
    * listener and connector ends are both here: counters, bytes, flow-open and flow-end.
    */
-  private spliceLocal(listener: ListenerPort, key: string, target: RouteTarget, client: net.Socket, c: ConnectorTarget | undefined): void {
+  private spliceLocal(listener: ListenerPort, key: string, target: RouteTarget, client: net.Socket, c: ConnectorTarget | undefined, rec: FlowStart): void {
     const d = this.d;
-    if (!c || !d.admission.connectorHasRoom(c, listener.spec.name)) { listener.flowsActive--; d.stats.flowsFailed++; client.resetAndDestroy(); return; }
+    if (!c || !d.admission.connectorHasRoom(c, listener.spec.name)) {
+      listener.flowsActive--; d.stats.flowsFailed++; client.resetAndDestroy();
+      d.records.refused(rec, c ? 'refused' : 'no_route', c ? `connector ${c.spec.name} at its cap` : 'no local connector');
+      return;
+    }
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const listenerEnded = this.listenerSide(listener, key, target);
@@ -91,7 +126,9 @@ export class FlowSetup {
       this.splices.delete(s);
       connectorEnded(s, s.bytesFromApp, s.bytesToApp, error);
       listenerEnded(s.bytesFromApp, s.bytesToApp, error);
+      this.recordEnd(live, outcomeOf(s.endCause, 'client'), error);
     });
+    const live = d.records.open(rec, splice, true);
     this.splices.add(splice);
     c.flows.add(splice);
   }
@@ -149,16 +186,22 @@ export class FlowSetup {
   private accept(link: Link, slot: number, req: OpenRequest): void {
     const d = this.d;
     const c = pickConnector(d.connectors(), req.key, typeof req.affinity === 'number' ? req.affinity : undefined);
-    if (!c) { d.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); return; }
+    const rec = this.remoteStart('connector', req, link, c ? `${c.spec.host}:${c.spec.port}` : '', c?.spec.name ?? '');
+    if (!c) { d.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'no_route', 'no connector for the key here'); return; }
     if (!d.admission.connectorHasRoom(c, link.name)) {
       d.stats.flowsFailed++;
+      d.records.refused(rec, 'refused', `connector ${c.spec.name} at its cap`);
       return d.admission.refuse(link, slot, 'connector cap', `connector ${c.spec.name} at its cap of ${c.maxFlows} flows`);
     }
     d.stats.flowsOpened++;
     const ended = this.connectorSide(c, req.key);
     const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
-    const flow = new Flow(d.endpoints, slot, link, server, (f, error) => ended(f, f.bytesToApp, f.bytesFromApp, error));
+    const flow = new Flow(d.endpoints, slot, link, server, (f, error) => {
+      ended(f, f.bytesToApp, f.bytesFromApp, error);
+      this.recordEnd(live, outcomeOf(f.endCause, 'server'), error);
+    });
+    const live = d.records.open(rec, flow, false);
     c.flows.add(flow);
     d.endpoints.set(flow);
   }
@@ -171,10 +214,11 @@ export class FlowSetup {
   private relay(inLink: Link, inSlot: number, req: OpenRequest, payload: Buffer): void {
     const d = this.d;
     const next = d.routing.nextLink(req.dst);
-    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
-    if (!d.admission.mayRelay(inLink, inSlot)) return;
+    const rec = this.remoteStart('relay', req, inLink, '', '');
+    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'no_route', 'no route to the connector site'); return; }
+    if (!d.admission.mayRelay(inLink, inSlot)) { d.records.refused(rec, 'refused', 'relay cap or reserve'); return; }
     const outSlot = d.core.openStream(next.index);
-    if (outSlot === 0) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); return; }
+    if (outSlot === 0) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'refused', 'no free stream slot'); return; }
     // The OPEN body must outlive this chunk: it is queued, and the chunk's memory is Node's.
     d.outbox.stream(next, P.FRAME_OPEN, outSlot, Buffer.from(payload));
     // Either half may see the relay's end first; the count drops exactly once.
@@ -185,13 +229,31 @@ export class FlowSetup {
       ended = true;
       inLink.budget.relays--;
       d.event({ kind: 'relay-end', key: req.key, error });
+      // a faces the client (its stream came from the listener side), b the server.
+      this.recordEnd(live, a.endCause ? relayOutcomeOf(a.endCause, 'client') : relayOutcomeOf(b.endCause, 'server'), error);
     };
-    const a = new RelayHalf(d.endpoints, inSlot, inLink, end);
-    const b = new RelayHalf(d.endpoints, outSlot, next, end);
-    RelayHalf.join(a, b);
+    const a = new MeteredRelayHalf(d.endpoints, inSlot, inLink, end);
+    const b = new MeteredRelayHalf(d.endpoints, outSlot, next, end);
+    MeteredRelayHalf.join(a, b);
+    const live = d.records.open(rec, new RelayCounters(a, b), true);
     d.endpoints.set(a);
     d.endpoints.set(b);
   }
+
+  /** The record of a flow a peer opened: ids and names from its OPEN, clipped (the peer chose them). */
+  private remoteStart(role: 'connector' | 'relay', req: OpenRequest, from: Link, target: string, endpoint: string): FlowStart {
+    const d = this.d;
+    // A neighbour that floods no routing record is still named by its link's HELLO.
+    const listenerSite = d.siteNameOf(req.src) ?? (from.peer?.siteId === req.src ? from.peer.siteName : clip(String(req.src), 64));
+    const connectorSite = req.dst === d.siteId ? d.siteName : d.siteNameOf(req.dst) ?? clip(String(req.dst), 64);
+    return {
+      id: typeof req.flow === 'string' && req.flow.length > 0 ? clip(req.flow, 64) : this.newId(), role, key: clip(req.key, 256),
+      listenerSite, connectorSite, peerSite: role === 'connector' ? listenerSite : connectorSite, endpoint,
+      client: typeof req.client === 'string' ? clip(req.client, 64) : '', target,
+    };
+  }
+
+  private newId(): string { return `${this.idPrefix}-${(++this.lastId).toString(36)}`; }
 
   private countSite(site: string, n: number): void {
     this.flowsToSite.set(site, (this.flowsToSite.get(site) ?? 0) + n);

@@ -5,6 +5,7 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
 import type { DrainWaiter } from './outbox.js';
 import { StateMachine, type Transitions } from './state-machine.js';
+import type { EndCause } from './flow-record.js';
 
 /** Bytes an application socket may hold unwritten before credit waits for it to drain. */
 export const APP_BUFFER = 256 * 1024;
@@ -35,6 +36,11 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   private readonly machine: StateMachine<FlowState>;
   bytesToApp = 0;
   bytesFromApp = 0;
+  /** performance.now() of the first byte each way (flow records' time to first byte); 0 before */
+  firstToAppAt = 0;
+  firstFromAppAt = 0;
+  /** why the flow did not end cleanly (flow-record.ts), set before onEnd */
+  endCause: EndCause | undefined;
   /** bytes read from the app that wait for credit */
   private pending: Buffer | null = null;
   private closeAfterPending = false;
@@ -62,6 +68,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   }
 
   private fromApp(chunk: Buffer): void {
+    if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now();
     this.bytesFromApp += chunk.length;
     this.send(chunk);
     if (this.link.congested && !this.waitingForLink) {
@@ -120,6 +127,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
 
   onData(payload: Buffer): void {
     if (this.isOver()) return;
+    if (this.bytesToApp === 0) this.firstToAppAt = performance.now();
     this.bytesToApp += payload.length;
     if (!this.corked) {
       // Every chunk delivered in this turn goes out in one writev when the outbox flushes.
@@ -165,12 +173,14 @@ export class Flow implements StreamEndpoint, DrainWaiter {
 
   onReset(code: number): void {
     if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
+    this.endCause = { by: 'peer', code };
     this.finish(`reset by peer (code ${code})`);
     this.socket.resetAndDestroy();
   }
 
   abort(code: number): void {
     if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
+    this.endCause = { by: 'link', code };
     this.finish(`aborted (code ${code})`);
     this.socket.resetAndDestroy();
   }
@@ -180,8 +190,9 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   resetLocal(code: number, why: string): void { this.reset(code, why); }
 
   /** Resets the stream from our side (app error, connect failure, shutdown). */
-  reset(code: number, why: string): void {
+  reset(code: number, why: string, by: EndCause['by'] = 'local'): void {
     if (this.isOver() || !this.machine.to(FlowState.Reset)) return;
+    this.endCause = { by, code };
     this.io.outbox.cancelSlot(this.slot);
     this.io.outbox.stream(this.link, P.FRAME_RESET, this.slot, null, code);
     this.finish(why);
@@ -189,12 +200,12 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   }
 
   private appFailed(err: Error): void {
-    this.reset((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? P.ERR_CONNECT_FAILED : P.ERR_ABORTED, err.message);
+    this.reset((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? P.ERR_CONNECT_FAILED : P.ERR_ABORTED, err.message, 'app');
   }
 
   private appClosed(): void {
     // A socket that closes before both directions finished (destroyed, RST) resets the stream.
-    if (!this.isOver()) this.reset(P.ERR_ABORTED, 'application socket closed');
+    if (!this.isOver()) this.reset(P.ERR_ABORTED, 'application socket closed', 'app');
   }
 
   private isOver(): boolean { return this.machine.terminal; }

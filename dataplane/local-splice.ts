@@ -2,15 +2,22 @@
 // process. It runs the Flow state machine (flow.ts FLOW_TRANSITIONS) and ends like a Flow, once,
 // with its byte counts, so flow setup accounts for it and reports it as it does any other flow.
 import type { Socket } from 'node:net';
+import * as P from '../wasm/assembly/protocol.js';
 import { FlowState, FLOW_TRANSITIONS } from './flow.js';
 import { StateMachine, type IllegalTransition } from './state-machine.js';
 import type { Drainable } from './connector.js';
+import type { EndCause } from './flow-record.js';
 
 export class LocalSplice implements Drainable {
   /** bytes read from the client (and written to the server) */
   bytesFromApp = 0;
   /** bytes read from the server (and written to the client) */
   bytesToApp = 0;
+  /** performance.now() of the first byte from the client and from the server (flow records); 0 before */
+  firstFromAppAt = 0;
+  firstToAppAt = 0;
+  /** which socket ended the splice when it did not end cleanly: `app` is the client, `peer` the server */
+  endCause: EndCause | undefined;
   private readonly machine: StateMachine<FlowState>;
 
   /** LocalClosed here: the client sent FIN (passed to the server); RemoteClosed: the server did. */
@@ -22,17 +29,17 @@ export class LocalSplice implements Drainable {
     private readonly onEnd: (splice: LocalSplice, error?: string) => void,
   ) {
     this.machine = new StateMachine('local-splice', FlowState.Open, FLOW_TRANSITIONS, illegal);
-    client.on('data', (chunk: Buffer) => { this.bytesFromApp += chunk.length; });
-    server.on('data', (chunk: Buffer) => { this.bytesToApp += chunk.length; });
+    client.on('data', (chunk: Buffer) => { if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now(); this.bytesFromApp += chunk.length; });
+    server.on('data', (chunk: Buffer) => { if (this.bytesToApp === 0) this.firstToAppAt = performance.now(); this.bytesToApp += chunk.length; });
     // pipe() carries the bytes with backpressure and passes each FIN on (both sockets allow half-open).
     client.pipe(server);
     server.pipe(client);
     client.on('end', () => this.finEnded(FlowState.LocalClosed));
     server.on('end', () => this.finEnded(FlowState.RemoteClosed));
-    client.on('error', (err) => this.reset(err.message));
-    server.on('error', (err) => this.reset(err.message));
-    client.on('close', () => this.socketClosed());
-    server.on('close', () => this.socketClosed());
+    client.on('error', (err) => this.reset(err.message, { by: 'app', code: P.ERR_ABORTED }));
+    server.on('error', (err: NodeJS.ErrnoException) => this.reset(err.message, { by: 'peer', code: err.code === 'ECONNREFUSED' ? P.ERR_CONNECT_FAILED : P.ERR_ABORTED }));
+    client.on('close', () => this.socketClosed({ by: 'app', code: P.ERR_ABORTED }));
+    server.on('close', () => this.socketClosed({ by: 'peer', code: P.ERR_ABORTED }));
   }
 
   get state(): FlowState { return this.machine.state; }
@@ -48,16 +55,17 @@ export class LocalSplice implements Drainable {
   }
 
   /** A socket that closes before both directions finished (destroyed, RST) resets the splice. */
-  private socketClosed(): void {
-    if (!this.over) this.reset('application socket closed');
+  private socketClosed(cause: EndCause): void {
+    if (!this.over) this.reset('application socket closed', cause);
   }
 
   /** Drainable: the connector was deleted and its drain time is over (or the site shuts down). */
-  resetLocal(_code: number, why: string): void { this.reset(why); }
+  resetLocal(code: number, why: string): void { this.reset(why, { by: 'local', code }); }
 
   /** Resets both sockets (each side sees a reset, as a remote flow's app socket would). */
-  reset(why: string): void {
+  reset(why: string, cause: EndCause = { by: 'local', code: P.ERR_ABORTED }): void {
     if (this.over || !this.machine.to(FlowState.Reset)) return;
+    this.endCause = cause;
     if (!this.client.destroyed) this.client.resetAndDestroy();
     if (!this.server.destroyed) this.server.resetAndDestroy();
     this.onEnd(this, why);

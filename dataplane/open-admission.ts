@@ -18,6 +18,8 @@ export interface OpenRequest {
   client?: string;
   /** client-address hash when the listener asks for session affinity */
   affinity?: number;
+  /** the flow's id, the same in every site's flow record (absent from older peers) */
+  flow?: string;
 }
 
 /** The counter admission keeps (part of the data plane's stats). */

@@ -15,6 +15,7 @@ export interface ControlClient {
   list(req: T.ListRequest): Promise<T.ListResponse>;
   getNetwork(): Promise<T.Network>;
   getMetrics(): Promise<T.Metrics>;
+  listFlows(req: T.ListFlowsRequest): Promise<T.ListFlowsResponse>;
   issueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   issueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
   rotateCertificates(req?: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
@@ -26,7 +27,7 @@ export interface ControlClient {
   close(): void;
 }
 
-const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
+const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', listFlows: 'ListFlows', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
 
 /** A client of the service at `target` (grpc target syntax) with `creds`. */
 export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number } = {}): ControlClient {
@@ -72,6 +73,7 @@ export function inProcessClient(ctx: ApiContext): ControlClient {
     list: (r) => call(() => h.List(r)),
     getNetwork: () => call(() => h.GetNetwork({})),
     getMetrics: () => call(() => h.GetMetrics({})),
+    listFlows: (r) => call(() => h.ListFlows(r)),
     issueToken: (r) => call(() => h.IssueToken(r)),
     issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
     rotateCertificates: (r) => call(() => h.RotateCertificates(r ?? {})),

@@ -5,6 +5,7 @@ import type { SiteStore, RuntimeStatus } from '../state/site-store.js';
 import type { AccessToken } from '../resources/access-token.js';
 import type { LinkResource } from '../resources/link.js';
 import type { WatchHub } from './watch-hub.js';
+import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 
 /** The hooks a running site gives the API; the API never touches the data plane otherwise. */
 export interface SiteHooks {
@@ -21,7 +22,9 @@ export interface SiteHooks {
    */
   pkiChanged(): Promise<void>;
   /** Data-plane counters and the Prometheus text. */
-  metrics(): { flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string };
+  metrics(): Promise<{ flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string }>;
+  /** The engine's flow records that match (none while it restarts). */
+  flows(q: FlowQuery): Promise<FlowRecord[]>;
   /** host:port of the mTLS API, when enabled. */
   apiEndpoint?: string;
 }

@@ -4,6 +4,7 @@ import { apply } from './apply.js';
 import { deleteResources } from './delete.js';
 import { getResource, listResources } from './resources.js';
 import { getNetwork, getMetrics } from './network.js';
+import { listFlows } from './flows.js';
 import { issueToken, issueAdminCertificate } from './tokens.js';
 import { rotateCertificates } from '../pki/rotation.js';
 import { getPolicy, setPolicy, revokeSite } from './access.js';
@@ -18,6 +19,7 @@ export interface ControlHandlers {
   List(req: T.ListRequest): Promise<T.ListResponse>;
   GetNetwork(req: object): Promise<T.Network>;
   GetMetrics(req: object): Promise<T.Metrics>;
+  ListFlows(req: T.ListFlowsRequest): Promise<T.ListFlowsResponse>;
   IssueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   IssueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
   RotateCertificates(req: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
@@ -36,6 +38,7 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     List: async (req) => { await ctx.site?.settled(); return listResources(ctx, req); },
     GetNetwork: async () => { await ctx.site?.settled(); return getNetwork(ctx); },
     GetMetrics: async () => { await ctx.site?.settled(); return getMetrics(ctx); },
+    ListFlows: (req) => listFlows(ctx, req),
     IssueToken: (req) => issueToken(ctx, req),
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
     RotateCertificates: async (req) => {

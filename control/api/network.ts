@@ -39,9 +39,9 @@ export function getNetwork(ctx: ApiContext): Network {
 }
 
 /** Counters of the running site's data plane. */
-export function getMetrics(ctx: ApiContext): Metrics {
+export async function getMetrics(ctx: ApiContext): Promise<Metrics> {
   const { rt, site } = running(ctx, 'metrics');
-  const m = site.metrics();
+  const m = await site.metrics();
   return {
     flowsOpened: m.flowsOpened, flowsFailed: m.flowsFailed, streamsActive: m.streamsActive, prometheus: m.prometheus,
     links: rt.links.map((l) => ({ name: l.name, direction: l.direction, peerSite: l.peer ?? '', ready: l.status === 'ready', state: l.status, message: l.message, cost: l.cost ?? 0 })),

@@ -1,9 +1,8 @@
 // Attaches the control API to a running site: the context its handlers use (engine events reach
 // Watch streams through the site's hub), and the servers on the unix socket and (if enabled) TCP with mTLS.
 import type { Logger } from 'pino';
-import type { EngineStatus } from '../../dataplane/port/report.js';
+import type { EngineStatus, FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import type { SiteStore, RuntimeStatus, SiteConfig } from '../state/site-store.js';
-import { renderMetrics } from '../console/metrics.js';
 import type { WatchHub } from './watch-hub.js';
 import { startApiServers, type ApiServers } from './server.js';
 import { redeemWithTokenModule } from './tokens.js';
@@ -16,6 +15,8 @@ export interface ApiSite {
   /** engine events are published here by the site */
   hub: WatchHub;
   engine: { status: EngineStatus | undefined; barrier(): Promise<void> };
+  metrics: { text(): Promise<string> };
+  flows: { list(q: FlowQuery): Promise<FlowRecord[]> };
   status(): RuntimeStatus;
   reconcile(): void;
   pkiChanged(): Promise<void>;
@@ -34,10 +35,11 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
       status: () => site.status(),
       reconcile: () => site.reconcile(),
       settled: () => site.engine.barrier(),
-      metrics: () => {
+      metrics: async () => {
         const e = site.engine.status;
-        return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: renderMetrics(site.status(), e) };
+        return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: await site.metrics.text() };
       },
+      flows: (q) => site.flows.list(q),
       pkiChanged: () => site.pkiChanged(),
       apiEndpoint: tcp?.advertise,
     },

@@ -53,6 +53,13 @@ export interface Metrics {
   links: LinkMetric[]; listeners: EndpointMetric[]; connectors: EndpointMetric[]; prometheus: string;
 }
 
+export interface ListFlowsRequest { routingKey?: string; site?: string; outcome?: string; state?: string; limit?: number }
+export interface FlowRecordMessage {
+  id: string; role: string; routingKey: string; listenerSite: string; connectorSite: string; peerSite: string; endpoint: string; client: string; target: string;
+  startedAt: string; endedAt: string; bytesToServer: number; bytesToClient: number; ttfbMs: number; active: boolean; outcome: string; error: string;
+}
+export interface ListFlowsResponse { flows: FlowRecordMessage[] }
+
 export interface IssueTokenRequest { expirySeconds?: number; redemptions?: number }
 export interface IssueTokenResponse { token: Resource; yaml: string }
 export interface IssueAdminCertificateRequest { name: string; csr: string; days?: number }

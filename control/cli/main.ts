@@ -9,6 +9,7 @@ import { addResourceCommands } from './resource-commands.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addPkiCommands } from '../pki/cli.js';
 import { addRouterCommands } from './router-commands.js';
+import { addFlowCommands } from './flow-commands.js';
 
 export { parseDuration } from './link-commands.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   addAdminCommands(program);
   addPkiCommands(program);
   addRouterCommands(program);
+  addFlowCommands(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

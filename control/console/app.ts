@@ -1,14 +1,20 @@
 // The console: a hono app (built here, bound by the site runtime) with a live page of the whole
-// network, a JSON status API and Prometheus /metrics.
+// network, a JSON API (status, flow records) and Prometheus /metrics.
 import { Hono } from 'hono';
 import type { RuntimeStatus } from '../state/site-store.js';
+import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './page.js';
 import { hostAllowed } from './host-check.js';
+import { FAVICON } from './favicon.js';
+import { flowQuery, flowMessage } from '../api/flows.js';
+import { ApiError } from '../api/errors.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
   status(): RuntimeStatus | Promise<RuntimeStatus>;
   metrics(): string | Promise<string>;
+  /** the engine's flow records that match (control/flows/flow-queries.ts) */
+  flows?(q: FlowQuery): Promise<FlowRecord[]>;
   /** the port the console is bound to: only requests naming it (on a loopback name or `host`) are served */
   port: number;
   /** the address the console is bound to, when not loopback */
@@ -36,7 +42,20 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   });
   app.get('/', (c) => c.html(CONSOLE_PAGE));
   app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/favicon.ico', (c) => c.body(new Uint8Array(FAVICON), 200, { 'content-type': 'image/x-icon', 'cache-control': 'max-age=86400' }));
   app.get('/api/status', async (c) => c.json(await deps.status()));
+  // The flow records as ListFlows gives them (control/api/flows.ts): ?key=&site=&outcome=&state=&limit=
+  app.get('/api/flows', async (c) => {
+    let q;
+    try {
+      const limit = c.req.query('limit');
+      q = flowQuery({ routingKey: c.req.query('key'), site: c.req.query('site'), outcome: c.req.query('outcome'), state: c.req.query('state'), limit: limit === undefined ? undefined : Number(limit) || undefined });
+    } catch (err) {
+      if (err instanceof ApiError) return c.json({ error: err.message, field: err.field }, 400);
+      throw err;
+    }
+    return c.json({ flows: deps.flows ? (await deps.flows(q)).map(flowMessage) : [] });
+  });
   app.get('/metrics', async (c) => c.text(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));
   return app;

@@ -1,23 +1,39 @@
 // The console page: plain HTML and a little script (served apart, so the page's CSP can forbid
-// inline script) that polls /api/status every second and draws the network graph, the services and
-// live traffic. No build step, no external assets. Everything shown comes from peers and clients
+// inline script) that polls /api/status and /api/flows every second and draws the network graph,
+// the services, live traffic and the flows table (filtered as ListFlows is). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.ico">
 <style>
 body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:20px;align-items:baseline}
-header h1{font-size:18px;margin:0} main{display:grid;grid-template-columns:420px 1fr;gap:16px;padding:16px}
-section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px #0002}
-h2{font-size:15px;margin:4px 0 10px} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
+header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;flex-wrap:wrap;gap:4px 20px;align-items:baseline}
+header h1{font-size:18px;margin:0} #site{min-width:0;overflow-wrap:anywhere}
+/* Columns of at least 380 px while they fit, else one column: narrow windows stack the sections. */
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,380px),1fr));gap:16px;padding:16px}
+section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px #0002;min-width:0}
+#graph{width:100%;max-width:390px;height:auto;display:block}
+h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px} .filters input{min-width:0} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
+/* Long names (63 characters) break anywhere; headers and short values (numbers, kinds) only at spaces.
+   The flows table has many columns: in a narrow window it scrolls inside its box. */
+td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
 <main>
-<section><h2>Network</h2><svg id="graph" width="390" height="320"></svg></section>
+<section><h2>Network</h2><svg id="graph" viewBox="0 0 390 320" width="390" height="320"></svg></section>
 <section><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
+<section class="wide"><h2>Flows at this site</h2>
+<form id="flow-filter" class="filters">
+<input id="f-key" placeholder="routing key" aria-label="routing key">
+<input id="f-site" placeholder="site" aria-label="site">
+<select id="f-state" aria-label="state"><option value="">active and recent</option><option value="active">active</option><option value="recent">recent</option></select>
+<select id="f-outcome" aria-label="outcome"><option value="">any outcome</option><option>closed</option><option>reset_by_client</option><option>reset_by_server</option><option>reset_by_network</option><option>aborted</option><option>refused</option><option>no_route</option></select>
+</form>
+<div class="scroll"><table id="flows"></table></div></section>
 </main>
 <script src="/console.js"></script>
 </body></html>`;
@@ -47,9 +63,16 @@ function svgEl(tag, attrs, text) {
 function table(id, header, rows) {
   const t = $(id);
   t.replaceChildren(el('tr', '', ...header.map((h) => el('th', '', h))));
-  for (const r of rows) t.append(el('tr', '', ...r.map((c) => el('td', '', ...(Array.isArray(c) ? c : [c])))));
+  const cell = (c) => { const td = el('td', '', ...(Array.isArray(c) ? c : [c])); if (td.textContent.length > 16) td.className = 'long'; return td; };
+  for (const r of rows) t.append(el('tr', '', ...r.map(cell)));
 }
 const state = (status) => el('span', status === 'ready' ? 'ok' : 'bad', str(status));
+// A graph label: at most 24 characters drawn (long names would leave the drawing), the whole text as its tooltip.
+function label(t, text) {
+  t.textContent = text.length > 24 ? text.slice(0, 23) + '\u2026' : text;
+  t.append(svgEl('title', {}, text));
+  return t;
+}
 function graph(s) {
   const sites = list(s.network && s.network.sites), n = sites.length, cx = 195, cy = 160, r = n > 1 ? 120 : 0;
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
@@ -63,8 +86,8 @@ function graph(s) {
   for (const x of sites) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
     g.append(svgEl('circle', { cx: px, cy: py, r: '22', fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb' }));
-    g.append(svgEl('text', { x: px, y: py + 36, 'text-anchor': 'middle' }, str(x.name)));
-    g.append(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }, list(x.keys).map(str).join(', ')));
+    g.append(label(svgEl('text', { x: px, y: py + 36, 'text-anchor': 'middle' }), str(x.name)));
+    g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
 }
 let last = null;
@@ -87,7 +110,8 @@ async function tick() {
     const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
     table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
       [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
-        const prev = last && [...list(last.listeners), ...list(last.connectors)].find((y) => y.name === x.name);
+        // A listener and a connector often share a name: the previous figure is the same kind's.
+        const prev = last && list(kind === 'listener' ? last.listeners : last.connectors).find((y) => y.name === x.name);
         const r = prev && typeof x.flowsOpened === 'number' && typeof prev.flowsOpened === 'number' ? (x.flowsOpened - prev.flowsOpened) / seconds : NaN;
         const rate = Number.isFinite(r) ? r.toFixed(1) : '-';
         return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
@@ -95,5 +119,19 @@ async function tick() {
     last = s;
   } catch (e) { $('updated').textContent = 'site not reachable'; }
 }
-tick(); setInterval(tick, 1000);
+const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1024 ? v + ' B' : v < 1048576 ? (v / 1024).toFixed(1) + ' KiB' : (v / 1048576).toFixed(1) + ' MiB');
+// The flows table: /api/flows with the filters of the form (the same query ListFlows takes).
+async function flows() {
+  const q = new URLSearchParams({ limit: '50' });
+  for (const [id, k] of [['f-key', 'key'], ['f-site', 'site'], ['f-state', 'state'], ['f-outcome', 'outcome']]) { const v = $(id).value; if (v) q.set(k, v); }
+  const r = await (await fetch('/api/flows?' + q)).json();
+  table('flows', ['started', 'role', 'routing key', 'listener site', 'connector site', 'client', 'to server', 'to client', 'first byte', 'outcome'], list(r.flows).map((f) => [
+    str(f.startedAt).slice(11, 23), str(f.role), str(f.routingKey), str(f.listenerSite), str(f.connectorSite), str(f.client), bytes(f.bytesToServer), bytes(f.bytesToClient),
+    typeof f.ttfbMs === 'number' && f.ttfbMs >= 0 ? f.ttfbMs.toFixed(1) + ' ms' : '-',
+    f.active ? el('span', 'ok', 'active') : el('span', f.outcome === 'closed' ? '' : 'bad', str(f.outcome))]));
+}
+$('flow-filter').addEventListener('submit', (e) => e.preventDefault());
+$('flow-filter').addEventListener('change', () => { flows().catch(() => {}); });
+async function refresh() { await tick(); await flows().catch(() => {}); }
+refresh(); setInterval(refresh, 1000);
 `;

@@ -225,7 +225,7 @@ export interface RuntimeStatus {
   /** the data-plane engine process (control/engine/engine-host.ts): pid, restarts, memory, its event loop */
   engine?: { pid?: number; state: string; restarts: number; lastExit?: { code: number | null; signal: string | null; at: string }; memory?: { rss: number; heapUsed: number }; eventLoop?: { stalls: number; longestMs: number }; workers?: WorkerSummary[] };
   site: { id: string; name: string; linkPort?: number; consolePort?: number };
-  links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number }[];
+  links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number; bytesIn?: number; bytesOut?: number }[];
   listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];
   connectors: { name: string; routingKey: string; host: string; port: number; ready: boolean; message: string; flowsActive: number; flowsOpened: number }[];
   /** PKI counters (refusals by code, renewals), certificate dates and policy: control/pki/site-pki.ts */

@@ -13,6 +13,7 @@ import { SiteIdentity } from '../../common/identity.js';
 import { fdPressure, surviveAcceptExhaustion } from '../../common/fd-pressure.js';
 import { StallWatch } from '../../common/stall-watch.js';
 import { Admission } from './admission.js';
+import { LinkBytes } from '../link-bytes.js';
 import type { RouteTable } from '../routing/route-table.js';
 import type { ServerResource } from '../port/push.js';
 import type { EngineCommand, EngineInit, EngineReport, EngineStatus, FlowInfo, LinkStatus } from '../port/report.js';
@@ -33,6 +34,7 @@ export class Engine {
   private readonly stalls: StallWatch;
   private readonly untrap: () => void;
   private watchFlows = false;
+  private readonly linkBytes = new LinkBytes();
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatus = '';
   private lastSentAt = 0;
@@ -58,7 +60,7 @@ export class Engine {
     this.forwardEvents();
     this.statusTimer = setInterval(() => {
       // Timer work must never throw: out of fds (an attacker's doing) it is counted and retried next tick.
-      try { this.sendStatus(); } catch (err) { if (!fdPressure.report('status', err)) throw err; }
+      try { this.sendFlows(); this.sendStatus(); } catch (err) { if (!fdPressure.report('status', err)) throw err; }
     }, STATUS_EVERY_MS);
     this.statusTimer.unref();
   }
@@ -68,7 +70,8 @@ export class Engine {
     switch (cmd.kind) {
       case 'push': this.report({ kind: 'ack', ack: this.agent.apply(cmd.push) }); this.sendStatus(); break;
       case 'watch': this.watchFlows = cmd.flows; break;
-      case 'barrier': this.sendStatus(true); this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'barrier': this.sendFlows(); this.sendStatus(true); this.report({ kind: 'barrier', id: cmd.id }); break;
+      case 'list-flows': this.report({ kind: 'flow-list', id: cmd.id, records: this.dp.flowRecords.query(cmd.query) }); break;
       case 'stop': this.stop(); break;
       case 'init': this.log.warn('engine already initialised; init ignored'); break;
     }
@@ -77,7 +80,11 @@ export class Engine {
   private forwardEvents(): void {
     const dp = this.dp;
     dp.on('link-up', (l: Link) => { this.report({ kind: 'link-up', link: this.linkStatus(l) }); this.sendStatus(); });
-    dp.on('link-down', (l: Link, reason: string) => { this.report({ kind: 'link-down', link: this.linkStatus(l), reason: String(reason ?? '') }); this.sendStatus(); });
+    dp.on('link-down', (l: Link, reason: string) => {
+      this.linkBytes.down(l, l.dialer ? 'outbound' : 'inbound');
+      this.report({ kind: 'link-down', link: this.linkStatus(l), reason: String(reason ?? '') });
+      this.sendStatus();
+    });
     dp.on('routes', (t: RouteTable) => {
       const reachableSites = [...t.paths.keys()].map((id) => dp.lsdb.all.get(id)?.name ?? id).sort();
       this.report({ kind: 'routes', version: t.version, reachableSites, routingKeys: [...t.keys.keys()].sort() });
@@ -105,13 +112,13 @@ export class Engine {
   /** An outbound link by its dialer (the dialer's state while it has no ready link). */
   private dialerStatus(d: LinkDialer): LinkStatus {
     const l = d.link;
-    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost };
+    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost, ...this.linkBytes.total(d.target.name, 'outbound', l) };
   }
 
   private linkStatus(l: Link): LinkStatus {
     const dialer = [...this.agent.dialers.values()].find((d) => d.link === l);
     if (dialer) return this.dialerStatus(dialer);
-    return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost };
+    return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost, ...this.linkBytes.total(l.name, 'inbound', l) };
   }
 
   /** The engine's state as the controller shows it. */
@@ -152,6 +159,12 @@ export class Engine {
       fdPressure.report('memory', err);
     }
     return this.lastMemory;
+  }
+
+  /** Sends the flows that ended and the bytes that moved since the last batch, if any. */
+  private sendFlows(): void {
+    const batch = this.stopped ? undefined : this.dp.flowRecords.batch();
+    if (batch) this.report({ kind: 'flows', batch });
   }
 
   /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */

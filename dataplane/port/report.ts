@@ -15,6 +15,9 @@ export interface LinkStatus {
   peer?: string;
   peerId?: string;
   cost?: number;
+  /** bytes the link carried (frames, before TLS) under this name since the engine started, each way */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 export interface ListenerStatus { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }
@@ -71,6 +74,79 @@ export interface FlowInfo {
   bytesOut?: number;
 }
 
+/** How a flow ended (docs/observability.md "Flow records"). Low-cardinality: a Prometheus label. */
+export type FlowOutcome = 'closed' | 'reset_by_client' | 'reset_by_server' | 'reset_by_network' | 'aborted' | 'refused' | 'no_route';
+/** Which part of a flow this site carried: the listener end, the connector end, a relay between
+ *  two links, or both ends joined here (local). */
+export type FlowRole = 'listener' | 'connector' | 'relay' | 'local';
+
+/** One flow as one site saw it (engine: dataplane/flow-records.ts). Times are epoch ms. */
+export interface FlowRecord {
+  /** the same on every site the flow crosses (carried in its OPEN) */
+  id: string;
+  role: FlowRole;
+  key: string;
+  /** site names (a relay's are the ends it joins, as the OPEN names them) */
+  listenerSite: string;
+  connectorSite: string;
+  /** the site at the other end (listener: connector site; connector: listener site; relay: connector site; local: this site) */
+  peerSite: string;
+  /** the listener or connector here; empty for a relay */
+  endpoint: string;
+  /** the client's address at the listener (ip:port) */
+  client: string;
+  /** the connector's target (host:port), where the connector end is here; else empty */
+  target: string;
+  startedAt: number;
+  /** absent while the flow is active */
+  endedAt?: number;
+  /** bytes the client sent toward the server, and the server toward the client, through this site */
+  bytesToServer: number;
+  bytesToClient: number;
+  /** ms from the start to the first byte from the server side passing this site; absent before */
+  ttfbMs?: number;
+  /** absent while the flow is active */
+  outcome?: FlowOutcome;
+  /** why it did not close cleanly (clipped text) */
+  error?: string;
+}
+
+/** Which flow records to list. Site matches either end's site name. */
+export interface FlowQuery {
+  key?: string;
+  site?: string;
+  outcome?: FlowOutcome;
+  /** active only, ended only (recent), or both (default) */
+  state?: 'active' | 'recent' | 'all';
+  /** at most this many, newest first (default 100, at most 1,000) */
+  limit?: number;
+}
+
+/** Bytes that passed since the last batch, for one routing key and peer site. */
+export interface FlowBytes { key: string; role: FlowRole; peerSite: string; toServer: number; toClient: number }
+
+/** The flows that ended since the last batch with one set of labels: how many, and their
+ *  durations and times to first byte in seconds (for histograms). */
+export interface FlowEndGroup {
+  key: string;
+  role: FlowRole;
+  peerSite: string;
+  outcome: FlowOutcome;
+  count: number;
+  seconds: number[];
+  ttfbSeconds: number[];
+}
+
+/** What the engine tells its controller about flows every status period and before each barrier
+ *  answer: the flows that ended since the last batch (grouped by labels: one message costs little
+ *  however many flows ended), and the bytes that moved (active flows too). */
+export interface FlowBatch {
+  ended: FlowEndGroup[];
+  bytes: FlowBytes[];
+  /** samples left out of `seconds` and `ttfbSeconds` because the batch was full (the flows are still counted) */
+  overflow: number;
+}
+
 /** Everything an engine reports. */
 export type EngineReport =
   /** the process listens for commands: init may be sent (a cluster worker loses what comes earlier) */
@@ -83,6 +159,10 @@ export type EngineReport =
   | { kind: 'routes'; version: number; reachableSites: string[]; routingKeys: string[] }
   | { kind: 'flow-open'; flow: FlowInfo }
   | { kind: 'flow-end'; flow: FlowInfo }
+  /** flows that ended and bytes that moved since the last batch (always sent: metrics) */
+  | { kind: 'flows'; batch: FlowBatch }
+  /** answers list-flows */
+  | { kind: 'flow-list'; id: number; records: FlowRecord[] }
   /** answers a barrier: every command sent before it has been handled */
   | { kind: 'barrier'; id: number };
 
@@ -110,5 +190,7 @@ export type EngineCommand =
   /** which per-flow events to report (they cost a message per flow) */
   | { kind: 'watch'; flows: boolean }
   | { kind: 'barrier'; id: number }
+  /** the flow records that match (answered by flow-list with the same id) */
+  | { kind: 'list-flows'; id: number; query: FlowQuery }
   /** close links with GOAWAY and exit */
   | { kind: 'stop' };

@@ -81,6 +81,16 @@ test('a connector at alpha and a listener at charlie carry traffic over two hops
   const m = await api('c').getMetrics();
   assert.ok(m.flowsOpened >= 1);
   assert.match(m.prometheus, /svcnet_flows_opened_total/);
+  // Issue 12: the flow left a record at each of the three sites, under one id; bravo's is a relay's.
+  const ends = async (n: string) => (await api(n).listFlows({ routingKey: 'echo', state: 'recent' })).flows;
+  const atC = await waitFor('charlie\'s record', async () => (await ends('c'))[0]);
+  const relay = await waitFor('bravo\'s record', async () => (await ends('b')).find((f) => f.id === atC.id));
+  const atA = await waitFor('alpha\'s record', async () => (await ends('a')).find((f) => f.id === atC.id));
+  const row = (f: typeof atC) => [f.role, f.listenerSite, f.connectorSite, f.bytesToServer, f.bytesToClient, f.outcome];
+  assert.equal(row(atC), ['listener', 'charlie', 'alpha', 13, 13, 'closed']);
+  assert.equal(row(relay), ['relay', 'charlie', 'alpha', 13, 13, 'closed']);
+  assert.equal(row(atA), ['connector', 'charlie', 'alpha', 13, 13, 'closed']);
+  assert.ok(relay.ttfbMs >= 0 && relay.client === atC.client);
 });
 
 test('deleting the connector closes the remote listener port; deleting the listener frees it', async () => {

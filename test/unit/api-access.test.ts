@@ -27,7 +27,8 @@ const site: SiteHooks = {
   reconcile: () => { calls.push('reconcile'); },
   pkiChanged: async () => { calls.push('pkiChanged'); },
   settled: async () => {},
-  metrics: () => ({ flowsOpened: 0, flowsFailed: 0, streamsActive: 0, prometheus: '' }),
+  metrics: async () => ({ flowsOpened: 0, flowsFailed: 0, streamsActive: 0, prometheus: '' }),
+  flows: async () => [],
 };
 
 test.before(async () => {

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostAllowed } from '../../control/console/host-check.js';
-import { renderMetrics } from '../../control/console/metrics.js';
+import { SiteMetrics } from '../../control/console/metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { EngineStatus } from '../../dataplane/port/report.js';
 
@@ -19,13 +19,13 @@ test('issue 10 #12: only the console\'s own port on a loopback name (or its boun
   assert.not.ok(hostAllowed('console.lan:8080', 8080));
 });
 
-test('issue 10 #10: a peer name with a newline or quote cannot add lines to /metrics', () => {
+test('issue 10 #10: a peer name with a newline or quote cannot add lines to /metrics', async () => {
   const dp = { counters: { flowsOpened: 0, flowsFailed: 0, opensRefused: 0 }, streamsActive: 0, eventLoop: { stalls: 0, longestMs: 0 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
   const s = { pid: 1, updatedAt: '', site: { id: 'i', name: 'east' }, listeners: [], connectors: [], network: { sites: [] },
     links: [{ name: 'in', direction: 'inbound', status: 'ready', message: '', peer: 'x"} 1\nsvcnet_flows_opened_total 1e9\n#' }] } as unknown as RuntimeStatus;
-  const text = renderMetrics(s, dp);
+  const text = await new SiteMetrics({ status: () => s, engine: () => dp }).text();
   assert.is(text.split('\n').filter((l) => l.startsWith('svcnet_flows_opened_total')).length, 1, text);
-  assert.match(text, /^svcnet_link_ready\{link="in",direction="inbound",peer="x\\"} 1\\nsvcnet_flows_opened_total 1e9\\n#"\} 1$/m);
+  assert.match(text, /^svcnet_link_up\{link="in",direction="inbound",peer_site="x\\"} 1\\nsvcnet_flows_opened_total 1e9\\n#"\} 1$/m);
 });
 
 test.run();

@@ -1,0 +1,179 @@
+// The flow records of one engine: the active set, a bounded ring of recent (ended) records, the
+// query over both, and the batches that carry ended flows and moved bytes to the controller.
+import type { FlowBatch, FlowBytes, FlowEndGroup, FlowOutcome, FlowQuery, FlowRecord } from './port/report.js';
+import { FLOW_QUERY_DEFAULT, FLOW_QUERY_MAX, flowQueryLimit } from '../common/flow-query-limit.js';
+
+/**
+ * The live counts an endpoint keeps of its application socket (Flow, LocalSplice; a relay's pair
+ * of halves through metered-relay.ts), read when a record is listed or a batch is made. Fields,
+ * not callbacks: reading them costs nothing per byte and allocates nothing per flow.
+ */
+export interface AppCounters {
+  readonly bytesFromApp: number;
+  readonly bytesToApp: number;
+  /** performance.now() of the first byte each way, 0 before it */
+  readonly firstFromAppAt: number;
+  readonly firstToAppAt: number;
+}
+
+/** An active flow: its record (bytes as of the last read) and where its live counts are. */
+export interface LiveFlow {
+  readonly record: FlowRecord;
+  readonly counters: AppCounters;
+  /** the application socket is the client (listener side, local splice, relay) or the server (connector side) */
+  readonly appIsClient: boolean;
+  /** performance.now() at the start (ttfb is measured on the monotonic clock) */
+  readonly t0: number;
+  /** bytes already counted in a batch */
+  sentToServer: number;
+  sentToClient: number;
+}
+
+export interface FlowRecordsOptions {
+  /** ended records kept (default 1,000) */
+  capacity?: number;
+  /** duration samples one batch carries; more flows are counted but not sampled (default 10,000) */
+  batchMax?: number;
+  /** clocks, for tests */
+  now?: () => number;
+  monotonic?: () => number;
+}
+
+export { FLOW_QUERY_DEFAULT, FLOW_QUERY_MAX };
+
+/** What a new record says; bytes, times and outcome are filled in here. */
+export type FlowStart = Omit<FlowRecord, 'startedAt' | 'endedAt' | 'bytesToServer' | 'bytesToClient' | 'ttfbMs' | 'outcome' | 'error'>;
+
+export class FlowRecords {
+  private readonly active = new Set<LiveFlow>();
+  /** ended records, oldest first from `head` (a ring once full) */
+  private readonly ring: FlowRecord[] = [];
+  private head = 0;
+  /** ended flows since the last batch, by labels */
+  private ended = new Map<string, FlowEndGroup>();
+  private samples = 0;
+  private overflow = 0;
+  /** bytes moved since the last batch (ended and active flows), by role, key and peer site */
+  private moved = new Map<string, FlowBytes>();
+  readonly capacity: number;
+  private readonly batchMax: number;
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+
+  constructor(o: FlowRecordsOptions = {}) {
+    this.capacity = Math.max(1, o.capacity ?? 1000);
+    this.batchMax = o.batchMax ?? 10_000;
+    this.now = o.now ?? Date.now;
+    this.monotonic = o.monotonic ?? (() => performance.now());
+  }
+
+  get activeCount(): number { return this.active.size; }
+
+  /** A flow starts: its record is active until end(). `counters` are those of the endpoint's application socket. */
+  open(s: FlowStart, counters: AppCounters, appIsClient: boolean): LiveFlow {
+    // Every field set here, in one order: records share one shape (fields set later do not reshape them).
+    const record: FlowRecord = {
+      id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
+      client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
+    };
+    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0 };
+    this.active.add(live);
+    return live;
+  }
+
+  /** The flow ended: its record, with final bytes and outcome, joins the ring and the next batch. */
+  end(live: LiveFlow, outcome: FlowOutcome, error?: string): void {
+    if (!this.active.delete(live)) return;
+    const r = this.read(live);
+    r.endedAt = this.now();
+    r.outcome = outcome;
+    if (outcome !== 'closed') r.error = error;
+    this.addBytes(r, r.bytesToServer - live.sentToServer, r.bytesToClient - live.sentToClient);
+    this.keep(r);
+  }
+
+  /** A flow refused before it carried anything (no route, a cap): recorded as ended at once. */
+  refused(start: FlowStart, outcome: FlowOutcome, error?: string): void {
+    const t = this.now();
+    const s = start;
+    this.keep({
+      id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
+      client: s.client, target: s.target, startedAt: t, endedAt: t, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome, error,
+    });
+  }
+
+  /** Records that match, newest first: active ones (with their bytes now), then recent ones. */
+  query(q: FlowQuery = {}): FlowRecord[] {
+    const limit = flowQueryLimit(q.limit);
+    const match = (r: FlowRecord) => (q.key === undefined || r.key === q.key)
+      && (q.site === undefined || r.listenerSite === q.site || r.connectorSite === q.site)
+      && (q.outcome === undefined || r.outcome === q.outcome);
+    const out: FlowRecord[] = [];
+    const state = q.state ?? 'all';
+    if (state !== 'recent' && q.outcome === undefined) {
+      const live = [...this.active].map((l) => ({ ...this.read(l) })).filter(match).sort((a, b) => b.startedAt - a.startedAt);
+      out.push(...live.slice(0, limit));
+    }
+    if (state !== 'active') {
+      for (let i = this.ring.length - 1; i >= 0 && out.length < limit; i--) {
+        const r = this.ring[(this.head + i) % this.ring.length];
+        if (match(r)) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  /** Ended flows and moved bytes since the last batch; undefined when nothing happened. */
+  batch(): FlowBatch | undefined {
+    for (const live of this.active) {
+      const r = this.read(live);
+      this.addBytes(r, r.bytesToServer - live.sentToServer, r.bytesToClient - live.sentToClient);
+      live.sentToServer = r.bytesToServer;
+      live.sentToClient = r.bytesToClient;
+    }
+    if (this.ended.size === 0 && this.moved.size === 0) return undefined;
+    const b: FlowBatch = { ended: [...this.ended.values()], bytes: [...this.moved.values()], overflow: this.overflow };
+    this.ended = new Map();
+    this.moved = new Map();
+    this.samples = 0;
+    this.overflow = 0;
+    return b;
+  }
+
+  /** Ends every active record (the engine stops: its flows are reset). */
+  endAll(outcome: FlowOutcome, error: string): void {
+    for (const live of [...this.active]) this.end(live, outcome, error);
+  }
+
+  /** The record with its live counts (and ttfb once the first server byte passed). */
+  private read(live: LiveFlow): FlowRecord {
+    const r = live.record;
+    const c = live.counters;
+    const client = live.appIsClient;
+    r.bytesToServer = client ? c.bytesFromApp : c.bytesToApp;
+    r.bytesToClient = client ? c.bytesToApp : c.bytesFromApp;
+    const first = client ? c.firstToAppAt : c.firstFromAppAt;
+    if (r.ttfbMs === undefined && first > 0) r.ttfbMs = Math.max(0, Math.round((first - live.t0) * 1000) / 1000);
+    return r;
+  }
+
+  private addBytes(r: FlowRecord, toServer: number, toClient: number): void {
+    if (toServer <= 0 && toClient <= 0) return;
+    const k = `${r.role}\u0000${r.key}\u0000${r.peerSite}`;
+    const b = this.moved.get(k);
+    if (b) { b.toServer += toServer; b.toClient += toClient; } else this.moved.set(k, { key: r.key, role: r.role, peerSite: r.peerSite, toServer, toClient });
+  }
+
+  private keep(r: FlowRecord): void {
+    if (this.ring.length < this.capacity) this.ring.push(r);
+    else { this.ring[this.head] = r; this.head = (this.head + 1) % this.capacity; }
+    const k = `${r.role}\u0000${r.key}\u0000${r.peerSite}\u0000${r.outcome}`;
+    let g = this.ended.get(k);
+    if (!g) this.ended.set(k, (g = { key: r.key, role: r.role, peerSite: r.peerSite, outcome: r.outcome ?? 'closed', count: 0, seconds: [], ttfbSeconds: [] }));
+    g.count++;
+    if (this.samples >= this.batchMax) { this.overflow++; return; }
+    this.samples++;
+    g.seconds.push(Math.max(0, r.endedAt! - r.startedAt) / 1000);
+    if (r.ttfbMs !== undefined) g.ttfbSeconds.push(r.ttfbMs / 1000);
+  }
+}

@@ -1,0 +1,147 @@
+// Issue 12, the console bugs, in a real headless browser (Debian chromium via playwright-core): a
+// listener and a connector with the same name each show their own flow rate; 63-character names
+// stay inside the page; at 700 px wide the sections do not overlap; /favicon.ico is served, so
+// loading the page asks for nothing that fails. Screenshots go to $SVCNET_ARTIFACTS (or a temp dir).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createConsoleApp } from '../../control/console/app.js';
+import type { RuntimeStatus } from '../../control/state/site-store.js';
+import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
+import { freePorts } from '../helpers/ports.js';
+import { tempDir } from '../helpers/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = process.env.SVCNET_ARTIFACTS ?? tempDir('svcnet-console-');
+/** 63 characters: the longest DNS label, and the longest resource name svcnet accepts. */
+const long = (prefix: string) => (prefix + '-' + 'x'.repeat(63)).slice(0, 63);
+
+let calls = 0;
+/** Every poll: one second later, the listener "db" opened 10 more flows, the connector "db" none. */
+function status(): RuntimeStatus {
+  calls++;
+  const site = long('site-with-a-long-name');
+  return {
+    pid: 1, updatedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, calls)).toISOString(),
+    site: { id: 'me', name: site },
+    links: [{ name: long('link'), direction: 'outbound', status: 'ready', message: long('message'), peer: long('peer-site'), cost: 1 }],
+    listeners: [
+      { name: 'db', routingKey: 'db', port: 5432, status: 'ready', message: '', flowsActive: 1, flowsOpened: 10 * calls },
+      { name: long('listener'), routingKey: long('routing-key'), port: 8080, status: 'ready', message: '', flowsActive: 0, flowsOpened: 0 },
+    ],
+    connectors: [
+      { name: 'db', routingKey: 'db', host: '127.0.0.1', port: 5432, ready: true, message: '', flowsActive: 0, flowsOpened: 0 },
+      { name: long('connector'), routingKey: long('routing-key'), host: long('host'), port: 80, ready: true, message: long('message'), flowsActive: 0, flowsOpened: 0 },
+    ],
+    network: { sites: [
+      { id: 'me', name: site, cost: 0, links: [{ peer: 'p', cost: 1 }], keys: ['db', long('routing-key')] },
+      { id: 'p', name: long('peer-site'), cost: 1, links: [{ peer: 'me', cost: 1 }], keys: [long('another-key')] },
+    ] },
+  } as RuntimeStatus;
+}
+
+/** The flow records the fake engine holds, and the queries the console asked. */
+const queries: FlowQuery[] = [];
+const RECORDS: FlowRecord[] = [
+  { id: 'a1', role: 'listener', key: long('routing-key'), listenerSite: long('site-with-a-long-name'), connectorSite: long('peer-site'), peerSite: long('peer-site'), endpoint: long('listener'), client: '127.0.0.1:40000', target: '', startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2026, 0, 1, 0, 0, 1), bytesToServer: 2048, bytesToClient: 3 * 1048576, ttfbMs: 4.25, outcome: 'closed' },
+  { id: 'b2', role: 'listener', key: 'db', listenerSite: 'me', connectorSite: 'west', peerSite: 'west', endpoint: 'db', client: '127.0.0.1:40001', target: '', startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2026, 0, 1), bytesToServer: 0, bytesToClient: 0, outcome: 'refused', error: 'connect ECONNREFUSED' },
+];
+async function flowRecords(q: FlowQuery): Promise<FlowRecord[]> {
+  queries.push(q);
+  return RECORDS.filter((r) => !q.outcome || r.outcome === q.outcome);
+}
+
+let server: ServerType;
+let port: number;
+let browser: Browser | undefined;
+
+test.before(async () => {
+  [port] = await freePorts(1);
+  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port });
+  await new Promise<void>((resolve) => { server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve()); });
+});
+test.after(async () => {
+  await browser?.close();
+  await new Promise((r) => server.close(r));
+});
+
+/** A page at `width` px, loaded and drawn twice (so rates exist); every failed response is kept. */
+async function open(width: number): Promise<{ page: Page; failed: string[] }> {
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30_000 });
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const failed: string[] = [];
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
+  await page.goto(`http://127.0.0.1:${port}/`, { timeout: 10_000 });
+  await page.waitForFunction(() => /\d+\.\d/.test(document.getElementById('traffic')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.waitForTimeout(300); // the favicon request follows the load
+  return { page, failed };
+}
+
+/** Sections that overlap each other, and anything wider than the window. */
+async function layout(page: Page) {
+  return page.evaluate(() => {
+    const rects = [...document.querySelectorAll('main > section')].map((s) => s.getBoundingClientRect());
+    const overlaps: string[] = [];
+    rects.forEach((a, i) => rects.slice(i + 1).forEach((b, j) => {
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${i}/${i + j + 1}`);
+    }));
+    const overflowing = [...document.querySelectorAll('main > section, header')].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.querySelector('h2')?.textContent ?? s.tagName);
+    return { overlaps, overflowing, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth };
+  });
+}
+
+test('issue 12: /favicon.ico is an icon, and loading the page asks for nothing that fails', async () => {
+  const r = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
+  assert.is(r.status, 200);
+  assert.is(r.headers.get('content-type'), 'image/x-icon');
+  const body = Buffer.from(await r.arrayBuffer());
+  assert.equal([...body.subarray(0, 4)], [0, 0, 1, 0], 'an ICO header');
+  if (!fs.existsSync(CHROMIUM)) { assert.unreachable(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`); return; }
+  const { page, failed } = await open(1280);
+  assert.equal(failed, []);
+  await page.close();
+});
+
+test('issue 12: a listener and a connector named alike each show their own flow rate', async () => {
+  const { page } = await open(1280);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#traffic tr')].map((tr) => [...tr.children].map((td) => td.textContent)));
+  const listener = rows.find((r) => r[0]?.startsWith('db ') && r[1] === 'listener')!;
+  const connector = rows.find((r) => r[0]?.startsWith('db ') && r[1] === 'connector')!;
+  assert.is(listener[4], '10.0', 'the listener opened 10 flows a second');
+  assert.is(connector[4], '0.0', 'the connector opened none');
+  await page.close();
+});
+
+test('issue 12: the flows table shows the records and asks for the outcome chosen in its filter', async () => {
+  const { page } = await open(1280);
+  await page.waitForFunction(() => (document.getElementById('flows')?.textContent ?? '').includes('refused'), undefined, { timeout: 5000 });
+  const rows = async () => page.evaluate(() => [...document.querySelectorAll('#flows tr')].slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
+  const all = await rows();
+  assert.is(all.length, 2);
+  assert.equal(all[0].slice(1), ['listener', long('routing-key'), long('site-with-a-long-name'), long('peer-site'), '127.0.0.1:40000', '2.0 KiB', '3.0 MiB', '4.3 ms', 'closed']);
+  await page.selectOption('#f-outcome', 'refused');
+  await page.waitForFunction(() => document.querySelectorAll('#flows tr').length === 2, undefined, { timeout: 5000 });
+  assert.equal((await rows()).map((r) => r[9]), ['refused']);
+  assert.is(queries.at(-1)!.outcome, 'refused', 'the filter reaches the query');
+  await page.close();
+});
+
+for (const width of [1280, 700]) {
+  test(`issue 12: at ${width} px, 63-character names stay inside their sections and no section overlaps another`, async () => {
+    const { page } = await open(width);
+    const l = await layout(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, `console-${width}.png`), fullPage: true });
+    assert.equal(l.overlaps, [], 'overlapping sections');
+    assert.equal(l.overflowing, [], 'sections wider than their box');
+    assert.ok(l.pageWidth <= l.window, `the page is ${l.pageWidth} px wide in a ${l.window} px window`);
+    const text = await page.evaluate(() => document.body.textContent ?? '');
+    for (const n of [long('listener'), long('connector'), long('peer-site')]) assert.ok(text.includes(n), `${n} is shown whole`);
+    await page.close();
+  });
+}
+
+test.run();
