@@ -2,7 +2,7 @@
 // each answer reaches its own question, and no question waits on an engine that is gone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FlowQueries } from '../../control/flows/flow-queries.js';
+import { FlowQueries, listAllFlows, mergeFlowLists } from '../../control/flows/flow-queries.js';
 import type { EngineCommand, FlowRecord } from '../../dataplane/port/report.js';
 
 const rec = (id: string) => ({ id }) as FlowRecord;
@@ -28,6 +28,23 @@ test('issue 12: questions to an engine that restarts are abandoned with no recor
   const pending = q.list({});
   q.abandon();
   assert.equal(await pending, []);
+});
+
+const timed = (id: string, startedAt: number, endedAt?: number) => ({ id, startedAt, endedAt }) as FlowRecord;
+
+test('issue 11/12: several engines answer as one: active flows first by start, then ended ones by end, within the limit', () => {
+  const one = [timed('a-live', 50), timed('a-end-30', 1, 30), timed('a-end-10', 2, 10)];
+  const two = [timed('b-live', 70), timed('b-end-40', 3, 40), timed('b-end-20', 4, 20)];
+  assert.equal(mergeFlowLists([one, two], {}).map((r) => r.id), ['b-live', 'a-live', 'b-end-40', 'a-end-30', 'b-end-20', 'a-end-10']);
+  assert.equal(mergeFlowLists([one, two], { limit: 3 }).map((r) => r.id), ['b-live', 'a-live', 'b-end-40']);
+});
+
+test('issue 11/12: a site asks every engine and merges; an engine that is down adds nothing', async () => {
+  const sent: number[] = [];
+  const engines = [0, 1, 2].map((i) => new FlowQueries((cmd) => { if (i === 2) return false; sent.push(i); setImmediate(() => engines[i].answer((cmd as { id: number }).id, [timed(`e${i}`, 1, 10 + i)])); return true; }));
+  const merged = await listAllFlows(engines, {});
+  assert.equal(sent, [0, 1]);
+  assert.equal(merged.map((r) => r.id), ['e1', 'e0']);
 });
 
 test.run();
