@@ -6,18 +6,11 @@ import { writeFileAtomic } from '../state/atomic.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
-import { nameArg } from './args.js';
+import { nameArg, intArg } from './args.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
-
-function int(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
-    return Number(v);
-  };
-}
 
 /** Parses durations like 90s, 15m, 2h, 7d into ms. */
 export function parseDuration(v: string): number {
@@ -31,7 +24,7 @@ export function addLinkCommands(program: Command): void {
   const token = program.command('token').description('issue and redeem tokens that let a site link to this one');
   token.command('issue <file>').description('create a one-time grant and write its token file (mode 0600)').addOption(dirOption())
     .option('--expiry <duration>', 'how long the token is valid (e.g. 15m, 2h)', '15m')
-    .option('--redemptions <n>', 'how many times it may be redeemed', int('--redemptions'), 1)
+    .option('--redemptions <n>', 'how many times it may be redeemed', intArg('--redemptions'), 1)
     .action(async (file: string, o) => {
       // Refused here, not silently changed: 0 would mean "the default" to the API (issue 10 #12, issue 15).
       const bad = grantRequestProblem({ expiryMs: parseDuration(o.expiry), redemptions: o.redemptions });
@@ -46,7 +39,7 @@ export function addLinkCommands(program: Command): void {
     });
   token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption())
     .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
-    .option('--cost <n>', 'link cost for routing', int('--cost'), 1)
+    .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;

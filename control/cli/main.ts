@@ -36,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // `svcnet help` asked for help (0); `svcnet` or `svcnet site` alone got it for want of a command (2).
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
       return 2; // commander already printed the usage error
     }
     if (err instanceof UsageError) { process.stderr.write(`error: ${err.message}\n`); return 2; }

@@ -7,15 +7,9 @@ import { RunningSite } from '../site-runtime.js';
 import { createLogger } from '../log.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { siteDir, withSession } from './session.js';
+import { intArg as int, newNameArg, hostArg } from './args.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
-
-function int(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
-    return Number(v);
-  };
-}
 
 /** Adds the site command group. */
 export function addSiteCommands(program: Command): void {
@@ -31,6 +25,9 @@ export function addSiteCommands(program: Command): void {
     .option('--api-port <port>', 'TCP port of the control API with mutual TLS for remote orchestrators (default: off; the local unix socket is always on)', int('--api-port'))
     .action(async (name: string, o) => {
       for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
+      newNameArg(name, 'site name');
+      hostArg(o.linkHost, '--link-host');
+      if (o.linkBindHost !== undefined) hostArg(o.linkBindHost, '--link-bind-host');
       const dir = siteDir(o);
       const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkBindHost: o.linkBindHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
       if (o.apiPort) await new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });

@@ -1,0 +1,104 @@
+// Issue 15 through the real CLI: listener/connector update work (stopped and running site), one
+// exit-code rule for usage errors in every command (2, one line, nothing changed), and hosts
+// validated as host names or IP literals.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { freePorts } from '../helpers/ports.js';
+
+const root = tempDir();
+const E = path.join(root, 'east');
+let ports: number[];
+
+test.before(async () => {
+  ports = await freePorts(6);
+  await svcnetOk(['site', 'create', 'east', '--dir', E, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
+});
+test.after(async () => {
+  await stopAll();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Runs svcnet and checks it exits `code` with one line on stderr matching `re`. */
+async function fails(args: string[], code: number, re: RegExp): Promise<void> {
+  const r = await svcnet(args);
+  assert.is(r.code, code, `svcnet ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  assert.is(r.stderr.trim().split('\n').length, 1, `svcnet ${args.join(' ')}: one line: ${r.stderr}`);
+  assert.match(r.stderr, re, `svcnet ${args.join(' ')}`);
+}
+
+const resources = () => fs.readdirSync(path.join(E, 'resources'), { recursive: true }).filter((f) => String(f).endsWith('.json')).sort();
+
+test('issue 15: listener update and connector update change the stored spec (stopped site)', async () => {
+  await svcnetOk(['listener', 'create', 'web', String(ports[2]), '-r', 'web', '--host', '127.0.0.1', '--dir', E]);
+  await svcnetOk(['connector', 'create', 'web', '8080', '-r', 'web', '--dir', E]);
+  assert.match(await svcnetOk(['listener', 'update', 'web', '--port', String(ports[3]), '--dir', E]), /listener web updated/);
+  assert.match(await svcnetOk(['connector', 'update', 'web', '--host', 'db.example.com', '--port', '8081', '-r', 'web2', '--dir', E]), /connector web updated/);
+  const l = JSON.parse(await svcnetOk(['listener', 'status', 'web', '-o', 'json', '--dir', E]))[0];
+  assert.is(l.port, ports[3]);
+  const c = JSON.parse(await svcnetOk(['connector', 'status', 'web', '-o', 'json', '--dir', E]))[0];
+  assert.equal([c.host, c.port, c.routingKey], ['db.example.com', 8081, 'web2']);
+});
+
+test('issue 15: every usage error exits 2 with one line, in every command', async () => {
+  const before = resources();
+  const bare = await svcnet([]);
+  assert.is(bare.code, 2, 'svcnet alone');
+  assert.match(bare.stderr, /Usage: svcnet/);
+  assert.is((await svcnet(['site'])).code, 2, 'a command group alone');
+  assert.is((await svcnet(['--help'])).code, 0, 'asked-for help is no error');
+  assert.is((await svcnet(['help'])).code, 0, 'asked-for help is no error');
+  await fails(['bogus'], 2, /unknown command/);
+  await fails(['site', 'create', 'Bad Name', '--dir', path.join(root, 'x')], 2, /site name "Bad Name" is not a resource name/);
+  await fails(['site', 'create', 'ok', '--link-port', 'abc', '--dir', path.join(root, 'x')], 2, /--link-port must be a number/);
+  await fails(['site', 'create', 'ok', '--link-host', 'bad host!', '--dir', path.join(root, 'x')], 2, /--link-host "bad host!" must be a host name or an IP address/);
+  assert.not.ok(fs.existsSync(path.join(root, 'x', 'site.json')), 'no site was made');
+  await fails(['listener', 'create', 'Bad!', '1234', '-r', 'k', '--dir', E], 2, /name "Bad!"/);
+  await fails(['connector', 'create', 'Bad!', '1234', '-r', 'k', '--dir', E], 2, /name "Bad!"/);
+  await fails(['listener', 'create', 'ok', '99999', '-r', 'k', '--dir', E], 2, /port "99999" must be 1\.\.65535/);
+  await fails(['listener', 'update', 'web', '--port', 'x', '--dir', E], 2, /port "x"/);
+  await fails(['listener', 'update', 'web', '--dir', E], 2, /nothing to change/);
+  await fails(['token', 'issue', path.join(root, 't'), '--redemptions', 'two', '--dir', E], 2, /--redemptions must be a number/);
+  await fails(['token', 'redeem', path.join(root, 't'), '--cost', '-1', '--dir', E], 2, /--cost|unknown option/);
+  await fails(['grant', 'delete', 'Bad!', '--dir', E], 2, /is not a resource name/);
+  await fails(['get', 'gadgets', '--dir', E], 2, /unknown kind "gadgets"/);
+  await fails(['get', 'listener', '-o', 'xml', '--dir', E], 2, /--output must be json or yaml/);
+  await fails(['delete', '--dir', E], 2, /give -f FILE or KIND NAME/);
+  await fails(['listener', 'status', '--dir'], 2, /argument missing/);
+  await fails(['listener', 'status'], 2, /no site directory/);
+  assert.equal(resources(), before, 'nothing changed');
+  // Not usage errors: a well-formed command that fails exits 1.
+  await fails(['listener', 'delete', 'nosuch', '--dir', E], 1, /not found|no Listener/i);
+  await fails(['site', 'create', 'again', '--dir', E], 1, /a site already exists/);
+});
+
+test('issue 15: a connector host must be a host name or an IP literal (CLI exit 2; a manifest is refused naming the field)', async () => {
+  await fails(['connector', 'create', 'bad', '80', '-r', 'k', '--host', 'bad host!', '--dir', E], 2, /--host "bad host!" must be a host name or an IP address/);
+  await fails(['connector', 'create', 'bad', '80', '-r', 'k', '--host', '-lead.example', '--dir', E], 2, /--host/);
+  await fails(['connector', 'update', 'web', '--host', 'a/b', '--dir', E], 2, /--host "a\/b"/);
+  await fails(['listener', 'create', 'bad', String(ports[4]), '-r', 'k', '--host', '1.2.3.4.5 ', '--dir', E], 2, /--host/);
+  const f = path.join(root, 'bad-host.yaml');
+  fs.writeFileSync(f, 'apiVersion: svcnet.io/v1\nkind: Connector\nmetadata: {name: bad}\nspec: {routingKey: k, port: 80, host: "bad host!"}\n');
+  await fails(['apply', '-f', f, '--dir', E], 1, /spec\.host: must be a host name or an IP address/);
+  for (const host of ['127.0.0.1', '::1', 'db', 'db.example.com.', 'my_svc.local']) {
+    await svcnetOk(['connector', 'create', 'ok-host', '80', '-r', 'k', '--host', host, '--dir', E]);
+    await svcnetOk(['connector', 'delete', 'ok-host', '--dir', E]);
+  }
+  assert.not.ok(resources().some((r) => String(r).includes('bad')));
+});
+
+test('issue 15: listener update and connector update work on a running site, which applies them', async () => {
+  runSite(E);
+  await waitFor('site running', () => runtimeStatus(E)?.network && fs.existsSync(path.join(E, 'run', 'api.sock')), 20_000);
+  await svcnetOk(['listener', 'update', 'web', '--port', String(ports[5]), '--dir', E]);
+  await svcnetOk(['connector', 'update', 'web', '--port', '8082', '--host', '127.0.0.1', '--dir', E]);
+  await fails(['connector', 'update', 'web', '--host', 'bad host!', '--dir', E], 2, /--host/);
+  const l = JSON.parse(await svcnetOk(['listener', 'status', 'web', '-o', 'json', '--dir', E]))[0];
+  assert.is(l.port, ports[5]);
+  const c = JSON.parse(await svcnetOk(['connector', 'status', 'web', '-o', 'json', '--dir', E]))[0];
+  assert.equal([c.host, c.port], ['127.0.0.1', 8082]);
+});
+
+test.run();
