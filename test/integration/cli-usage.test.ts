@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, BIN } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 
 const root = tempDir();
@@ -87,6 +88,33 @@ test('issue 15: a connector host must be a host name or an IP literal (CLI exit 
     await svcnetOk(['connector', 'delete', 'ok-host', '--dir', E]);
   }
   assert.not.ok(resources().some((r) => String(r).includes('bad')));
+});
+
+test('issue 15: -o json of more than 64 KiB reaches a slow reader whole (the CLI waits for its output to drain)', async () => {
+  const dir = path.join(root, 'big');
+  await svcnetOk(['site', 'create', 'big', '--dir', dir]);
+  const docs = Array.from({ length: 400 }, (_, i) => `---\napiVersion: svcnet.io/v1\nkind: Connector\nmetadata: {name: conn-${i}-with-a-longer-name}\nspec: {routingKey: key-${i}.a.long.routing.key, port: ${1000 + i}, host: host-${i}.example.com}\n`);
+  fs.writeFileSync(path.join(root, 'many.yaml'), docs.join(''));
+  await svcnetOk(['apply', '-f', path.join(root, 'many.yaml'), '--dir', dir]);
+  // A reader that starts late: the kernel pipe holds 64 KiB, the rest waits in the CLI.
+  const child = spawn(process.execPath, [BIN, 'get', 'connector', '-o', 'json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pause();
+  await new Promise((r) => setTimeout(r, 1500));
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => chunks.push(c));
+  child.stdout.resume();
+  const code = await new Promise((r) => child.once('close', r));
+  const text = Buffer.concat(chunks).toString();
+  assert.is(code, 0);
+  assert.ok(text.length > 65536, `${text.length} bytes`);
+  assert.is((JSON.parse(text) as unknown[]).length, 400);
+  // A reader that stops early (`| head`) is no error: no EPIPE stack.
+  const early = spawn(process.execPath, [BIN, 'get', 'connector', '-o', 'json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  early.stderr.on('data', (d) => { err += d; });
+  early.stdout.once('data', () => early.stdout.destroy());
+  assert.is(await new Promise((r) => early.once('close', r)), 0, err);
+  assert.is(err, '');
 });
 
 test('issue 15: listener update and connector update work on a running site, which applies them', async () => {
