@@ -7,6 +7,7 @@ import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { nameArg, intArg } from './args.js';
+import { networkDocument, networkTables } from './network-view.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
@@ -88,9 +89,8 @@ export function addLinkCommands(program: Command): void {
       const format = parseFormat(o.output);
       await withSession(o, async (s) => {
         const n = await s.client.getNetwork();
-        const sites = n.sites.map((x) => ({ id: x.id, name: x.name, cost: x.reachable ? x.cost : null, links: x.links.map((l) => ({ peer: l.peerId, cost: l.cost, peerName: l.peerName || l.peerId })), keys: x.routingKeys }));
-        print(format, { sites, services: n.services }, ['SITE', 'COST', 'LINKS', 'ROUTING KEYS'],
-          sites.map((x) => [x.name + (x.id === n.siteId ? ' (this site)' : ''), x.cost === null ? 'unreachable' : x.cost, x.links.map((l) => `${l.peerName}(${l.cost})`).join(' ') || '-', x.keys.join(' ') || '-']));
+        if (format !== 'table') { print(format, networkDocument(n), [], []); return; }
+        networkTables(n).forEach((t, i) => { if (i) process.stdout.write('\n'); print('table', null, t.headers, t.rows); });
       });
     });
 }

@@ -108,4 +108,22 @@ test('issue 15: get -o yaml carries no resourceVersion and applies to another si
   assert.not.match(await svcnetOk(['get', 'all', '-o', 'json', '--dir', W]), /resourceVersion/);
 });
 
+test('issue 15: network status lists listeners and remote connectors; a connector withheld by policy says why', async () => {
+  await svcnetOk(['site', 'policy', '--expose-keys', 'web', '--dir', E]);
+  await svcnetOk(['connector', 'create', 'web', '8080', '-r', 'web', '--dir', E]);
+  await svcnetOk(['connector', 'create', 'secret', '8081', '-r', 'secret', '--dir', E]);
+  const secret = JSON.parse(await svcnetOk(['connector', 'status', 'secret', '-o', 'json', '--dir', E]))[0];
+  assert.is(secret.status, 'withheld');
+  assert.match(secret.message, /routing key secret is not exposed by this site's policy/);
+  await waitFor('east\'s key reaches west', () => runtimeStatus(W)?.network.sites.find((x) => x.name === 'east')?.keys.includes('web'), 15_000);
+  const table = await svcnetOk(['network', 'status', '--dir', W]);
+  assert.match(table, /ROUTING KEY\s+LISTENERS \(this site\)\s+CONNECTORS/);
+  assert.match(table, new RegExp(`\\nweb\\s+web 127\\.0\\.0\\.1:${ports[4]} \\w+\\s+east \\(cost 1\\)\\n`));
+  const doc = JSON.parse(await svcnetOk(['network', 'status', '-o', 'json', '--dir', W]));
+  const web = doc.services.find((x: { routingKey: string }) => x.routingKey === 'web');
+  assert.equal(web.connectors, [{ site: 'east', cost: 1, remote: true }]);
+  assert.is(web.listeners[0].name, 'web');
+  assert.not.match(JSON.stringify(doc), /"name":""|"host":""|"port":0/);
+});
+
 test.run();
