@@ -34,3 +34,10 @@ export function intArg(flag: string) {
     return Number(v);
   };
 }
+
+/** Parses durations like 90s, 15m, 2h, 7d into ms. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(v);
+  if (!m) throw new UsageError(`duration "${v}" must look like 30s, 15m, 2h or 7d`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}

@@ -6,19 +6,13 @@ import { writeFileAtomic } from '../state/atomic.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
-import { nameArg, intArg } from './args.js';
+import { nameArg, intArg, parseDuration } from './args.js';
 import { networkDocument, networkTables } from './network-view.js';
+import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
-
-/** Parses durations like 90s, 15m, 2h, 7d into ms. */
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(v);
-  if (!m) throw new UsageError(`duration "${v}" must look like 30s, 15m, 2h or 7d`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
 
 /** Adds token, link and network commands. */
 export function addLinkCommands(program: Command): void {
@@ -38,15 +32,17 @@ export function addLinkCommands(program: Command): void {
         console.log(`token written to ${file} (grant ${t.token.metadata.name}, valid ${o.expiry}, ${o.redemptions} redemption${o.redemptions === 1 ? '' : 's'}); redeem it with "svcnet token redeem ${file} --dir OTHER_SITE"`);
       });
     });
-  token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption())
+  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption()))
     .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
     .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
+      const waitMs = waitRequest(o);
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
         await s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
         console.log(`link ${name} to site ${t.spec.site ?? t.spec.url} created; ${appliesWhen(s.running)}`);
+        if (waitMs !== undefined) await waitReady(s, 'Link', name, waitMs);
       });
     });
 

@@ -9,8 +9,9 @@ import { addResourceCommands } from './resource-commands.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addPkiCommands } from '../pki/cli.js';
 import { addRouterCommands } from './router-commands.js';
+import { addVersionCommand } from './version.js';
 
-export { parseDuration } from './link-commands.js';
+export { parseDuration } from './args.js';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   addAdminCommands(program);
   addPkiCommands(program);
   addRouterCommands(program);
+  addVersionCommand(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

@@ -8,6 +8,7 @@ import { validateConnector } from '../resources/connector.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { withSession, appliesWhen } from './session.js';
 import { nameArg } from './args.js';
+import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
@@ -39,12 +40,13 @@ export function addServiceCommands(program: Command): void {
   for (const kind of ['listener', 'connector'] as const) {
     const Kind = kind === 'listener' ? 'Listener' : 'Connector';
     const cmd = program.command(kind).description(kind === 'listener' ? 'ports where clients connect to a routing key' : 'servers that receive a routing key\'s flows');
-    cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption())
+    waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
       .requiredOption('-r, --routing-key <key>', 'routing key that joins listeners and connectors')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
       .action(async (name: string, port: string, o) => {
         const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey: o.routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
         checked(kind, doc, port);
+        const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
           if (kind === 'listener') {
             // Only a listener we do not own yet can collide with another program on this host.
@@ -54,6 +56,7 @@ export function addServiceCommands(program: Command): void {
           }
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
           console.log(`${kind} ${name} created (routing key ${o.routingKey}, port ${port}); ${appliesWhen(s.running)}`);
+          if (waitMs !== undefined) await waitReady(s, Kind, name, waitMs);
         });
       });
     cmd.command('update <name>').description(`change a ${kind}; refused if someone else changed it meanwhile`).addOption(dirOption())

@@ -7,7 +7,8 @@ import { RunningSite } from '../site-runtime.js';
 import { createLogger } from '../log.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { siteDir, withSession } from './session.js';
-import { intArg as int, newNameArg, hostArg } from './args.js';
+import { intArg as int, newNameArg, hostArg, parseDuration } from './args.js';
+import { deleteSite } from './site-delete.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
@@ -50,6 +51,14 @@ export function addSiteCommands(program: Command): void {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await new Promise(() => {});
+    });
+  site.command('delete').description('stop the site if it runs and delete its state (CA, certificates, resources); asks first unless --yes')
+    .addOption(dirOption())
+    .option('-y, --yes', 'do not ask for confirmation', false)
+    .option('--timeout <duration>', 'how long to wait for a running site to stop', '30s')
+    .action(async (o) => {
+      const timeoutMs = parseDuration(o.timeout);
+      console.log(await deleteSite(siteDir(o), { yes: o.yes, timeoutMs }));
     });
   site.command('status').description('show the site and whether it runs').addOption(dirOption()).addOption(new Option('-o, --output <format>', 'json or yaml instead of a table'))
     .action(async (o) => {
