@@ -38,6 +38,26 @@ test('issue 15: svcnet version and --version print the release, link protocol an
   assert.equal(JSON.parse(await svcnetOk(['version', '-o', 'json'])), { version: pkg.version, linkProtocol: 1, node: process.version });
 });
 
+test('issue 15: site update changes ports, link access and host (usage errors exit 2)', async () => {
+  const S = path.join(root, 'north');
+  await svcnetOk(['site', 'create', 'north', '--dir', S]);
+  assert.match(await svcnetOk(['site', 'update', '--link-access', '--link-host', 'north.example.com', '--link-port', String(ports[5]), '--console-port', '9999', '--dir', S]), /site north updated; it applies at the next start/);
+  const st = JSON.parse(await svcnetOk(['site', 'status', '-o', 'json', '--dir', S]));
+  assert.equal(st.linkAccess, { enabled: true, host: 'north.example.com', port: ports[5] });
+  assert.is(st.consolePort, 9999);
+  await svcnetOk(['site', 'update', '--link-host', '10.0.0.7', '--dir', S]); // one field: the others keep their value
+  assert.equal(JSON.parse(await svcnetOk(['site', 'status', '-o', 'json', '--dir', S])).linkAccess, { enabled: true, host: '10.0.0.7', port: ports[5] });
+  await svcnetOk(['site', 'update', '--no-link-access', '--console-port', '0', '--dir', S]);
+  const st2 = JSON.parse(await svcnetOk(['site', 'status', '-o', 'json', '--dir', S]));
+  assert.equal([st2.linkAccess.enabled, st2.linkAccess.port, st2.consolePort], [false, ports[5], undefined]);
+  assert.match(await svcnetOk(['site', 'update', '--no-link-access', '--dir', S]), /site north unchanged/);
+  for (const [args, re] of [[[], /nothing to change/], [['--link-port', '0'], /port 0 is outside 1\.\.65535/], [['--link-host', 'a b'], /--link-host "a b"/], [['--api-port', 'x'], /--api-port must be a number/]] as [string[], RegExp][]) {
+    const r = await svcnet(['site', 'update', ...args, '--dir', S]);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+  }
+});
+
 test('issue 15: --wait on a stopped site, or with a bad condition, fails in one line', async () => {
   const bad = await svcnet(['listener', 'create', 'early', String(ports[3]), '-r', 'k', '--wait=soon', '--dir', W]);
   assert.is(bad.code, 2, bad.stderr);
