@@ -32,9 +32,17 @@ function statusOf(dir: string): { links: { status: string }[]; listeners: { stat
   try { return JSON.parse(fs.readFileSync(path.join(dir, 'run', 'status.json'), 'utf8')); } catch { return undefined; }
 }
 
-async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+/** True once something accepts TCP connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`demo: timed out waiting for ${what}; logs are in ${root}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -50,19 +58,21 @@ async function main(): Promise<void> {
   const servicePort = await portFrom(0);
   await new Promise<void>((r) => service.listen(servicePort, '127.0.0.1', r));
 
-  const [eastLink, westLink, eastConsole, westConsole, edgeConsole, westListen, edgeListen] = [
-    await portFrom(0), await portFrom(0), await portFrom(8080), await portFrom(8081), await portFrom(8082), await portFrom(9090), await portFrom(9091),
+  const [eastLink, westLink, eastGrant, westGrant, eastConsole, westConsole, edgeConsole, westListen, edgeListen] = [
+    await portFrom(0), await portFrom(0), await portFrom(0), await portFrom(0), await portFrom(8080), await portFrom(8081), await portFrom(8082), await portFrom(9090), await portFrom(9091),
   ];
   const dir = (n: string) => path.join(root, n);
   console.log('creating three sites (each makes its own CA)...');
-  cli('site', 'create', 'east', '--dir', dir('east'), '--link-access', '--link-port', String(eastLink), '--console-port', String(eastConsole));
-  cli('site', 'create', 'west', '--dir', dir('west'), '--link-access', '--link-port', String(westLink), '--console-port', String(westConsole));
+  cli('site', 'create', 'east', '--dir', dir('east'), '--link-access', '--link-port', String(eastLink), '--grant-port', String(eastGrant), '--console-port', String(eastConsole));
+  cli('site', 'create', 'west', '--dir', dir('west'), '--link-access', '--link-port', String(westLink), '--grant-port', String(westGrant), '--console-port', String(westConsole));
   cli('site', 'create', 'edge', '--dir', dir('edge'), '--console-port', String(edgeConsole));
   for (const n of ['east', 'west', 'edge']) {
     const log = fs.openSync(path.join(root, `${n}.log`), 'a');
     children.push(spawn(process.execPath, [BIN, 'site', 'run', '--dir', dir(n)], { stdio: ['ignore', log, log] }));
   }
   await until('sites to start', () => ['east', 'west', 'edge'].every((n) => statusOf(dir(n))));
+  // A token is redeemed at the issuer's grant port, which opens a moment after the status is first written.
+  await until('east and west to take redemptions', async () => (await accepts(eastGrant)) && (await accepts(westGrant)));
   cli('connector', 'create', 'hello', String(servicePort), '--routing-key', 'hello', '--dir', dir('east'));
   cli('token', 'issue', path.join(root, 'east.token'), '--dir', dir('east'));
   cli('token', 'redeem', path.join(root, 'east.token'), '--dir', dir('west'));
@@ -104,5 +114,6 @@ Site logs: ${root}/*.log. Press Ctrl-C to stop and clean up.`);
 main().catch((err) => {
   console.error(`error: ${(err as Error).message}`);
   for (const c of children) c.kill('SIGKILL');
+  console.error(`the sites' logs are kept in ${root}`);
   process.exit(1);
 });

@@ -30,12 +30,13 @@ export interface ControlClient {
 const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', listFlows: 'ListFlows', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
 
 /** A client of the service at `target` (grpc target syntax) with `creds`. */
-export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number } = {}): ControlClient {
+export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number; who?: string } = {}): ControlClient {
   const Client = grpc.makeGenericClientConstructor(controlService(), 'ControlService');
   const c = new Client(target, creds) as unknown as Record<string, (...a: unknown[]) => unknown> & grpc.Client;
+  const to = { target, who: o.who, timeoutMs: o.timeoutMs ?? 60_000 };
   const unary = (rpc: string) => (req: unknown = {}) => new Promise((resolve, reject) => {
-    const deadline = new Date(Date.now() + (o.timeoutMs ?? 60_000));
-    c[rpc](req, { deadline }, (err: grpc.ServiceError | null, res: unknown) => (err ? reject(fromServiceError(err)) : resolve(res)));
+    const deadline = new Date(Date.now() + to.timeoutMs);
+    c[rpc](req, { deadline }, (err: grpc.ServiceError | null, res: unknown) => (err ? reject(fromServiceError(err, to)) : resolve(res)));
   });
   const client = Object.fromEntries(Object.entries(RPCS).map(([m, rpc]) => [m, unary(rpc)])) as unknown as ControlClient;
   client.watch = (req, onEvent, onEnd) => {
@@ -43,7 +44,7 @@ export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { 
     let ended = false;
     const end = (err?: ApiError) => { if (!ended) { ended = true; onEnd?.(err); } };
     call.on('data', onEvent);
-    call.on('error', (err: grpc.ServiceError) => end(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err)));
+    call.on('error', (err: grpc.ServiceError) => end(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err, to)));
     call.on('end', () => end());
     return { cancel: () => call.cancel() };
   };
@@ -52,12 +53,12 @@ export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { 
 }
 
 /** The local client of a running site: its unix socket. */
-export function unixClient(dir: string, o: { timeoutMs?: number } = {}): ControlClient {
+export function unixClient(dir: string, o: { timeoutMs?: number; who?: string } = {}): ControlClient {
   return grpcClient(`unix://${apiSocketPath(dir)}`, grpc.credentials.createInsecure(), o);
 }
 
 /** A remote client: TCP with the certificate from `svcnet admin issue`. */
-export function tlsClient(address: string, pem: { key: string; cert: string; ca: string }, o: { timeoutMs?: number } = {}): ControlClient {
+export function tlsClient(address: string, pem: { key: string; cert: string; ca: string }, o: { timeoutMs?: number; who?: string } = {}): ControlClient {
   return grpcClient(address, grpc.credentials.createSsl(Buffer.from(pem.ca), Buffer.from(pem.key), Buffer.from(pem.cert)), o);
 }
 

@@ -64,8 +64,9 @@ export async function deleteResources(ctx: ApiContext, req: DeleteRequest): Prom
       if (t.kind !== 'Link') continue;
       credentials.add(String(doc.spec.tlsCredentials));
       // The token that made the link is spent; dropping its record lets the name be used again.
-      const token = ctx.store.get('AccessToken', t.name) as StoredDoc | undefined;
-      if (token?.status?.link === t.name && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === t.name)) batch.push({ kind: 'AccessToken', name: t.name, remove: true });
+      // (A token named after its grant made link-<site>: found by the link it records, issue 15.)
+      const token = (ctx.store.list('AccessToken') as StoredDoc[]).find((d) => d.status?.link === t.name);
+      if (token && !doomed.some((d) => d.t.kind === 'AccessToken' && d.t.name === token.metadata.name)) batch.push({ kind: 'AccessToken', name: token.metadata.name, remove: true });
     }
     await ctx.store.commit(batch);
     const inUse = new Set((ctx.store.list('Link') as StoredDoc[]).map((l) => String(l.spec.tlsCredentials)));

@@ -2,6 +2,7 @@
 // conversions between an ApiError and a gRPC status (metadata carries the code and the field).
 import * as grpc from '@grpc/grpc-js';
 import { UnsafeNameError } from '../state/safe-name.js';
+import { isTransportFailure, transportReason, plainTarget } from './transport-error.js';
 
 /** Every error the control API returns, with its gRPC status and what it means (docs/errors.md). */
 export const API_ERRORS = {
@@ -48,9 +49,18 @@ export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   return { code: e.status, details: e.message, metadata };
 }
 
-/** The ApiError a client sees for a failed call (code and field from trailing metadata). */
-export function fromServiceError(err: grpc.ServiceError): ApiError {
+/** Who a client calls, for messages about a call that reached no server ("site east" at its socket). */
+export interface CallTarget { target: string; who?: string; timeoutMs?: number }
+
+/**
+ * The ApiError a client sees for a failed call (code and field from trailing metadata). A call
+ * that reached no server is SVCNET_ERR_UNAVAILABLE in plain words (issue 15), not grpc-js's details.
+ */
+export function fromServiceError(err: grpc.ServiceError, to?: CallTarget): ApiError {
   const code = String(err.metadata?.get('svcnet-error')[0] ?? '');
+  if (!code && to && isTransportFailure(err)) {
+    return new ApiError('SVCNET_ERR_UNAVAILABLE', `${to.who ?? `the control API at ${plainTarget(to.target)}`} is not running or not reachable: ${transportReason(err, to.target, to.timeoutMs)}`, undefined, { cause: err });
+  }
   const field = err.metadata?.get('svcnet-field')[0];
   const known = (code in API_ERRORS ? code : undefined) as ApiErrorCode | undefined;
   const byStatus = (Object.keys(API_ERRORS) as ApiErrorCode[]).find((k) => API_ERRORS[k].status === err.code);

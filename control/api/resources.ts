@@ -8,6 +8,7 @@ import { isSafeName, SAFE_NAME_RULE } from '../state/safe-name.js';
 import { ApiError } from './errors.js';
 import { documentToResource } from './convert.js';
 import { statusOf } from './status.js';
+import { loadPolicy, keyExposed } from '../pki/policy.js';
 import type { ApiContext } from './context.js';
 import type { GetRequest, ListRequest, ListResponse, Resource } from './types.js';
 
@@ -54,7 +55,8 @@ function listStored(ctx: ApiContext, kind: Kind): StoredDoc[] {
 
 /** A stored document with its live status, as the API returns it. */
 export function withStatus(ctx: ApiContext, kind: Kind, doc: StoredDoc): Resource {
-  return documentToResource(kind, doc, statusOf(kind, doc, ctx.site?.status()));
+  const exposed = kind === 'Connector' ? (key: string) => keyExposed(loadPolicy(ctx.store), key) : undefined;
+  return documentToResource(kind, doc, statusOf(kind, doc, ctx.site?.status(), { exposed }));
 }
 
 /** Get: one resource with status. NOT_FOUND when absent. */

@@ -6,7 +6,9 @@ import type { ResourceStatus } from './types.js';
 const NOT_RUNNING: ResourceStatus = { ready: false, state: 'site not running', message: 'stored; takes effect when the site starts' };
 
 /** Status of `kind`/`name` given its stored document and the live report (undefined: stopped). */
-export function statusOf(kind: Kind, doc: { metadata: { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> }, rt: RuntimeStatus | undefined, now = Date.now()): ResourceStatus {
+export function statusOf(kind: Kind, doc: { metadata: { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> }, rt: RuntimeStatus | undefined,
+  o: { now?: number; exposed?: (key: string) => boolean } = {}): ResourceStatus {
+  const now = o.now ?? Date.now();
   const name = doc.metadata.name;
   switch (kind) {
     case 'AccessGrant': {
@@ -31,6 +33,9 @@ export function statusOf(kind: Kind, doc: { metadata: { name: string }; spec: Re
   }
   if (kind === 'Connector') {
     const c = rt.connectors.find((x) => x.name === name);
+    const key = String(doc.spec.routingKey);
+    // Withheld by policy, the connector never reaches the engine: say why (issue 15), not "pending".
+    if (!c && o.exposed && !o.exposed(key)) return { ready: false, state: 'withheld', message: `routing key ${key} is not exposed by this site's policy; expose it with "svcnet site policy --expose-keys"` };
     if (!c) return { ready: false, state: 'pending', message: 'not applied yet' };
     return { ready: c.ready, state: c.ready ? 'ready' : 'not ready', message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened };
   }

@@ -6,32 +6,20 @@ import { writeFileAtomic } from '../state/atomic.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
-import { nameArg } from './args.js';
+import { nameArg, intArg, parseDuration } from './args.js';
+import { networkDocument, networkTables } from './network-view.js';
+import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
-
-function int(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
-    return Number(v);
-  };
-}
-
-/** Parses durations like 90s, 15m, 2h, 7d into ms. */
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(v);
-  if (!m) throw new UsageError(`duration "${v}" must look like 30s, 15m, 2h or 7d`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
 
 /** Adds token, link and network commands. */
 export function addLinkCommands(program: Command): void {
   const token = program.command('token').description('issue and redeem tokens that let a site link to this one');
   token.command('issue <file>').description('create a one-time grant and write its token file (mode 0600)').addOption(dirOption())
     .option('--expiry <duration>', 'how long the token is valid (e.g. 15m, 2h)', '15m')
-    .option('--redemptions <n>', 'how many times it may be redeemed', int('--redemptions'), 1)
+    .option('--redemptions <n>', 'how many times it may be redeemed', intArg('--redemptions'), 1)
     .action(async (file: string, o) => {
       // Refused here, not silently changed: 0 would mean "the default" to the API (issue 10 #12, issue 15).
       const bad = grantRequestProblem({ expiryMs: parseDuration(o.expiry), redemptions: o.redemptions });
@@ -44,15 +32,17 @@ export function addLinkCommands(program: Command): void {
         console.log(`token written to ${file} (grant ${t.token.metadata.name}, valid ${o.expiry}, ${o.redemptions} redemption${o.redemptions === 1 ? '' : 's'}); redeem it with "svcnet token redeem ${file} --dir OTHER_SITE"`);
       });
     });
-  token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption())
+  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption()))
     .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
-    .option('--cost <n>', 'link cost for routing', int('--cost'), 1)
+    .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
+      const waitMs = waitRequest(o);
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
         await s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
         console.log(`link ${name} to site ${t.spec.site ?? t.spec.url} created; ${appliesWhen(s.running)}`);
+        if (waitMs !== undefined) await waitReady(s, 'Link', name, waitMs);
       });
     });
 
@@ -95,9 +85,8 @@ export function addLinkCommands(program: Command): void {
       const format = parseFormat(o.output);
       await withSession(o, async (s) => {
         const n = await s.client.getNetwork();
-        const sites = n.sites.map((x) => ({ id: x.id, name: x.name, cost: x.reachable ? x.cost : null, links: x.links.map((l) => ({ peer: l.peerId, cost: l.cost, peerName: l.peerName || l.peerId })), keys: x.routingKeys }));
-        print(format, { sites, services: n.services }, ['SITE', 'COST', 'LINKS', 'ROUTING KEYS'],
-          sites.map((x) => [x.name + (x.id === n.siteId ? ' (this site)' : ''), x.cost === null ? 'unreachable' : x.cost, x.links.map((l) => `${l.peerName}(${l.cost})`).join(' ') || '-', x.keys.join(' ') || '-']));
+        if (format !== 'table') { print(format, networkDocument(n), [], []); return; }
+        networkTables(n).forEach((t, i) => { if (i) process.stdout.write('\n'); print('table', null, t.headers, t.rows); });
       });
     });
 }

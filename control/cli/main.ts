@@ -10,8 +10,9 @@ import { addAdminCommands } from './admin-commands.js';
 import { addPkiCommands } from '../pki/cli.js';
 import { addRouterCommands } from './router-commands.js';
 import { addFlowCommands } from './flow-commands.js';
+import { addVersionCommand } from './version.js';
 
-export { parseDuration } from './link-commands.js';
+export { parseDuration } from './args.js';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   addPkiCommands(program);
   addRouterCommands(program);
   addFlowCommands(program);
+  addVersionCommand(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);
@@ -38,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // `svcnet help` asked for help (0); `svcnet` or `svcnet site` alone got it for want of a command (2).
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
       return 2; // commander already printed the usage error
     }
     if (err instanceof UsageError) { process.stderr.write(`error: ${err.message}\n`); return 2; }

@@ -10,10 +10,14 @@ function prune(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '' && x !== null && x !== undefined).map(([k, x]) => [k, prune(x)]));
 }
 
-/** A wire resource as a svcnet.io/v1 document (empty values left out). */
+/**
+ * A wire resource as a svcnet.io/v1 document (empty values left out). Without resourceVersion: a
+ * version is one site's, and an exported document must apply to another site too (issue 15).
+ */
 export function toDocument(r: Resource): Record<string, unknown> {
   const spec = r[SPEC_FIELD[r.kind as Kind]] ?? {};
-  return { apiVersion: r.apiVersion, kind: r.kind, metadata: prune(r.metadata), spec: prune(spec), status: prune(r.status) };
+  const { resourceVersion: _version, ...metadata } = r.metadata;
+  return { apiVersion: r.apiVersion, kind: r.kind, metadata: prune(metadata), spec: prune(spec), status: prune(r.status) };
 }
 
 /** Table columns per kind: header and cell. */

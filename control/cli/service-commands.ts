@@ -8,6 +8,8 @@ import { validateConnector } from '../resources/connector.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { withSession, appliesWhen } from './session.js';
 import { nameArg } from './args.js';
+import { waitOptions, waitRequest, waitReady } from './wait.js';
+import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
@@ -22,12 +24,14 @@ function checkPortFree(port: number, host: string): Promise<void> {
 }
 
 /** Validates command-line values here, so a typo is a usage error (exit 2) naming the argument. */
-function checked(kind: 'listener' | 'connector', doc: { spec: Record<string, unknown> }, portArg: string): void {
+function checked(kind: 'listener' | 'connector', doc: { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }, portArg: string): void {
   try {
     if (kind === 'listener') validateListener(doc); else validateConnector(doc);
   } catch (err) {
-    if (err instanceof ValidationError) throw new UsageError(`invalid ${kind}: ${err.field === 'spec.port' ? `port "${portArg}"` : err.field} ${err.reason}`);
-    throw err;
+    if (!(err instanceof ValidationError)) throw err;
+    // Name the argument as the user typed it, not the document field it became.
+    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
+    throw new UsageError(`invalid ${kind}: ${arg ?? err.field} ${err.reason}`);
   }
 }
 
@@ -36,12 +40,13 @@ export function addServiceCommands(program: Command): void {
   for (const kind of ['listener', 'connector'] as const) {
     const Kind = kind === 'listener' ? 'Listener' : 'Connector';
     const cmd = program.command(kind).description(kind === 'listener' ? 'ports where clients connect to a routing key' : 'servers that receive a routing key\'s flows');
-    cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption())
+    waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
       .requiredOption('-r, --routing-key <key>', 'routing key that joins listeners and connectors')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
       .action(async (name: string, port: string, o) => {
         const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey: o.routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
         checked(kind, doc, port);
+        const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
           if (kind === 'listener') {
             // Only a listener we do not own yet can collide with another program on this host.
@@ -51,6 +56,7 @@ export function addServiceCommands(program: Command): void {
           }
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
           console.log(`${kind} ${name} created (routing key ${o.routingKey}, port ${port}); ${appliesWhen(s.running)}`);
+          if (waitMs !== undefined) await waitReady(s, Kind, name, waitMs);
         });
       });
     cmd.command('update <name>').description(`change a ${kind}; refused if someone else changed it meanwhile`).addOption(dirOption())
@@ -61,11 +67,12 @@ export function addServiceCommands(program: Command): void {
         if (o.routingKey === undefined && o.port === undefined && o.host === undefined) throw new UsageError('nothing to change: give --routing-key, --port or --host');
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
-          const spec = { ...(cur[kind] as Record<string, unknown>) };
+          // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
+          const spec = { ...(resourceToDocument(cur).spec as Record<string, unknown>) };
           if (o.routingKey !== undefined) spec.routingKey = o.routingKey;
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
           if (o.host !== undefined) spec.host = o.host;
-          checked(kind, { spec }, String(o.port));
+          checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });
           console.log(`${kind} ${name} updated; ${appliesWhen(s.running)}`);

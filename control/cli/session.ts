@@ -28,7 +28,7 @@ export interface Session {
 export function openSession(o: { dir?: string }): Session {
   const store = SiteStore.open(siteDir(o));
   if (store.readRuntimeStatus() && fs.existsSync(apiSocketPath(store.dir))) {
-    const client = unixClient(store.dir);
+    const client = unixClient(store.dir, { who: `site ${store.readConfig().name}` });
     return { store, client, running: true, close: () => client.close() };
   }
   const ctx = { store, hub: new WatchHub(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };

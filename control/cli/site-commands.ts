@@ -8,15 +8,11 @@ import { MAX_WORKERS } from '../engine/worker-node.js';
 import { createLogger } from '../log.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { siteDir, withSession } from './session.js';
+import { intArg as int, newNameArg, hostArg, parseDuration } from './args.js';
+import { deleteSite } from './site-delete.js';
+import { API_VERSION } from '../resources/common.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
-
-function int(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a number, not "${v}"`);
-    return Number(v);
-  };
-}
 
 /** Adds the site command group. */
 export function addSiteCommands(program: Command): void {
@@ -32,6 +28,9 @@ export function addSiteCommands(program: Command): void {
     .option('--api-port <port>', 'TCP port of the control API with mutual TLS for remote orchestrators (default: off; the local unix socket is always on)', int('--api-port'))
     .action(async (name: string, o) => {
       for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
+      newNameArg(name, 'site name');
+      hostArg(o.linkHost, '--link-host');
+      if (o.linkBindHost !== undefined) hostArg(o.linkBindHost, '--link-bind-host');
       const dir = siteDir(o);
       const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkBindHost: o.linkBindHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
       if (o.apiPort) await new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
@@ -56,6 +55,41 @@ export function addSiteCommands(program: Command): void {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await new Promise(() => {});
+    });
+  site.command('update').description('change the site\'s ports, link access and host (a Site applied through the API; takes effect at the next start)')
+    .addOption(dirOption())
+    .option('--link-access', 'accept links from other sites')
+    .option('--no-link-access', 'stop accepting links from other sites')
+    .option('--link-host <host>', 'host name or IP other sites use to reach this one')
+    .option('--link-port <port>', 'port for inbound links', int('--link-port'))
+    .option('--grant-port <port>', 'port where tokens are redeemed', int('--grant-port'))
+    .option('--console-port <port>', 'port of the web console and /metrics; 0 turns it off', int('--console-port'))
+    .option('--api-port <port>', 'TCP port of the mutual-TLS control API; 0 turns it off', int('--api-port'))
+    .action(async (o) => {
+      const ports = { linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort, apiPort: o.apiPort };
+      for (const [k, p] of Object.entries(ports)) if (p !== undefined && (p > 65535 || (p < 1 && (k === 'linkPort' || k === 'grantPort')))) throw new UsageError(`port ${p} is outside ${k === 'linkPort' || k === 'grantPort' ? '1' : '0'}..65535`);
+      if (o.linkHost !== undefined) hostArg(o.linkHost, '--link-host');
+      if ([o.linkAccess, o.linkHost, ...Object.values(ports)].every((v) => v === undefined)) throw new UsageError('nothing to change: give --link-access or --no-link-access, --link-host, --link-port, --grant-port, --console-port or --api-port');
+      await withSession(o, async (s) => {
+        const me = await s.client.get({ kind: 'Site' });
+        // As a manifest (a document, not a proto message): proto3 would read 0 ("off") and an
+        // unset linkAccess.enabled as unset; fields left out keep their value.
+        const enabled = o.linkAccess ?? (me.site?.linkAccess as { enabled: boolean }).enabled; // the schema requires it
+        const linkAccess = Object.fromEntries(Object.entries({ enabled, host: o.linkHost, port: o.linkPort }).filter(([, v]) => v !== undefined));
+        const spec = Object.fromEntries(Object.entries({ grantPort: o.grantPort, consolePort: o.consolePort, apiPort: o.apiPort }).filter(([, v]) => v !== undefined));
+        const doc = { apiVersion: API_VERSION, kind: 'Site', metadata: { name: me.metadata.name }, spec: { ...spec, ...([o.linkAccess, o.linkHost, o.linkPort].some((v) => v !== undefined) ? { linkAccess } : {}) } };
+        const res = await s.client.apply({ manifests: [{ source: 'site update', text: JSON.stringify(doc) }] });
+        const action = res.results[0]?.action ?? 'unchanged';
+        console.log(action === 'unchanged' ? `site ${me.metadata.name} unchanged` : `site ${me.metadata.name} updated; ${s.running ? 'the running site keeps its old ports and link access until it is stopped and run again' : 'it applies at the next start'}`);
+      });
+    });
+  site.command('delete').description('stop the site if it runs and delete its state (CA, certificates, resources); asks first unless --yes')
+    .addOption(dirOption())
+    .option('-y, --yes', 'do not ask for confirmation', false)
+    .option('--timeout <duration>', 'how long to wait for a running site to stop', '30s')
+    .action(async (o) => {
+      const timeoutMs = parseDuration(o.timeout);
+      console.log(await deleteSite(siteDir(o), { yes: o.yes, timeoutMs }));
     });
   site.command('status').description('show the site and whether it runs').addOption(dirOption()).addOption(new Option('-o, --output <format>', 'json or yaml instead of a table'))
     .action(async (o) => {

@@ -9,7 +9,7 @@ import { loadIssued } from './registry.js';
 import { currentRevocations } from '../grants.js';
 import { certInfo, parseLifetime } from './ca.js';
 import { trustedCas } from './trust.js';
-import { nameSchema } from '../resources/common.js';
+import { nameArg } from '../cli/args.js';
 import { withSession, appliesWhen, siteDir } from '../cli/session.js';
 import { ApiError } from '../api/errors.js';
 import type { Policy } from '../api/types.js';
@@ -112,7 +112,7 @@ export function addPkiCommands(program: Command): void {
   grant.command('delete <name>').description('delete a grant: unused tokens stop working and certificates issued through it are revoked')
     .option('--dir <dir>', 'site state directory')
     .action(async (name: string, o) => {
-      if (!nameSchema.safeParse(name).success) throw new Error(`no grant named ${name}`);
+      nameArg(name); // a usage error (exit 2) as in every command (issue 15)
       await withSession(o, async (s) => {
         try {
           await s.client.delete({ refs: [{ kind: 'AccessGrant', name }] });

@@ -3,6 +3,7 @@
 // say whether the endpoint was unreachable, impostor, or refused us.
 import * as grpc from '@grpc/grpc-js';
 import { loadSvcnetV1 } from '../grpc-proto.js';
+import { transportReason, tlsReason } from '../api/transport-error.js';
 
 export interface GrantClientTls {
   /** CA certificates the endpoint must chain to (the token's, or the link's) */
@@ -32,9 +33,9 @@ export function callGrantService<Res>(url: string, tls: GrantClientTls, method: 
       client.close();
       if (!err) return resolve(r);
       if (err.code === grpc.status.UNAVAILABLE && UNTRUSTED.test(err.details)) {
-        reject(new GrantCallError('untrusted', `the grant endpoint ${url} presented a certificate not signed by the CA we trust for ${who} (${err.details}); it may be a man in the middle, so nothing was sent`, err.code));
+        reject(new GrantCallError('untrusted', `the grant endpoint ${url} presented a certificate not signed by the CA we trust for ${who} (${tlsReason(err.details)}); it may be a man in the middle, so nothing was sent`, err.code));
       } else if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-        reject(new GrantCallError('unreachable', `cannot reach the grant endpoint ${url} of ${who} (${err.details}); is that site running?`, err.code));
+        reject(new GrantCallError('unreachable', `cannot reach the grant endpoint of ${who}: ${transportReason(err, url, o.timeoutMs ?? 10_000)}; is that site running?`, err.code));
       } else {
         reject(new GrantCallError('refused', `${method === 'Redeem' ? 'token' : 'renewal'} refused by ${who}: ${err.details}`, err.code));
       }

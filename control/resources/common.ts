@@ -1,5 +1,6 @@
 // Shapes shared by every resource kind, and the one function that turns a schema failure into
 // a message naming the bad field.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SAFE_NAME, SAFE_NAME_RULE } from '../state/safe-name.js';
 
@@ -16,7 +17,10 @@ export const fileNameSchema = z.string().regex(SAFE_NAME, SAFE_NAME_RULE);
 /** Routing keys: letters, digits and . _ - : (no spaces, no slashes). */
 export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold only letters, digits and . _ - :').max(253);
 export const portSchema = z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
-export const hostSchema = z.string().min(1).max(253);
+/** A DNS host name (labels of letters, digits, '-' and '_', not starting or ending with '-'; an optional final dot). */
+const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+/** Hosts (bind addresses, servers, link endpoints): a host name or an IP literal (IPv6 without brackets) (issue 15). */
+export const hostSchema = z.string().refine((h) => HOST_NAME.test(h) || isIP(h) !== 0, 'must be a host name or an IP address');
 
 /** Metadata of every resource: a name and, once stored, the version of the stored document. */
 export function metadataSchema() {

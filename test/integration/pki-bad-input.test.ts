@@ -22,6 +22,8 @@ import { freshIdentity, redeemRequest } from '../helpers/identity.js';
 const root = tempDir();
 const A = path.join(root, 'a');
 const B = path.join(root, 'b');
+/** Redeems the refused tokens: a site with no link to alpha (beta's would be refused as a second link to one peer, issue 15). */
+const C = path.join(root, 'c');
 let ports: number[];
 const log = () => fs.readFileSync(path.join(A, 'site.log'), 'utf8');
 const security = () => (runtimeStatus(A) as unknown as { security: { refused: Record<string, number> } }).security;
@@ -30,6 +32,7 @@ test.before(async () => {
   ports = await freePorts(6);
   await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
   await svcnetOk(['site', 'create', 'beta', '--dir', B]);
+  await svcnetOk(['site', 'create', 'epsilon', '--dir', C]);
   runSite(A);
   await waitFor('alpha running', () => runtimeStatus(A));
 });
@@ -53,7 +56,7 @@ const token = async (name: string, extra: string[] = []) => {
   return f;
 };
 const redeemRefused = async (file: string, re: RegExp) => {
-  const r = await svcnet(['token', 'redeem', file, '--dir', B, '--name', `x${crypto.randomBytes(3).toString('hex')}`]);
+  const r = await svcnet(['token', 'redeem', file, '--dir', C, '--name', `x${crypto.randomBytes(3).toString('hex')}`]);
   assert.is(r.code, 1, r.stdout);
   assert.match(r.stderr, re);
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);

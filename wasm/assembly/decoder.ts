@@ -16,7 +16,7 @@ let nDesc: u32 = 0;
 export let consumed: u32 = 0;
 
 @inline function emit(kind: u32, flags: u32, ftype: u32, slot: u32, off: u32, len: u32, fflags: u32 = 0): void {
-  const d = P.DESC_BUF + <usize>nDesc * P.DESC_SIZE;
+  const d = <usize>P.DESC_BUF + <usize>nDesc * P.DESC_SIZE;
   store<u8>(d, <u8>kind);
   store<u8>(d + 1, <u8>flags);
   store<u8>(d + 2, <u8>ftype);
@@ -71,7 +71,7 @@ function finishControl(link: u32, type: u32, flags: u32, id: u32, off: u32, len:
     const p = slotPtr(s);
     const st = <u32>load<u8>(p + P.SLOT_STATE);
     if (type == P.FRAME_CREDIT) {
-      const v = bswap<u32>(inCore ? load<u32>(<usize>off) : load<u32>(P.IN_BUF + <usize>off));
+      const v = bswap<u32>(inCore ? load<u32>(<usize>off) : load<u32>(<usize>P.IN_BUF + <usize>off));
       const c = load<u32>(p + P.SLOT_SEND_CREDIT);
       if (<u64>c + <u64>v > 0x7fffffff) { streamError(s, P.ERR_FLOW_CONTROL, at); return 0; }
       store<u32>(p + P.SLOT_SEND_CREDIT, c + v);
@@ -79,7 +79,7 @@ function finishControl(link: u32, type: u32, flags: u32, id: u32, off: u32, len:
       return 0;
     }
     if (type == P.FRAME_RESET) {
-      const code = bswap<u32>(inCore ? load<u32>(<usize>off) : load<u32>(P.IN_BUF + <usize>off));
+      const code = bswap<u32>(inCore ? load<u32>(<usize>off) : load<u32>(<usize>P.IN_BUF + <usize>off));
       release(s);
       emit(P.DESC_RESET, P.DESC_FLAG_RELEASED, type, s, 0, code);
       return 0;
@@ -175,11 +175,11 @@ function walk(link: u32, lp: usize, len: u32): u32 {
       let h: usize;
       const at = p - fill; // wraps below 0 when the header began in an earlier call
       if (fill == 0 && len - p >= <u32>P.HEADER_SIZE) {
-        h = P.IN_BUF + <usize>p;
+        h = <usize>P.IN_BUF + <usize>p;
         p += P.HEADER_SIZE;
       } else {
         const take = min<u32>(<u32>P.HEADER_SIZE - fill, len - p);
-        memory.copy(lp + L_HDR + fill, P.IN_BUF + <usize>p, take);
+        memory.copy(lp + L_HDR + fill, <usize>P.IN_BUF + <usize>p, take);
         fill += take;
         p += take;
         if (fill < <u32>P.HEADER_SIZE) { store<u32>(lp + L_HDR_FILL, fill); break; }
@@ -222,7 +222,7 @@ function walk(link: u32, lp: usize, len: u32): u32 {
       let sel = <u32>load<u8>(lp + L_CTRL_SEL);
       if (fill == 0) { sel ^= 1; store<u8>(lp + L_CTRL_SEL, <u8>sel); }
       const buf = ctrlPtr(link, sel);
-      memory.copy(buf + fill, P.IN_BUF + <usize>p, take);
+      memory.copy(buf + fill, <usize>P.IN_BUF + <usize>p, take);
       store<u32>(lp + L_CTRL_FILL, fill + take);
       p += take;
       if (left == 0) {

@@ -79,8 +79,8 @@ function encodeOne(r: usize, o: usize): u32 {
 export function encode(n: u32): u32 {
   if (n > <u32>P.REQ_CAP) n = P.REQ_CAP;
   for (let i: u32 = 0; i < n; i++) {
-    const r = P.REQ_BUF + <usize>i * P.REQ_SIZE;
-    const status = encodeOne(r, P.OUT_BUF + <usize>i * P.OUT_STRIDE);
+    const r = <usize>P.REQ_BUF + <usize>i * P.REQ_SIZE;
+    const status = encodeOne(r, <usize>P.OUT_BUF + <usize>i * P.OUT_STRIDE);
     store<u32>(r + 12, status);
   }
   return n;

@@ -21,11 +21,11 @@ export const L_PEER_WINDOW = 48; // u32 initial credit the peer grants per strea
 export const L_FRAME_AT = 52;   // u32 offset of the current frame's header in this chunk (0 if it began earlier)
 
 @inline export function linkPtr(link: u32): usize {
-  return LINK_BUF + <usize>link * LINK_SIZE;
+  return <usize>LINK_BUF + <usize>link * LINK_SIZE;
 }
 
 @inline export function ctrlPtr(link: u32, sel: u32): usize {
-  return CTRL_BUF + (<usize>link * 2 + sel) * CTRL_SIZE;
+  return <usize>CTRL_BUF + (<usize>link * 2 + sel) * CTRL_SIZE;
 }
 
 /** True when `link` names a link slot that is open. */

@@ -14,7 +14,7 @@ let limboTop: u32 = 0;
 
 /** Address of a slot's record. */
 @inline export function slotPtr(slot: u32): usize {
-  return SLOT_BUF + <usize>slot * SLOT_SIZE;
+  return <usize>SLOT_BUF + <usize>slot * SLOT_SIZE;
 }
 
 @inline function homeOf(link: u32, id: u32): u32 {
@@ -30,7 +30,7 @@ export function resetStreams(): void {
   limboTop = 0;
   // Push high to low so that slot 1 is handed out first; slot 0 means "none".
   for (let s: u32 = MAX_SLOTS - 1; s >= 1; s--) {
-    store<u32>(FREE_BUF + <usize>freeTop * 4, s);
+    store<u32>(<usize>FREE_BUF + <usize>freeTop * 4, s);
     freeTop++;
   }
 }
@@ -39,7 +39,7 @@ export function resetStreams(): void {
 export function lookup(link: u32, id: u32): u32 {
   let i = homeOf(link, id);
   while (true) {
-    const s = load<u32>(HASH_BUF + <usize>i * 4);
+    const s = load<u32>(<usize>HASH_BUF + <usize>i * 4);
     if (s == 0) return 0;
     const p = slotPtr(s);
     if (load<u32>(p + SLOT_ID) == id && <u32>load<u8>(p + SLOT_LINK) == link) return s;
@@ -51,7 +51,7 @@ export function lookup(link: u32, id: u32): u32 {
 export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): u32 {
   if (freeTop == 0) return 0;
   freeTop--;
-  const s = load<u32>(FREE_BUF + <usize>freeTop * 4);
+  const s = load<u32>(<usize>FREE_BUF + <usize>freeTop * 4);
   const p = slotPtr(s);
   store<u8>(p + SLOT_STATE, <u8>ST_USED);
   store<u8>(p + SLOT_LINK, <u8>link);
@@ -63,21 +63,21 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
   store<u32>(p + SLOT_BYTES_IN, 0);
   store<u32>(p + SLOT_BYTES_OUT, 0);
   let i = homeOf(link, id);
-  while (load<u32>(HASH_BUF + <usize>i * 4) != 0) i = (i + 1) & HASH_MASK;
-  store<u32>(HASH_BUF + <usize>i * 4, s);
+  while (load<u32>(<usize>HASH_BUF + <usize>i * 4) != 0) i = (i + 1) & HASH_MASK;
+  store<u32>(<usize>HASH_BUF + <usize>i * 4, s);
   return s;
 }
 
 /** Streams the peer opened on `link` whose slots are not yet back on the free stack. */
 @inline export function peerStreams(link: u32): u32 {
-  return load<u32>(PEER_STREAMS_BUF + <usize>link * 4);
+  return load<u32>(<usize>PEER_STREAMS_BUF + <usize>link * 4);
 }
 
 /** Marks `s` as opened by the peer: it counts against its link's quota until settled. */
 export function markPeer(s: u32): void {
   const p = slotPtr(s);
   store<u8>(p + SLOT_STATE, load<u8>(p + SLOT_STATE) | <u8>ST_PEER);
-  const q = PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
+  const q = <usize>PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
   store<u32>(q, load<u32>(q) + 1);
 }
 
@@ -100,39 +100,39 @@ export function release(s: u32): void {
   const link = <u32>load<u8>(p + SLOT_LINK);
   const id = load<u32>(p + SLOT_ID);
   let i = homeOf(link, id);
-  while (load<u32>(HASH_BUF + <usize>i * 4) != s) i = (i + 1) & HASH_MASK;
+  while (load<u32>(<usize>HASH_BUF + <usize>i * 4) != s) i = (i + 1) & HASH_MASK;
   let j = i;
   while (true) {
     j = (j + 1) & HASH_MASK;
-    const t = load<u32>(HASH_BUF + <usize>j * 4);
+    const t = load<u32>(<usize>HASH_BUF + <usize>j * 4);
     if (t == 0) break;
     const tp = slotPtr(t);
     const k = homeOf(<u32>load<u8>(tp + SLOT_LINK), load<u32>(tp + SLOT_ID));
     // Move t into the hole at i unless its home lies cyclically in (i, j].
     const inRange = i <= j ? (k > i && k <= j) : (k > i || k <= j);
     if (!inRange) {
-      store<u32>(HASH_BUF + <usize>i * 4, t);
+      store<u32>(<usize>HASH_BUF + <usize>i * 4, t);
       i = j;
     }
   }
-  store<u32>(HASH_BUF + <usize>i * 4, 0);
+  store<u32>(<usize>HASH_BUF + <usize>i * 4, 0);
   // Only ST_PEER survives (for settle's quota count); without ST_USED the slot is free to every check.
   store<u8>(p + SLOT_STATE, load<u8>(p + SLOT_STATE) & <u8>ST_PEER);
-  store<u32>(LIMBO_BUF + <usize>limboTop * 4, s);
+  store<u32>(<usize>LIMBO_BUF + <usize>limboTop * 4, s);
   limboTop++;
 }
 
 /** Returns every slot in limbo to the free stack, in release order (the last released is handed out first). */
 export function settle(): void {
   for (let k: u32 = 0; k < limboTop; k++) {
-    const s = load<u32>(LIMBO_BUF + <usize>k * 4);
+    const s = load<u32>(<usize>LIMBO_BUF + <usize>k * 4);
     const p = slotPtr(s);
     if ((load<u8>(p + SLOT_STATE) & <u8>ST_PEER) != 0) {
-      const q = PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
+      const q = <usize>PEER_STREAMS_BUF + <usize>load<u8>(p + SLOT_LINK) * 4;
       store<u32>(q, load<u32>(q) - 1);
     }
     store<u8>(p + SLOT_STATE, 0);
-    store<u32>(FREE_BUF + <usize>freeTop * 4, s);
+    store<u32>(<usize>FREE_BUF + <usize>freeTop * 4, s);
     freeTop++;
   }
   limboTop = 0;
