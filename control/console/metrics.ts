@@ -36,6 +36,7 @@ export class SiteMetrics {
     this.counter('svcnet_flows_opened_total', 'Flows opened at this site since its engine started (listeners and connectors).', () => [[{}, e()?.counters.flowsOpened ?? 0]]);
     this.counter('svcnet_flows_failed_total', 'Flows that could not be opened or ended in error, since the engine started.', () => [[{}, e()?.counters.flowsFailed ?? 0]]);
     this.counter('svcnet_opens_refused_total', 'Stream OPENs from peers refused (RESET only) by a per-link quota, the OPEN rate, a connector\'s flow cap, the relay cap or the relay slot reserve.', () => [[{}, e()?.counters.opensRefused ?? 0]]);
+    this.counter('svcnet_illegal_transitions_total', 'Link, flow or relay state-machine moves refused as illegal in the engine: a bug in svcnet (logged once per kind), never a peer\'s doing.', () => [[{}, e()?.counters.illegalTransitions ?? 0]]);
     this.gauge('svcnet_streams_active', 'Streams open in the forwarding core (flows and relay halves).', () => [[{}, e()?.streamsActive ?? 0]]);
     this.gauge('svcnet_link_up', 'Links by name: 1 when ready. peer_site is the last site seen at the other end, kept while the link is down.', () => this.links(s()), ['link', 'direction', 'peer_site']);
     this.counter('svcnet_link_bytes_total', 'Bytes each link carried (frames, before TLS) since the engine started, by direction (in, out); a link that reconnects keeps counting under its name.', () => s().links.flatMap((l) => [

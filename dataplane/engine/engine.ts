@@ -17,6 +17,7 @@ import { LinkBytes } from '../link-bytes.js';
 import type { RouteTable } from '../routing/route-table.js';
 import type { ServerResource } from '../port/push.js';
 import type { EngineCommand, EngineInit, EngineReport, EngineStatus, FlowInfo, LinkStatus } from '../port/report.js';
+import { illegalTransitions } from '../state-machine.js';
 
 /** Status is sent at most this often while something changes (flow counters), and at once on link and route events. */
 export const STATUS_EVERY_MS = 500;
@@ -138,7 +139,7 @@ export class Engine {
         routesVersion: dp.routes.version,
         sites: [...dp.lsdb.all.values()].map((r) => ({ id: r.id, name: r.name, cost: paths.get(r.id)?.cost ?? null, links: r.links, keys: r.keys })),
       },
-      counters: { ...dp.stats, linksClosed: this.admission.linksClosed, fdExhaustion: fdPressure.count },
+      counters: { ...dp.stats, linksClosed: this.admission.linksClosed, fdExhaustion: fdPressure.count, illegalTransitions: illegalTransitions() },
       streamsActive: dp.activeStreams(),
       refused: { ...this.refused, ...dp.refusals },
       linksRefusedTotal: this.linkServer?.refused ?? 0,

@@ -37,6 +37,8 @@ export interface EngineCounters {
   linksClosed: number;
   /** times a port ran out of file descriptors */
   fdExhaustion: number;
+  /** state-machine moves refused as illegal (a bug; dataplane/state-machine.ts) */
+  illegalTransitions: number;
 }
 
 /** The engine's state, sent whenever it changed (at most every STATUS_EVERY_MS) and right after link and route events. */

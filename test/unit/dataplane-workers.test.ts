@@ -55,7 +55,7 @@ const snap = (o: { sites?: string[]; node: string; links: string[]; flows: [numb
   listeners: [{ name: 'web', routingKey: 'web', port: 8080, status: o.ready ? 'ready' : 'no-route', message: o.ready ? 'open' : 'no route', flowsActive: o.flows[0], flowsOpened: o.flows[1] }],
   connectors: [{ name: 'db', routingKey: 'db', host: 'h', port: 5432, ready: o.ready, message: '', flowsActive: o.flows[0], flowsOpened: o.flows[1] }],
   network: { sites: (o.sites ?? []).map((id) => ({ id, name: id, cost: o.node === 'a' ? 1 : 2, links: [], keys: [] })), routesVersion: 3 },
-  counters: { flowsOpened: o.opened, flowsFailed: 1, opensRefused: 0, linksClosed: 0, fdExhaustion: 0 },
+  counters: { flowsOpened: o.opened, flowsFailed: 1, opensRefused: 0, linksClosed: 0, fdExhaustion: 0, illegalTransitions: 0 },
   streamsActive: o.flows[0], refused: o.refused, linksRefusedTotal: 1, ports: {},
   eventLoop: { stalls: o.stalls, longestMs: o.longest }, memory: { rss: o.rss, heapUsed: 10 },
   pushes: {} as EngineStatus['pushes'],

@@ -10,7 +10,7 @@ import { LABEL_VALUES_MAX, OTHER } from '../../control/console/flow-metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { EngineStatus, FlowEndGroup } from '../../dataplane/port/report.js';
 
-const dp = { counters: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5 }, streamsActive: 3, eventLoop: { stalls: 1, longestMs: 450 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
+const dp = { counters: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5, illegalTransitions: 3 }, streamsActive: 3, eventLoop: { stalls: 1, longestMs: 450 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
 const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
   pid: 1, updatedAt: '', site: { id: 'i', name: 'east' }, links: [{ name: 'to-west', direction: 'outbound', status: 'ready', peer: 'west' }],
   listeners: [], connectors: [], network: { sites: [] }, ...extra,
@@ -37,6 +37,7 @@ test('refusals by code, stalls and flows are exported in Prometheus text', async
   assert.match(text, /^svcnet_event_loop_stalls_total\{process="engine"\} 1$/m);
   assert.match(text, /^svcnet_flows_opened_total 7$/m);
   assert.match(text, /^svcnet_opens_refused_total 5$/m);
+  assert.match(text, /^svcnet_illegal_transitions_total 3$/m, 'issue 11: illegal state moves are counted');
   assert.match(text, /^svcnet_link_up\{link="to-west",direction="outbound",peer_site="west"\} 1$/m);
 });
 
