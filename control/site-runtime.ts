@@ -21,6 +21,7 @@ import { SitePki } from './pki/site-pki.js';
 import { loadIdentity } from './pki/site-identity.js';
 import { createConsoleApp } from './console/app.js';
 import { SiteMetrics } from './console/metrics.js';
+import { StatusEvents } from './console/status-events.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
@@ -58,6 +59,8 @@ export class RunningSite {
   private readonly budget: LogBudget;
   private untrap: (() => void) | undefined;
   private consoleServer: ServerType | undefined;
+  /** the console's live status streams (/api/events), told of every status publication */
+  private consoleEvents: StatusEvents | undefined;
   /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
   readonly xds: SnapshotPublisher;
   private readonly versions = new SnapshotVersions();
@@ -158,6 +161,7 @@ export class RunningSite {
         metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },
         flows: (q) => this.flows.list(q),
         port: cfg.consolePort,
+        events: (this.consoleEvents = new StatusEvents(() => this.status())),
       });
       await new Promise<void>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
@@ -238,6 +242,7 @@ export class RunningSite {
 
   /** Writes run/status.json off the event loop; one write at a time, the last request always lands. */
   private publishStatus(): void {
+    this.consoleEvents?.changed();
     if (this.publishing) { this.republish = true; return; }
     this.republish = false;
     this.publishing = this.store.writeRuntimeStatus(this.status())
@@ -256,6 +261,7 @@ export class RunningSite {
     await this.engine.stop();
     this.pki.stop();
     this.grantServer?.close();
+    this.consoleEvents?.close();
     this.consoleServer?.close();
     this.api?.close();
     await this.publishing;

@@ -1,6 +1,8 @@
 // The console: a hono app (built here, bound by the site runtime) with a live page of the whole
-// network, a JSON API (status, flow records) and Prometheus /metrics.
+// network, a JSON API (status, flow records), live status by server-sent events and Prometheus /metrics.
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { StatusEvents } from './status-events.js';
 import type { RuntimeStatus } from '../state/site-store.js';
 import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './page.js';
@@ -19,6 +21,8 @@ export interface ConsoleDeps {
   port: number;
   /** the address the console is bound to, when not loopback */
   host?: string;
+  /** live status for /api/events (control/console/status-events.ts); without it the page polls */
+  events?: StatusEvents;
 }
 
 // The page loads only its own script and data; nothing inline runs, nothing frames it.
@@ -43,7 +47,23 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   app.get('/', (c) => c.html(CONSOLE_PAGE));
   app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/favicon.ico', (c) => c.body(new Uint8Array(FAVICON), 200, { 'content-type': 'image/x-icon', 'cache-control': 'max-age=86400' }));
-  app.get('/api/status', async (c) => c.json(await deps.status()));
+  app.get('/api/status', async (c) => c.json({ ...await deps.status(), console: { eventStreams: deps.events?.clients ?? 0 } }));
+  // Server-sent events: `status` (the RuntimeStatus JSON) on every change, coalesced; a bounded
+  // number of streams, so a crowd of tabs or scripts cannot hold the site's memory (503, then the page polls).
+  app.get('/api/events', (c) => {
+    const events = deps.events;
+    if (!events) return c.json({ error: 'this console has no event stream' }, 404);
+    if (events.full) return c.text('too many event streams; retry later or poll /api/status\n', 503, { 'retry-after': '30' });
+    return streamSSE(c, (stream) => new Promise<void>((done) => {
+      const remove = events.add({
+        send: (event, data) => stream.writeSSE({ event, data }),
+        comment: (text) => stream.write(`: ${text}\n\n`),
+        close: () => done(),
+      });
+      // A closed tab or a dropped connection cancels the response: forget the stream at once.
+      stream.onAbort(() => { remove?.(); done(); });
+    }));
+  });
   // The flow records as ListFlows gives them (control/api/flows.ts): ?key=&site=&outcome=&state=&limit=
   app.get('/api/flows', async (c) => {
     let q;

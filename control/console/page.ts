@@ -1,6 +1,7 @@
 // The console page: plain HTML and a little script (served apart, so the page's CSP can forbid
-// inline script) that polls /api/status and /api/flows every second and draws the network graph,
-// the services, live traffic and the flows table (filtered as ListFlows is). No build step, no external assets. Everything shown comes from peers and clients
+// inline script) that follows /api/events (server-sent status events; it polls /api/status only when
+// the stream is refused or unsupported) and draws the network graph, the services, live traffic and
+// the flows table (filtered as ListFlows is, fetched again when the flow counters move). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
@@ -91,33 +92,31 @@ function graph(s) {
   }
 }
 let last = null;
-async function tick() {
-  try {
-    const s = await (await fetch('/api/status')).json();
-    $('site').textContent = 'site ' + str(s.site.name);
-    $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
-    graph(s);
-    const listeners = list(s.listeners), connectors = list(s.connectors);
-    const keys = new Map();
-    for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
-    for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
-    table('services', ['routing key', 'listeners here', 'served by'], [...keys].map(([k, v]) => {
-      const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
-      return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector')];
+// Draws one status (from the event stream or a poll).
+function draw(s) {
+  $('site').textContent = 'site ' + str(s.site.name);
+  $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
+  graph(s);
+  const listeners = list(s.listeners), connectors = list(s.connectors);
+  const keys = new Map();
+  for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
+  for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
+  table('services', ['routing key', 'listeners here', 'served by'], [...keys].map(([k, v]) => {
+    const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
+    return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector')];
+  }));
+  table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
+    [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
+  const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
+  table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
+    [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
+      // A listener and a connector often share a name: the previous figure is the same kind's.
+      const prev = last && list(kind === 'listener' ? last.listeners : last.connectors).find((y) => y.name === x.name);
+      const r = prev && typeof x.flowsOpened === 'number' && typeof prev.flowsOpened === 'number' ? (x.flowsOpened - prev.flowsOpened) / seconds : NaN;
+      const rate = Number.isFinite(r) ? r.toFixed(1) : '-';
+      return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
     }));
-    table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
-      [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
-    const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
-    table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
-      [...listeners.map((l) => ['listener', l]), ...connectors.map((c) => ['connector', c])].map(([kind, x]) => {
-        // A listener and a connector often share a name: the previous figure is the same kind's.
-        const prev = last && list(kind === 'listener' ? last.listeners : last.connectors).find((y) => y.name === x.name);
-        const r = prev && typeof x.flowsOpened === 'number' && typeof prev.flowsOpened === 'number' ? (x.flowsOpened - prev.flowsOpened) / seconds : NaN;
-        const rate = Number.isFinite(r) ? r.toFixed(1) : '-';
-        return [[str(x.name) + ' ', el('span', 'muted', str(x.routingKey))], kind, num(x.flowsActive), num(x.flowsOpened), rate];
-      }));
-    last = s;
-  } catch (e) { $('updated').textContent = 'site not reachable'; }
+  last = s;
 }
 const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1024 ? v + ' B' : v < 1048576 ? (v / 1024).toFixed(1) + ' KiB' : (v / 1048576).toFixed(1) + ' MiB');
 // The flows table: /api/flows with the filters of the form (the same query ListFlows takes).
@@ -132,6 +131,41 @@ async function flows() {
 }
 $('flow-filter').addEventListener('submit', (e) => e.preventDefault());
 $('flow-filter').addEventListener('change', () => { flows().catch(() => {}); });
-async function refresh() { await tick(); await flows().catch(() => {}); }
-refresh(); setInterval(refresh, 1000);
+// The flows table follows status events: fetched again when the flow counters moved or flows are
+// open, at most once a second (a later change is caught by a trailing fetch).
+let flowsSig = '', flowsAt = 0, flowsLater = null;
+function flowsFollow(s) {
+  let opened = 0, active = 0;
+  for (const x of [...list(s.listeners), ...list(s.connectors)]) { opened += Number(x.flowsOpened) || 0; active += Number(x.flowsActive) || 0; }
+  const sig = opened + ':' + active;
+  if (sig === flowsSig && active === 0) return;
+  const wait = flowsAt + 1000 - Date.now();
+  if (wait > 0) { flowsLater ??= setTimeout(() => { flowsLater = null; flowsFollow(last || s); }, wait); return; }
+  flowsSig = sig; flowsAt = Date.now();
+  flows().catch(() => {});
+}
+function show(s) { draw(s); flowsFollow(s); }
+// Fallback when the stream is refused (too many pages open: 503) or EventSource is missing: poll
+// every 2 s for a minute, then try the stream again.
+let polling = null;
+async function poll() {
+  try { show(await (await fetch('/api/status')).json()); $('updated').textContent += ' (polling)'; } catch (e) { $('updated').textContent = 'site not reachable'; }
+}
+function fallback() {
+  if (polling) return;
+  poll(); polling = setInterval(poll, 2000);
+  setTimeout(() => { clearInterval(polling); polling = null; live(); }, 60000);
+}
+// The live stream: EventSource reconnects by itself after a dropped connection; a refusal closes it.
+function live() {
+  if (typeof EventSource !== 'function') return fallback();
+  const es = new EventSource('/api/events');
+  es.addEventListener('status', (e) => { try { show(JSON.parse(e.data)); } catch (err) { /* a malformed event: keep the last view */ } });
+  es.onerror = () => {
+    if (es.readyState === EventSource.CLOSED) fallback();
+    else $('updated').textContent = 'site not reachable, reconnecting';
+  };
+}
+flows().catch(() => {});
+live();
 `;
