@@ -9,6 +9,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createConsoleApp } from '../../control/console/app.js';
+import { StatusEvents } from '../../control/console/status-events.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import { freePorts } from '../helpers/ports.js';
@@ -20,7 +21,7 @@ const ARTIFACTS = process.env.SVCNET_ARTIFACTS ?? tempDir('svcnet-console-');
 const long = (prefix: string) => (prefix + '-' + 'x'.repeat(63)).slice(0, 63);
 
 let calls = 0;
-/** Every poll: one second later, the listener "db" opened 10 more flows, the connector "db" none. */
+/** Every status read (a poll or an event): one second later, the listener "db" opened 10 more flows, the connector "db" none. */
 function status(): RuntimeStatus {
   calls++;
   const site = long('site-with-a-long-name');
@@ -56,14 +57,19 @@ async function flowRecords(q: FlowQuery): Promise<FlowRecord[]> {
 
 let server: ServerType;
 let port: number;
+/** the page follows /api/events: the fake site publishes its status every 500 ms, as a site does */
+const events = new StatusEvents(status);
+const publishing = setInterval(() => events.changed(), 500);
 let browser: Browser | undefined;
 
 test.before(async () => {
   [port] = await freePorts(1);
-  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port });
+  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port, events });
   await new Promise<void>((resolve) => { server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve()); });
 });
 test.after(async () => {
+  clearInterval(publishing);
+  events.close();
   await browser?.close();
   await new Promise((r) => server.close(r));
 });
