@@ -36,7 +36,7 @@ export class StatusEvents {
   private readonly limits: EventLimits;
 
   /** `status()` is read at most once per change, and only while some page is connected. */
-  constructor(private readonly status: () => { updatedAt?: string }, limits: Partial<EventLimits> = {}) {
+  constructor(private readonly status: () => object, limits: Partial<EventLimits> = {}) {
     this.limits = { ...EVENT_LIMITS, ...limits };
   }
 
