@@ -20,8 +20,8 @@ interface Conn {
   client: EventClient;
   /** when the last status event was written (0: never) */
   last: number;
-  /** the status last written, without its timestamp: an unchanged status is not sent again */
-  sentKey?: string;
+  /** the change last written: a stream is sent each change once */
+  sentGen: number;
   timer?: NodeJS.Timeout;
   writing: boolean;
   /** a change arrived while a write was in flight */
@@ -31,7 +31,7 @@ interface Conn {
 export class StatusEvents {
   private readonly conns = new Set<Conn>();
   private gen = 0;
-  private cached: { gen: number; data: string; key: string } | undefined;
+  private cached: { gen: number; data: string } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly limits: EventLimits;
 
@@ -55,7 +55,7 @@ export class StatusEvents {
   /** Adds a stream and sends it the status now; undefined when full. Returns the removal function (idempotent). */
   add(client: EventClient): (() => void) | undefined {
     if (this.full) return undefined;
-    const c: Conn = { client, last: 0, writing: false, again: false };
+    const c: Conn = { client, last: 0, sentGen: -1, writing: false, again: false };
     this.conns.add(c);
     this.heartbeat ??= setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.flush(c);
@@ -89,23 +89,19 @@ export class StatusEvents {
   private flush(c: Conn): void {
     if (!this.conns.has(c)) return;
     if (c.writing) { c.again = true; return; }
-    const snap = this.snapshot();
-    if (snap.key === c.sentKey) return;
-    c.sentKey = snap.key;
+    if (c.sentGen === this.gen) return;
+    c.sentGen = this.gen;
     c.last = Date.now();
     c.writing = true;
-    c.client.send('status', snap.data).catch(() => {}).finally(() => {
+    c.client.send('status', this.snapshot()).catch(() => {}).finally(() => {
       c.writing = false;
       if (c.again) { c.again = false; this.schedule(c); }
     });
   }
 
   /** The status as JSON, made once per change however many streams read it. */
-  private snapshot(): { data: string; key: string } {
-    if (this.cached?.gen !== this.gen) {
-      const s = this.status();
-      this.cached = { gen: this.gen, data: JSON.stringify(s), key: JSON.stringify({ ...s, updatedAt: undefined }) };
-    }
-    return this.cached;
+  private snapshot(): string {
+    if (this.cached?.gen !== this.gen) this.cached = { gen: this.gen, data: JSON.stringify(this.status()) };
+    return this.cached.data;
   }
 }
