@@ -1,7 +1,8 @@
 // Issue 12 item 3 over a real running site: /api/events pushes the status when it changes (a
 // listener created through the CLI arrives with no request from the client), refuses streams past
 // its cap with 503, forgets a closed stream at once, answers only the console's own Host; and the
-// page in a real browser (Debian chromium) shows a new listener without reload and without polling.
+// page in a real browser (Debian chromium) shows a new listener without reload and without polling,
+// and polls only when the stream is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -113,6 +114,21 @@ test('issue 12: the page shows a new listener without reload and makes no period
   assert.equal([statusRequests, failed], [[], []]);
   await page.close();
   await waitFor('the page\'s stream forgotten once the tab closed', async () => (await eventStreams()) === 0, 5000);
+});
+
+test('issue 12: when the stream is refused (all places taken), the page falls back to polling and still shows the site', async () => {
+  const streams: Stream[] = [];
+  for (let i = 0; i < EVENT_LIMITS.maxClients; i++) streams.push(await openEvents());
+  const page = await browser!.newPage();
+  let polls = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/status') polls++; });
+  await page.goto(`http://127.0.0.1:${consolePort}/`, { timeout: 10_000 });
+  await page.waitForFunction(() => /\(polling\)/.test(document.getElementById('updated')?.textContent ?? '') && /site live/.test(document.getElementById('site')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.waitForTimeout(2500);
+  assert.ok(polls >= 2, `the page polls /api/status (${polls} requests)`);
+  await page.close();
+  for (const s of streams) s.close();
+  await waitFor('every stream forgotten', async () => (await eventStreams()) === 0, 5000);
 });
 
 test.run();
