@@ -5,12 +5,12 @@
 import type { NetConnectOpts, OnReadOpts } from 'node:net';
 import * as P from '../wasm/assembly/protocol.js';
 
-/** First read size: an idle socket holds a slab of READS_PER_SLAB times this. */
-const FIRST_READ = 1024;
+/** First read size: an idle socket holds one slab of this (plus a header's room). */
+const FIRST_READ = 256;
 /** A read that fills its buffer makes the next one 4× larger, up to this: a frame plus its header is
  *  64 KiB, four full TLS records (256 KiB reads measured worse: bench/analysis/per-byte.md). */
 export const MAX_READ = 64 * 1024 - P.HEADER_SIZE;
-/** A slab holds a few small reads; it is freed by GC once its frames have been written. */
+/** A slab holds a few mid-size reads; it is freed by GC once its frames have been written. */
 const READS_PER_SLAB = 4;
 /** The slab of full-size reads: 16 reads back to back, which the link writes as one buffer each turn. */
 const BIG_SLAB = 1024 * 1024;
@@ -32,7 +32,7 @@ export class HeadroomReads {
     const size = Math.max(FIRST_READ, this.limit(this.size));
     const need = P.HEADER_SIZE + size;
     if (this.slab.length - this.pos < need) {
-      this.slab = Buffer.allocUnsafeSlow(this.size === MAX_READ ? BIG_SLAB : need * READS_PER_SLAB);
+      this.slab = Buffer.allocUnsafeSlow(size >= MAX_READ ? BIG_SLAB : size <= FIRST_READ ? need : need * READS_PER_SLAB);
       this.pos = 0;
     }
     this.current = this.slab.subarray(this.pos + P.HEADER_SIZE, this.pos + need);
