@@ -64,8 +64,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     if (reads) {
       reads.onChunk = (chunk) => this.fromApp(chunk, true);
       reads.limit = (want) => this.reserve(want);
-    }
-    else socket.on('data', (chunk: Buffer) => this.fromApp(chunk, false));
+    } else socket.on('data', (chunk: Buffer) => this.fromApp(chunk, false));
     socket.on('end', () => this.appEnded());
     socket.on('drain', () => this.drained());
     socket.on('error', (err) => this.appFailed(err));
