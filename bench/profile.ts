@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadClient } from './load-client.js';
+import { processTree } from './proc-stats.js';
 import type { RunningSetup } from './setups/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,11 +68,15 @@ export function summarizeProfile(file: string, site: string, fromUs: number, toU
 /** Relaunches the running svcnet-2 sites under the profiler, runs one flow for `seconds`, stops
  *  them (the profiles are written on exit) and summarizes both sites' profiles. */
 export async function profileTwoSites(o: { running: RunningSetup; dir: string; load: LoadClient; seconds: number }): Promise<ProfileSummary> {
-  const profDir = path.join(o.dir, 'profiles');
+  // SVCNET_BENCH_PROFILE_DIR keeps the .cpuprofile files (the run's temporary directory is removed).
+  const profDir = process.env.SVCNET_BENCH_PROFILE_DIR ?? path.join(o.dir, 'profiles');
   fs.mkdirSync(profDir, { recursive: true });
   if (!o.running.relaunch) throw new Error('this setup cannot be relaunched under the profiler');
   await o.running.relaunch(['--cpu-prof', '--cpu-prof-dir', profDir]);
   const [connectorPid, listenerPid] = o.running.pids();
+  // Each site forks its data-plane engine, which inherits --cpu-prof: the bytes cross the engines.
+  const engineOf = (pid: number) => processTree([pid]).find((p) => p !== pid) ?? -1;
+  const connectorEngine = engineOf(connectorPid), listenerEngine = engineOf(listenerPid);
   let gbps = NaN;
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   let toUs = fromUs;
@@ -86,7 +91,7 @@ export async function profileTwoSites(o: { running: RunningSetup; dir: string; l
   const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
   const find = (pid: number) => files.find((f) => f.includes(`.${pid}.`));
   const sites: SiteProfile[] = [];
-  for (const [pid, role] of [[listenerPid, 'listener site'], [connectorPid, 'connector site']] as const) {
+  for (const [pid, role] of [[listenerEngine, 'listener engine'], [connectorEngine, 'connector engine'], [listenerPid, 'listener site'], [connectorPid, 'connector site']] as const) {
     const f = find(pid);
     if (f) sites.push(summarizeProfile(path.join(profDir, f), role, fromUs, toUs));
   }

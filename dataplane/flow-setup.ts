@@ -7,6 +7,7 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import type { Outbox } from './outbox.js';
 import type { Link } from './link.js';
+import { HeadroomReads, withHeadroomReads } from './headroom-reads.js';
 import { Flow } from './flow.js';
 import { MeteredRelayHalf, RelayCounters } from './metered-relay.js';
 import { LocalSplice } from './local-splice.js';
@@ -195,12 +196,13 @@ export class FlowSetup {
     }
     d.stats.flowsOpened++;
     const ended = this.connectorSide(c, req.key);
-    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true });
+    const reads = new HeadroomReads();
+    const server = net.connect(withHeadroomReads({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true }, reads));
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const flow = new Flow(d.endpoints, slot, link, server, (f, error) => {
       ended(f, f.bytesToApp, f.bytesFromApp, error);
       this.recordEnd(live, outcomeOf(f.endCause, 'server'), error);
-    });
+    }, reads);
     const live = d.records.open(rec, flow, false);
     c.flows.add(flow);
     d.endpoints.set(flow);

@@ -6,6 +6,7 @@ import type { StreamEndpoint, StreamIO, FrameWriter } from './endpoint.js';
 import type { DrainWaiter } from './outbox.js';
 import { StateMachine, type Transitions } from './state-machine.js';
 import type { EndCause } from './flow-record.js';
+import type { HeadroomReads } from './headroom-reads.js';
 
 /** Bytes an application socket may hold unwritten before credit waits for it to drain. */
 export const APP_BUFFER = 256 * 1024;
@@ -47,6 +48,10 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   /** bytes handed to the app socket while it held more than APP_BUFFER, credited on 'drain' */
   private undrained = 0;
   private corked = false;
+  /** credit taken from the core ahead of the next read (headroom reads): a read sized to it goes out whole */
+  private credit = 0;
+  /** paused (headroom reads) until the peer grants credit */
+  private waitingForCredit = false;
   /** paused until the link's backlog drains */
   private waitingForLink = false;
 
@@ -57,20 +62,30 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     readonly socket: Socket,
     /** called once when the flow ends; error set when it did not end cleanly */
     private readonly onEnd: (flow: Flow, error?: string) => void,
+    /** the socket reads through these (made with `withHeadroomReads`): chunks have room for a header */
+    reads?: HeadroomReads,
   ) {
     this.machine = new StateMachine('flow', FlowState.Open, FLOW_TRANSITIONS, io.illegal);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.fromApp(chunk));
+    if (reads) {
+      reads.onChunk = (chunk) => this.fromApp(chunk, true);
+      reads.limit = (want) => this.reserve(want);
+    } else socket.on('data', (chunk: Buffer) => this.fromApp(chunk, false));
     socket.on('end', () => this.appEnded());
     socket.on('drain', () => this.drained());
     socket.on('error', (err) => this.appFailed(err));
     socket.on('close', () => this.appClosed());
   }
 
-  private fromApp(chunk: Buffer): void {
+  private fromApp(chunk: Buffer, headroom: boolean): void {
     if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now();
     this.bytesFromApp += chunk.length;
-    this.send(chunk);
+    this.send(chunk, headroom);
+    if (headroom && !this.pending && this.reserve(1) === 0 && !this.isOver()) {
+      // Window shut with nothing left over: stop reading now, so the next read is sized to fresh credit and goes out whole.
+      this.waitingForCredit = true;
+      this.socket.pause();
+    }
     if (this.link.congested && !this.waitingForLink) {
       // The link has a backlog: stop reading until it drains (credit still bounds each stream).
       this.waitingForLink = true;
@@ -81,17 +96,19 @@ export class Flow implements StreamEndpoint, DrainWaiter {
 
   linkDrained(): void {
     this.waitingForLink = false;
-    if (!this.pending && !this.isOver()) this.socket.resume();
+    if (!this.pending && !this.waitingForCredit && !this.isOver()) this.socket.resume();
   }
 
-  /** Sends as much of `chunk` as credit allows; the rest waits and the app socket is paused. */
-  private send(chunk: Buffer): void {
+  /** Sends as much of `chunk` as credit allows; the rest waits and the app socket is paused.
+   *  `headroom`: the HEADER_SIZE bytes before `chunk` are free for its frame header. */
+  private send(chunk: Buffer, headroom: boolean): void {
     let off = 0;
     while (off < chunk.length) {
       const want = Math.min(chunk.length - off, P.MAX_DATA_FRAME);
-      const n = this.io.core.reserveCredit(this.slot, want);
+      const n = Math.min(want, this.reserve(want));
       if (n === 0) break;
-      this.io.outbox.stream(this.link, P.FRAME_DATA, this.slot, off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
+      this.credit -= n;
+      this.io.outbox.data(this.link, this.slot, off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), headroom && off === 0);
       off += n;
     }
     if (off < chunk.length) {
@@ -100,11 +117,21 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     }
   }
 
+  /** Credit for up to `want` bytes, taken from the core into `credit` as needed. */
+  private reserve(want: number): number {
+    if (this.credit < want && !this.isOver()) this.credit += this.io.core.reserveCredit(this.slot, want - this.credit);
+    return this.credit;
+  }
+
   onCredit(): void {
+    if (this.waitingForCredit) {
+      this.waitingForCredit = false;
+      if (!this.waitingForLink && !this.isOver()) this.socket.resume();
+    }
     if (!this.pending || this.isOver()) return;
     const p = this.pending;
     this.pending = null;
-    this.send(p);
+    this.send(p, false);
     if (this.pending) return;
     if (this.closeAfterPending) this.sendClose();
     else if (!this.waitingForLink) this.socket.resume();

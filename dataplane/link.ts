@@ -11,6 +11,7 @@ import { LinkBudget } from './link-budget.js';
 import { clip, type LogBudget } from '../common/log-budget.js';
 import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
 import { StateMachine, reportIllegal, type Transitions } from './state-machine.js';
+import { WriteQueue } from './write-queue.js';
 
 export type { PeerHello, PeerExpectation } from './hello.js';
 
@@ -75,6 +76,7 @@ export class Link implements FrameWriter, DecodeSink {
    * Node returns null from getPeerCertificate(), while the link stays open until its 'close' event.
    */
   readonly peerCert: PeerCertificate | null;
+  private readonly writes: WriteQueue;
 
   constructor(
     readonly index: number,
@@ -93,6 +95,7 @@ export class Link implements FrameWriter, DecodeSink {
     private readonly expect: PeerExpectation = {},
   ) {
     this.peerCert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() ?? null : null;
+    this.writes = new WriteQueue(socket, () => this.written());
   }
 
   /** Keying material both ends of this TLS session derive: binds a HELLO proof to this connection. */
@@ -153,21 +156,18 @@ export class Link implements FrameWriter, DecodeSink {
     }
   }
 
-  // FrameWriter
-  cork(): void { this.socket.cork(); }
-  uncork(): void { this.socket.uncork(); }
-  write(chunk: Buffer): void { if (!this.socket.destroyed) this.socket.write(chunk); }
-  get congested(): boolean { return this.socket.writableLength > LINK_HIGH_WATER; }
-  whenDrained(w: DrainWaiter): void {
-    this.drainWaiters.add(w);
-    if (this.drainWaiters.size === 1) this.socket.once('drain', this.onDrain);
-  }
+  // FrameWriter: one buffer per TLS write (write-queue.ts); the backlog counts what waits in the queue.
+  write(chunk: Buffer): void { if (!this.socket.destroyed) this.writes.push(chunk); }
+  get congested(): boolean { return this.socket.writableLength + this.writes.bytes > LINK_HIGH_WATER; }
+  whenDrained(w: DrainWaiter): void { this.drainWaiters.add(w); }
   private readonly drainWaiters = new Set<DrainWaiter>();
-  private readonly onDrain = (): void => {
+  /** After each completed write: waiters resume once the backlog is under the high-water mark. */
+  private written(): void {
+    if (this.drainWaiters.size === 0 || this.congested) return;
     const waiters = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const w of waiters) w.linkDrained();
-  };
+  }
 
   // DecodeSink: stream events go straight to the data plane, once HELLO made the link ready. A
   // peer may send stream frames only after our HELLO reached it, which is after its own HELLO.
@@ -278,7 +278,10 @@ export class Link implements FrameWriter, DecodeSink {
     if (this.state === LinkState.Closed) return;
     this.closeReason ||= reason;
     if (destroyNow) this.socket.destroy();
-    else this.socket.end(() => this.socket.destroy());
+    else {
+      this.writes.flushAll(); // queued frames (GOAWAY last) must precede end()
+      this.socket.end(() => this.socket.destroy());
+    }
     this.closed(reason);
   }
 

@@ -1,13 +1,14 @@
 // Coalesces every outbound frame of one event-loop turn: one encode() call into the core, then per
-// link one corked burst of writes (a single writev), so small frames never cost a syscall each.
+// link as few buffers as the frames allow — headers and payloads without headroom joined into one,
+// frames read with headroom (header written in front) as views, back-to-back ones merged — handed
+// to the link, which writes one buffer per TLS write (write-queue.ts).
 import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 
 /** The socket side of a link, as the outbox needs it. */
 export interface FrameWriter {
   readonly index: number;
-  cork(): void;
-  uncork(): void;
+  /** queues `chunk` for the socket after everything written before */
   write(chunk: Buffer): void;
   /** more than LINK_HIGH_WATER bytes are waiting to be sent on this link */
   readonly congested: boolean;
@@ -30,9 +31,11 @@ export class Outbox {
   private readonly payloads: (Buffer | null)[] = [];
   private readonly slots: number[] = [];
   private readonly types: number[] = [];
+  /** per request: its DATA payload has HEADER_SIZE free bytes in front (headroom-reads.ts) */
+  private readonly headroom: boolean[] = [];
   private scheduled = false;
   private readonly corkedSockets: { uncork(): void }[] = [];
-  /** per link index: the run being gathered in the current flush */
+  /** per link index: the frames without headroom being gathered in the current flush */
   private readonly runs: (Run | undefined)[] = [];
   private readonly flushBound = () => this.flush();
 
@@ -41,6 +44,11 @@ export class Outbox {
   /** Queues a stream frame on `slot`; CREDIT and RESET carry `aux` inline. */
   stream(w: FrameWriter, type: number, slot: number, payload: Buffer | null, aux = 0): void {
     this.push(w, type, 0, slot, payload, aux);
+  }
+
+  /** Queues a DATA frame; `headroom`: the HEADER_SIZE bytes before `payload` are free for its header. */
+  data(w: FrameWriter, slot: number, payload: Buffer, headroom: boolean): void {
+    this.push(w, P.FRAME_DATA, 0, slot, payload, 0, headroom);
   }
 
   /** Queues a link frame (HELLO, PING, ROUTES, ...). */
@@ -53,7 +61,7 @@ export class Outbox {
     this.push(w, P.FRAME_RESET, P.REQ_FLAG_RAW_ID, id, null, code);
   }
 
-  private push(w: FrameWriter, type: number, flags: number, slot: number, payload: Buffer | null, aux: number): void {
+  private push(w: FrameWriter, type: number, flags: number, slot: number, payload: Buffer | null, aux: number, headroom = false): void {
     let i = this.core.queue(type, flags, w.index, slot, payload ? payload.length : 0, aux);
     if (i < 0) {
       this.flush();
@@ -63,6 +71,7 @@ export class Outbox {
     this.payloads[i] = payload;
     this.slots[i] = slot;
     this.types[i] = type;
+    this.headroom[i] = headroom;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushBound);
@@ -117,32 +126,34 @@ export class Outbox {
       if (!w || (status[i] & 0xff) !== 0) continue; // cancelled, or its stream is gone: nothing to send
       let run = this.runs[w.index];
       if (!run) run = this.runs[w.index] = { pieces: [], bytes: 0, touched: false };
-      if (!run.touched) { run.touched = true; touched.push(w); w.cork(); }
+      if (!run.touched) { run.touched = true; touched.push(w); }
       const t = this.types[i];
-      const inline = payload === null && (t === P.FRAME_CREDIT || t === P.FRAME_RESET) ? 4 : 0;
       const at = i * P.OUT_STRIDE;
+      if (this.headroom[i] && payload !== null && payload.length > 0) {
+        // The header goes in front of the payload: one buffer (the link joins it to the last one if they touch).
+        this.gather(w, run);
+        const frame = Buffer.from(payload.buffer, payload.byteOffset - P.HEADER_SIZE, payload.length + P.HEADER_SIZE);
+        heads.copy(frame, 0, at, at + P.HEADER_SIZE);
+        w.write(frame);
+        continue;
+      }
+      const inline = payload === null && (t === P.FRAME_CREDIT || t === P.FRAME_RESET) ? 4 : 0;
       run.pieces.push(heads.subarray(at, at + P.HEADER_SIZE + inline));
       run.bytes += P.HEADER_SIZE + inline;
       if (payload === null || payload.length === 0) continue;
-      if (payload.length <= SMALL_PAYLOAD) {
-        // Small payloads ride in one buffer with the surrounding headers: one copy beats one write each.
-        run.pieces.push(payload);
-        run.bytes += payload.length;
-      } else {
-        this.writeRun(w, run);
-        w.write(payload); // bulk payloads go out as the views they are
-      }
+      // Without headroom the payload is copied next to its header (Node's TLS would join them anyway).
+      run.pieces.push(payload);
+      run.bytes += payload.length;
     }
     for (const w of touched) {
       const run = this.runs[w.index]!;
-      this.writeRun(w, run);
+      this.gather(w, run);
       run.touched = false;
-      w.uncork();
     }
   }
 
-  /** Writes the gathered headers and small payloads of a link as one buffer. */
-  private writeRun(w: FrameWriter, run: Run): void {
+  /** Writes the frames without headroom gathered so far as one buffer. */
+  private gather(w: FrameWriter, run: Run): void {
     if (run.pieces.length === 0) return;
     w.write(run.pieces.length === 1 ? run.pieces[0] : Buffer.concat(run.pieces, run.bytes));
     run.pieces.length = 0;
@@ -150,8 +161,6 @@ export class Outbox {
   }
 }
 
-/** Headers and small payloads gathered for one link during a flush. */
+/** Frames gathered for one link during a flush. */
 interface Run { pieces: Buffer[]; bytes: number; touched: boolean }
 
-/** Payloads up to this size are copied next to their header instead of written separately. */
-export const SMALL_PAYLOAD = 2048;

@@ -142,6 +142,8 @@ export function cases(): Case[] {
     decodeCase('decode: 1 KiB DATA frames, 64 KiB chunks', 1024, 1 << 20, 65536),
     decodeCase('decode: 16 KiB DATA frames, 16 KiB chunks (straddling)', 16384, 1 << 20, 16384),
     decodeCase('decode: 1 MiB DATA frames, 64 KiB chunks', P.MAX_DATA_FRAME, 2 * P.MAX_DATA_FRAME + 24, 65536),
+    // What a link reads under bulk load: 64 KiB app reads as frames, Node's TLS hands them over 16 KiB at a time.
+    decodeCase('decode: 64 KiB DATA frames, 16 KiB chunks (TLS reads)', 65536, 1 << 21, 16384),
     decodeCase('relay: 64 B DATA frames forwarded (FORWARD), 64 KiB chunks', 64, 1 << 20, 65536, true),
     walkCase(),
     encodeCase(256),

@@ -80,9 +80,10 @@ ${md}
 
 ${breakdown()}
 
-What the cases isolate: *decode* rows are the whole \`ForwardingCore.decode\` (for wasm: copy of the
-chunk into core memory, the wasm walk, and the JS dispatch that turns each descriptor into a payload
-view and a sink call); *walk only* is the frame walk alone on bytes already in place; *encode* rows
+What the cases isolate: *decode* rows are the whole \`ForwardingCore.decode\` (for wasm: copy into
+core memory of the bytes the core parses — not the DATA payload a chunk begins with, see
+\`dataAhead\` — the wasm walk, and the JS dispatch that turns each descriptor into a payload view and
+a sink call); *walk only* is the frame walk alone on bytes already in place; *encode* rows
 are \`queue()\` per request plus one \`encode()\` and the copy of the heads; the *boundary* rows are
 the price of crossing into wasm (one call) and of the copy-in.
 `);

@@ -23,12 +23,13 @@ export interface CoreExports {
   linkPeerStreams(link: number): number;
   decode(link: number, len: number): number;
   consumed: WebAssembly.Global;
+  dataAhead(link: number): number;
   encode(n: number): number;
 }
 
 export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   'memory', 'init', 'linkOpen', 'linkSetPeerWindow', 'linkClose', 'openStream', 'setForward',
-  'consumedBytes', 'reserveCredit', 'release', 'find', 'usedSlots', 'settle', 'linkPeerStreams', 'decode', 'consumed', 'encode',
+  'consumedBytes', 'reserveCredit', 'release', 'find', 'usedSlots', 'settle', 'linkPeerStreams', 'decode', 'consumed', 'dataAhead', 'encode',
 ];
 
 /** Path of the compiled core; `debug` selects the build with assertions and names. */
@@ -89,8 +90,12 @@ export class WasmCore implements ForwardingCore {
       let base = 0;
       while (base < chunk.length) {
         const len = Math.min(chunk.length - base, P.IN_CAP);
-        // The one copy on the bulk path: the core must see the bytes to parse them. Payloads leave as views of `chunk`.
-        this.in.set(base === 0 && len === chunk.length ? chunk : chunk.subarray(base, base + len));
+        // The core must see headers and control payloads to parse them, not the DATA payload this input
+        // starts with (the rest of a frame begun earlier): it is walked unread and left out of the copy.
+        // Payloads leave as views of `chunk`.
+        const skip = Math.min(this.x.dataAhead(link) >>> 0, len);
+        if (skip === 0) this.in.set(base === 0 && len === chunk.length ? chunk : chunk.subarray(base, base + len));
+        else if (skip < len) this.in.set(chunk.subarray(base + skip, base + len), skip);
         const n = this.x.decode(link, len);
         const used = this.x.consumed.value as number;
         const linkBroken = this.dispatch(n, chunk, base, sink);

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import * as P from '../../wasm/assembly/protocol.js';
 import type { StreamIO, FrameWriter } from '../../dataplane/endpoint.js';
 
-export interface SentFrame { link: number; type: number; slot: number; bytes: number; aux: number }
+export interface SentFrame { link: number; type: number; slot: number; bytes: number; aux: number; /** DATA sent with its header in the payload's headroom */ headroom?: boolean }
 
 export const FRAME_NAMES: Record<number, string> = {
   [P.FRAME_DATA]: 'DATA', [P.FRAME_CLOSE]: 'CLOSE', [P.FRAME_RESET]: 'RESET', [P.FRAME_CREDIT]: 'CREDIT', [P.FRAME_OPEN]: 'OPEN',
@@ -25,6 +25,7 @@ export function fakeIO(credit: Record<number, number> = {}) {
     },
     outbox: {
       stream: (w: FrameWriter, type: number, slot: number, payload: Buffer | null, aux = 0) => { sent.push({ link: w.index, type, slot, bytes: payload?.length ?? 0, aux }); },
+      data: (w: FrameWriter, slot: number, payload: Buffer, headroom: boolean) => { sent.push({ link: w.index, type: P.FRAME_DATA, slot, bytes: payload.length, aux: 0, headroom }); },
       cancelSlot: () => {},
     },
     done: (ep: { slot: number }) => { done.push(ep.slot); },

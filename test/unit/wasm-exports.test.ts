@@ -28,6 +28,7 @@ const SHAPE: { [K in keyof CoreExports]: Shape<CoreExports[K]> } = {
   linkPeerStreams: { kind: 'function', arity: 1 },
   decode: { kind: 'function', arity: 2 },
   consumed: { kind: 'global' },
+  dataAhead: { kind: 'function', arity: 1 },
   encode: { kind: 'function', arity: 1 },
 };
 

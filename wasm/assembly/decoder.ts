@@ -145,6 +145,17 @@ function beginFrame(link: u32, lp: usize, len: u32, type: u32, flags: u32, id: u
   return 0;
 }
 
+/**
+ * DATA payload bytes that `link`'s next input begins with (the rest of a frame that began in an
+ * earlier call). walk() counts them without reading them, so the host copies into IN_BUF only what
+ * follows: with 16 KiB TLS reads and larger frames most chunks are payload from end to end.
+ */
+export function dataAhead(link: u32): u32 {
+  if (!linkOk(link)) return 0;
+  const lp = linkPtr(link);
+  return load<u8>(lp + L_ACTIVE) != 0 && load<u8>(lp + L_TYPE) == <u8>P.FRAME_DATA ? load<u32>(lp + L_REMAIN) : 0;
+}
+
 /** Decodes `len` bytes at IN_BUF for `link`; returns the number of descriptors written. */
 export function decode(link: u32, len: u32): u32 {
   nDesc = 0;

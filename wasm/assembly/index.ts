@@ -6,7 +6,7 @@ import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlo
 import { linkPtr, linkOk, L_USED, L_DIALER, L_NEXT_ID, L_PEER_WINDOW } from './links';
 import { setLocalWindow, localWindow } from './decoder';
 
-export { decode, consumed } from './decoder';
+export { decode, consumed, dataAhead } from './decoder';
 export { encode } from './encoder';
 
 /** Resets the whole core; `window` is the receive credit this site grants per stream. */

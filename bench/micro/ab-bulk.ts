@@ -1,0 +1,89 @@
+// A/B of two svcnet builds under bulk load: both run as svcnet-2 side by side, rounds alternate
+// A B / B A, and each run's CPU per GB (all site and engine processes) and Gbit/s is paired.
+// `node dist/bench/micro/ab-bulk.js --a DIR [--b DIR] [--flows 1,8] [--rounds 8] [--seconds 1] [--hold S]`
+// DIR is a checkout with dist/, build/ and bin/ (--b defaults to this one). --hold S keeps one flow
+// running through B for S seconds after the rounds (for `perf record -p` on the engines it prints).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkModule, installCleanup, stopAll } from '../procs.js';
+import { LoadClient } from '../load-client.js';
+import { cpuSeconds, processTree, quiesce } from '../proc-stats.js';
+import { summarize } from '../stats.js';
+import type { RunningSetup, SetupKind } from '../setups/setup.js';
+
+const HERE = fileURLToPath(new URL('../../../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const dirA = path.resolve(opt('--a', ''));
+const dirB = path.resolve(opt('--b', HERE));
+const flowsList = opt('--flows', '1,8').split(',').map(Number);
+const rounds = Number(opt('--rounds', '8'));
+const seconds = Number(opt('--seconds', '1'));
+const hold = Number(opt('--hold', '0'));
+if (!fs.existsSync(path.join(dirA, 'dist'))) { process.stderr.write('--a DIR: a checkout with dist/ (the baseline build)\n'); process.exit(2); }
+
+interface Result { windowBytes: number; windowSeconds: number; totalBytes: number; failed: number }
+
+async function setupOf(dir: string): Promise<SetupKind> {
+  const m = await import(path.join(dir, 'dist/bench/setups/svcnet.js')) as { svcnetSetup(n: 2): SetupKind };
+  return m.svcnetSetup(2);
+}
+
+function backend(root: string): Promise<number> {
+  const child = forkModule(fileURLToPath(new URL('../backend.js', import.meta.url)), path.join(root, 'backend.log'));
+  return new Promise((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcnet-ab-'));
+const sides: { name: string; running: RunningSetup }[] = [];
+// A's processes are tracked by A's own copy of procs.js: stop both sides by their setups.
+installCleanup(async () => { await Promise.all(sides.map((s) => s.running.stop())); await stopAll(); });
+const backendPort = await backend(root);
+const load = LoadClient.start(path.join(root, 'load.log'));
+for (const [name, dir] of [['A', dirA], ['B', dirB]] as const) {
+  const kind = await setupOf(dir);
+  fs.mkdirSync(path.join(root, name));
+  const running = await kind.start({ backendPort, dir: path.join(root, name), certs: undefined as never });
+  sides.push({ name, running });
+  console.log(`${name}: ${dir} port ${running.port} pids ${processTree(running.pids()).join(' ')}`);
+}
+
+async function bulk(s: RunningSetup, flows: number, ms: number): Promise<{ gbps: number; cpuPerGB: number }> {
+  const pids = processTree(s.pids());
+  await quiesce(pids, 1000);
+  const c0 = cpuSeconds(pids);
+  const r = await load.call<Result>('bulk', 'receive', { port: s.port, flows, warmupMs: 200, windowMs: ms }, ms + 60_000);
+  const cpu = cpuSeconds(pids) - c0;
+  if (r.failed > 0 || r.windowBytes === 0) return { gbps: NaN, cpuPerGB: NaN };
+  return { gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9, cpuPerGB: cpu / (r.totalBytes / 1e9) };
+}
+
+const fmt = (x: number) => x.toFixed(3);
+for (const flows of flowsList) {
+  const got: Record<string, { gbps: number[]; cpu: number[] }> = { A: { gbps: [], cpu: [] }, B: { gbps: [], cpu: [] } };
+  const ratios: { gbps: number[]; cpu: number[] } = { gbps: [], cpu: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? [sides[1], sides[0]] : sides;
+    const pair: Record<string, { gbps: number; cpuPerGB: number }> = {};
+    for (const s of order) {
+      pair[s.name] = await bulk(s.running, flows, seconds * 1000);
+      got[s.name].gbps.push(pair[s.name].gbps);
+      got[s.name].cpu.push(pair[s.name].cpuPerGB);
+    }
+    ratios.gbps.push(pair.B.gbps / pair.A.gbps);
+    ratios.cpu.push(pair.B.cpuPerGB / pair.A.cpuPerGB);
+    console.log(`bulk-${flows} round ${r + 1}: A ${fmt(pair.A.gbps)} Gbit/s ${fmt(pair.A.cpuPerGB)} s/GB | B ${fmt(pair.B.gbps)} Gbit/s ${fmt(pair.B.cpuPerGB)} s/GB`);
+  }
+  const m = (v: number[]) => { const s = summarize(v); return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`; };
+  console.log(`bulk-${flows} medians over ${rounds} rounds: Gbit/s A ${m(got.A.gbps)} B ${m(got.B.gbps)} B/A ${m(ratios.gbps)}; ` +
+    `CPU s/GB A ${m(got.A.cpu)} B ${m(got.B.cpu)} B/A ${m(ratios.cpu)}`);
+}
+if (hold > 0) {
+  console.log(`holding one flow through B for ${hold} s; engines: ${processTree(sides[1].running.pids()).join(' ')}`);
+  await bulk(sides[1].running, 1, hold * 1000);
+}
+for (const s of sides) await s.running.stop();
+await stopAll();
+fs.rmSync(root, { recursive: true, force: true });
