@@ -45,9 +45,13 @@ function record(by: SiteIdentity, f: Partial<SiteRecord> & { id?: string }): Sit
   return { ...u, sig: f.sig ?? by.sign(recordBytes(u)) };
 }
 
+/** Bravo's last log lines about links and routes: why a wait failed, when it does. */
+const bravoTail = () => siteLog(B).split('\n').filter((l) => /link|ROUTES|routing|engine/i.test(l)).slice(-15).join('\n');
+
 /** Waits for the site's GOAWAY and returns it. */
 async function goAway(p: LinkPeer): Promise<{ code: number; reason: string }> {
-  await p.waitFrame((f) => f.type === P.FRAME_GOAWAY, 10_000, 'GOAWAY');
+  await p.waitFrame((f) => f.type === P.FRAME_GOAWAY, 10_000, 'GOAWAY')
+    .catch((err: Error) => { throw new Error(`${err.message}; mallory got ${p.frames.map((f) => f.type).join(',')}; bravo's log:\n${bravoTail()}`); });
   return p.goAway()!;
 }
 
@@ -134,11 +138,13 @@ test('issue 10 #12: OPEN before HELLO is refused with GOAWAY', async () => {
 test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15 and no keys; or a plausible seq) leave db reachable and disconnect mallory', async () => {
   for (const seq of [9e15, Date.now() * 1000]) {
     const p = await connect();
-    p.helloAs(mallory, 'mallory');
-    p.keepAlive();
-    await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
-    p.send(P.FRAME_ROUTES, 0, [record(mallory, { id: alpha.id, name: 'alpha', seq, pub: alpha.pub })]);
-    const g = await goAway(p);
+    try {
+      p.helloAs(mallory, 'mallory');
+      p.keepAlive();
+      await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
+      p.send(P.FRAME_ROUTES, 0, [record(mallory, { id: alpha.id, name: 'alpha', seq, pub: alpha.pub })]);
+    } catch (err) { p.close(); throw err; }
+    const g = await goAway(p).finally(() => p.close()); // a failed wait leaves no link behind for the next test
     assert.is(g.code, P.ERR_ROUTES_BUDGET, g.reason);
     assert.match(g.reason, /SVCNET_ERR_ROUTES_FORGED: a routing record for site .* has a signature that does not verify/);
     await dbWorks(10);
@@ -159,7 +165,7 @@ test('issue 10 #1 #10: mallory honestly advertising "db" gets no flow: bravo\'s 
     await p.waitFrame((f) => f.type === P.FRAME_ROUTES, 5000, 'bravo\'s ROUTES');
     p.send(P.FRAME_ROUTES, 0, [record(mallory, { name: 'mallory', links: [{ peer: bravoId, cost: 1 }], keys: ['db'] })]);
     await waitFor('mallory routable at cost 10', () => status(B)?.network.sites.find((s) => s.id === mallory.id && s.cost === 10 && s.keys.includes('db')), 10_000)
-      .catch((err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(status(B)?.network.sites)} ${JSON.stringify(p.goAway())}`); });
+      .catch((err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(status(B)?.network.sites)} ${JSON.stringify(p.goAway())}; bravo's log:\n${bravoTail()}`); });
     assert.is(status(B)!.links.find((l) => l.direction === 'inbound' && l.peer === 'mallory')?.cost, 10);
     await dbWorks(20);
     assert.not.ok(p.frames.some((f) => f.type === P.FRAME_OPEN), 'alpha (cost 1) wins every flow');
