@@ -136,7 +136,10 @@ test('issue 10 #12: OPEN before HELLO is refused with GOAWAY', async () => {
 });
 
 test('issue 10 #1 #2: forged ROUTES for alpha (seq 9e15 and no keys; or a plausible seq) leave db reachable and disconnect mallory', async () => {
-  for (const seq of [9e15, Date.now() * 1000]) {
+  // The plausible seq is 5 s ahead (inside the 10-minute clock window): a record no newer than the
+  // one bravo holds is dropped unread, so a seq of "now" lost the race whenever alpha's 500 ms
+  // refresh reached bravo first, and the forgery went unnoticed (the test then waited for a GOAWAY).
+  for (const seq of [9e15, Date.now() * 1000 + 5_000_000]) {
     const p = await connect();
     try {
       p.helloAs(mallory, 'mallory');
