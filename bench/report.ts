@@ -70,7 +70,7 @@ ${peakRssTable(r)}
 
 ${ratiosTable(r)}
 
-## Targets (issue 7)
+## Targets (issue 11, the data-plane engine; then the issue 7 targets it did not replace)
 
 ${targetsTable(r)}
 
