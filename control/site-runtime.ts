@@ -30,6 +30,7 @@ import { SnapshotPublisher } from './xds/publisher.js';
 import { startRouterServer } from './xds/server.js';
 import { StallWatch } from '../common/stall-watch.js';
 import { WatchHub } from './api/watch-hub.js';
+import { CONTROL_NICE, setOwnNice } from '../common/cpu-priority.js';
 
 /** How the site runs its data plane. */
 export interface RunOptions {
@@ -136,6 +137,8 @@ export class RunningSite {
     const { cfg, store } = this;
     this.untrap = surviveAcceptExhaustion((err) => this.budget.warn('accept', { code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'));
     await this.engine.start();
+    // Engines forked first keep normal priority; from now on the control work yields to them.
+    if (!setOwnNice(CONTROL_NICE)) this.log.info('the control process keeps its priority (the system refused a lower one)');
     this.pki.start();
     if (cfg.linkAccess.enabled) {
       // Both ports bind the address other sites are told to use (--link-host), nothing wider. A port

@@ -3,6 +3,7 @@
 // node-forge, zod, gRPC or console), and exits when its controller goes away.
 import pino from 'pino';
 import { Engine } from './engine.js';
+import { ownNice, setOwnNice } from '../../common/cpu-priority.js';
 import type { EngineCommand, EngineReport } from '../port/report.js';
 
 if (!process.send) {
@@ -22,6 +23,8 @@ process.on('message', (cmd: EngineCommand) => {
   if (engine) { engine.handle(cmd); return; }
   if (cmd.kind !== 'init') return;
   const log = pino({ level: cmd.init.logLevel ?? 'info', base: { pid: process.pid, site: cmd.init.siteName, process: 'engine' } }, pino.destination(2));
+  const inherited = ownNice(); // an engine restarted by a control process that lowered its own priority
+  if (inherited > 0 && !setOwnNice(0)) log.info({ nice: inherited }, 'the engine keeps the priority it inherited (raising it needs CAP_SYS_NICE)');
   engine = new Engine(cmd.init, send, log); // it owns the uncaught-error policy (survive EMFILE, else reset and exit)
   send({ kind: 'ready', pid: process.pid });
 });

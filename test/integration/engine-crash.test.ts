@@ -5,9 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { svcnetOk, runSite, stopAll, tempDir, waitFor } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
+import { CONTROL_NICE } from '../../common/cpu-priority.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 
 const root = tempDir();
@@ -67,6 +69,12 @@ test('issue 11: /metrics in the control process counts a flow the engine carried
   assert.is(Number(await scrape()), before + 1, 'the scrape waits for the engine\'s fresh counters');
 });
 
+test('issue 11: the data plane goes first: the control process runs at a lower priority than its engine', () => {
+  const s = status(A)!;
+  assert.is(os.getPriority(s.pid), CONTROL_NICE);
+  assert.is(os.getPriority(s.engine!.pid!), 0);
+});
+
 test('issue 11: the connector site\'s engine is killed: the client sees a reset, the site restarts its engine and relinks', async () => {
   const flow = await openFlow(ports[3]);
   const before = status(A)!;
@@ -78,6 +86,8 @@ test('issue 11: the connector site\'s engine is killed: the client sees a reset,
   const after = await waitFor('a new engine at alpha', () => { const s = status(A); return s?.engine?.state === 'running' && s.engine.pid !== enginePid ? s : undefined; }, 15_000);
   assert.is(after.pid, before.pid, 'the control process stayed');
   assert.is(after.engine!.restarts, 1);
+  // Forked by the lowered control thread, the new engine raised itself back (CI runs as root).
+  if (process.getuid?.() === 0) assert.is(os.getPriority(after.engine!.pid!), 0, 'a restarted engine runs at normal priority');
   assert.not.ok(alive(enginePid));
   await waitFor('relinked on both sides', () => linked(A) && linked(B), 15_000);
   await waitFor('listener ready again', () => status(B)?.listeners.find((l) => l.name === 'echo' && l.status === 'ready'));
