@@ -11,6 +11,7 @@ import { networkDocument, networkTables } from './network-view.js';
 import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
 import { addAlias } from './flag-alias.js';
+import { addLinkGenerate } from './link-generate.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
@@ -50,6 +51,7 @@ export function addLinkCommands(program: Command): void {
     });
 
   const link = program.command('link').description('inspect and delete links');
+  addLinkGenerate(link);
   link.command('status').description('show links (outbound and inbound) and whether they are up').addOption(dirOption()).addOption(outputOption())
     .action(async (o) => {
       const format = parseFormat(o.output);
