@@ -12,21 +12,22 @@ import { isSiteId } from '../common/identity.js';
 import { API_VERSION, nameSchema } from './resources/common.js';
 import { secretDocument } from './resources/link-secret.js';
 import { unixPem } from './token.js';
+import { ApiError } from './api/errors.js';
 
 /** What to generate: the peer site's name and id (`svcnet site status -o json` on the peer shows both). */
 export interface GenerateRequest { peer: string; peerId: string; cost?: number }
 
-/** Issues and records a certificate for `peer`; the YAML (Link + Secret, private key included). Call inside store.exclusive. */
+/** Issues and records a certificate for `peer`; the YAML (Link + Secret, private key included). Call inside store.exclusive; throws ApiError. */
 export async function generateLink(store: SiteStore, req: GenerateRequest, now = Date.now()): Promise<{ yaml: string; name: string; grant: string }> {
   const cfg = store.readConfig();
-  if (!cfg.linkAccess.enabled) throw new Error(`site ${cfg.name} has no link access; enable it (svcnet site update --link-access) to let other sites link to it`);
-  if (!nameSchema.safeParse(req.peer).success || req.peer === cfg.name) throw new Error(`"${req.peer}" is not the name of another site`);
-  if (!isSiteId(req.peerId) || req.peerId === cfg.id) throw new Error(`"${req.peerId}" is not another site's id (the "id" of "svcnet site status -o json" on site ${req.peer})`);
+  if (!cfg.linkAccess.enabled) throw new ApiError('SVCNET_ERR_PRECONDITION', `site ${cfg.name} has no link access; enable it (svcnet site update --link-access) to let other sites link to it`);
+  if (!nameSchema.safeParse(req.peer).success || req.peer === cfg.name) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `peer: "${String(req.peer).slice(0, 80)}" is not the name of another site`, 'peer');
+  if (!isSiteId(req.peerId) || req.peerId === cfg.id) throw new ApiError('SVCNET_ERR_INVALID_ARGUMENT', `peerId: "${String(req.peerId).slice(0, 80)}" is not another site's id (the "id" of "svcnet site status -o json" on site ${req.peer})`, 'peerId');
   const refusal = peerRefusal(loadPolicy(store), req.peer);
-  if (refusal) throw new Error(refusal);
+  if (refusal) throw new ApiError('SVCNET_ERR_PRECONDITION', refusal);
   // The HELLO check binds the certificate to the peer's id, so a name held by another live id would clash.
   const holder = loadIssued(store).find((e) => e.site === req.peer && e.siteId !== req.peerId && Date.parse(e.notAfter) > now);
-  if (holder) throw new Error(`site name "${req.peer}" is already linked here by another site (id ${holder.siteId}); delete that inbound link first`);
+  if (holder) throw new ApiError('SVCNET_ERR_PRECONDITION', `site name "${req.peer}" is already linked here by another site (id ${holder.siteId}); delete that inbound link first`);
   // A grant that is used up at once: it names the lineage, so deleting it revokes the certificate.
   const { grant } = await issueGrant(store, { expiryMs: 1000, redemptions: 1 });
   const { key, csr } = await createCsr(req.peer);

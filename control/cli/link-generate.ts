@@ -1,7 +1,6 @@
 // `svcnet link generate PEER --peer-id ID [-o FILE]`: a Link and its credentials in one YAML for site
-// PEER to apply (`svcnet apply -f`), linking without a token (control/link-generate.ts).
+// PEER to apply (`svcnet apply -f`), linking without a token (control/link-generate.ts, through the API).
 import { Command, Option } from 'commander';
-import { generateLink } from '../link-generate.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { withSession } from './session.js';
 import { intArg, newNameArg } from './args.js';
@@ -20,9 +19,7 @@ export function addLinkGenerate(link: Command): void {
       newNameArg(peer, 'peer site name');
       if (o.cost < 1) throw new UsageError(`--cost must be 1 or more, not ${o.cost}`);
       await withSession(o, async (s) => {
-        // The running site keeps the issued registry and pushes it to its data plane; a second writer would race it.
-        if (s.running) throw new Error(`site ${s.store.readConfig().name} is running; stop it, run "svcnet link generate" and start it again (issuing through the running site's API is not supported yet)`);
-        const g = await s.store.exclusive(() => generateLink(s.store, { peer, peerId: o.peerId, cost: o.cost }));
+        const g = await s.client.generateLink({ peer, peerId: o.peerId, cost: o.cost });
         if (!o.output) { process.stdout.write(g.yaml); return; }
         writeFileAtomic(o.output, g.yaml, 0o600);
         console.log(`link ${g.name} for site ${peer} written to ${o.output} (mode 0600: it holds a private key; grant ${g.grant}); apply it there with "svcnet apply -f ${o.output} --dir PEER_SITE"`);

@@ -1,5 +1,5 @@
 // Issue 15 "Missing 2": `svcnet link generate` on site A writes a Link plus its credentials (mode
-// 0600); site B applies it with `apply -f` and links without a token; a flow crosses; deleting the
+// 0600), stopped or running; site B applies it with `apply -f` and links without a token; a flow crosses; deleting the
 // inbound link on A revokes the certificate and closes the link.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +14,7 @@ import { hashServer, sendAndHash } from '../helpers/tcp.js';
 const root = tempDir();
 const A = path.join(root, 'alpha');
 const B = path.join(root, 'beta');
+const G = path.join(root, 'gamma');
 const FILE = path.join(root, 'link.yaml');
 let ports: number[];
 let server: net.Server;
@@ -52,12 +53,22 @@ test('issue 15: link generate writes a Link and a TLS Secret (mode 0600) and rec
   assert.not.match(await svcnetOk(['get', 'link', 'link-alpha', '-o', 'yaml', '--dir', B]), /PRIVATE KEY|tls\.key/);
 });
 
-test('issue 15: a running site refuses link generate with a clear message (exit 1)', async () => {
+test('issue 15: a running site generates through its API; a third site links with the file at once', async () => {
   runSite(A);
   await waitFor('alpha running', () => runtimeStatus(A));
-  const r = await svcnet(['link', 'generate', 'beta', '--peer-id', await siteId(B), '--dir', A]);
-  assert.is(r.code, 1);
-  assert.match(r.stderr, /site alpha is running; stop it/);
+  await svcnetOk(['site', 'create', 'gamma', '--dir', G]);
+  const file = path.join(root, 'gamma.yaml');
+  await svcnetOk(['link', 'generate', 'gamma', '--peer-id', await siteId(G), '-o', file, '--dir', A]);
+  assert.is(fs.statSync(file).mode & 0o777, 0o600);
+  // The same name under another id is refused while gamma's certificate lives (impersonation).
+  const clash = await svcnet(['link', 'generate', 'gamma', '--peer-id', await siteId(B), '--dir', A]);
+  assert.is(clash.code, 1);
+  assert.match(clash.stderr, /already linked here by another site/);
+  await svcnetOk(['apply', '-f', file, '--dir', G]);
+  runSite(G);
+  await waitFor('gamma linked', () => ready(G), 20_000);
+  assert.match(await svcnetOk(['link', 'delete', 'gamma', '--dir', A]), /certificates are revoked/);
+  await waitFor('gamma sees the link down', () => !ready(G), 10_000, 50);
 });
 
 test('issue 15: B links to A with the generated file, a flow crosses, and deleting the inbound link on A closes it', async () => {
