@@ -12,6 +12,7 @@ import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
 import { addAlias } from './flag-alias.js';
 import { addLinkGenerate } from './link-generate.js';
+import { retryUnavailable } from './redeem-retry.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
@@ -36,7 +37,7 @@ export function addLinkCommands(program: Command): void {
         console.log(`token written to ${file} (grant ${t.token.metadata.name}, valid ${o.expiry}, ${o.redemptions} redemption${o.redemptions === 1 ? '' : 's'}); redeem it with "svcnet token redeem ${file} --dir OTHER_SITE"`);
       });
     });
-  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption()))
+  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site; with --wait, an issuing site that cannot be reached yet is retried until --timeout').addOption(dirOption()))
     .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
     .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
@@ -44,7 +45,9 @@ export function addLinkCommands(program: Command): void {
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
-        await s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
+        const redeem = () => s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
+        // With --wait, an issuing site that is still starting is waited for too.
+        await (waitMs === undefined ? redeem() : retryUnavailable(redeem, waitMs, (l) => console.error(`token redeem: ${l}`)));
         console.log(`link ${name} to site ${t.spec.site ?? t.spec.url} created; ${appliesWhen(s.running)}`);
         if (waitMs !== undefined) await waitReady(s, 'Link', name, waitMs);
       });
