@@ -3,6 +3,7 @@
 // refused request changes nothing; AccessTokens are redeemed first and undone if a later step fails.
 import { parseManifests, loadDocuments, ManifestError, type RawDocument, type LoadedResource } from '../resources/yaml-loader.js';
 import type { Kind } from '../resources/common.js';
+import type { LinkSecret } from '../resources/link-secret.js';
 import type { SiteConfig, BatchOp } from '../state/site-store.js';
 import { ApiError } from './errors.js';
 import { resourceToDocument } from './convert.js';
@@ -13,7 +14,7 @@ import type { ApplyRequest, ApplyResponse, ApplyResult } from './types.js';
 interface Step { r: LoadedResource; current?: StoredDoc; next: StoredDoc; changed: boolean }
 
 /** Parses and validates every input document; throws INVALID_ARGUMENT naming file, document and field. */
-export function loadRequest(req: { resources?: ApplyRequest['resources']; manifests?: ApplyRequest['manifests'] }): { resources: LoadedResource[]; warnings: string[] } {
+export function loadRequest(req: { resources?: ApplyRequest['resources']; manifests?: ApplyRequest['manifests'] }): ReturnType<typeof loadDocuments> {
   try {
     const docs: RawDocument[] = (req.resources ?? []).map((r, i) => {
       try { return { source: 'request', index: i + 1, raw: resourceToDocument(r) }; } catch (err) {
@@ -53,7 +54,7 @@ function refuse(code: 'SVCNET_ERR_PRECONDITION' | 'SVCNET_ERR_ALREADY_EXISTS', r
 }
 
 /** Checks that the batch fits the stored state; throws before anything is written. */
-function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig): void {
+function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: LinkSecret[]): void {
   const inBatch = (kind: Kind, name: string) => plan.some((s) => s.r.kind === kind && s.r.name === name);
   const listeners = new Map<number, string>();
   for (const l of ctx.store.list('Listener') as StoredDoc[]) if (!inBatch('Listener', l.metadata.name)) listeners.set(Number(l.spec.port), l.metadata.name);
@@ -67,7 +68,7 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig): void {
     }
     if (r.kind === 'Link' && changed) {
       const cred = String(next.spec.tlsCredentials);
-      const fromToken = plan.some((s) => s.r.kind === 'AccessToken' && s.r.name === cred);
+      const fromToken = plan.some((s) => s.r.kind === 'AccessToken' && s.r.name === cred) || secrets.some((x) => x.name === cred);
       if (!fromToken) {
         try { ctx.store.readLinkCredentials(cred); } catch {
           refuse('SVCNET_ERR_PRECONDITION', r, `credentials "${cred}" not found in the site's links/ folder; links are made by applying an AccessToken (svcnet token redeem)`, 'spec.tlsCredentials');
@@ -82,11 +83,11 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig): void {
 
 /** Apply handler: validates outside the lock, then checks and writes under it. */
 export async function apply(ctx: ApiContext, req: ApplyRequest): Promise<ApplyResponse> {
-  const { resources, warnings } = loadRequest(req);
-  return ctx.store.exclusive(() => applyLoaded(ctx, resources, warnings, req));
+  const { resources, warnings, secrets } = loadRequest(req);
+  return ctx.store.exclusive(() => applyLoaded(ctx, resources, warnings, req, secrets));
 }
 
-async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warnings: string[], req: ApplyRequest): Promise<ApplyResponse> {
+async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warnings: string[], req: ApplyRequest, secrets: LinkSecret[] = []): Promise<ApplyResponse> {
   const cfg = ctx.store.readConfig();
   const plan: Step[] = [];
   for (const r of resources) {
@@ -103,7 +104,7 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     const changed = !current || !same(current.spec, next.spec) || (r.kind === 'AccessToken' && !next.status);
     plan.push({ r, current, next, changed });
   }
-  checkPlan(ctx, plan, cfg);
+  checkPlan(ctx, plan, cfg, secrets);
   if (req.dryRun) {
     return { results: plan.map((s) => ({ resource: withStatus(ctx, s.r.kind, s.next), action: !s.changed ? 'unchanged' : s.current ? 'would-update' : 'would-create' })), warnings, appliedNow: false };
   }
@@ -123,6 +124,8 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     const msg = (err as Error).message;
     throw new ApiError(/cannot reach/.test(msg) ? 'SVCNET_ERR_UNAVAILABLE' : 'SVCNET_ERR_PRECONDITION', msg, undefined, { cause: err });
   }
+  // Credentials from Secrets (svcnet link generate) before the Links that name them.
+  for (const { name, ...c } of secrets) await ctx.store.writeLinkCredentials(name, c);
   // Every change of the request in one batch: a crash keeps all of it or none (SiteStore.commit).
   const batch: BatchOp[] = [];
   for (const s of plan) {

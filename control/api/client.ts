@@ -18,6 +18,7 @@ export interface ControlClient {
   listFlows(req: T.ListFlowsRequest): Promise<T.ListFlowsResponse>;
   issueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   issueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
+  generateLink(req: T.GenerateLinkRequest): Promise<T.GenerateLinkResponse>;
   rotateCertificates(req?: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
   getPolicy(): Promise<T.Policy>;
   setPolicy(req: T.SetPolicyRequest): Promise<T.SetPolicyResponse>;
@@ -27,7 +28,7 @@ export interface ControlClient {
   close(): void;
 }
 
-const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', listFlows: 'ListFlows', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
+const RPCS = { apply: 'Apply', delete: 'Delete', get: 'Get', list: 'List', getNetwork: 'GetNetwork', getMetrics: 'GetMetrics', listFlows: 'ListFlows', issueToken: 'IssueToken', issueAdminCertificate: 'IssueAdminCertificate', generateLink: 'GenerateLink', rotateCertificates: 'RotateCertificates', getPolicy: 'GetPolicy', setPolicy: 'SetPolicy', revokeSite: 'RevokeSite' } as const;
 
 /** A client of the service at `target` (grpc target syntax) with `creds`. */
 export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { timeoutMs?: number; who?: string } = {}): ControlClient {
@@ -77,6 +78,7 @@ export function inProcessClient(ctx: ApiContext): ControlClient {
     listFlows: (r) => call(() => h.ListFlows(r)),
     issueToken: (r) => call(() => h.IssueToken(r)),
     issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
+    generateLink: (r) => call(() => h.GenerateLink(r)),
     rotateCertificates: (r) => call(() => h.RotateCertificates(r ?? {})),
     getPolicy: () => call(() => h.GetPolicy({})),
     setPolicy: (r) => call(() => h.SetPolicy(r)),

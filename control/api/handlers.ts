@@ -6,6 +6,7 @@ import { getResource, listResources } from './resources.js';
 import { getNetwork, getMetrics } from './network.js';
 import { listFlows } from './flows.js';
 import { issueToken, issueAdminCertificate } from './tokens.js';
+import { generateLinkHandler } from './link-generate.js';
 import { rotateCertificates } from '../pki/rotation.js';
 import { getPolicy, setPolicy, revokeSite } from './access.js';
 import type { ApiContext } from './context.js';
@@ -22,6 +23,7 @@ export interface ControlHandlers {
   ListFlows(req: T.ListFlowsRequest): Promise<T.ListFlowsResponse>;
   IssueToken(req: T.IssueTokenRequest): Promise<T.IssueTokenResponse>;
   IssueAdminCertificate(req: T.IssueAdminCertificateRequest): Promise<T.IssueAdminCertificateResponse>;
+  GenerateLink(req: T.GenerateLinkRequest): Promise<T.GenerateLinkResponse>;
   RotateCertificates(req: T.RotateCertificatesRequest): Promise<T.RotateCertificatesResponse>;
   GetPolicy(req: object): Promise<T.Policy>;
   SetPolicy(req: T.SetPolicyRequest): Promise<T.SetPolicyResponse>;
@@ -41,6 +43,7 @@ export function createControlHandlers(ctx: ApiContext): ControlHandlers {
     ListFlows: (req) => listFlows(ctx, req),
     IssueToken: (req) => issueToken(ctx, req),
     IssueAdminCertificate: (req) => issueAdminCertificate(ctx, req),
+    GenerateLink: (req) => generateLinkHandler(ctx, req),
     RotateCertificates: async (req) => {
       // A new CA (trusted alongside the old one during the overlap) and a new server certificate;
       // the running site reloads its TLS now, joined sites learn the CA at renewal.

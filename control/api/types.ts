@@ -64,6 +64,8 @@ export interface IssueTokenRequest { expirySeconds?: number; redemptions?: numbe
 export interface IssueTokenResponse { token: Resource; yaml: string }
 export interface IssueAdminCertificateRequest { name: string; csr: string; days?: number }
 export interface IssueAdminCertificateResponse { certificate: string; ca: string; endpoint: string }
+export interface GenerateLinkRequest { peer: string; peerId: string; cost?: number }
+export interface GenerateLinkResponse { yaml: string; name: string; grant: string }
 export interface RotateCertificatesRequest { overlapSeconds?: number }
 export interface RotateCertificatesResponse { renewed: string[] }
 export interface Policy {

@@ -10,6 +10,9 @@ import { nameArg, intArg, parseDuration } from './args.js';
 import { networkDocument, networkTables } from './network-view.js';
 import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
+import { addAlias } from './flag-alias.js';
+import { addLinkGenerate } from './link-generate.js';
+import { retryUnavailable } from './redeem-retry.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
@@ -17,14 +20,16 @@ const outputOption = () => new Option('-o, --output <format>', 'json or yaml ins
 /** Adds token, link and network commands. */
 export function addLinkCommands(program: Command): void {
   const token = program.command('token').description('issue and redeem tokens that let a site link to this one');
-  token.command('issue <file>').description('create a one-time grant and write its token file (mode 0600)').addOption(dirOption())
+  const issue = token.command('issue <file>').description('create a one-time grant and write its token file (mode 0600)').addOption(dirOption())
     .option('--expiry <duration>', 'how long the token is valid (e.g. 15m, 2h)', '15m')
-    .option('--redemptions <n>', 'how many times it may be redeemed', intArg('--redemptions'), 1)
+    .option('--redemptions <n>', 'how many times it may be redeemed', intArg('--redemptions'), 1);
+  addAlias(addAlias(issue, '--expiration-window <duration>', '--expiry'), '--redemptions-allowed <n>', '--redemptions', intArg('--redemptions-allowed'))
     .action(async (file: string, o) => {
       // Refused here, not silently changed: 0 would mean "the default" to the API (issue 10 #12, issue 15).
       const bad = grantRequestProblem({ expiryMs: parseDuration(o.expiry), redemptions: o.redemptions });
-      if (bad?.field === 'expiry') throw new UsageError(`--expiry must be 1s..30d, not "${o.expiry}"`);
-      if (bad) throw new UsageError(`--redemptions must be ${GRANT_LIMITS.minRedemptions}..${GRANT_LIMITS.maxRedemptions}, not ${o.redemptions}`);
+      // Name the flag as typed: Skupper's spelling or ours.
+      if (bad?.field === 'expiry') throw new UsageError(`${o.expirationWindow !== undefined ? '--expiration-window' : '--expiry'} must be 1s..30d, not "${o.expiry}"`);
+      if (bad) throw new UsageError(`${o.redemptionsAllowed !== undefined ? '--redemptions-allowed' : '--redemptions'} must be ${GRANT_LIMITS.minRedemptions}..${GRANT_LIMITS.maxRedemptions}, not ${o.redemptions}`);
       const expirySeconds = Math.ceil(parseDuration(o.expiry) / 1000);
       await withSession(o, async (s) => {
         const t = await s.client.issueToken({ expirySeconds, redemptions: o.redemptions });
@@ -32,7 +37,7 @@ export function addLinkCommands(program: Command): void {
         console.log(`token written to ${file} (grant ${t.token.metadata.name}, valid ${o.expiry}, ${o.redemptions} redemption${o.redemptions === 1 ? '' : 's'}); redeem it with "svcnet token redeem ${file} --dir OTHER_SITE"`);
       });
     });
-  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site').addOption(dirOption()))
+  waitOptions(token.command('redeem <file>').description('redeem a token: get a link certificate and link to the issuing site; with --wait, an issuing site that cannot be reached yet is retried until --timeout').addOption(dirOption()))
     .option('--name <name>', 'name of the Link to create (default: link-ISSUING_SITE)')
     .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
@@ -40,13 +45,16 @@ export function addLinkCommands(program: Command): void {
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
-        await s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
+        const redeem = () => s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
+        // With --wait, an issuing site that is still starting is waited for too.
+        await (waitMs === undefined ? redeem() : retryUnavailable(redeem, waitMs, (l) => console.error(`token redeem: ${l}`)));
         console.log(`link ${name} to site ${t.spec.site ?? t.spec.url} created; ${appliesWhen(s.running)}`);
         if (waitMs !== undefined) await waitReady(s, 'Link', name, waitMs);
       });
     });
 
   const link = program.command('link').description('inspect and delete links');
+  addLinkGenerate(link);
   link.command('status').description('show links (outbound and inbound) and whether they are up').addOption(dirOption()).addOption(outputOption())
     .action(async (o) => {
       const format = parseFormat(o.output);

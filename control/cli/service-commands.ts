@@ -41,10 +41,11 @@ export function addServiceCommands(program: Command): void {
     const Kind = kind === 'listener' ? 'Listener' : 'Connector';
     const cmd = program.command(kind).description(kind === 'listener' ? 'ports where clients connect to a routing key' : 'servers that receive a routing key\'s flows');
     waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
-      .requiredOption('-r, --routing-key <key>', 'routing key that joins listeners and connectors')
+      .option('-r, --routing-key <key>', 'routing key that joins listeners and connectors (default: the name, as in Skupper)')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
       .action(async (name: string, port: string, o) => {
-        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey: o.routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
+        const routingKey: string = o.routingKey ?? name;
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
         checked(kind, doc, port);
         const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
@@ -55,7 +56,7 @@ export function addServiceCommands(program: Command): void {
             await checkPortFree(Number(port), o.host);
           }
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
-          console.log(`${kind} ${name} created (routing key ${o.routingKey}, port ${port}); ${appliesWhen(s.running)}`);
+          console.log(`${kind} ${name} created (routing key ${routingKey}, port ${port}); ${appliesWhen(s.running)}`);
           if (waitMs !== undefined) await waitReady(s, Kind, name, waitMs);
         });
       });

@@ -11,15 +11,17 @@ import { siteDir, withSession } from './session.js';
 import { intArg as int, newNameArg, hostArg, parseDuration } from './args.js';
 import { deleteSite } from './site-delete.js';
 import { API_VERSION } from '../resources/common.js';
+import { addAlias, boolValue } from './flag-alias.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
 /** Adds the site command group. */
 export function addSiteCommands(program: Command): void {
   const site = program.command('site').description('create, run and inspect a site');
-  site.command('create <name>').description('create a site: state directory, private CA, link certificate')
+  const create = site.command('create <name>').description('create a site: state directory, private CA, link certificate')
     .addOption(dirOption())
-    .option('--link-access', 'accept links from other sites', false)
+    .option('--link-access', 'accept links from other sites', false);
+  addAlias(create, '--enable-link-access [bool]', '--link-access', boolValue('--enable-link-access'))
     .option('--link-host <host>', 'host name or IP other sites use to reach this one', '127.0.0.1')
     .option('--link-bind-host <addr>', 'local address the link and grant ports listen on, when other sites reach this one through NAT or a proxy (default: the --link-host)')
     .option('--link-port <port>', 'port for inbound links', int('--link-port'), DEFAULT_LINK_PORT)
@@ -56,10 +58,11 @@ export function addSiteCommands(program: Command): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await new Promise(() => {});
     });
-  site.command('update').description('change the site\'s ports, link access and host (a Site applied through the API; takes effect at the next start)')
+  const update = site.command('update').description('change the site\'s ports, link access and host (a Site applied through the API; takes effect at the next start)')
     .addOption(dirOption())
     .option('--link-access', 'accept links from other sites')
-    .option('--no-link-access', 'stop accepting links from other sites')
+    .option('--no-link-access', 'stop accepting links from other sites');
+  addAlias(update, '--enable-link-access [bool]', '--link-access', boolValue('--enable-link-access'))
     .option('--link-host <host>', 'host name or IP other sites use to reach this one')
     .option('--link-port <port>', 'port for inbound links', int('--link-port'))
     .option('--grant-port <port>', 'port where tokens are redeemed', int('--grant-port'))

@@ -53,3 +53,12 @@ export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, prefix = ''): T
   const field = [prefix, ...issue.path.map(String), unknown].filter(Boolean).join('.') || '(root)';
   throw new ValidationError(field, unknown !== undefined ? 'unknown field' : issue.message);
 }
+
+/** A Listener or Connector document with spec.routingKey set to metadata.name when absent (Skupper v2's
+ *  CLI default, issue 15); `unless` names a spec field that replaces the key (a listener's strategy). */
+export function withNameAsRoutingKey(raw: unknown, unless?: string): unknown {
+  const d = raw as { metadata?: { name?: unknown }; spec?: Record<string, unknown> } | null;
+  if (!d || typeof d !== 'object' || !d.spec || typeof d.spec !== 'object' || typeof d.metadata?.name !== 'string') return raw;
+  if (d.spec.routingKey !== undefined || (unless !== undefined && d.spec[unless] !== undefined)) return raw;
+  return { ...d, spec: { ...d.spec, routingKey: d.metadata.name } };
+}

@@ -1,6 +1,6 @@
 // Connector: the real server (host:port) that serves a routing key on this site.
 import { z } from 'zod';
-import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith } from './common.js';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith, withNameAsRoutingKey } from './common.js';
 
 export const connectorSpecSchema = z.object({
   routingKey: routingKeySchema,
@@ -18,7 +18,7 @@ export const connectorSchema = z.object({
 
 export type Connector = z.infer<typeof connectorSchema>;
 
-/** Validates a raw Connector document. */
+/** Validates a raw Connector document; the routing key defaults to the name (issue 15). */
 export function validateConnector(raw: unknown): Connector {
-  return parseWith(connectorSchema, raw);
+  return parseWith(connectorSchema, withNameAsRoutingKey(raw));
 }

@@ -1,6 +1,6 @@
 // Listener: a local port where clients connect; their flows go to connectors of the routing key.
 import { z } from 'zod';
-import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith } from './common.js';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith, withNameAsRoutingKey } from './common.js';
 
 /** Several routing keys on one port, as Skupper's MultiKeyListener: by priority (failover) or by weight. */
 export const listenerStrategySchema = z.union([
@@ -9,7 +9,7 @@ export const listenerStrategySchema = z.union([
 ]);
 
 export const listenerSpecSchema = z.object({
-  /** the routing key; optional only when `strategy` names several */
+  /** the routing key; metadata.name when absent and `strategy` does not name several (issue 15) */
   routingKey: routingKeySchema.optional(),
   port: portSchema,
   host: hostSchema.default('0.0.0.0'),
@@ -35,7 +35,7 @@ export function listenerKeys(spec: Listener['spec']): { key: string; weight: num
   return [{ key: spec.routingKey!, weight: 1 }];
 }
 
-/** Validates a raw Listener document. */
+/** Validates a raw Listener document; the routing key defaults to the name. */
 export function validateListener(raw: unknown): Listener {
-  return parseWith(listenerSchema, raw);
+  return parseWith(listenerSchema, withNameAsRoutingKey(raw, 'strategy'));
 }

@@ -5,6 +5,7 @@ import YAML, { LineCounter, isScalar, visit, type Document } from 'yaml';
 import { API_VERSION, SKUPPER_API_VERSION, KINDS, ValidationError, type Kind } from './common.js';
 import { VALIDATE, type AnyResource } from './kinds.js';
 import { fromSkupper } from './skupper.js';
+import { isSecretDocument, validateLinkSecret, type LinkSecret } from './link-secret.js';
 
 export interface Manifest { source: string; text: string }
 
@@ -107,14 +108,22 @@ function duplicateKey(doc: Document): number | undefined {
 const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
 
 /** Validates documents; returns them in apply order with warnings about ignored Skupper fields. */
-export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[]; warnings: string[] } {
+export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[]; warnings: string[]; secrets: LinkSecret[] } {
   const resources: LoadedResource[] = [];
   const warnings: string[] = [];
+  const secrets: LinkSecret[] = [];
   const seen = new Map<string, string>();
   for (const d of docs) {
     let where = `${d.source} document ${d.index}`;
     const r = d.raw as Record<string, unknown>;
     if (typeof r !== 'object' || Array.isArray(r)) throw new ManifestError(where, '(root)', 'must be a mapping with apiVersion, kind, metadata and spec');
+    if (isSecretDocument(r)) { // a Link's credentials (svcnet link generate), written to links/, not stored as a resource
+      try { secrets.push(validateLinkSecret(r)); } catch (err) {
+        if (err instanceof ValidationError) throw new ManifestError(`${where} (Secret)`, err.field, err.reason);
+        throw err;
+      }
+      continue;
+    }
     const kind = KINDS.find((k) => k === r.kind);
     if (!kind) throw new ManifestError(where, 'kind', r.kind === undefined ? 'required' : `unknown kind ${JSON.stringify(r.kind)}; expected one of ${KINDS.join(', ')}`);
     const name = typeof r.metadata === 'object' && r.metadata !== null ? (r.metadata as { name?: unknown }).name : undefined;
@@ -141,5 +150,5 @@ export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[
     resources.push({ source: d.source, index: d.index, kind, name: doc.metadata.name, doc });
   }
   resources.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
-  return { resources, warnings };
+  return { resources, warnings, secrets };
 }
