@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { TlsMaterial } from '../dataplane/port/push.js';
 import { SITE_TYPES } from './xds/resource-types.js';
-import type { EngineReport, FlowQuery } from '../dataplane/port/report.js';
+import type { EngineCommand, EngineReport, FlowQuery } from '../dataplane/port/report.js';
 import { EnginePool } from './engine/engine-pool.js';
 import { workerSuffix } from './engine/worker-node.js';
 import { SiteStore, type RuntimeStatus, type SiteConfig } from './state/site-store.js';
@@ -130,7 +130,12 @@ export class RunningSite {
     const types = this.run.localDataplane === false ? SITE_TYPES.filter((t) => t === 'server' || t === 'admission') : SITE_TYPES;
     const host = this.engine.hosts[worker - 1];
     this.detachEngine.set(worker, this.xds.attach({ node: xdsNode(worker), types, send: (push) => host.send({ kind: 'push', push }) }));
-    host.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') });
+    host.send(this.watchCommand());
+  }
+
+  /** Whether the engines should report each flow's open and end: only while a Watch stream wants them. */
+  private watchCommand(): EngineCommand {
+    return { kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') };
   }
 
   async start(): Promise<void> {
@@ -176,7 +181,7 @@ export class RunningSite {
     this.reconcile();
     this.api = await attachControlApi(this, this.log);
     this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
-    this.hub.onWatchersChanged(() => this.engine.send({ kind: 'watch', flows: this.hub.wants('FLOW_OPEN') || this.hub.wants('FLOW_END') }));
+    this.hub.onWatchersChanged(() => this.engine.send(this.watchCommand()));
     this.publishStatus();
     this.log.info({ name: cfg.name, id: cfg.id }, 'site running');
   }
