@@ -4,7 +4,6 @@
 // directory), publishes status, serves the console.
 import type { Logger } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
-import { serve, type ServerType } from '@hono/node-server';
 import type { TlsMaterial } from '../dataplane/port/push.js';
 import { SITE_TYPES } from './xds/resource-types.js';
 import type { EngineCommand, EngineReport, FlowQuery } from '../dataplane/port/report.js';
@@ -19,7 +18,9 @@ import { fdPressure, surviveAcceptExhaustion } from '../common/fd-pressure.js';
 import { LogBudget } from '../common/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { loadIdentity } from './pki/site-identity.js';
-import { createConsoleApp } from './console/app.js';
+import { startConsole, type ConsoleServer } from './console/console-server.js';
+import { consolePassword, consolePasswordPath } from './console/console-password.js';
+import { serverTls } from './pki/trust.js';
 import { SiteMetrics } from './console/metrics.js';
 import { StatusEvents } from './console/status-events.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
@@ -59,7 +60,7 @@ export class RunningSite {
   /** timer errors (out of fds, a file caught mid-write) are logged rate-limited, never thrown */
   private readonly budget: LogBudget;
   private untrap: (() => void) | undefined;
-  private consoleServer: ServerType | undefined;
+  private console: ConsoleServer | undefined;
   /** the console's live status streams (/api/events), told of every status publication */
   private consoleEvents: StatusEvents | undefined;
   /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
@@ -164,19 +165,13 @@ export class RunningSite {
       });
     }
     if (cfg.consolePort) {
-      const app = createConsoleApp({
+      this.console = await startConsole({
         status: async () => { await this.engine.barrier(); return this.status(); },
         metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },
         flows: (q) => this.flows.list(q),
-        port: cfg.consolePort,
         events: (this.consoleEvents = new StatusEvents(() => this.status())),
-      });
-      await new Promise<void>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());
-        s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`console port ${cfg.consolePort} is not available: ${err.message}`)));
-        this.consoleServer = s;
-      });
-      this.log.info({ url: `http://127.0.0.1:${cfg.consolePort}/` }, 'console ready');
+      }, { host: cfg.consoleHost ?? '127.0.0.1', port: cfg.consolePort, tls: serverTls(store), password: () => consolePassword(store) });
+      this.log.info({ url: this.console.url, login: this.console.login ? `password in ${consolePasswordPath(store)} or an admin client certificate` : undefined }, 'console ready');
     }
     this.reconcile();
     this.api = await attachControlApi(this, this.log);
@@ -215,6 +210,7 @@ export class RunningSite {
     const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
     for (const p of problems) this.log.error({ [p.kind.toLowerCase()]: p.name, err: p.message }, p.message);
     this.xds.update(this.versions.next(state));
+    if (this.console?.login) this.guarded('console tls', () => this.console!.tlsChanged(serverTls(this.store)));
     this.publishStatus();
   }
 
@@ -232,7 +228,7 @@ export class RunningSite {
       updatedAt: new Date().toISOString(),
       engine: { pid: this.engine.pid, state: this.engine.state, restarts: this.engine.restarts, lastExit: this.engine.lastExit, memory: e?.memory, eventLoop: e?.eventLoop, workers: this.engine.workers > 1 ? this.engine.summaries() : undefined },
       security: { ...this.pki.status(e && { refused: e.refused, linksRefusedTotal: e.linksRefusedTotal, linksClosed: e.counters.linksClosed }), ports: this.portsStatus() },
-      site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined },
+      site: { id: this.cfg.id, name: this.cfg.name, linkPort: this.cfg.linkAccess.enabled ? this.cfg.linkAccess.port : undefined, consolePort: this.cfg.consolePort || undefined, consoleUrl: this.console?.url },
       links: e?.links ?? [],
       listeners: e?.listeners ?? [],
       connectors: e?.connectors ?? [],
@@ -270,7 +266,7 @@ export class RunningSite {
     this.pki.stop();
     this.grantServer?.close();
     this.consoleEvents?.close();
-    this.consoleServer?.close();
+    this.console?.close();
     this.api?.close();
     await this.publishing;
     this.store.clearRuntimeStatus();

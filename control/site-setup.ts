@@ -15,6 +15,7 @@ export interface CreateSiteOptions {
   linkPort?: number;
   grantPort?: number;
   consolePort?: number;
+  consoleHost?: string;
 }
 
 /** Creates the site in `dir`; refuses to overwrite an existing one. */
@@ -32,6 +33,7 @@ export async function createSite(dir: string, name: string, o: CreateSiteOptions
     linkAccess: { enabled: o.linkAccess, host, port, ...(o.linkBindHost ? { bindHost: o.linkBindHost } : {}) },
     grantPort: o.grantPort ?? port + 1,
     consolePort: o.consolePort ?? 0,
+    ...(o.consoleHost ? { consoleHost: o.consoleHost } : {}),
     createdAt: new Date().toISOString(),
   };
   const ca = await createCa(name);

@@ -17,7 +17,7 @@ export interface StoredDoc { metadata: { name: string; resourceVersion?: string 
 
 /** The Site resource of a config; its version is a digest, since site.json has no version field. */
 export function siteDocument(cfg: SiteConfig): StoredDoc {
-  const spec = { linkAccess: cfg.linkAccess, grantPort: cfg.grantPort, consolePort: cfg.consolePort, apiPort: cfg.apiPort ?? 0, id: cfg.id };
+  const spec = { linkAccess: cfg.linkAccess, grantPort: cfg.grantPort, consolePort: cfg.consolePort, ...(cfg.consoleHost ? { consoleHost: cfg.consoleHost } : {}), apiPort: cfg.apiPort ?? 0, id: cfg.id };
   const resourceVersion = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
   return { metadata: { name: cfg.name, resourceVersion }, spec };
 }

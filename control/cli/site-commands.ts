@@ -1,5 +1,6 @@
 // `svcnet site create|run|status`. create and run work on the directory (there is no API before
 // the site runs); status asks the API.
+import { consoleUrl as consoleUrlOf } from '../console/console-auth.js';
 import { Command, Option } from 'commander';
 import { SiteStore } from '../state/site-store.js';
 import { createSite, DEFAULT_LINK_PORT } from '../site-setup.js';
@@ -27,14 +28,16 @@ export function addSiteCommands(program: Command): void {
     .option('--link-port <port>', 'port for inbound links', int('--link-port'), DEFAULT_LINK_PORT)
     .option('--grant-port <port>', 'port where tokens are redeemed (default: link port + 1)', int('--grant-port'))
     .option('--console-port <port>', 'port of the web console and /metrics (default: off)', int('--console-port'))
+    .option('--console-host <addr>', 'address the console listens on (default 127.0.0.1); beyond loopback it serves HTTPS and asks for a login')
     .option('--api-port <port>', 'TCP port of the control API with mutual TLS for remote orchestrators (default: off; the local unix socket is always on)', int('--api-port'))
     .action(async (name: string, o) => {
       for (const p of [o.linkPort, o.grantPort, o.consolePort, o.apiPort]) if (p !== undefined && (p < 1 || p > 65535)) throw new UsageError(`port ${p} is outside 1..65535`);
       newNameArg(name, 'site name');
       hostArg(o.linkHost, '--link-host');
       if (o.linkBindHost !== undefined) hostArg(o.linkBindHost, '--link-bind-host');
+      if (o.consoleHost !== undefined) hostArg(o.consoleHost, '--console-host');
       const dir = siteDir(o);
-      const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkBindHost: o.linkBindHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort });
+      const cfg = await createSite(dir, name, { linkAccess: o.linkAccess, linkHost: o.linkHost, linkBindHost: o.linkBindHost, linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort, consoleHost: o.consoleHost });
       if (o.apiPort) await new SiteStore(dir).writeConfig({ ...cfg, apiPort: o.apiPort });
       console.log(`site ${cfg.name} created in ${dir}${cfg.linkAccess.enabled ? ` (links on ${cfg.linkAccess.host}:${cfg.linkAccess.port})` : ''}${o.apiPort ? ` (API on port ${o.apiPort}, mutual TLS; clients need "svcnet admin issue NAME")` : ''}`);
     });
@@ -67,19 +70,21 @@ export function addSiteCommands(program: Command): void {
     .option('--link-port <port>', 'port for inbound links', int('--link-port'))
     .option('--grant-port <port>', 'port where tokens are redeemed', int('--grant-port'))
     .option('--console-port <port>', 'port of the web console and /metrics; 0 turns it off', int('--console-port'))
+    .option('--console-host <addr>', 'address the console listens on; beyond loopback it serves HTTPS and asks for a login')
     .option('--api-port <port>', 'TCP port of the mutual-TLS control API; 0 turns it off', int('--api-port'))
     .action(async (o) => {
       const ports = { linkPort: o.linkPort, grantPort: o.grantPort, consolePort: o.consolePort, apiPort: o.apiPort };
       for (const [k, p] of Object.entries(ports)) if (p !== undefined && (p > 65535 || (p < 1 && (k === 'linkPort' || k === 'grantPort')))) throw new UsageError(`port ${p} is outside ${k === 'linkPort' || k === 'grantPort' ? '1' : '0'}..65535`);
       if (o.linkHost !== undefined) hostArg(o.linkHost, '--link-host');
-      if ([o.linkAccess, o.linkHost, ...Object.values(ports)].every((v) => v === undefined)) throw new UsageError('nothing to change: give --link-access or --no-link-access, --link-host, --link-port, --grant-port, --console-port or --api-port');
+      if (o.consoleHost !== undefined) hostArg(o.consoleHost, '--console-host');
+      if ([o.linkAccess, o.linkHost, o.consoleHost, ...Object.values(ports)].every((v) => v === undefined)) throw new UsageError('nothing to change: give --link-access or --no-link-access, --link-host, --link-port, --grant-port, --console-port, --console-host or --api-port');
       await withSession(o, async (s) => {
         const me = await s.client.get({ kind: 'Site' });
         // As a manifest (a document, not a proto message): proto3 would read 0 ("off") and an
         // unset linkAccess.enabled as unset; fields left out keep their value.
         const enabled = o.linkAccess ?? (me.site?.linkAccess as { enabled: boolean }).enabled; // the schema requires it
         const linkAccess = Object.fromEntries(Object.entries({ enabled, host: o.linkHost, port: o.linkPort }).filter(([, v]) => v !== undefined));
-        const spec = Object.fromEntries(Object.entries({ grantPort: o.grantPort, consolePort: o.consolePort, apiPort: o.apiPort }).filter(([, v]) => v !== undefined));
+        const spec = Object.fromEntries(Object.entries({ grantPort: o.grantPort, consolePort: o.consolePort, consoleHost: o.consoleHost, apiPort: o.apiPort }).filter(([, v]) => v !== undefined));
         const doc = { apiVersion: API_VERSION, kind: 'Site', metadata: { name: me.metadata.name }, spec: { ...spec, ...([o.linkAccess, o.linkHost, o.linkPort].some((v) => v !== undefined) ? { linkAccess } : {}) } };
         const res = await s.client.apply({ manifests: [{ source: 'site update', text: JSON.stringify(doc) }] });
         const action = res.results[0]?.action ?? 'unchanged';
@@ -99,13 +104,14 @@ export function addSiteCommands(program: Command): void {
       const format = parseFormat(o.output);
       await withSession(o, async (s) => {
         const me = await s.client.get({ kind: 'Site' });
-        const spec = me.site as { id: string; linkAccess: { enabled: boolean; host: string; port: number }; grantPort: number; consolePort: number; apiPort: number };
+        const spec = me.site as { id: string; linkAccess: { enabled: boolean; host: string; port: number }; grantPort: number; consolePort: number; consoleHost?: string; apiPort: number };
+        const consoleUrl = s.running ? s.store.readRuntimeStatus()?.site.consoleUrl : undefined;
         const links = (await s.client.list({ kind: 'Link' })).resources.length;
         const network = s.running ? await s.client.getNetwork() : undefined;
         const pid = s.running ? s.store.readRuntimeStatus()?.pid : undefined;
-        const data = { name: me.metadata.name, id: spec.id, running: s.running, pid, linkAccess: spec.linkAccess, grantPort: spec.grantPort, consolePort: spec.consolePort || undefined, apiPort: spec.apiPort || undefined, links, sitesInNetwork: network?.sites.length };
+        const data = { name: me.metadata.name, id: spec.id, running: s.running, pid, linkAccess: spec.linkAccess, grantPort: spec.grantPort, consolePort: spec.consolePort || undefined, consoleHost: spec.consoleHost, consoleUrl, apiPort: spec.apiPort || undefined, links, sitesInNetwork: network?.sites.length };
         print(format, data, ['NAME', 'STATUS', 'LINK ACCESS', 'LINKS', 'SITES IN NETWORK', 'CONSOLE'],
-          [[data.name, s.running ? `running (pid ${pid})` : 'not running', spec.linkAccess.enabled ? `${spec.linkAccess.host}:${spec.linkAccess.port}` : 'off', links, data.sitesInNetwork, spec.consolePort ? `http://127.0.0.1:${spec.consolePort}/` : undefined]]);
+          [[data.name, s.running ? `running (pid ${pid})` : 'not running', spec.linkAccess.enabled ? `${spec.linkAccess.host}:${spec.linkAccess.port}` : 'off', links, data.sitesInNetwork, consoleUrl ?? (spec.consolePort ? consoleUrlOf(spec.consoleHost ?? '127.0.0.1', spec.consolePort) : undefined)]]);
       });
     });
 }

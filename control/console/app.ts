@@ -10,6 +10,8 @@ import { hostAllowed } from './host-check.js';
 import { FAVICON } from './favicon.js';
 import { flowQuery, flowMessage } from '../api/flows.js';
 import { ApiError } from '../api/errors.js';
+import { addLogin } from './login.js';
+import type { ConsoleAuth } from './console-auth.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -23,6 +25,8 @@ export interface ConsoleDeps {
   host?: string;
   /** live status for /api/events (control/console/status-events.ts); without it the page polls */
   events?: StatusEvents;
+  /** a console bound beyond loopback asks for a login (control/console/login.ts) */
+  auth?: ConsoleAuth;
 }
 
 // The page loads only its own script and data; nothing inline runs, nothing frames it.
@@ -37,13 +41,16 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   const app = new Hono();
   // DNS rebinding (issue 10 #12): a page of evil.example whose name now resolves to 127.0.0.1 would
   // reach the console as same-origin; its requests still say Host: evil.example, so they are refused.
+  // With a login the Host check is moot (and a name of the host cannot be known in advance): a
+  // rebound page is another origin, so it gets no session cookie, and TLS fails on its name.
   app.use('*', async (c, next) => {
-    if (!hostAllowed(c.req.header('host'), deps.port, deps.host)) {
+    if (!deps.auth && !hostAllowed(c.req.header('host'), deps.port, deps.host)) {
       return c.text('forbidden: the Host header does not name this console (DNS rebinding protection); use http://127.0.0.1:PORT/ or http://localhost:PORT/\n', 403);
     }
     await next();
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
   });
+  if (deps.auth) addLogin(app, deps.auth);
   app.get('/', (c) => c.html(CONSOLE_PAGE));
   app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/favicon.ico', (c) => c.body(new Uint8Array(FAVICON), 200, { 'content-type': 'image/x-icon', 'cache-control': 'max-age=86400' }));

@@ -12,6 +12,8 @@ export const siteSpecSchema = z.object({
   grantPort: portSchema.optional(),
   /** console and /metrics port; 0 = off */
   consolePort: optionalPort.optional(),
+  /** where the console listens; beyond loopback it serves HTTPS and asks for a login */
+  consoleHost: hostSchema.optional(),
   /** TCP port of the mTLS control API for remote orchestrators; 0 = off */
   apiPort: optionalPort.optional(),
   /** the site id (output only; ignored on apply) */

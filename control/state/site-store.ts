@@ -20,6 +20,8 @@ export interface SiteConfig {
   grantPort: number;
   /** port of the console and /metrics; 0 = off */
   consolePort: number;
+  /** where the console listens (default 127.0.0.1); beyond loopback it serves HTTPS and asks for a login */
+  consoleHost?: string;
   /** TCP port of the mTLS control API for remote orchestrators; 0 or absent = off */
   apiPort?: number;
   createdAt: string;
@@ -224,7 +226,7 @@ export interface RuntimeStatus {
   updatedAt: string;
   /** the data-plane engine process (control/engine/engine-host.ts): pid, restarts, memory, its event loop */
   engine?: { pid?: number; state: string; restarts: number; lastExit?: { code: number | null; signal: string | null; at: string }; memory?: { rss: number; heapUsed: number }; eventLoop?: { stalls: number; longestMs: number }; workers?: WorkerSummary[] };
-  site: { id: string; name: string; linkPort?: number; consolePort?: number };
+  site: { id: string; name: string; linkPort?: number; consolePort?: number; consoleUrl?: string };
   links: { name: string; direction: 'outbound' | 'inbound'; status: string; message: string; peer?: string; cost?: number; bytesIn?: number; bytesOut?: number }[];
   listeners: { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }[];
   connectors: { name: string; routingKey: string; host: string; port: number; ready: boolean; message: string; flowsActive: number; flowsOpened: number }[];
