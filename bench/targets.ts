@@ -1,4 +1,4 @@
-// The targets of issues 11 and 7, checked against this run's medians. Each is a ratio against figures of the
+// The targets of issues 11, 12 and 7, checked against this run's medians. Each is a ratio against figures of the
 // same run, never a timed test; a missed target is reported plainly with its measured ratio.
 import { bestPeer, median, type Results } from './results.js';
 import { mdTable, num } from './tables.js';
@@ -84,6 +84,10 @@ export function verdicts(r: Results): Verdict[] {
   const signs = median(r, 'pingpong-busy', 'svcnet-2', 'signsPerSec');
   out.push(check('ping-pong p99 while the site signs certificates in a loop ≤ 1.2× the quiet p99', busy / quiet, (v) => v <= 1.2,
     `svcnet-2 p99 ${num(busy, 0)} µs busy (${num(signs, 1)} signatures/s) vs ${num(quiet, 0)} µs quiet → ${(busy / quiet).toFixed(2)}×`));
+  for (const sc of ['bulk-1', 'bulk-8']) {
+    const open = ratio(r, sc, 'gbps', 'svcnet-2-console', 'svcnet-2');
+    out.push(check(`an open console costs < 2% of throughput (issue 12; ${sc})`, open.ratio, (v) => v > 0.98, open.text));
+  }
   const conn = ratio(r, 'connect-rate', 'cps', 'svcnet-2');
   out.push(check('new connections/s ≥ 4× the best per-connection-TLS C peer (issue 7)', conn.ratio, (v) => v >= 4, conn.text));
   const starved = median(r, 'mixed', 'svcnet-2', 'p99us');

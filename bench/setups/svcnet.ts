@@ -9,6 +9,7 @@ import { startProcess, stopProcess } from '../procs.js';
 import { waitUntilCarrying, type ControlWork, type SetupContext, type SetupKind } from './setup.js';
 import { unixClient } from '../../control/api/client.js';
 import { createCsr } from '../../control/pki/ca.js';
+import { openConsoleViewer, type ConsoleViewer } from '../console-viewer.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/svcnet.js', import.meta.url));
 
@@ -38,13 +39,14 @@ const launch = (dirs: string[], nodeArgs: string[], runArgs: string[] = []): Chi
 
 /** Creates and starts the sites of a chain: dirs[0] has the connector, the last one the listener;
  *  each site redeems a token of the one before it. Independent CLI steps run concurrently. */
-async function startChain(ctx: SetupContext, count: number, runArgs: string[]): Promise<{ port: number; dirs: string[]; procs: ChildProcess[] }> {
-  const ports = await freePorts(2 * count + 1);
+async function startChain(ctx: SetupContext, count: number, runArgs: string[], consoles: boolean): Promise<{ port: number; dirs: string[]; procs: ChildProcess[]; consolePorts: number[] }> {
+  const ports = await freePorts(3 * count + 1);
   const entry = ports[2 * count];
+  const consolePorts = consoles ? ports.slice(2 * count + 1) : [];
   const dirs = Array.from({ length: count }, (_, i) => path.join(ctx.dir, `site-${i}`));
   await Promise.all(dirs.map((d, i) => {
     const access = i < count - 1 ? ['--link-access', '--link-port', String(ports[2 * i]), '--grant-port', String(ports[2 * i + 1])] : [];
-    return cli(['site', 'create', `bench-${i}`, '--dir', d, ...access]);
+    return cli(['site', 'create', `bench-${i}`, '--dir', d, ...access, ...(consoles ? ['--console-port', String(consolePorts[i])] : [])]);
   }));
   const procs = launch(dirs, ctx.nodeArgs ?? [], runArgs);
   await Promise.all(dirs.map((d) => until(`site ${d} to run`, () => status(d))));
@@ -58,7 +60,7 @@ async function startChain(ctx: SetupContext, count: number, runArgs: string[]): 
     cli(['listener', 'create', 'bench', String(entry), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[count - 1]]),
   ]);
   await until('listener ready', () => status(dirs[count - 1])?.listeners.some((l) => l.name === 'bench' && l.status === 'ready'));
-  return { port: entry, dirs, procs };
+  return { port: entry, dirs, procs, consolePorts };
 }
 
 /** The entry site's control process signs API client certificates through its API, one request
@@ -81,12 +83,17 @@ function signingLoop(dir: string, csr: Promise<string>): ControlWork {
   };
 }
 
-/** svcnet with `sites` sites in a chain (2: one link; 3: two hops), each site with `workers` data-plane engines. */
-export function svcnetSetup(sites: 2 | 3, workers = 1): SetupKind {
+/**
+ * svcnet with `sites` sites in a chain (2: one link; 3: two hops), each site with `workers` data-plane
+ * engines; `consoles`: each site's console is open (bench/console-viewer.ts), to measure what it costs.
+ */
+export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false): SetupKind {
   const runArgs = workers > 1 ? ['--dataplane-workers', String(workers)] : [];
   return {
-    name: `svcnet-${sites}${workers > 1 ? `-w${workers}` : ''}`,
-    description: workers > 1
+    name: `svcnet-${sites}${workers > 1 ? `-w${workers}` : ''}${consoles ? '-console' : ''}`,
+    description: consoles
+      ? `svcnet-${sites} with a console page open on every site (its event stream, and the flows table fetched again at most once a second while flows are open, as the page does)`
+      : workers > 1
       ? `svcnet: ${sites} sites, each a control process and ${workers} engine processes (--dataplane-workers ${workers}; flows spread over the engines)`
       : sites === 2
       ? 'svcnet: listener site ← one mTLS link → connector site (2 sites, each a control and an engine process)'
@@ -94,10 +101,17 @@ export function svcnetSetup(sites: 2 | 3, workers = 1): SetupKind {
     role: 'svcnet',
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {
-      const chain = await startChain(ctx, sites, runArgs);
+      const chain = await startChain(ctx, sites, runArgs, consoles);
       let procs = chain.procs;
       await waitUntilCarrying(chain.port);
-      const stop = async () => { await Promise.all(procs.map((p) => stopProcess(p, 5000))); };
+      let viewers: ConsoleViewer[] = await Promise.all(chain.consolePorts.map(openConsoleViewer));
+      const stop = async () => {
+        const seen = await Promise.all(viewers.map((v) => v.stop()));
+        // Said in the run's output, so a viewer that saw nothing (and so cost nothing) is noticed.
+        if (seen.length) console.log(`console viewers: ${seen.map((s) => `${s.events} status events, ${s.flowFetches} flow-table fetches`).join('; ')}`);
+        viewers = [];
+        await Promise.all(procs.map((p) => stopProcess(p, 5000)));
+      };
       const csr = createCsr('admin:bench').then((r) => r.csr); // made now, so no run waits for the key
       return {
         port: chain.port,
@@ -110,6 +124,7 @@ export function svcnetSetup(sites: 2 | 3, workers = 1): SetupKind {
           await stop();
           procs = launch(chain.dirs, nodeArgs, runArgs);
           await waitUntilCarrying(chain.port);
+          viewers = await Promise.all(chain.consolePorts.map(openConsoleViewer));
         },
       };
     },
