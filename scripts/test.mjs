@@ -1,48 +1,73 @@
 #!/usr/bin/env node
-// Runs every uvu test file (compiled to dist/test) in its own process, unit first, then
-// integration, netns and fuzz; streams their output; ends with the plain line "N passed, N failed".
-// Usage: node scripts/test.mjs [substring filter]
+// Runs every uvu test file (compiled to dist/test) in its own process — unit, then integration,
+// netns and fuzz — and ends with the plain line "N passed, N failed". Unit and integration files
+// run a few at a time (each owns its ports, directories and processes); netns files, which change
+// the host's namespaces and routes, and the time-bounded fuzz files run one at a time. A file's
+// output is printed whole when it ends, so lanes never interleave.
+// Usage: node scripts/test.mjs [substring filter]   (SVCNET_TEST_JOBS=1 runs everything one by one)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const groups = ['unit', 'integration', 'netns', 'fuzz'];
 const filter = process.argv[2] ?? '';
-const files = groups.flatMap((g) => {
-  const dir = path.join(root, 'dist', 'test', g);
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f));
-}).filter((f) => f.includes(filter));
+const jobs = Math.max(1, Number(process.env.SVCNET_TEST_JOBS) || Math.min(2, os.availableParallelism()));
+/** How many files of each group run at once. */
+const groups = [['unit', jobs], ['integration', jobs], ['netns', 1], ['fuzz', 1]];
 
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0;
 let failed = 0;
+let files = 0;
 
-for (const file of files) {
+/** Runs one file; returns its output and its own pass/fail counts. */
+function runFile(file) {
   const rel = path.relative(path.join(root, 'dist', 'test'), file);
-  process.stdout.write(`\n# ${rel}\n`);
   const started = Date.now();
-  const out = await new Promise((resolve) => {
+  return new Promise((resolve) => {
     let text = '';
-    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0', SVCNET_STRICT_STATES: '1' } });
-    child.stdout.on('data', (d) => { text += d; process.stdout.write(d); });
-    child.on('close', (code, signal) => resolve({ text: strip(text), code, signal }));
+    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', SVCNET_STRICT_STATES: '1' } });
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.on('data', (d) => { text += d; });
+    child.on('close', (code, signal) => {
+      const out = strip(text);
+      const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+      const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+      const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+      let report = `\n# ${rel}\n${text}`;
+      let p = 0;
+      let f = 0;
+      if (Number.isNaN(total) || Number.isNaN(ok)) {
+        // No summary: the file crashed before uvu could report. Count it as one failure.
+        report += `# ${rel}: no uvu summary (exit ${code ?? signal}); counted as a failure\n`;
+        f = 1;
+      } else {
+        p = ok;
+        f = total - ok - skipped;
+        if (code !== 0 && f === 0) f = 1; // exited non-zero with nothing failed: still a failure
+        report += `# ${rel}: ${ok}/${total} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`;
+      }
+      resolve({ report, p, f });
+    });
   });
-  const total = Number(/Total:\s+(\d+)/.exec(out.text)?.[1] ?? NaN);
-  const ok = Number(/Passed:\s+(\d+)/.exec(out.text)?.[1] ?? NaN);
-  const skipped = Number(/Skipped:\s+(\d+)/.exec(out.text)?.[1] ?? 0);
-  if (Number.isNaN(total) || Number.isNaN(ok)) {
-    // No summary: the file crashed before uvu could report. Count it as one failure.
-    process.stdout.write(`# ${rel}: no uvu summary (exit ${out.code ?? out.signal}); counted as a failure\n`);
-    failed += 1;
-    continue;
-  }
-  passed += ok;
-  failed += total - ok - skipped;
-  if (out.code !== 0 && total - ok - skipped === 0) failed += 1; // exited non-zero with nothing failed: still a failure
-  process.stdout.write(`# ${rel}: ${ok}/${total} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+for (const [group, width] of groups) {
+  const dir = path.join(root, 'dist', 'test', group);
+  if (!fs.existsSync(dir)) continue;
+  const queue = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js') && `${group}/${f}`.includes(filter)).sort().map((f) => path.join(dir, f));
+  files += queue.length;
+  // `width` lanes take the next file as each finishes; reports print in the order files end.
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const r = await runFile(file);
+      process.stdout.write(r.report);
+      passed += r.p;
+      failed += r.f;
+    }
+  }));
 }
 
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
-process.exit(failed > 0 || files.length === 0 ? 1 : 0);
+process.exit(failed > 0 || files === 0 ? 1 : 0);
