@@ -2,11 +2,13 @@
 // against the stored state (versions, names, ports, credentials) before the first write, so a
 // refused request changes nothing; AccessTokens are redeemed first and undone if a later step fails.
 import { parseManifests, loadDocuments, ManifestError, type RawDocument, type LoadedResource } from '../resources/yaml-loader.js';
-import type { Kind } from '../resources/common.js';
+import { API_VERSION, type Kind } from '../resources/common.js';
 import type { LinkSecret } from '../resources/link-secret.js';
 import type { SiteConfig, BatchOp } from '../state/site-store.js';
 import { ApiError } from './errors.js';
-import { resourceToDocument } from './convert.js';
+import { resourceToDocument, documentToResource } from './convert.js';
+import { unixPem } from '../token.js';
+import YAML from 'yaml';
 import { readStored, siteDocument, withStatus, type StoredDoc } from './resources.js';
 import type { ApiContext } from './context.js';
 import type { ApplyRequest, ApplyResponse, ApplyResult } from './types.js';
@@ -42,9 +44,20 @@ function desired(r: LoadedResource, current: StoredDoc | undefined, cfg: SiteCon
     const la = given.linkAccess as Partial<SiteConfig['linkAccess']> | undefined;
     return { ...base, spec: { ...now, ...given, linkAccess: { ...(now.linkAccess as object), ...la } } };
   }
-  if (r.kind === 'AccessGrant') return { ...base, status: current?.status ?? { redeemed: 0, issued: [] } };
+  if (r.kind === 'AccessGrant') {
+    // Re-applying a codeless grant keeps the code and expiry it got the first time (a GitOps loop
+    // must neither rotate its code nor extend it).
+    const spec = r.generatedCode && current ? { ...base.spec, codeHash: current.spec.codeHash, expiresAt: current.spec.expiresAt } : base.spec;
+    return { ...base, spec, status: current?.status ?? { redeemed: 0, issued: [] } };
+  }
   if (r.kind === 'AccessToken') return { ...base, status: current && same(current.spec, doc.spec) ? current.status : undefined };
   return base;
+}
+
+/** The AccessToken of a grant applied without a code, as `token issue` writes it: shown once, since only the code's hash is kept. */
+function grantToken(cfg: SiteConfig, caPem: string, name: string, code: string): Pick<ApplyResult, 'token' | 'tokenYaml'> {
+  const token = { apiVersion: API_VERSION, kind: 'AccessToken', metadata: { name }, spec: { url: `${cfg.linkAccess.host}:${cfg.grantPort}`, code, ca: unixPem(caPem), site: cfg.name } };
+  return { token: documentToResource('AccessToken', token as never), tokenYaml: YAML.stringify(token) };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -144,7 +157,9 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     const action = !s.changed ? 'unchanged' : s.r.kind === 'AccessToken' ? 'redeemed' : s.current ? 'updated' : 'created';
     const stored = readStored(ctx, s.r.kind, s.r.name)!;
     if (s.changed) ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: s.r.kind, name: s.r.name, resourceVersion: stored.metadata.resourceVersion ?? '', action } });
-    results.push({ resource: withStatus(ctx, s.r.kind, stored), action });
+    const result: ApplyResult = { resource: withStatus(ctx, s.r.kind, stored), action };
+    if (s.r.generatedCode && !s.current) Object.assign(result, grantToken(cfg, ctx.store.readCa().cert, s.r.name, s.r.generatedCode));
+    results.push(result);
   }
   if (made.length) for (const name of made) ctx.hub.publish('RESOURCE_APPLIED', { resource: { kind: 'Link', name, resourceVersion: readStored(ctx, 'Link', name)?.metadata.resourceVersion ?? '', action: 'created' } });
   ctx.site?.reconcile();

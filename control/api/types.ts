@@ -18,7 +18,11 @@ export interface Resource {
 
 export interface Manifest { source: string; text: string }
 export interface ApplyRequest { resources?: Resource[]; manifests?: Manifest[]; createOnly?: boolean; dryRun?: boolean }
-export interface ApplyResult { resource: Resource; action: string }
+export interface ApplyResult {
+  resource: Resource; action: string;
+  /** an AccessGrant created without a code: the token that redeems it (only here; the site keeps the code's hash) */
+  token?: Resource; tokenYaml?: string;
+}
 export interface ApplyResponse { results: ApplyResult[]; warnings: string[]; appliedNow: boolean }
 export interface ResourceRef { kind: string; name: string; resourceVersion?: string }
 export interface DeleteRequest { refs?: ResourceRef[]; manifests?: Manifest[]; ignoreNotFound?: boolean }

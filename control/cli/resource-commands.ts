@@ -6,7 +6,9 @@ import { KINDS, type Kind } from '../resources/common.js';
 import { kindFromName } from '../resources/kinds.js';
 import { nameArg } from './args.js';
 import { print, parseFormat, UsageError } from './output.js';
-import { withSession, appliesWhen } from './session.js';
+import { withSession, appliesWhen, siteDir } from './session.js';
+import { createSiteFromManifests } from './site-from-manifest.js';
+import { writeFileAtomic } from '../state/atomic.js';
 import { readManifests } from './manifests.js';
 import { toDocument, COLUMNS } from './render.js';
 import type { Resource } from '../api/types.js';
@@ -42,13 +44,27 @@ export function addResourceCommands(program: Command): void {
     .option('-f, --filename <path>', 'file, directory of .yaml/.yml/.json files, or - for standard input (repeatable)', collect, [])
     .option('--dry-run', 'validate and show what would change, write nothing', false)
     .option('-o, --output <format>', 'json or yaml: print the API response')
+    .option('--token-file <file>', 'where to write the token of an AccessGrant applied without a code (mode 0600; default: printed after the results)')
     .action(async (o) => {
       const manifests = readManifests(o.filename);
+      if (o.output) parseFormat(o.output);
+      // A Site applied to an empty directory creates the site, as `skupper system` does.
+      if (!o.dryRun) {
+        const made = await createSiteFromManifests(siteDir(o), manifests);
+        if (made) console.log(made);
+      }
       await withSession(o, async (s) => {
         const res = await s.client.apply({ manifests, dryRun: o.dryRun });
         for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
+        const tokens = res.results.filter((r) => r.tokenYaml);
+        if (o.tokenFile && tokens.length > 1) process.stderr.write(`warning: ${tokens.length} grants were made without a code; --token-file holds their tokens as one YAML stream\n`);
+        if (o.tokenFile && tokens.length) writeFileAtomic(o.tokenFile, tokens.map((r) => r.tokenYaml).join('---\n'), 0o600);
         if (o.output) { print(parseFormat(o.output), res, [], []); return; }
         for (const r of res.results) console.log(`${r.resource.kind} ${r.resource.metadata.name} ${r.action}`);
+        for (const r of tokens) {
+          if (o.tokenFile) { console.log(`the token of AccessGrant ${r.resource.metadata.name} is in ${o.tokenFile}; redeem it with "svcnet token redeem ${o.tokenFile}" on the joining site`); continue; }
+          console.log(`# the token of AccessGrant ${r.resource.metadata.name}, shown once (the site keeps only a hash of its code):\n# save the YAML below and redeem it with "svcnet token redeem FILE" on the joining site\n---\n${r.tokenYaml}---`);
+        }
         if (!o.dryRun) console.log(`${res.results.length} resource${res.results.length === 1 ? '' : 's'} applied; ${appliesWhen(s.running)}`);
       });
     });

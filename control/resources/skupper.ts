@@ -1,7 +1,6 @@
 // Skupper v2 (skupper.io/v2alpha1) documents mapped onto svcnet.io/v1 ones. Fields with a meaning
 // here are carried over; the rest (Kubernetes-only: selectors, service accounts, settings) are
 // listed so the caller can warn that they were ignored.
-import net from 'node:net';
 import { API_VERSION, type Kind } from './common.js';
 
 type Obj = Record<string, unknown>;
@@ -18,6 +17,35 @@ function take(from: Obj, keys: string[], into: Obj, prefix: string): string[] {
   return left;
 }
 
+/** A Skupper document that cannot mean anything outside Kubernetes: the field and the one-line reason. */
+export class SkupperRefusal extends Error {
+  constructor(readonly field: string, readonly reason: string) { super(`${field}: ${reason}`); }
+}
+
+/** Skupper v2 kinds with no meaning outside Kubernetes, and why (applying one is refused with this line). */
+export const KUBERNETES_ONLY: Readonly<Record<string, string>> = Object.freeze({
+  AttachedConnector: 'binds pods of another Kubernetes namespace; outside Kubernetes use a Connector with spec.host',
+  AttachedConnectorBinding: 'binds a Kubernetes namespace\'s AttachedConnector; outside Kubernetes use a Connector with spec.host',
+  RouterAccess: 'configures how Kubernetes exposes the router (a Service, Route or Ingress); here the Site\'s spec.linkAccess opens the link port',
+  SecuredAccess: 'exposes a Kubernetes Service through a Route, Ingress or LoadBalancer; here a Listener binds a port directly',
+  Certificate: 'asks the Kubernetes controller for a certificate Secret; svcnet makes its own link certificates (application TLS credentials are not supported yet)',
+});
+
+/** Skupper kinds that become another svcnet kind. */
+export const SKUPPER_ALIASES: Readonly<Record<string, Kind>> = Object.freeze({ MultiKeyListener: 'Listener' });
+
+/** MultiKeyListener: a listener whose strategy chooses among several routing keys (by priority, failing over). */
+function multiKeyListener(s: Obj): { spec: Obj; ignored: string[] } {
+  const spec: Obj = {};
+  const ignored = take(s, ['port', 'host'], spec, 'spec').filter((f) => f !== 'spec.strategy');
+  const st = s.strategy;
+  const keys = isObj(st) && isObj(st.priority) ? st.priority.routingKeys : undefined;
+  if (!Array.isArray(keys)) throw new SkupperRefusal('spec.strategy', 'must be priority.routingKeys: a list of routing keys, highest priority first (the one strategy Skupper defines)');
+  if (keys.length > 256) throw new SkupperRefusal('spec.strategy.priority.routingKeys', 'at most 256 keys, as in Skupper');
+  spec.strategy = { priority: { routingKeysByPriority: keys } };
+  return { spec, ignored };
+}
+
 // One mapper per kind: spec in, svcnet spec out, plus the fields it had to ignore.
 const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
   Site(s) {
@@ -28,29 +56,33 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
     else if (s.linkAccess !== undefined) spec.linkAccess = s.linkAccess; // let validation name the bad type
     return { spec, ignored };
   },
+  // As on Skupper's non-Kubernetes sites (`skupper system`), a listener's host is the address it
+  // binds: an IP, or a name this host resolves (on Kubernetes it names the Service that is made).
   Listener(s) {
     const spec: Obj = {};
-    const ignored = take(s, ['routingKey', 'port', 'type'], spec, 'spec').filter((f) => f !== 'spec.host');
-    // In Skupper the host is the service name clients resolve; here it is the bind address.
-    if (typeof s.host === 'string' && net.isIP(s.host)) spec.host = s.host;
-    else if (s.host !== undefined) ignored.push('spec.host');
-    return { spec, ignored };
+    return { spec, ignored: take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec') };
   },
   Connector(s) {
     const spec: Obj = {};
+    // A pod selector without a host means "the pods of this label": there are none outside Kubernetes.
+    if (s.host === undefined && s.selector !== undefined) throw new SkupperRefusal('spec.selector', 'picks Kubernetes pods, which a site outside Kubernetes does not have; give spec.host (the server\'s address) instead');
     return { spec, ignored: take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec') };
   },
   Link(s) {
     const spec: Obj = {};
     const ignored = take(s, ['tlsCredentials', 'cost'], spec, 'spec').filter((f) => f !== 'spec.endpoints');
     if (Array.isArray(s.endpoints)) {
-      spec.endpoints = s.endpoints.map((e, i) => {
-        if (!isObj(e)) return e;
+      // Skupper lists a router's port per role; every svcnet link is a peer link, so the
+      // "inter-router" endpoint is the one to dial and the "edge" ones are left out.
+      const peerRole = s.endpoints.some((e) => isObj(e) && e.name === 'inter-router');
+      spec.endpoints = s.endpoints.flatMap((e, i) => {
+        if (!isObj(e)) return [e];
+        if (peerRole && e.name === 'edge') { ignored.push(`spec.endpoints.${i} (an edge-router port; svcnet dials the inter-router one)`); return []; }
         const out: Obj = {};
-        ignored.push(...take(e, ['host', 'port'], out, `spec.endpoints.${i}`));
+        ignored.push(...take(e, ['host', 'port'], out, `spec.endpoints.${i}`).filter((f) => !/\.(name|group)$/.test(f)));
         // Skupper writes endpoint ports as strings.
         if (typeof out.port === 'string' && /^\d+$/.test(out.port)) out.port = Number(out.port);
-        return out;
+        return [out];
       });
     } else if (s.endpoints !== undefined) spec.endpoints = s.endpoints;
     return { spec, ignored };
@@ -72,12 +104,16 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
   },
 };
 
-/** Maps a skupper.io/v2alpha1 document of a known kind to svcnet.io/v1. */
-export function fromSkupper(kind: Kind, raw: Obj): Mapped {
+/**
+ * Maps a skupper.io/v2alpha1 document to svcnet.io/v1: `skupperKind` is its kind as written (a known
+ * kind or one of SKUPPER_ALIASES). Throws SkupperRefusal when the document cannot apply here.
+ */
+export function fromSkupper(skupperKind: string, raw: Obj): Mapped & { kind: Kind } {
+  const kind = SKUPPER_ALIASES[skupperKind] ?? (skupperKind as Kind);
   const meta = isObj(raw.metadata) ? raw.metadata : {};
   const ignored = Object.keys(meta).filter((k) => k !== 'name').map((k) => `metadata.${k}`);
   const s = raw.spec === undefined ? {} : raw.spec;
-  if (!isObj(s)) return { doc: { apiVersion: API_VERSION, kind, metadata: { name: meta.name }, spec: s }, ignored };
-  const mapped = SPEC[kind](s);
-  return { doc: { apiVersion: API_VERSION, kind, metadata: { name: meta.name }, spec: mapped.spec }, ignored: [...ignored, ...mapped.ignored] };
+  if (!isObj(s)) return { kind, doc: { apiVersion: API_VERSION, kind, metadata: { name: meta.name }, spec: s }, ignored };
+  const mapped = skupperKind === 'MultiKeyListener' ? multiKeyListener(s) : SPEC[kind](s);
+  return { kind, doc: { apiVersion: API_VERSION, kind, metadata: { name: meta.name }, spec: mapped.spec }, ignored: [...ignored, ...mapped.ignored] };
 }

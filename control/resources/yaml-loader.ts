@@ -1,10 +1,11 @@
 // Manifests (YAML or JSON, one or more documents per file) turned into validated svcnet.io/v1
 // resources. All-or-nothing: the first bad document fails the whole load with its file, document
 // number and field path, so a caller never applies half a file.
+import { randomBytes } from 'node:crypto';
 import YAML, { LineCounter, isScalar, visit, type Document } from 'yaml';
 import { API_VERSION, SKUPPER_API_VERSION, KINDS, ValidationError, type Kind } from './common.js';
 import { VALIDATE, type AnyResource } from './kinds.js';
-import { fromSkupper } from './skupper.js';
+import { fromSkupper, KUBERNETES_ONLY, SKUPPER_ALIASES, SkupperRefusal } from './skupper.js';
 import { isSecretDocument, validateLinkSecret, type LinkSecret } from './link-secret.js';
 
 export interface Manifest { source: string; text: string }
@@ -12,7 +13,11 @@ export interface Manifest { source: string; text: string }
 /** One document before validation, with where it came from (for messages). */
 export interface RawDocument { source: string; index: number; raw: unknown }
 
-export interface LoadedResource { source: string; index: number; kind: Kind; name: string; doc: AnyResource }
+export interface LoadedResource {
+  source: string; index: number; kind: Kind; name: string; doc: AnyResource;
+  /** an AccessGrant applied without a code: the code made for it (its token is shown once; only the hash is stored) */
+  generatedCode?: string;
+}
 
 /** A document that cannot be applied: where it is, which field, and why. */
 export class ManifestError extends Error {
@@ -105,6 +110,14 @@ function duplicateKey(doc: Document): number | undefined {
   return found;
 }
 
+/** A new one-time code when a grant document names neither a code nor its hash. */
+function codeFor(raw: unknown): string | undefined {
+  const spec = (raw as { spec?: unknown }).spec;
+  if (spec !== undefined && (typeof spec !== 'object' || spec === null)) return undefined; // validation names it
+  const s = (spec ?? {}) as { code?: unknown; codeHash?: unknown };
+  return s.code === undefined && s.codeHash === undefined ? randomBytes(18).toString('base64url') : undefined;
+}
+
 const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
 
 /** Validates documents; returns them in apply order with warnings about ignored Skupper fields. */
@@ -124,18 +137,30 @@ export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[
       }
       continue;
     }
-    const kind = KINDS.find((k) => k === r.kind);
-    if (!kind) throw new ManifestError(where, 'kind', r.kind === undefined ? 'required' : `unknown kind ${JSON.stringify(r.kind)}; expected one of ${KINDS.join(', ')}`);
+    const skupper = r.apiVersion === SKUPPER_API_VERSION;
+    const written = typeof r.kind === 'string' ? r.kind : undefined;
     const name = typeof r.metadata === 'object' && r.metadata !== null ? (r.metadata as { name?: unknown }).name : undefined;
-    where += typeof name === 'string' ? ` (${kind} ${name})` : ` (${kind})`;
+    if (skupper && written && KUBERNETES_ONLY[written]) {
+      throw new ManifestError(`${where} (${written}${typeof name === 'string' ? ` ${name}` : ''})`, 'kind', `${written} cannot apply outside Kubernetes: it ${KUBERNETES_ONLY[written]}`);
+    }
+    const kind = KINDS.find((k) => k === r.kind) ?? (skupper && written ? SKUPPER_ALIASES[written] : undefined);
+    if (!kind) throw new ManifestError(where, 'kind', r.kind === undefined ? 'required' : `unknown kind ${JSON.stringify(r.kind)}; expected one of ${KINDS.join(', ')}${skupper ? `, or Skupper's ${Object.keys(SKUPPER_ALIASES).join(', ')}` : ''}`);
+    where += typeof name === 'string' ? ` (${written} ${name})` : ` (${written})`;
     let raw: unknown = r;
-    if (r.apiVersion === SKUPPER_API_VERSION) {
-      const mapped = fromSkupper(kind, r);
+    if (skupper) {
+      let mapped;
+      try { mapped = fromSkupper(written!, r); } catch (err) {
+        if (err instanceof SkupperRefusal) throw new ManifestError(where, err.field, err.reason);
+        throw err;
+      }
       raw = mapped.doc;
       if (mapped.ignored.length) warnings.push(`${where}: ${SKUPPER_API_VERSION} fields ignored: ${mapped.ignored.join(', ')}`);
     } else if (r.apiVersion !== API_VERSION) {
       throw new ManifestError(where, 'apiVersion', r.apiVersion === undefined ? `required (${API_VERSION} or ${SKUPPER_API_VERSION})` : `must be ${API_VERSION} or ${SKUPPER_API_VERSION}, not ${JSON.stringify(r.apiVersion)}`);
     }
+    // A grant without a code (Skupper's usual form): one is made here, as Skupper's controller does.
+    const generatedCode = kind === 'AccessGrant' ? codeFor(raw) : undefined;
+    if (generatedCode) raw = { ...(raw as object), spec: { ...((raw as { spec?: object }).spec ?? {}), code: generatedCode } };
     let doc: AnyResource;
     try {
       doc = VALIDATE[kind](raw);
@@ -147,7 +172,7 @@ export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[
     const first = seen.get(key);
     if (first) throw new ManifestError(where, 'metadata.name', `duplicate: ${key} is also defined in ${first}`);
     seen.set(key, `${d.source} document ${d.index}`);
-    resources.push({ source: d.source, index: d.index, kind, name: doc.metadata.name, doc });
+    resources.push({ source: d.source, index: d.index, kind, name: doc.metadata.name, doc, ...(generatedCode ? { generatedCode } : {}) });
   }
   resources.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
   return { resources, warnings, secrets };
