@@ -30,7 +30,12 @@ export { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay };
 export class LinkDialer {
   /** connecting, ready, retrying, refused, revoked, stopped: see redial.ts */
   get status(): DialState { return this.shown; }
-  message = 'connecting';
+  /** what status shows with the state: the peer when linked, else the last error or refusal */
+  get message(): string {
+    const l = this.link;
+    return l?.state === LinkState.Ready && l.peer ? `linked to ${l.peer.siteName}` : this.detail;
+  }
+  private detail = 'connecting';
   link: Link | undefined;
   /** when it is next redialed (refused, retrying), or not while held by a revocation */
   get refusal(): LinkRefusalStatus | undefined {
@@ -72,7 +77,7 @@ export class LinkDialer {
     connectViaProxy(parseProxy(t.proxy), t.host, t.port).then(
       (tunnel) => (this.stopped ? tunnel.destroy() : this.handshake(tunnel)),
       (err: Error) => {
-        this.message = err.message;
+        this.detail = err.message;
         this.log.warn({ link: t.name, err: err.message }, 'link connect through proxy failed');
         this.retryLater();
       },
@@ -101,7 +106,6 @@ export class LinkDialer {
       this.dp.off('link-up', onUp);
       this.redial.linked();
       this.shown = DialState.Ready;
-      this.message = `linked to ${l.peer!.siteName}`;
     };
     socket.once('secureConnect', () => {
       peerName = String(socket.getPeerCertificate()?.subject?.CN || t.host);
@@ -123,7 +127,7 @@ export class LinkDialer {
       const refusal = refusalOf(link?.peerGoAway, link?.peer?.siteName ?? peerName);
       if (refusal) return this.refusedBy(refusal);
       // Never leave "linked to X" standing once the link is gone.
-      this.message = lastError ? `${t.host}:${t.port}: ${lastError}` : link?.peer ? `link to ${link.peer.siteName} lost` : `${t.host}:${t.port}: connection closed`;
+      this.detail = lastError ? `${t.host}:${t.port}: ${lastError}` : link?.peer ? `link to ${link.peer.siteName} lost` : `${t.host}:${t.port}: connection closed`;
       this.retryLater();
     });
   }
@@ -134,7 +138,7 @@ export class LinkDialer {
     const delay = this.redial.refused(r);
     this.shown = this.redial.state;
     const next = r.revoked ? 'not redialing until this link\'s credentials change (redeem a new token or apply a new link)' : `redial in ${Math.ceil(delay / 1000)} s`;
-    this.message = `${describeRefusal(r)}; ${next}`;
+    this.detail = `${describeRefusal(r)}; ${next}`;
     this.warnings.warn(`refused:${r.name}`, { link: this.target.name, peer: r.by, code: r.name, reason: r.reason, delayMs: Number.isFinite(delay) ? delay : undefined }, `link refused by the peer; ${next}`);
   }
 
