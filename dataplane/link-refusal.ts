@@ -8,15 +8,18 @@ import { protocolErrorName } from './errors.js';
 /** Reason text we put in a refusal's GOAWAY, and keep of a peer's: bounded, whoever wrote it. */
 export const MAX_REFUSAL_REASON = 200;
 
-/** The GOAWAY code for an admission refusal named `name` (the refusal codes of engine/admission.ts). */
-export function refusalCode(name: string): number {
+/**
+ * The GOAWAY code for an admission refusal named `name` (the refusal codes of engine/admission.ts),
+ * or undefined: say nothing. A certificate of our CA that no grant here issued
+ * (SVCNET_ERR_CERT_UNKNOWN) proves no site we know — a stolen CA key would be needed — so its
+ * holder learns nothing and the socket is just closed.
+ */
+export function refusalCode(name: string): number | undefined {
   switch (name) {
     case 'SVCNET_ERR_CERT_REVOKED': return P.ERR_CERT_REVOKED;
     case 'SVCNET_ERR_POLICY_DENIED': return P.ERR_POLICY_DENIED;
-    // Of our CA but never issued through a grant here: the certificate proves no site we know.
-    case 'SVCNET_ERR_CERT_UNKNOWN': return P.ERR_PEER_IDENTITY;
     case 'SVCNET_ERR_TOO_MANY_LINKS': return P.ERR_OVER_BUDGET;
-    default: return P.ERR_ABORTED;
+    default: return undefined;
   }
 }
 

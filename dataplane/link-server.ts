@@ -11,6 +11,7 @@ import { GuardedListener } from '../common/guarded-listener.js';
 import { LogBudget, clip } from '../common/log-budget.js';
 import { fdLimit } from '../common/fd-pressure.js';
 import { goAwayFrame, refusalCode } from './link-refusal.js';
+import * as P from '../wasm/assembly/protocol.js';
 
 import type { TlsMaterial } from './port/push.js';
 
@@ -127,7 +128,7 @@ export class LinkServer {
     const refusal = this.opts.admit?.(cert) ?? null;
     if (refusal) {
       this.refused++;
-      this.budget.warn('admit', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), code: refusal.code, reason: clip(refusal.reason) }, 'link refused');
+      this.budget.warn('admit', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), reason: clip(`${refusal.code}: ${refusal.reason}`) }, 'link refused');
       this.tellAndClose(socket, refusalCode(refusal.code), refusal.reason);
       return;
     }
@@ -135,7 +136,7 @@ export class LinkServer {
     if (this.linksOf(cert.serialNumber) >= max) {
       const why = `this certificate already holds ${max} inbound links`;
       this.refuse('SVCNET_ERR_TOO_MANY_LINKS', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), serial: cert.serialNumber }, `link refused: ${why}`);
-      this.tellAndClose(socket, refusalCode('SVCNET_ERR_TOO_MANY_LINKS'), why);
+      this.tellAndClose(socket, P.ERR_OVER_BUDGET, why);
       return;
     }
     this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'), undefined, this.opts.identify?.(cert));
@@ -146,8 +147,8 @@ export class LinkServer {
    * revoked, stops. What the peer sends meanwhile (its HELLO) is read and dropped, since unread data
    * at close would make the kernel answer with a RST that can destroy the GOAWAY before it is read.
    */
-  private tellAndClose(socket: tls.TLSSocket, code: number, reason: string): void {
-    if (socket.destroyed || this.lingering >= MAX_REFUSALS_LINGERING) { socket.destroy(); return; }
+  private tellAndClose(socket: tls.TLSSocket, code: number | undefined, reason: string): void {
+    if (code === undefined || socket.destroyed || this.lingering >= MAX_REFUSALS_LINGERING) { socket.destroy(); return; }
     this.lingering++;
     const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS);
     timer.unref();

@@ -7,6 +7,7 @@ import { normalizeSerial } from '../../common/serial.js';
 import type { AdmissionEntry } from '../port/push.js';
 import { LinkState, type Link, type PeerExpectation } from '../link.js';
 import { refusalCode } from '../link-refusal.js';
+import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
 
 export class Admission {
   private bySerial = new Map<string, AdmissionEntry>();
@@ -29,7 +30,7 @@ export class Admission {
       closed++;
       this.log.warn({ peer: l.peer?.siteName ?? l.peerCert.subject?.CN, code: r.code, reason: r.reason }, 'inbound link closed: its certificate is no longer accepted');
       // The code tells the dialer why (revoked: it stops redialing; policy: it backs off).
-      l.goAway(refusalCode(r.code), r.reason);
+      l.goAway(refusalCode(r.code) ?? ERR_ABORTED, r.reason);
     }
     this.linksClosed += closed;
     return closed;
