@@ -30,9 +30,9 @@ const refused = (code: string): number => (runtimeStatus(A) as unknown as { secu
 const siteId = async (dir: string) => JSON.parse(await svcnetOk(['site', 'status', '-o', 'json', '--dir', dir])).id as string;
 
 test.before(async () => {
-  ports = await freePorts(2);
+  ports = await freePorts(3);
   await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
-  await svcnetOk(['site', 'create', 'beta', '--dir', B]);
+  await svcnetOk(['site', 'create', 'beta', '--dir', B, '--console-port', String(ports[2])]);
   await svcnetOk(['site', 'create', 'mallory', '--dir', M]);
   runSite(A);
   siteB = runSite(B);
@@ -63,6 +63,14 @@ test('issue 15: revoked: the dialer shows "refused: certificate revoked by site 
   const cli = await svcnet(['link', 'status', '--dir', B]);
   assert.is(cli.code, 0);
   assert.match(cli.stdout, /link-alpha\s+outbound\s+.*revoked\s+refused: certificate revoked by site alpha/);
+  const net = await svcnet(['network', 'status', '--dir', B]);
+  assert.is(net.code, 0);
+  assert.match(net.stdout, /\nlink-alpha\s+outbound\s+-\s+revoked\s+refused: certificate revoked by site alpha/);
+  // The console draws its links table from /api/status: state and message.
+  const page = await (await fetch(`http://127.0.0.1:${ports[2]}/api/status`)).json() as { links: LinkStatus[] };
+  const shown = page.links.find((x) => x.name === 'link-alpha')!;
+  assert.is(shown.status, 'revoked');
+  assert.match(shown.message, /^refused: certificate revoked by site alpha/);
   // No redial: alpha's link port sees no handshake of beta's over 8 s (before, beta redialed every ≤5 s).
   const before = refused('SVCNET_ERR_CERT_REVOKED');
   await sleep(8000);
