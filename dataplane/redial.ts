@@ -38,7 +38,7 @@ export const REFUSAL_CAP_MS = 60_000;
 
 /** Delay before the redial after the `n`th refusal in a row (0-based): base * 2^n capped, times [0.5, 1). */
 export function refusalDelay(n: number, random = Math.random): number {
-  return Math.round(Math.min(REFUSAL_CAP_MS, REFUSAL_BASE_MS * 2 ** Math.min(n, 16)) * (0.5 + random() / 2));
+  return backoffDelay(n, random, REFUSAL_BASE_MS, REFUSAL_CAP_MS);
 }
 
 /** Time and timers, so tests can run a dialer on a fake clock. */

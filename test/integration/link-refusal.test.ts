@@ -93,6 +93,8 @@ test('issue 15: a re-issued link (link generate applied over the revoked one) di
   await svcnetOk(['apply', '-f', file, '--dir', B]);
   await waitFor('linked with the new certificate', () => link()?.status === 'ready', 10_000, 50);
   assert.is(link()?.refusal, undefined, 'the refusal is cleared once linked');
+  // The new certificate came to the held dialer through the port (certificates push), which dialed again.
+  assert.ok(logCount(B, /link credentials changed; dialing again/) >= 1, 'the held dialer was restarted by its new credentials');
   assert.match(link()!.message, /^linked to alpha/);
   console.log(`  relinked ${Date.now() - t0} ms after the new link was applied`);
 });
