@@ -39,6 +39,14 @@ function unitDirArg(v: string | undefined): string {
   return dir;
 }
 
+/** Says when --user cannot run the site as it stands: no such user here, or the state is not theirs. */
+function ownerNote(user: string, dir: string): void {
+  const entry = (fs.existsSync('/etc/passwd') ? fs.readFileSync('/etc/passwd', 'utf8') : '').split('\n').find((l) => l.startsWith(`${user}:`));
+  if (!entry) { console.log(`note: there is no user ${user} on this host yet; create it before the unit starts`); return; }
+  const uid = Number(entry.split(':')[2]);
+  if (fs.statSync(dir).uid !== uid) console.log(`note: ${dir} is not owned by ${user}; give it to them: chown -R ${user} ${dir}`);
+}
+
 /** What to do by hand when this command cannot, one command a line. */
 function manual(why: string, steps: string[]): void {
   console.log(`${why}; run these on the host where the site should run:`);
@@ -66,8 +74,13 @@ export function addSystemCommands(program: Command): void {
       const node = unitPathArg(process.execPath, 'the node program path');
       const file = path.join(target, unit);
       const existed = fs.existsSync(file);
-      fs.writeFileSync(file, renderUnit({ name: name ?? site, dir, site, node, script, user }), { mode: 0o644 });
+      try {
+        fs.writeFileSync(file, renderUnit({ name: name ?? site, dir, site, node, script, user }), { mode: 0o644 });
+      } catch (err) {
+        throw new Error(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run as root, or choose --unit-dir)`);
+      }
       console.log(`${existed ? 'updated' : 'wrote'} ${file}: site ${site} from ${dir}${user ? ` as user ${user}` : ''}`);
+      if (user) ownerNote(user, dir);
       const steps = ['systemctl daemon-reload', `systemctl enable --now ${unit}`];
       if (target !== SYSTEM_UNIT_DIR) return manual(`${target} is not where systemd reads units`, [`cp ${file} ${SYSTEM_UNIT_DIR}/`, ...steps]);
       if (!o.start) return manual('not started (--no-start)', steps);

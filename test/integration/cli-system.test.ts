@@ -63,12 +63,16 @@ test('issue 15: system install writes a unit that systemd-analyze verify accepts
   assert.match(execFileSync(exec[1], [exec[2], 'version'], { encoding: 'utf8' }), /svcnet/);
 });
 
-test('issue 15: --name and --user; installing again updates the unit', async () => {
-  const out = await svcnetOk(['system', 'install', '--dir', SITE, '--unit-dir', units, '--name', 'web', '--user', 'svcnet']);
+test('issue 15: --name and --user (a note when the user is missing or does not own the state); installing again updates the unit', async () => {
+  const user = 'svcnet-test-nouser';
+  const out = await svcnetOk(['system', 'install', '--dir', SITE, '--unit-dir', units, '--name', 'web', '--user', user]);
   const file = path.join(units, 'svcnet-web.service');
-  assert.match(out, new RegExp(`^wrote ${file}: site edge from ${SITE} as user svcnet$`, 'm'));
-  assert.match(fs.readFileSync(file, 'utf8'), /^User=svcnet$/m);
+  assert.match(out, new RegExp(`^wrote ${file}: site edge from ${SITE} as user ${user}$`, 'm'));
+  assert.match(out, new RegExp(`^note: there is no user ${user} on this host yet; create it before the unit starts$`, 'm'));
+  assert.match(fs.readFileSync(file, 'utf8'), new RegExp(`^User=${user}$`, 'm'));
   assert.is(verify(file).code, 0);
+  const nobody = await svcnetOk(['system', 'install', '--dir', SITE, '--unit-dir', units, '--name', 'web', '--user', 'nobody']);
+  assert.match(nobody, new RegExp(`^note: ${SITE} is not owned by nobody; give it to them: chown -R nobody ${SITE}$`, 'm'));
   assert.match(await svcnetOk(['system', 'install', '--dir', SITE, '--unit-dir', units, '--name', 'web']), /^updated /);
   assert.not.match(fs.readFileSync(file, 'utf8'), /^User=/m);
 });
