@@ -11,7 +11,6 @@ import { GuardedListener } from '../common/guarded-listener.js';
 import { LogBudget, clip } from '../common/log-budget.js';
 import { fdLimit } from '../common/fd-pressure.js';
 import { goAwayFrame, refusalCode } from './link-refusal.js';
-import * as P from '../wasm/assembly/protocol.js';
 
 import type { TlsMaterial } from './port/push.js';
 
@@ -136,7 +135,7 @@ export class LinkServer {
     if (this.linksOf(cert.serialNumber) >= max) {
       const why = `this certificate already holds ${max} inbound links`;
       this.refuse('SVCNET_ERR_TOO_MANY_LINKS', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), serial: cert.serialNumber }, `link refused: ${why}`);
-      this.tellAndClose(socket, P.ERR_OVER_BUDGET, why);
+      this.tellAndClose(socket, refusalCode('SVCNET_ERR_TOO_MANY_LINKS'), why);
       return;
     }
     this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'), undefined, this.opts.identify?.(cert));
