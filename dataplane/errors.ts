@@ -22,6 +22,8 @@ export const PROTOCOL_ERROR_NAMES: Readonly<Record<number, string>> = Object.fre
   [P.ERR_HELLO_TIMEOUT]: 'SVCNET_ERR_HELLO_TIMEOUT',
   [P.ERR_OVER_BUDGET]: 'SVCNET_ERR_OVER_BUDGET',
   [P.ERR_STREAM_QUOTA]: 'SVCNET_ERR_STREAM_QUOTA',
+  [P.ERR_CERT_REVOKED]: 'SVCNET_ERR_CERT_REVOKED',
+  [P.ERR_POLICY_DENIED]: 'SVCNET_ERR_POLICY_DENIED',
 });
 
 /** A protocol error reported by the core: code, stable name, and where in the input it was found. */

@@ -1,6 +1,7 @@
 // Accepts inbound links: TLS 1.3, a client certificate signed by this site's CA required and
 // verified. Before that, the port is guarded (accept-guard.ts, guarded-listener.ts): unauthenticated
-// connections are capped and timed out; refusals are counted by code and logged rate-limited.
+// connections are capped and timed out; refusals are counted by code and logged rate-limited. A
+// verified certificate refused here is told why (a GOAWAY with the code) before the socket closes.
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { Dataplane } from './dataplane.js';
@@ -9,6 +10,7 @@ import { AcceptGuard, HANDSHAKE_TIMEOUT_MS, rawOf, type AcceptLimits } from '../
 import { GuardedListener } from '../common/guarded-listener.js';
 import { LogBudget, clip } from '../common/log-budget.js';
 import { fdLimit } from '../common/fd-pressure.js';
+import { goAwayFrame, refusalCode } from './link-refusal.js';
 
 import type { TlsMaterial } from './port/push.js';
 
@@ -19,8 +21,8 @@ export interface LinkServerOptions {
   port: number;
   tls: TlsMaterial;
   log: Logger;
-  /** extra check on a verified peer certificate (revocation, policy); a string refuses with that reason */
-  admit?: (cert: tls.PeerCertificate) => string | null;
+  /** extra check on a verified peer certificate (revocation, policy): a refusal by stable code, or null */
+  admit?: (cert: tls.PeerCertificate) => { code: string; reason: string } | null;
   /** refusals by stable code, shared with the site's other counters (status, metrics) */
   refused?: Record<string, number>;
   limits?: Partial<AcceptLimits>;
@@ -40,6 +42,13 @@ export function defaultAcceptLimits(): AcceptLimits {
 
 /** One certificate may hold this many inbound links at once (reconnects overlap a dying link briefly). */
 export const LINKS_PER_CERT = 4;
+/** A refused socket waits this long for the peer to read our GOAWAY and hang up, then is destroyed. */
+export const REFUSAL_GRACE_MS = 1000;
+/**
+ * Refused sockets that may wait at once. Past it a refusal destroys the socket at once, as before
+ * (no reason given): peers with a valid but refused certificate cannot make us hold many fds.
+ */
+export const MAX_REFUSALS_LINGERING = 32;
 
 export class LinkServer {
   readonly server: tls.Server;
@@ -49,6 +58,7 @@ export class LinkServer {
   refused = 0;
   private readonly codes: Record<string, number>;
   private readonly budget: LogBudget;
+  private lingering = 0;
 
   constructor(private readonly dp: Dataplane, private readonly opts: LinkServerOptions) {
     this.codes = opts.refused ?? {};
@@ -117,17 +127,33 @@ export class LinkServer {
     const refusal = this.opts.admit?.(cert) ?? null;
     if (refusal) {
       this.refused++;
-      this.budget.warn('admit', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), reason: clip(refusal) }, 'link refused');
-      socket.destroy();
+      this.budget.warn('admit', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), reason: clip(`${refusal.code}: ${refusal.reason}`) }, 'link refused');
+      this.tellAndClose(socket, refusalCode(refusal.code), refusal.reason);
       return;
     }
     const max = this.opts.linksPerCert ?? LINKS_PER_CERT;
     if (this.linksOf(cert.serialNumber) >= max) {
-      this.refuse('SVCNET_ERR_TOO_MANY_LINKS', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), serial: cert.serialNumber }, `link refused: this certificate already holds ${max} inbound links`);
-      socket.destroy();
+      const why = `this certificate already holds ${max} inbound links`;
+      this.refuse('SVCNET_ERR_TOO_MANY_LINKS', { remote: socket.remoteAddress, subject: clip(String(cert.subject?.CN ?? '')), serial: cert.serialNumber }, `link refused: ${why}`);
+      this.tellAndClose(socket, refusalCode('SVCNET_ERR_TOO_MANY_LINKS'), why);
       return;
     }
     this.dp.attachLink(socket, false, String(cert.subject?.CN ?? 'unknown'), undefined, this.opts.identify?.(cert));
+  }
+
+  /**
+   * Sends a verified peer the GOAWAY saying why it is refused, then closes: the dialer backs off or,
+   * revoked, stops. What the peer sends meanwhile (its HELLO) is read and dropped, since unread data
+   * at close would make the kernel answer with a RST that can destroy the GOAWAY before it is read.
+   */
+  private tellAndClose(socket: tls.TLSSocket, code: number | undefined, reason: string): void {
+    if (code === undefined || socket.destroyed || this.lingering >= MAX_REFUSALS_LINGERING) { socket.destroy(); return; }
+    this.lingering++;
+    const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => { this.lingering--; clearTimeout(timer); });
+    socket.on('data', () => {});
+    socket.end(goAwayFrame(code, reason));
   }
 
   /** Inbound links, in HELLO or ready, made with the certificate of serial `serial`. */

@@ -12,6 +12,7 @@ import { clip, type LogBudget } from '../common/log-budget.js';
 import { validHello, helloProofBytes, type PeerHello, type PeerExpectation } from './hello.js';
 import { StateMachine, reportIllegal, type Transitions } from './state-machine.js';
 import { WriteQueue } from './write-queue.js';
+import { MAX_REFUSAL_REASON, type ReceivedGoAway } from './link-refusal.js';
 
 export type { PeerHello, PeerExpectation } from './hello.js';
 
@@ -69,6 +70,8 @@ export class Link implements FrameWriter, DecodeSink {
   /** closed because the peer's HELLO did not come in time */
   helloTimedOut = false;
   private closeReason = '';
+  /** the GOAWAY the peer sent, if any: the dialer reads why it was refused (link-refusal.ts) */
+  peerGoAway: ReceivedGoAway | undefined;
   /** what this peer may cost us (link-budget.ts) */
   readonly budget = new LinkBudget(Date.now());
   /**
@@ -195,7 +198,12 @@ export class Link implements FrameWriter, DecodeSink {
         if (this.state === LinkState.Ready) this.events.onRoutes(this, payload);
         else if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, 'ROUTES before HELLO');
         return;
-      case P.FRAME_GOAWAY: return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(payload.readUInt32BE(0)) : ''}: ${clip(payload.subarray(4).toString('utf8')) || 'no reason'}`, false);
+      case P.FRAME_GOAWAY: {
+        const code = payload.length >= 4 ? payload.readUInt32BE(0) : P.ERR_NONE;
+        const reason = clip(payload.subarray(4, 4 + 4 * MAX_REFUSAL_REASON).toString('utf8'), MAX_REFUSAL_REASON);
+        this.peerGoAway = { code, reason, ready: this.state === LinkState.Ready };
+        return this.fail(`peer sent GOAWAY ${payload.length >= 4 ? protocolErrorName(code) : ''}: ${reason || 'no reason'}`, false);
+      }
     }
   }
 

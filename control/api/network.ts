@@ -1,12 +1,17 @@
 // GetNetwork and GetMetrics: the running site's view of the network and its counters.
 import { ApiError } from './errors.js';
 import type { ApiContext } from './context.js';
-import type { Network, Service, Metrics } from './types.js';
+import type { Network, Service, Metrics, LinkMetric } from './types.js';
 import type { RuntimeStatus } from '../state/site-store.js';
 
 function running(ctx: ApiContext, what: string): { rt: RuntimeStatus; site: NonNullable<ApiContext['site']> } {
   if (!ctx.site) throw new ApiError('SVCNET_ERR_NOT_RUNNING', `site ${ctx.store.readConfig().name} is not running, so it has no ${what}; start it with "svcnet site run"`);
   return { rt: ctx.site.status(), site: ctx.site };
+}
+
+/** This site's links as the engine reports them. */
+function linkMetrics(rt: RuntimeStatus): LinkMetric[] {
+  return rt.links.map((l) => ({ name: l.name, direction: l.direction, peerSite: l.peer ?? '', ready: l.status === 'ready', state: l.status, message: l.message, cost: l.cost ?? 0 }));
 }
 
 /** The network as this site sees it (sites, links, and each routing key's listeners and connectors). */
@@ -35,6 +40,7 @@ export function getNetwork(ctx: ApiContext): Network {
       routingKeys: s.keys,
     })),
     services: [...services.values()].sort((a, b) => (a.routingKey < b.routingKey ? -1 : 1)),
+    links: linkMetrics(rt),
   };
 }
 
@@ -44,7 +50,7 @@ export async function getMetrics(ctx: ApiContext): Promise<Metrics> {
   const m = await site.metrics();
   return {
     flowsOpened: m.flowsOpened, flowsFailed: m.flowsFailed, streamsActive: m.streamsActive, prometheus: m.prometheus,
-    links: rt.links.map((l) => ({ name: l.name, direction: l.direction, peerSite: l.peer ?? '', ready: l.status === 'ready', state: l.status, message: l.message, cost: l.cost ?? 0 })),
+    links: linkMetrics(rt),
     listeners: rt.listeners.map((l) => ({ name: l.name, routingKey: l.routingKey, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
     connectors: rt.connectors.map((c) => ({ name: c.name, routingKey: c.routingKey, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
   };

@@ -48,7 +48,8 @@ export interface NetworkSite { id: string; name: string; reachable: boolean; cos
 export interface ServiceListener { site: string; name: string; host: string; port: number; state: string }
 export interface ServiceConnector { site: string; cost: number; name: string; host: string; port: number; ready: boolean }
 export interface Service { routingKey: string; listeners: ServiceListener[]; connectors: ServiceConnector[] }
-export interface Network { siteId: string; siteName: string; sites: NetworkSite[]; services: Service[] }
+/** `links`: this site's own links, with their state (a refused one says why). */
+export interface Network { siteId: string; siteName: string; sites: NetworkSite[]; services: Service[]; links?: LinkMetric[] }
 
 export interface LinkMetric { name: string; direction: string; peerSite: string; ready: boolean; state: string; message: string; cost: number }
 export interface EndpointMetric { name: string; routingKey: string; flowsActive: number; flowsOpened: number }

@@ -11,6 +11,7 @@ import { addPkiCommands } from '../pki/cli.js';
 import { addRouterCommands } from './router-commands.js';
 import { addFlowCommands } from './flow-commands.js';
 import { addVersionCommand } from './version.js';
+import { addSystemCommands } from './system-commands.js';
 
 export { parseDuration } from './args.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addRouterCommands(program);
   addFlowCommands(program);
   addVersionCommand(program);
+  addSystemCommands(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

@@ -1,6 +1,7 @@
-// `svcnet network status` as people and programs read it: the sites with their links and keys, and
-// each routing key's listeners and connectors. A remote site advertises only its keys, so its
-// connectors are shown as "site (cost N)", never as empty names and ports (issue 15). Pure.
+// `svcnet network status` as people and programs read it: the sites with their links and keys,
+// each routing key's listeners and connectors, and this site's own links with their state. A remote
+// site advertises only its keys, so its connectors are shown as "site (cost N)", never as empty
+// names and ports (issue 15). Pure.
 import type { Network } from '../api/types.js';
 
 type Cell = string | number | undefined;
@@ -15,7 +16,8 @@ export function networkDocument(n: Network) {
       ? { site: c.site, cost: 0, name: c.name, host: c.host, port: c.port, ready: c.ready }
       : { site: c.site, cost: c.cost, remote: true as const })),
   }));
-  return { sites, services };
+  const links = (n.links ?? []).map((l) => ({ name: l.name, direction: l.direction, peer: l.peerSite, state: l.state, message: l.message }));
+  return { sites, services, links };
 }
 
 /** The two tables of `n`: sites, then services (one row per routing key). */
@@ -33,5 +35,10 @@ export function networkTables(n: Network): { headers: string[]; rows: Cell[][] }
       s.connectors.map((c) => ('remote' in c ? `${c.site} (cost ${c.cost})` : `${c.name} -> ${c.host}:${c.port} ${c.ready ? 'ready' : 'not ready'} (this site)`)).join(', ') || '-',
     ]),
   };
-  return [sites, services];
+  // This site's links last: a link that is refused or down says why here (issue 15).
+  const links = {
+    headers: ['LINK', 'DIRECTION', 'PEER', 'STATUS', 'MESSAGE'],
+    rows: doc.links.map((l): Cell[] => [l.name, l.direction, l.peer || '-', l.state, l.message]),
+  };
+  return doc.links.length ? [sites, services, links] : [sites, services];
 }

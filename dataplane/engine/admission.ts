@@ -3,10 +3,11 @@
 // set also closes live inbound links whose certificate it now refuses (their flows are reset).
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
-import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
 import { normalizeSerial } from '../../common/serial.js';
 import type { AdmissionEntry } from '../port/push.js';
 import { LinkState, type Link, type PeerExpectation } from '../link.js';
+import { refusalCode } from '../link-refusal.js';
+import { ERR_ABORTED } from '../../wasm/assembly/protocol.js';
 
 export class Admission {
   private bySerial = new Map<string, AdmissionEntry>();
@@ -28,7 +29,8 @@ export class Admission {
       if (!r) continue;
       closed++;
       this.log.warn({ peer: l.peer?.siteName ?? l.peerCert.subject?.CN, code: r.code, reason: r.reason }, 'inbound link closed: its certificate is no longer accepted');
-      l.goAway(ERR_ABORTED, `${r.code}: ${r.reason}`);
+      // The code tells the dialer why (revoked: it stops redialing; policy: it backs off).
+      l.goAway(refusalCode(r.code) ?? ERR_ABORTED, r.reason);
     }
     this.linksClosed += closed;
     return closed;
@@ -45,11 +47,11 @@ export class Admission {
   }
 
   /** The link server's admission hook: a refusal (counted by code) or null. */
-  admit(cert: PeerCertificate): string | null {
+  admit(cert: PeerCertificate): { code: string; reason: string } | null {
     const r = this.refusal(cert);
     if (!r) return null;
     this.refused[r.code] = (this.refused[r.code] ?? 0) + 1;
-    return `${r.code}: ${r.reason}`;
+    return r;
   }
 
   /** Who an admitted certificate was issued to (its HELLO must say the same) and the lowest cost allowed. */

@@ -113,7 +113,7 @@ export class Engine {
   /** An outbound link by its dialer (the dialer's state while it has no ready link). */
   private dialerStatus(d: LinkDialer): LinkStatus {
     const l = d.link;
-    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost, ...this.linkBytes.total(d.target.name, 'outbound', l) };
+    return { name: d.target.name, direction: 'outbound', status: l?.state === LinkState.Ready ? 'ready' : d.status, message: d.message, refusal: d.refusal, peer: l?.peer?.siteName, peerId: l?.peer?.siteId, cost: d.target.cost, ...this.linkBytes.total(d.target.name, 'outbound', l) };
   }
 
   private linkStatus(l: Link): LinkStatus {

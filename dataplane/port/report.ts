@@ -5,13 +5,30 @@ import type { Push, PushAck, ResourceType } from './push.js';
 /** Per pushed type: the accepted version and, if the latest push was refused, what and why. */
 export interface PushStatus { version: string; nonce: string; refused?: { version: string; nonce: string; error: string; at: string } }
 
+/** Why the peer refused an outbound link (its GOAWAY), and what the dialer does about it (issue 15). */
+export interface LinkRefusalStatus {
+  /** stable name: SVCNET_ERR_CERT_REVOKED, SVCNET_ERR_POLICY_DENIED, … */
+  code: string;
+  /** the peer's reason (untrusted, clipped) */
+  reason: string;
+  /** the refusing site, as its verified server certificate names it */
+  by: string;
+  /** when (ISO) */
+  at: string;
+  /** held: not redialed until the link's credentials change (revoked); backoff: redialed at retryAt */
+  redial: 'held' | 'backoff';
+  retryAt?: string;
+}
+
 /** A link as status shows it. */
 export interface LinkStatus {
   name: string;
   direction: 'outbound' | 'inbound';
-  /** outbound: ready, connecting, backoff…; inbound: hello, ready, closed */
+  /** outbound: connecting, ready, retrying, refused, revoked (dataplane/redial.ts); inbound: hello, ready, closed */
   status: string;
   message: string;
+  /** outbound: the peer's last refusal, until the link is up again */
+  refusal?: LinkRefusalStatus;
   peer?: string;
   peerId?: string;
   cost?: number;

@@ -37,6 +37,17 @@ test('issue 15: the table lists every routing key with its listeners and connect
   ]);
 });
 
+test('issue 15: this site\'s links come last, a refused one with why', () => {
+  const refused = 'refused: certificate revoked by site east (revoked); not redialing until this link\'s credentials change';
+  const withLinks: Network = { ...net, links: [{ name: 'link-east', direction: 'outbound', peerSite: '', ready: false, state: 'revoked', message: refused, cost: 1 }] };
+  const tables = networkTables(withLinks);
+  assert.is(tables.length, 3);
+  assert.equal(tables[2].headers, ['LINK', 'DIRECTION', 'PEER', 'STATUS', 'MESSAGE']);
+  assert.equal(tables[2].rows, [['link-east', 'outbound', '-', 'revoked', refused]]);
+  assert.equal(networkDocument(withLinks).links, [{ name: 'link-east', direction: 'outbound', peer: '', state: 'revoked', message: refused }]);
+  assert.is(networkTables(net).length, 2, 'no links, no table');
+});
+
 test('issue 15: a connector withheld by the policy says so instead of "pending / not applied yet"', () => {
   const rt = { pid: 1, connectors: [], listeners: [], links: [], network: { sites: [] } } as unknown as RuntimeStatus;
   const doc = { metadata: { name: 'secret' }, spec: { routingKey: 'secret', host: '127.0.0.1', port: 1 } };

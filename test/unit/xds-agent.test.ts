@@ -35,7 +35,7 @@ for (const [name, p, want] of refusals) test(`validatePush: ${name}`, () => asse
 /** A data plane that records what it was told. */
 function fakeDp() {
   const calls: { listeners: unknown[][]; connectors: unknown[][] } = { listeners: [], connectors: [] };
-  const dp = { setListeners: (s: unknown[]) => calls.listeners.push(s), setConnectors: (s: unknown[]) => calls.connectors.push(s), attachLink: () => undefined, once: () => dp };
+  const dp = { setListeners: (s: unknown[]) => calls.listeners.push(s), setConnectors: (s: unknown[]) => calls.connectors.push(s), attachLink: () => undefined, once: () => dp, on: () => dp, off: () => dp };
   return { dp: dp as unknown as Dataplane, calls };
 }
 

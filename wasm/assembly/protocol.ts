@@ -80,6 +80,10 @@ export const ERR_OVER_BUDGET = 16;
 export const ERR_STREAM_QUOTA = 17;
 /** the peer did not send HELLO in time after TLS (issue 10 #9) */
 export const ERR_HELLO_TIMEOUT = 18;
+/** GOAWAY before closing a link whose certificate the accepting site revoked: the dialer stops redialing (issue 15) */
+export const ERR_CERT_REVOKED = 19;
+/** GOAWAY before closing a link the accepting site's policy refuses: the dialer backs off (issue 15) */
+export const ERR_POLICY_DENIED = 20;
 
 /**
  * Streams a peer may hold open on one link at a time (OPENs it sent, counted until their slots are back
