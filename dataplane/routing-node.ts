@@ -150,7 +150,7 @@ export class RoutingNode {
    */
   private scheduleRecompute(): void {
     if (this.recomputeTimer) return;
-    const wait = this.lastRecompute + Math.max(RECOMPUTE_MS, 4 * this.recomputeCost) - performance.now();
+    const wait = this.lastRecompute + this.quietMs - performance.now();
     if (wait <= 0) { this.recompute(); return; }
     this.recomputeTimer = setTimeout(() => this.recompute(), wait);
     this.recomputeTimer.unref();
@@ -169,6 +169,9 @@ export class RoutingNode {
     this.lastRecompute = performance.now();
     this.recomputeCost = this.lastRecompute - start;
   }
+
+  /** How long after a recomputation the next one waits: RECOMPUTE_MS, or four times the last one's cost. */
+  get quietMs(): number { return Math.max(RECOMPUTE_MS, 4 * this.recomputeCost); }
 
   /** Whether some site serves `key` now. */
   reachable(key: string): boolean { return this.routes.keys.has(key); }
