@@ -13,7 +13,8 @@ import * as P from '../../wasm/assembly/protocol.js';
 import { svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { LinkPeer, readCredentials, frame } from '../helpers/link-peer.js';
-import type { FlowRecordMessage } from '../../control/api/types.js';
+import type { FlowRecordMessage, Event } from '../../control/api/types.js';
+import { unixClient } from '../../control/api/client.js';
 
 const root = tempDir();
 const A = path.join(root, 'alpha');
@@ -157,6 +158,29 @@ test('issue 12: /metrics counts the flows by outcome and their bytes, and passes
   assert.is(value(/^svcnet_bytes_total\{routing_key="bulk",role="listener",peer_site="alpha",direction="to_server"\} (\d+)$/m), UP + 5000);
   assert.ok(value(/^svcnet_flow_duration_seconds_count\{routing_key="bulk",role="listener"\} (\d+)$/m) >= 2);
   if (spawnSync('which', ['promtool']).status === 0) execFileSync('promtool', ['check', 'metrics'], { input: text });
+});
+
+test('issue 12: a Watch for FLOW_OPEN and FLOW_END gets each flow opened and ended, with its key, peer site and bytes', async () => {
+  const client = unixClient(B);
+  const events: Event[] = [];
+  const w = client.watch({ types: ['FLOW_OPEN', 'FLOW_END'] }, (e) => { if (e.type !== 'SYNC') events.push(e); });
+  try {
+    // The engine reports flow events only while someone watches: give the subscription time to reach it.
+    await waitFor('the engine told of the watcher', async () => {
+      await flow(ports[7], 10);
+      return events.some((e) => e.type === 'FLOW_END' && e.flow?.bytesIn === 10) || undefined;
+    }, 10_000, 200);
+    events.length = 0;
+    const r = await flow(ports[7], UP);
+    assert.is(r.got, DOWN);
+    const end = await waitFor('FLOW_END of the flow', () => events.find((e) => e.type === 'FLOW_END' && e.flow?.bytesIn === UP));
+    assert.equal([end.flow!.routingKey, end.flow!.listener, end.flow!.site, end.flow!.bytesOut, end.flow!.error], ['bulk', 'bulk', 'alpha', DOWN, '']);
+    const open = events.find((e) => e.type === 'FLOW_OPEN');
+    assert.ok(open && open.seq < end.seq && open.flow!.routingKey === 'bulk', JSON.stringify(events));
+  } finally {
+    w.cancel();
+    client.close();
+  }
 });
 
 test('issue 12: svcnet_link_up keeps its labels when the link goes down (only the value changes)', async () => {
