@@ -71,7 +71,7 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
       ['PING on an open link', { type: P.FRAME_PING, payload: Buffer.alloc(8) }, 0],
       ['PING on a closed link', { type: P.FRAME_PING, link: 5 }, P.ERR_BAD_LINK],
       ['type 0', { type: 0 }, P.ERR_BAD_TYPE],
-      ['type 11', { type: 11, slot: s }, P.ERR_BAD_TYPE],
+      ['type 12 (past FRAME_MAX_TYPE)', { type: P.FRAME_MAX_TYPE + 1, slot: s }, P.ERR_BAD_TYPE],
       ['ROUTES too large', { type: P.FRAME_ROUTES, payload: { length: P.MAX_CONTROL_FRAME + 1 } as Buffer }, P.ERR_FRAME_TOO_LARGE],
       ['DATA too large', { type: P.FRAME_DATA, slot: s, payload: big }, P.ERR_FRAME_TOO_LARGE],
       ['DATA on slot 0', { type: P.FRAME_DATA, slot: 0 }, P.ERR_BAD_STATE],
