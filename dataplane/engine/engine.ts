@@ -71,7 +71,8 @@ export class Engine {
         send: (l, payload) => this.dp.outbox.control(l, P.FRAME_TRAFFIC, payload),
         known: (id) => this.dp.lsdb.has(id),
         reachable: (id) => this.dp.routes.paths.has(id),
-        own: () => ({ active: this.dp.flowRecords.query({ state: 'active', limit: FLOW_QUERY_MAX }), links: this.linkStatuses() }),
+        // The batch first: a flow that ended since the last one counts as ended, not as gone.
+        own: () => { this.sendFlows(); return { active: this.dp.flowRecords.query({ state: 'active', limit: FLOW_QUERY_MAX }), links: this.linkStatuses() }; },
       },
     });
     this.dp.trafficSink = (l, payload) => this.traffic.onTraffic(l, payload);
