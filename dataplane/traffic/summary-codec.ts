@@ -1,11 +1,15 @@
 // The wire form of a traffic summary (TRAFFIC frame, issue 12): 64 bytes of Ed25519 signature by
-// the origin's identity key, then compact JSON with positional rows. Relays forward the payload
-// bytes as they came, so what is signed is the body itself: no canonical form to agree on. Pure.
+// the origin's identity key, then compact JSON with positional rows, raw-deflated (a third of the
+// size: bench/analysis/summaries.md). Relays forward the payload bytes as they came, so what is
+// signed is those bytes: no canonical form to agree on. Pure.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { FlowRole } from '../port/report.js';
 import type { TrafficKeyRow, TrafficLinkRow, TrafficSummary } from '../port/traffic.js';
 
 /** A TRAFFIC payload larger than this is dropped unread; our own summaries stay under it (omitting quiet rows). */
 export const MAX_TRAFFIC_BYTES = 32 * 1024;
+/** A body inflating past this is refused (inflation stops there: no deflate bomb). */
+export const MAX_BODY_BYTES = 256 * 1024;
 /** Bounds on what one summary may carry (a peer cannot make us hold more). */
 export const TRAFFIC_LIMITS = Object.freeze({ idLength: 100, nameLength: 128, keyLength: 253, keys: 1024, links: 64 });
 const SIG_BYTES = 64;
@@ -33,11 +37,29 @@ export function summaryBody(s: TrafficSummary, pub: string): string {
   return JSON.stringify({ v: 1, id: s.origin, name: s.name, seq: s.seq, every: s.intervalMs, pub, keys, links, omit: s.omitted });
 }
 
-/** The TRAFFIC payload: signature, then body. `sign` returns a base64 Ed25519 signature (SiteIdentity.sign). */
-export function encodeSummary(body: string, sign: (data: Buffer) => string): Buffer {
-  const b = Buffer.from(body, 'utf8');
-  const sig = Buffer.from(sign(Buffer.concat([DOMAIN, b])), 'base64');
-  return Buffer.concat([sig, b]);
+/** Our own payloads stay this far under the receivers' bounds. */
+const OWN_MARGIN = 1024;
+
+/** The TRAFFIC payload of a body: signature, then the deflated body; `sign` returns a base64 Ed25519 signature (SiteIdentity.sign). */
+export function sealBody(body: string, sign: (data: Buffer) => string): Buffer {
+  const packed = deflateRawSync(Buffer.from(body, 'utf8'));
+  const sig = Buffer.from(sign(Buffer.concat([DOMAIN, packed])), 'base64');
+  return Buffer.concat([sig, packed]);
+}
+
+/**
+ * Our own summary's payload, within the bounds: with too many rows for them, the quietest key rows
+ * (rows come busiest first) are left out and counted in `omitted`. Changes `s` to what was encoded.
+ */
+export function encodeSummary(s: TrafficSummary, pub: string, sign: (data: Buffer) => string): Buffer {
+  for (;;) {
+    const body = summaryBody(s, pub);
+    const payload = Buffer.byteLength(body) <= MAX_BODY_BYTES - OWN_MARGIN ? sealBody(body, sign) : undefined;
+    if ((payload && payload.length <= MAX_TRAFFIC_BYTES - OWN_MARGIN) || s.keys.length === 0) return payload ?? sealBody(body, sign);
+    const keep = Math.floor(s.keys.length * 0.8);
+    s.omitted += s.keys.length - keep;
+    s.keys = s.keys.slice(0, keep);
+  }
 }
 
 const str = (v: unknown, max: number, empty = false): v is string => typeof v === 'string' && (empty || v.length > 0) && v.length <= max;
@@ -66,9 +88,9 @@ function linkRow(r: unknown): TrafficLinkRow | null {
 /** Parses a TRAFFIC payload; null when it is not a well-formed, bounded summary. The signature is checked by the caller (verify). */
 export function decodeSummary(payload: Buffer): WireSummary | null {
   if (payload.length <= SIG_BYTES || payload.length > MAX_TRAFFIC_BYTES) return null;
-  const signed = payload.subarray(SIG_BYTES);
+  const packed = payload.subarray(SIG_BYTES);
   let raw: unknown;
-  try { raw = JSON.parse(signed.toString('utf8')); } catch { return null; }
+  try { raw = JSON.parse(inflateRawSync(packed, { maxOutputLength: MAX_BODY_BYTES }).toString('utf8')); } catch { return null; }
   if (typeof raw !== 'object' || raw === null) return null;
   const o = raw as Record<string, unknown>;
   const L = TRAFFIC_LIMITS;
@@ -79,6 +101,6 @@ export function decodeSummary(payload: Buffer): WireSummary | null {
   if (keys.includes(null) || links.includes(null)) return null;
   return {
     summary: { origin: o.id, name: o.name, seq: o.seq, intervalMs: o.every, keys: keys as TrafficKeyRow[], links: links as TrafficLinkRow[], omitted: o.omit },
-    pub: o.pub, sig: payload.subarray(0, SIG_BYTES), signed: Buffer.concat([DOMAIN, signed]),
+    pub: o.pub, sig: payload.subarray(0, SIG_BYTES), signed: Buffer.concat([DOMAIN, packed]),
   };
 }

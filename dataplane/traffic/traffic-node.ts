@@ -10,7 +10,7 @@ import type { HeldTraffic, TrafficSummary } from '../port/traffic.js';
 import { keyOwnsId, verifySignature } from '../../common/identity.js';
 import { LogBudget, clip } from '../../common/log-budget.js';
 import { peerKey } from '../routes-intake.js';
-import { encodeSummary, summaryBody, MAX_TRAFFIC_BYTES } from './summary-codec.js';
+import { encodeSummary } from './summary-codec.js';
 import { SummaryStore, TRAFFIC_REFUSALS, type TrafficStoreOptions } from './summary-store.js';
 import { TrafficTally } from './tally.js';
 
@@ -18,8 +18,6 @@ import { TrafficTally } from './tally.js';
 export const TRAFFIC_INTERVAL_MS = 5000;
 /** Reports to the controller are coalesced to one per this gap. */
 export const REPORT_GAP_MS = 500;
-/** Our own body stays this far under the receivers' bound. */
-const OWN_MARGIN = 1024;
 
 /** What the node needs from the data plane and the engine. */
 export interface TrafficNet {
@@ -86,15 +84,7 @@ export class TrafficNode {
       keys: this.tally.keyRows(active, now), links: this.tally.linkRows(links, now), omitted: 0,
     };
     this.tally.mark(now);
-    let body = summaryBody(s, this.o.identity.pub);
-    // Too many rows for the bound: the quietest (rows are busiest first) are left out and counted.
-    while (Buffer.byteLength(body) > MAX_TRAFFIC_BYTES - OWN_MARGIN && s.keys.length > 0) {
-      const keep = Math.floor(s.keys.length * 0.8);
-      s.omitted += s.keys.length - keep;
-      s.keys = s.keys.slice(0, keep);
-      body = summaryBody(s, this.o.identity.pub);
-    }
-    const payload = encodeSummary(body, (b) => this.o.identity.sign(b));
+    const payload = encodeSummary(s, this.o.identity.pub, (b) => this.o.identity.sign(b));
     this.store.putSelf(s, payload);
     for (const l of this.o.net.readyLinks()) this.o.net.send(l, payload);
     this.store.prune();

@@ -10,7 +10,7 @@ import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus, siteLog } 
 import { freePorts } from '../helpers/ports.js';
 import { LinkPeer, readCredentials, frame, type LinkCredentialsPem } from '../helpers/link-peer.js';
 import { SiteIdentity, keyOwnsId, verifySignature } from '../../common/identity.js';
-import { decodeSummary, encodeSummary, summaryBody } from '../../dataplane/traffic/summary-codec.js';
+import { decodeSummary, sealBody, summaryBody } from '../../dataplane/traffic/summary-codec.js';
 
 const root = tempDir();
 const A = path.join(root, 'alpha');
@@ -81,7 +81,7 @@ test('issue 12: forged summaries for alpha (mallory\'s key; alpha\'s key claimed
     const p = await connect();
     const genuine = decodeSummary(await alphaSummary(p))!.summary;
     const forged = { ...genuine, seq: genuine.seq + 60_000, keys: [{ key: 'evil', role: 'connector' as const, peerSite: 'x', opened: 1e6, active: 0, failed: 0, bytesToServer: 1e12, bytesToClient: 0, rateToServer: 1e9, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1 }] };
-    p.send(P.FRAME_TRAFFIC, 0, encodeSummary(summaryBody(forged, pub), (b) => mallory.sign(b)));
+    p.send(P.FRAME_TRAFFIC, 0, sealBody(summaryBody(forged, pub), (b) => mallory.sign(b)));
     const g = await p.waitFrame((f) => f.type === P.FRAME_GOAWAY, 10_000, 'GOAWAY').then(() => p.goAway()!);
     assert.is(g.code, P.ERR_ROUTES_BUDGET);
     assert.match(g.reason, /SVCNET_ERR_TRAFFIC_FORGED/);

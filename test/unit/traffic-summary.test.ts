@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SiteIdentity, keyOwnsId, verifySignature } from '../../common/identity.js';
-import { decodeSummary, encodeSummary, summaryBody, MAX_TRAFFIC_BYTES, type WireSummary } from '../../dataplane/traffic/summary-codec.js';
+import { decodeSummary, encodeSummary, sealBody, summaryBody, MAX_TRAFFIC_BYTES, MAX_BODY_BYTES, type WireSummary } from '../../dataplane/traffic/summary-codec.js';
 import { SummaryStore, type TrafficStoreOptions } from '../../dataplane/traffic/summary-store.js';
 import { TrafficTally, quantile, TTFB_SAMPLES } from '../../dataplane/traffic/tally.js';
 import { networkTraffic, uniteByOrigin, STALE_INTERVALS } from '../../control/console/traffic-view.js';
@@ -25,7 +25,7 @@ const summary = (by: SiteIdentity, o: Partial<TrafficSummary> = {}): TrafficSumm
   origin: by.id, name: 'alice', seq: T0, intervalMs: 5000, keys: [row()], omitted: 0,
   links: [{ name: 'to-b', direction: 'outbound', peer: 'site-b', up: true, bytesIn: 5, bytesOut: 7, rateIn: 1, rateOut: 2 }], ...o,
 });
-const wire = (s: TrafficSummary, signer = alice, pub = signer.pub) => encodeSummary(summaryBody(s, pub), (b) => signer.sign(b));
+const wire = (s: TrafficSummary, signer = alice, pub = signer.pub) => sealBody(summaryBody(s, pub), (b) => signer.sign(b));
 const verify = (w: WireSummary) => keyOwnsId(w.pub, w.summary.origin) && verifySignature(w.pub, w.signed, w.sig.toString('base64'));
 
 function makeStore(o: Partial<TrafficStoreOptions> = {}, known = (_id: string) => true) {
@@ -40,17 +40,26 @@ test('issue 12: a summary round-trips through its signed wire form, and its sign
   const w = decodeSummary(wire(s))!;
   assert.equal(w.summary, s);
   assert.ok(verify(w));
-  const tampered = wire(s);
-  const at = tampered.indexOf(Buffer.from('"db"'));
-  tampered[at + 1] = 'x'.charCodeAt(0); // the key "db" becomes "xb": still well formed
-  const t = decodeSummary(tampered)!;
+  // The same signature on another body (the key "db" made "xb"): well formed, but it no longer verifies.
+  const other = sealBody(summaryBody(s, alice.pub).replace('"db"', '"xb"'), () => w.sig.toString('base64'));
+  const t = decodeSummary(other)!;
   assert.is(t.summary.keys[0].key, 'xb');
-  assert.not.ok(verify(t), 'a changed body no longer verifies');
+  assert.not.ok(verify(t));
+});
+
+test('issue 12: our own summary stays within the bound by leaving out the quietest rows, and says how many', () => {
+  const keys = Array.from({ length: 1000 }, (_, i) => row({ key: `k-${i}-${'x'.repeat(200)}`, bytesToServer: i * 7919 % 1000003, rateToServer: i * 104729 % 1299709 }));
+  const s = summary(alice, { keys });
+  const p = encodeSummary(s, alice.pub, (b) => alice.sign(b));
+  assert.ok(p.length <= MAX_TRAFFIC_BYTES, `${p.length} bytes`);
+  const back = decodeSummary(p)!.summary;
+  assert.ok(back.omitted > 0 && back.omitted + back.keys.length === 1000, `omitted ${back.omitted}`);
+  assert.is(back.keys[0].key, keys[0].key, 'the first (busiest) rows are kept');
 });
 
 test('issue 12: malformed and oversized payloads are refused by the decoder', () => {
   const good = summaryBody(summary(alice), alice.pub);
-  const bad = (body: string) => decodeSummary(encodeSummary(body, (b) => alice.sign(b)));
+  const bad = (body: string) => decodeSummary(sealBody(body, (b) => alice.sign(b)));
   assert.ok(bad(good));
   assert.is(bad('not json'), null);
   assert.is(bad(good.replace('"connector"', '"boss"')), null, 'unknown role');
@@ -58,6 +67,11 @@ test('issue 12: malformed and oversized payloads are refused by the decoder', ()
   assert.is(bad(good.replace('5,7,1,2]', '-5,7,1,2]')), null, 'negative bytes');
   assert.is(decodeSummary(Buffer.alloc(64)), null, 'signature only');
   assert.is(decodeSummary(Buffer.alloc(MAX_TRAFFIC_BYTES + 1, 0x20)), null, 'too large');
+  assert.is(decodeSummary(Buffer.alloc(500, 0x20)), null, 'not deflated');
+  // A deflate bomb: 4 MiB of spaces packs into a few KiB; inflation stops at the body bound.
+  const bomb = sealBody(' '.repeat(4 << 20), (b) => alice.sign(b));
+  assert.ok(bomb.length < MAX_TRAFFIC_BYTES && (4 << 20) > MAX_BODY_BYTES);
+  assert.is(decodeSummary(bomb), null, 'deflate bomb');
 });
 
 test('issue 12: the store holds a newer genuine summary once and ignores echoes; checks the signature only when it would replace', () => {
@@ -87,7 +101,7 @@ test('issue 12: size, per-peer byte budget and origin rate are bounded; over the
   const { store, clock } = makeStore({ maxBytes: 4096, peerBytesBurst: 800, peerBytesPerSec: 1000, originBurst: 2, originPerMinute: 60 });
   assert.is(store.take('p', Buffer.alloc(5000)).verdict, 'too-large');
   const one = wire(summary(alice));
-  assert.ok(one.length > 300 && one.length < 400, `summary is ${one.length} bytes`);
+  assert.ok(one.length > 260 && one.length < 290, `summary is ${one.length} bytes`);
   assert.is(store.take('p', one).verdict, 'held');
   assert.is(store.take('p', wire(summary(alice, { seq: T0 + 1 }))).verdict, 'held');
   // Origin rate: 2 at once, then 1 a second.
