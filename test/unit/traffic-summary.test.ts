@@ -129,6 +129,19 @@ test('issue 12: summaries not replaced for keepMs are forgotten; the store holds
   assert.is([...store.all()].length, 0);
 });
 
+test('issue 12: bandwidth bound — a site\'s summary at 10 and 100 busy services costs at most 0.3 and 1.5 KB/s at the 5 s period', () => {
+  let seed = 7;
+  const rnd = (max: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor((seed / 2147483648) * max); };
+  const perSecond = (services: number) => {
+    const keys = Array.from({ length: services }, (_, i) => row({ key: `service-${i}`, peerSite: 'site-b', opened: rnd(1e5), active: rnd(50), bytesToServer: rnd(1e12), bytesToClient: rnd(1e12), rateToServer: rnd(1e8), rateToClient: rnd(1e8), ttfbP50Ms: rnd(1000) / 10, ttfbP99Ms: rnd(10000) / 10 }));
+    const p = encodeSummary(summary(alice, { keys }), alice.pub, (b) => alice.sign(b));
+    return (p.length + 12) / 5;
+  };
+  const [ten, hundred] = [perSecond(10), perSecond(100)];
+  assert.ok(ten <= 300, `10 services: ${ten} B/s`);
+  assert.ok(hundred <= 1500, `100 services: ${hundred} B/s`);
+});
+
 const rec = (o: Partial<FlowRecord>): FlowRecord => ({ id: 'f', role: 'connector', key: 'db', listenerSite: 'a', connectorSite: 'c', peerSite: 'a', endpoint: 'db', client: '', target: '', startedAt: T0, bytesToServer: 0, bytesToClient: 0, ...o });
 
 test('issue 12: the tally sums batches per key, role and peer; counts open flows; rates per period; ttfb percentiles', () => {
