@@ -10,7 +10,7 @@ import { hostAllowed } from './host-check.js';
 import { FAVICON } from './favicon.js';
 import { flowQuery, flowMessage } from '../api/flows.js';
 import { ApiError } from '../api/errors.js';
-import type { NetworkTraffic } from './traffic-view.js';
+import { STALE_INTERVALS, type NetworkTraffic } from './traffic-view.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -85,7 +85,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     return c.json({ flows: deps.flows ? (await deps.flows(q)).map(flowMessage) : [] });
   });
   // The whole network's traffic: per site (stale when unreachable or silent), per key, per link.
-  app.get('/api/traffic', (c) => (deps.traffic ? c.json(deps.traffic()) : c.json({ error: 'this console has no traffic view' }, 404)));
+  app.get('/api/traffic', (c) => c.json(deps.traffic?.() ?? { at: new Date().toISOString(), staleIntervals: STALE_INTERVALS, sites: [], services: [] }));
   app.get('/metrics', async (c) => c.text(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));
   return app;
