@@ -19,7 +19,7 @@ section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px
 h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px} .filters input{min-width:0} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
 /* Long names (63 characters) break anywhere; headers and short values (numbers, kinds) only at spaces.
    The flows table has many columns: in a narrow window it scrolls inside its box. */
-td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto}
+td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
