@@ -83,7 +83,7 @@ export class Dataplane extends EventEmitter implements LinkEvents {
     this.outbox = new Outbox(core);
     this.warnings = new LogBudget(log);
     this.linkTable = new LinkTable(core, this.outbox, {
-      hello: { version: P.PROTOCOL_VERSION, siteId: opts.siteId, siteName: opts.siteName, window: opts.window, pub: identity.pub },
+      hello: { version: P.PROTOCOL_VERSION, siteId: opts.siteId, siteName: opts.siteName, window: opts.window, pub: identity.pub, traffic: true },
       sign: (b) => identity.sign(b),
     }, log);
     this.endpoints = new EndpointTable(core, this.outbox, (m, from, to) => reportIllegal(log, m, from, to));

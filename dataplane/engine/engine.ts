@@ -67,7 +67,8 @@ export class Engine {
       siteId: init.siteId, siteName: init.siteName, identity, log: log.child({ component: 'traffic' }), refusals: this.refused,
       report: (held) => this.report({ kind: 'traffic', held }),
       net: {
-        readyLinks: () => this.dp.links.filter((l): l is Link => l?.state === LinkState.Ready),
+        // Only to peers that said they take TRAFFIC: an earlier version would drop the link on it.
+        readyLinks: () => this.dp.links.filter((l): l is Link => l?.state === LinkState.Ready && l.peer?.traffic === true),
         send: (l, payload) => this.dp.outbox.control(l, P.FRAME_TRAFFIC, payload),
         known: (id) => this.dp.lsdb.has(id),
         reachable: (id) => this.dp.routes.paths.has(id),

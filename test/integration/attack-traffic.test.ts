@@ -31,7 +31,7 @@ const refused = (name: string) => ((runtimeStatus(B) as unknown as { security: {
 async function connect(): Promise<LinkPeer> {
   const p = await LinkPeer.connect(ports[2], cred);
   peers.push(p);
-  p.helloFrom(M);
+  p.helloFrom(M, { traffic: true });
   await p.waitFrame((f) => f.type === P.FRAME_HELLO, 5000, 'HELLO');
   p.keepAlive();
   return p;

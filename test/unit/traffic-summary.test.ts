@@ -11,6 +11,8 @@ import { TrafficTally, quantile, TTFB_SAMPLES } from '../../dataplane/traffic/ta
 import { networkTraffic, uniteByOrigin, STALE_INTERVALS } from '../../control/console/traffic-view.js';
 import type { TrafficKeyRow, TrafficSummary, HeldTraffic } from '../../dataplane/port/traffic.js';
 import type { FlowRecord } from '../../dataplane/port/report.js';
+import { validHello, helloProofBytes } from '../../dataplane/hello.js';
+import * as P from '../../wasm/assembly/protocol.js';
 
 const alice = SiteIdentity.generate();
 const mallory = SiteIdentity.generate();
@@ -224,6 +226,18 @@ test('issue 12: per-key totals count connector ends across sites; rates only fro
   const db = v.services.find((s) => s.key === 'db')!;
   assert.equal([db.bytesToServer, db.rateToServer, db.ttfbP99Ms, db.stale, [...db.sites].sort()], [57, 10, 20, true, ['c', 'me']]);
   assert.equal(v.services.map((s) => s.key), ['db', 'web']);
+});
+
+test('issue 12: a HELLO says whether the peer takes TRAFFIC frames; an earlier peer\'s HELLO (no field) does not', () => {
+  const binding = Buffer.alloc(32, 7);
+  const raw = (extra: object) => ({ version: P.PROTOCOL_VERSION, siteId: alice.id, siteName: 'alice', window: 65536, cost: 1, pub: alice.pub, proof: alice.sign(helloProofBytes(alice.id, 'alice', binding)), ...extra });
+  const traffic = (extra: object) => {
+    const r = validHello(raw(extra), { selfId: me.id, binding, expect: {} });
+    return 'hello' in r ? r.hello.traffic : r.reason;
+  };
+  assert.is(traffic({ traffic: true }), true);
+  assert.is(traffic({}), false);
+  assert.is(traffic({ traffic: 'yes' }), false);
 });
 
 test.run();
