@@ -178,7 +178,8 @@ export class RunningSite {
         port: cfg.consolePort,
         events: (this.consoleEvents = new StatusEvents(() => this.status())),
         traffic: () => this.traffic.view(),
-        trafficEvents: (this.trafficEvents = new StatusEvents(() => this.traffic.view(), {}, 'traffic')),
+        // A traffic event carries the whole network's rows: at most one a second per page.
+        trafficEvents: (this.trafficEvents = new StatusEvents(() => this.traffic.view(), { minGapMs: 1000 }, 'traffic')),
       });
       await new Promise<void>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: cfg.consolePort, hostname: '127.0.0.1' }, () => resolve());

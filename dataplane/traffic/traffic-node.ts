@@ -16,8 +16,8 @@ import { TrafficTally } from './tally.js';
 
 /** Summary period: SVCNET_TRAFFIC_INTERVAL_MS (tests shorten it, at least 200) or 5 s. */
 export const TRAFFIC_INTERVAL_MS = 5000;
-/** Reports to the controller are coalesced to one per this gap. */
-export const REPORT_GAP_MS = 500;
+/** Reports to the controller are coalesced to one per this gap (each carries every summary held). */
+export const REPORT_GAP_MS = 1000;
 
 /** What the node needs from the data plane and the engine. */
 export interface TrafficNet {
