@@ -71,7 +71,10 @@ export class TrafficNode {
       selfId: o.siteId, known: (id) => o.net.known(id), now: this.now,
       verify: (w) => keyOwnsId(w.pub, w.summary.origin) && verifySignature(w.pub, w.signed, w.sig.toString('base64')),
     }, o.store);
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer = setInterval(() => {
+      // Timer work must never take the engine down: a failed period is logged (rate-limited) and the next one tries again.
+      try { this.tick(); } catch (err) { this.warnings.warn('traffic-tick', { err: (err as Error).message }, 'traffic summary not made; retried next period'); }
+    }, this.intervalMs);
     this.timer.unref();
   }
 
