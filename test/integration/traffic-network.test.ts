@@ -1,7 +1,7 @@
 // Issue 12 item 2: the network-wide traffic view on a chain of three sites (A - B - C, A and C not
 // linked). A client at A uses a service on C; A's /api/traffic shows C's bytes for that key and the
 // B-C link's rate (from summaries flooded over two hops), its event stream pushes them, and C is
-// marked stale soon after it stops.
+// marked stale soon after it stops. A runs two engines: its view unites both engines' summaries.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ let siteC: ChildProcess;
 let server: net.Server;
 
 interface KeyRow { key: string; role: string; peerSite: string; bytesToServer: number; bytesToClient: number; active: number; opened: number }
-interface LinkRow { name: string; peer: string; up: boolean; rateIn: number; rateOut: number; bytesIn: number }
+interface LinkRow { name: string; peer: string; up: boolean; rateIn: number; rateOut: number; bytesIn: number; node?: string }
 interface Traffic {
   sites: { name: string; self: boolean; stale: boolean; reachable: boolean; ageMs: number; keys: KeyRow[]; links: LinkRow[] }[];
   services: { key: string; sites: string[]; bytesToServer: number; opened: number }[];
@@ -36,7 +36,7 @@ test.before(async () => {
   await svcnetOk(['site', 'create', 'site-a', '--dir', A, '--console-port', String(ports[2])]);
   await svcnetOk(['site', 'create', 'site-b', '--dir', B, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
   await svcnetOk(['site', 'create', 'site-c', '--dir', C]);
-  runSite(A, { env });
+  runSite(A, { env, args: ['--dataplane-workers', '2'] });
   runSite(B, { env });
   siteC = runSite(C, { env });
   await waitFor('sites running', () => runtimeStatus(A) && runtimeStatus(B) && runtimeStatus(C), 20_000);
@@ -62,7 +62,8 @@ test('issue 12: A\'s /api/traffic shows C\'s bytes for the key and the B-C link\
   const during = await waitFor('C\'s row and B-C rate at A', async () => {
     const t = (last = await traffic());
     const c = site(t, 'site-c');
-    const row = c?.keys.find((k) => k.key === 'db' && k.role === 'connector' && k.peerSite === 'site-a' && k.bytesToServer > 0);
+    // The listener end is one of A's engines: site-a, or site-a/worker-2 (a node's name).
+    const row = c?.keys.find((k) => k.key === 'db' && k.role === 'connector' && /^site-a(\/worker-2)?$/.test(k.peerSite) && k.bytesToServer > 0);
     const bc = site(t, 'site-b')?.links.find((l) => l.peer === 'site-c' && l.up && l.rateIn + l.rateOut > 100_000);
     return row && bc && !c!.stale ? { row, bc } : undefined;
   }, 10_000, 200).catch((err: Error) => { throw new Error(`${err.message}; A's view: ${JSON.stringify(last)}`); });
@@ -81,6 +82,10 @@ test('issue 12: A\'s /api/traffic shows C\'s bytes for the key and the B-C link\
   // A's own row: the listener end, toward site-c.
   assert.ok(site(after, 'site-a')?.keys.find((k) => k.key === 'db' && k.role === 'listener' && k.peerSite === 'site-c' && k.bytesToServer >= 6 * MiB));
   assert.ok(after.sites.every((s) => !s.stale), 'every site fresh');
+  // Two engines at A, one site in the view: engine 2's summary (node worker-2, its own link to B) is grouped under site-a.
+  assert.equal(after.sites.map((s) => s.name).sort(), ['site-a', 'site-b', 'site-c']);
+  const aLinks = site(after, 'site-a')!.links;
+  assert.ok(aLinks.some((l) => l.node === undefined && l.peer === 'site-b') && aLinks.some((l) => l.node === 'worker-2' && l.peer === 'site-b'), JSON.stringify(aLinks));
 });
 
 test('issue 12: the console\'s event stream pushes traffic events', async () => {
