@@ -130,7 +130,7 @@ function networkTable() {
   for (const x of list(traffic && traffic.sites)) {
     // A function: a DOM node can sit in one row only.
     const who = () => [str(x.name) + ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
-    for (const k of list(x.keys)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), str(k.key), str(k.role) + (k.node ? ' (' + str(k.node) + ')' : ''), str(k.peerSite), num(k.active), num(k.opened), num(k.failed),
+    for (const k of list(x.keys)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), str(k.key), str(k.role) + (k.node ? ' (' + str(k.node) + (k.stale ? ', stale' : '') + ')' : ''), str(k.peerSite), num(k.active), num(k.opened), num(k.failed),
       bytes(k.bytesToServer), bytes(k.bytesToClient), rate(k.rateToServer + k.rateToClient), ms(k.ttfbP50Ms) + ' / ' + ms(k.ttfbP99Ms)]);
     for (const l of list(x.links)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), 'link ' + str(l.name), str(l.direction), str(l.peer), l.up ? el('span', 'ok', 'up') : el('span', 'bad', 'down'), '', '', bytes(l.bytesOut), bytes(l.bytesIn), rate(l.rateIn + l.rateOut), '']);
   }

@@ -14,17 +14,20 @@ export interface SiteTraffic {
   name: string;
   /** this site */
   self: boolean;
+  /** some engine of it is reachable */
   reachable: boolean;
-  /** unreachable, or the newest summary is older than STALE_INTERVALS periods */
+  /** no engine of it is fresh: each is unreachable, or its newest summary is older than STALE_INTERVALS periods */
   stale: boolean;
-  /** ms since the oldest of its engines' summaries arrived */
+  /** further engines (worker-k) that are stale while the site is not */
+  staleNodes: string[];
+  /** ms since the freshest of its engines' summaries arrived */
   ageMs: number;
   intervalMs: number;
   /** key rows the origin left out to stay within the size bound */
   omitted: number;
-  /** rows of every engine of the site; `node` names a further engine (worker-k) */
-  keys: (TrafficKeyRow & { node?: string })[];
-  links: (TrafficLinkRow & { node?: string })[];
+  /** rows of every engine of the site; `node` names a further engine (worker-k), `stale` marks a stale engine's */
+  keys: (TrafficKeyRow & { node?: string; stale?: boolean })[];
+  links: (TrafficLinkRow & { node?: string; stale?: boolean })[];
 }
 
 /** One routing key across the network, counted where its flows reach a server (connector and local rows). */
@@ -83,18 +86,22 @@ export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfI
     const stale = !h.reachable || age > STALE_INTERVALS * s.intervalMs;
     let site = sites.get(id);
     if (!site) {
-      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [] }));
+      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [] }));
     } else {
-      site.reachable &&= h.reachable;
-      site.stale ||= stale;
-      site.ageMs = Math.max(site.ageMs, age);
+      site.reachable ||= h.reachable;
+      site.stale &&= stale;
+      site.ageMs = Math.min(site.ageMs, age);
       site.intervalMs = Math.max(site.intervalMs, s.intervalMs);
       if (!node) site.name = s.name;
     }
+    if (stale && node) site.staleNodes.push(node);
+    // A stale engine's rows are marked, so totals take no rate from them.
+    const mark = <T extends object>(r: T): T & { node?: string; stale?: boolean } => (node || stale ? { ...r, ...(node ? { node } : {}), ...(stale ? { stale: true } : {}) } : r);
     site.omitted += s.omitted;
-    site.keys.push(...s.keys.map((r) => (node ? { ...r, node } : r)));
-    site.links.push(...s.links.map((l) => (node ? { ...l, node } : l)));
+    site.keys.push(...s.keys.map(mark));
+    site.links.push(...s.links.map(mark));
   }
+  for (const site of sites.values()) if (site.stale) site.staleNodes = [];
   const all = [...sites.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
   return { at: new Date(now).toISOString(), staleIntervals: STALE_INTERVALS, sites: all, services: serviceTotals(all) };
 }
@@ -112,10 +119,10 @@ export function serviceTotals(sites: readonly SiteTraffic[]): ServiceTraffic[] {
     t.failed += r.failed;
     t.bytesToServer += r.bytesToServer;
     t.bytesToClient += r.bytesToClient;
-    if (!site.stale) { t.rateToServer += r.rateToServer; t.rateToClient += r.rateToClient; }
+    if (!r.stale) { t.rateToServer += r.rateToServer; t.rateToClient += r.rateToClient; }
     t.ttfbP50Ms = Math.max(t.ttfbP50Ms, r.ttfbP50Ms);
     t.ttfbP99Ms = Math.max(t.ttfbP99Ms, r.ttfbP99Ms);
-    t.stale ||= site.stale;
+    t.stale ||= r.stale === true;
   }
   return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -63,8 +63,8 @@ function trafficView(): NetworkTraffic {
   return {
     at: new Date().toISOString(), staleIntervals: 3,
     sites: [
-      { id: 'me', name: long('site-with-a-long-name'), self: true, reachable: true, stale: false, ageMs: 100, intervalMs: 5000, omitted: 0, keys: [keyRow], links: [link] },
-      { id: 'p', name: long('peer-site'), self: false, reachable: false, stale: true, ageMs: 16_000, intervalMs: 5000, omitted: 0, keys: [{ ...keyRow, key: long('another-key'), peerSite: long('site-with-a-long-name') }], links: [] },
+      { id: 'me', name: long('site-with-a-long-name'), self: true, reachable: true, stale: false, staleNodes: [], ageMs: 100, intervalMs: 5000, omitted: 0, keys: [keyRow], links: [link] },
+      { id: 'p', name: long('peer-site'), self: false, reachable: false, stale: true, staleNodes: [], ageMs: 16_000, intervalMs: 5000, omitted: 0, keys: [{ ...keyRow, key: long('another-key'), peerSite: long('site-with-a-long-name') }], links: [] },
     ],
     services: [{ key: long('routing-key'), sites: [long('site-with-a-long-name')], opened: 40, active: 2, failed: 1, bytesToServer: 3 << 20, bytesToClient: 5 << 20, rateToServer: 2048, rateToClient: 4096, ttfbP50Ms: 1.5, ttfbP99Ms: 12.25, stale: false }],
   };

@@ -213,6 +213,13 @@ test('issue 12: engines\' views are united by origin (newest seq), and a site\'s
   assert.is(v.sites[0].keys.length, 2);
   assert.is(v.sites[0].keys[1].node, 'worker-2');
   assert.is(v.sites[0].links[1].node, 'worker-2');
+  assert.equal([v.sites[0].stale, v.sites[0].staleNodes], [false, []]);
+  // Engine 2 silent for 3 periods, engine 1 fresh: the site is not stale, its engine 2 is named, its rows marked.
+  const later = networkTraffic([[held(summary(alice, { seq: T0 + 20_000 }), T0 + 20_000), a2]], me.id, T0 + 20_001);
+  assert.equal([later.sites[0].stale, later.sites[0].staleNodes, later.sites[0].ageMs], [false, ['worker-2'], 1]);
+  assert.equal(later.sites[0].keys.map((k) => k.stale === true), [false, true]);
+  // Both silent: the site is stale.
+  assert.ok(networkTraffic([[a1new, a2]], me.id, T0 + 60_000).sites[0].stale);
 });
 
 test('issue 12: per-key totals count connector ends across sites; rates only from fresh sites', () => {
