@@ -40,7 +40,7 @@ export interface ServiceTraffic {
   failed: number;
   bytesToServer: number;
   bytesToClient: number;
-  /** bytes per second each way, from the sites whose summaries are fresh */
+  /** bytes per second each way, from the engines whose summaries are fresh */
   rateToServer: number;
   rateToClient: number;
   /** the highest of the connector sites' time-to-first-byte percentiles (ms; -1 with none) */
