@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { hashServer, pacedFlow } from '../helpers/tcp.js';
+import { unixClient } from '../../control/api/client.js';
 
 const root = tempDir();
 const [A, B, C] = ['a', 'b', 'c'].map((n) => path.join(root, n));
@@ -86,6 +87,15 @@ test('issue 12: A\'s /api/traffic shows C\'s bytes for the key and the B-C link\
   assert.equal(after.sites.map((s) => s.name).sort(), ['site-a', 'site-b', 'site-c']);
   const aLinks = site(after, 'site-a')!.links;
   assert.ok(aLinks.some((l) => l.node === undefined && l.peer === 'site-b') && aLinks.some((l) => l.node === 'worker-2' && l.peer === 'site-b'), JSON.stringify(aLinks));
+});
+
+test('issue 12: GetMetrics carries the same traffic view as JSON (gRPC)', async () => {
+  const api = unixClient(A);
+  try {
+    const viaApi = JSON.parse((await api.getMetrics()).trafficJson) as Traffic;
+    assert.ok(site(viaApi, 'site-c')?.keys.some((k) => k.key === 'db' && k.bytesToServer >= 6 * MiB), 'C\'s row for db');
+    assert.ok(viaApi.services.some((x) => x.key === 'db'));
+  } finally { api.close(); }
 });
 
 test('issue 12: the console\'s event stream pushes traffic events', async () => {
