@@ -23,6 +23,7 @@ import { consolePassword, consolePasswordPath } from './console/console-password
 import { serverTls } from './pki/trust.js';
 import { SiteMetrics } from './console/metrics.js';
 import { StatusEvents } from './console/status-events.js';
+import { TrafficView } from './console/traffic-view.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
@@ -63,6 +64,10 @@ export class RunningSite {
   private console: ConsoleServer | undefined;
   /** the console's live status streams (/api/events), told of every status publication */
   private consoleEvents: StatusEvents | undefined;
+  /** the console's `traffic` events, told of each engine traffic report */
+  private trafficEvents: StatusEvents | undefined;
+  /** the network's traffic summaries as the engines hold them (issue 12) */
+  readonly traffic: TrafficView;
   /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
   readonly xds: SnapshotPublisher;
   private readonly versions = new SnapshotVersions();
@@ -101,6 +106,7 @@ export class RunningSite {
       onReport: (r, worker) => this.onEngineReport(r, worker),
     });
     this.metrics = new SiteMetrics({ status: () => this.status(), engine: () => this.engine.status }, { processMetrics: true });
+    this.traffic = new TrafficView(this.cfg.id);
     this.flowQueries = this.engine.hosts.map((h) => new FlowQueries((cmd) => { if (h.pid === undefined) return false; h.send(cmd); return true; }));
   }
 
@@ -110,6 +116,7 @@ export class RunningSite {
       case 'ready': this.flowQueries[worker - 1].abandon(); this.attachEngine(worker); break;
       case 'flows': this.metrics.flows.add(r.batch); break;
       case 'flow-list': this.flowQueries[worker - 1].answer(r.id, r.records); break;
+      case 'traffic': this.traffic.update(worker, r.held); this.trafficEvents?.changed(); break;
       case 'ack': this.xds.answer(xdsNode(worker), r.ack); break;
       case 'status': this.publishStatus(); break;
       case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
@@ -170,6 +177,9 @@ export class RunningSite {
         metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },
         flows: (q) => this.flows.list(q),
         events: (this.consoleEvents = new StatusEvents(() => this.status())),
+        traffic: () => this.traffic.view(),
+        // A traffic event carries the whole network's rows: at most one a second per page.
+        trafficEvents: (this.trafficEvents = new StatusEvents(() => this.traffic.view(), { minGapMs: 1000 }, 'traffic')),
       }, { host: cfg.consoleHost ?? '127.0.0.1', port: cfg.consolePort, tls: serverTls(store), password: () => consolePassword(store) });
       this.log.info({ url: this.console.url, login: this.console.login ? `password in ${consolePasswordPath(store)} or an admin client certificate` : undefined }, 'console ready');
     }
@@ -266,6 +276,7 @@ export class RunningSite {
     this.pki.stop();
     this.grantServer?.close();
     this.consoleEvents?.close();
+    this.trafficEvents?.close();
     this.console?.close();
     this.api?.close();
     await this.publishing;

@@ -70,6 +70,8 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   private readonly bindings: Bindings;
   private readonly admission: OpenAdmission;
   private readonly flows: FlowSetup;
+  /** TRAFFIC frames go here (the engine's traffic node, dataplane/traffic/); none set: ignored */
+  trafficSink: ((from: Link, payload: Buffer) => void) | undefined;
 
   constructor(private readonly opts: DataplaneOptions) {
     super();
@@ -81,7 +83,7 @@ export class Dataplane extends EventEmitter implements LinkEvents {
     this.outbox = new Outbox(core);
     this.warnings = new LogBudget(log);
     this.linkTable = new LinkTable(core, this.outbox, {
-      hello: { version: P.PROTOCOL_VERSION, siteId: opts.siteId, siteName: opts.siteName, window: opts.window, pub: identity.pub },
+      hello: { version: P.PROTOCOL_VERSION, siteId: opts.siteId, siteName: opts.siteName, window: opts.window, pub: identity.pub, traffic: true },
       sign: (b) => identity.sign(b),
     }, log);
     this.endpoints = new EndpointTable(core, this.outbox, (m, from, to) => reportIllegal(log, m, from, to));
@@ -152,6 +154,7 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   }
 
   onRoutes(from: Link, payload: Buffer): void { this.routing.onRoutes(from, payload); }
+  onTraffic(from: Link, payload: Buffer): void { this.trafficSink?.(from, payload); }
   onHelloRefused(link: Link, code: number, reason: string): void { this.routing.helloRefused(link, code, reason); }
   onOpen(link: Link, slot: number, payload: Buffer): void { this.flows.onOpen(link, slot, payload); }
   onRefusedOpen(link: Link, id: number, code: number): void { this.admission.refusedByCore(link, id, code); }

@@ -17,6 +17,8 @@ export interface PeerHello {
   pub: string;
   /** base64 signature by `pub` over helloProofBytes(siteId, siteName, session binding) */
   proof: string;
+  /** the peer takes TRAFFIC frames (issue 12); a peer of an earlier version would drop the link on one */
+  traffic?: boolean;
 }
 
 /** What a peer must be, known before its HELLO (accepting side: the registry entry of its certificate). */
@@ -80,5 +82,5 @@ export function validHello(raw: unknown, c: HelloContext): HelloCheck {
     const suffix = h.siteId.slice(base.length); // "/router" for a router replica
     if (h.siteName !== e.siteName + suffix) return identity(`HELLO claims site name ${show(h.siteName)} but this certificate was issued to site "${e.siteName}${suffix}"`);
   }
-  return { hello: { version: h.version, siteId: h.siteId, siteName: h.siteName, window: h.window as number, cost: h.cost, pub: h.pub, proof: h.proof } };
+  return { hello: { version: h.version, siteId: h.siteId, siteName: h.siteName, window: h.window as number, cost: h.cost, pub: h.pub, proof: h.proof, traffic: h.traffic === true } };
 }

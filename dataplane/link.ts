@@ -40,6 +40,8 @@ export interface LinkEvents extends Omit<DecodeSink, 'onControl' | 'onError' | '
   onStreamError(link: Link, slot: number, code: number): void;
   onReady(link: Link): void;
   onRoutes(link: Link, payload: Buffer): void;
+  /** a TRAFFIC frame (a signed traffic summary) on a ready link */
+  onTraffic(link: Link, payload: Buffer): void;
   onDown(link: Link, reason: string): void;
   /** a HELLO was refused (counted and logged, rate-limited, by the data plane) */
   onHelloRefused(link: Link, code: number, reason: string): void;
@@ -197,6 +199,10 @@ export class Link implements FrameWriter, DecodeSink {
       case P.FRAME_ROUTES:
         if (this.state === LinkState.Ready) this.events.onRoutes(this, payload);
         else if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, 'ROUTES before HELLO');
+        return;
+      case P.FRAME_TRAFFIC:
+        if (this.state === LinkState.Ready) this.events.onTraffic(this, payload);
+        else if (this.state === LinkState.Hello) this.refuse(P.ERR_BAD_STATE, 'TRAFFIC before HELLO');
         return;
       case P.FRAME_GOAWAY: {
         const code = payload.length >= 4 ? payload.readUInt32BE(0) : P.ERR_NONE;

@@ -22,7 +22,7 @@ export interface SiteHooks {
    */
   pkiChanged(): Promise<void>;
   /** Data-plane counters and the Prometheus text. */
-  metrics(): Promise<{ flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string }>;
+  metrics(): Promise<{ flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string; trafficJson?: string }>;
   /** The engine's flow records that match (none while it restarts). */
   flows(q: FlowQuery): Promise<FlowRecord[]>;
   /** host:port of the mTLS API, when enabled. */

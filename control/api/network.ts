@@ -49,7 +49,7 @@ export async function getMetrics(ctx: ApiContext): Promise<Metrics> {
   const { rt, site } = running(ctx, 'metrics');
   const m = await site.metrics();
   return {
-    flowsOpened: m.flowsOpened, flowsFailed: m.flowsFailed, streamsActive: m.streamsActive, prometheus: m.prometheus,
+    flowsOpened: m.flowsOpened, flowsFailed: m.flowsFailed, streamsActive: m.streamsActive, prometheus: m.prometheus, trafficJson: m.trafficJson ?? '',
     links: linkMetrics(rt),
     listeners: rt.listeners.map((l) => ({ name: l.name, routingKey: l.routingKey, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
     connectors: rt.connectors.map((c) => ({ name: c.name, routingKey: c.routingKey, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),

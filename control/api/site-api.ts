@@ -16,6 +16,8 @@ export interface ApiSite {
   hub: WatchHub;
   engine: { status: EngineStatus | undefined; barrier(): Promise<void> };
   metrics: { text(): Promise<string> };
+  /** the network's traffic summaries (control/console/traffic-view.ts) */
+  traffic?: { view(): object };
   flows: { list(q: FlowQuery): Promise<FlowRecord[]> };
   status(): RuntimeStatus;
   reconcile(): void;
@@ -37,7 +39,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
       settled: () => site.engine.barrier(),
       metrics: async () => {
         const e = site.engine.status;
-        return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: await site.metrics.text() };
+        return { flowsOpened: e?.counters.flowsOpened ?? 0, flowsFailed: e?.counters.flowsFailed ?? 0, streamsActive: e?.streamsActive ?? 0, prometheus: await site.metrics.text(), trafficJson: site.traffic ? JSON.stringify(site.traffic.view()) : '' };
       },
       flows: (q) => site.flows.list(q),
       pkiChanged: () => site.pkiChanged(),

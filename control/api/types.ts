@@ -56,6 +56,8 @@ export interface EndpointMetric { name: string; routingKey: string; flowsActive:
 export interface Metrics {
   flowsOpened: number; flowsFailed: number; streamsActive: number;
   links: LinkMetric[]; listeners: EndpointMetric[]; connectors: EndpointMetric[]; prometheus: string;
+  /** the JSON of /api/traffic (issue 12) */
+  trafficJson: string;
 }
 
 export interface ListFlowsRequest { routingKey?: string; site?: string; outcome?: string; state?: string; limit?: number }

@@ -12,6 +12,7 @@ import { flowQuery, flowMessage } from '../api/flows.js';
 import { ApiError } from '../api/errors.js';
 import { addLogin } from './login.js';
 import type { ConsoleAuth } from './console-auth.js';
+import { STALE_INTERVALS, type NetworkTraffic } from './traffic-view.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -27,6 +28,10 @@ export interface ConsoleDeps {
   events?: StatusEvents;
   /** a console bound beyond loopback asks for a login (control/console/login.ts) */
   auth?: ConsoleAuth;
+  /** the whole network's traffic summaries (control/console/traffic-view.ts, issue 12) */
+  traffic?(): NetworkTraffic;
+  /** `traffic` events on the same stream as `status`, when the summaries change */
+  trafficEvents?: StatusEvents;
 }
 
 // The page loads only its own script and data; nothing inline runs, nothing frames it.
@@ -62,13 +67,16 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     if (!events) return c.json({ error: 'this console has no event stream' }, 404);
     if (events.full) return c.text('too many event streams; retry later or poll /api/status\n', 503, { 'retry-after': '30' });
     return streamSSE(c, (stream) => new Promise<void>((done) => {
-      const remove = events.add({
-        send: (event, data) => stream.writeSSE({ event, data }),
-        comment: (text) => stream.write(`: ${text}\n\n`),
+      const client = {
+        send: (event: string, data: string) => stream.writeSSE({ event, data }),
+        comment: (text: string) => stream.write(`: ${text}\n\n`),
         close: () => done(),
-      });
+      };
+      const remove = events.add(client);
+      // Traffic events share the stream (its heartbeat is the status events' own).
+      const removeTraffic = deps.trafficEvents?.add({ ...client, comment: async () => {} });
       // A closed tab or a dropped connection cancels the response: forget the stream at once.
-      stream.onAbort(() => { remove?.(); done(); });
+      stream.onAbort(() => { remove?.(); removeTraffic?.(); done(); });
     }));
   });
   // The flow records as ListFlows gives them (control/api/flows.ts): ?key=&site=&outcome=&state=&limit=
@@ -83,6 +91,8 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     }
     return c.json({ flows: deps.flows ? (await deps.flows(q)).map(flowMessage) : [] });
   });
+  // The whole network's traffic: per site (stale when unreachable or silent), per key, per link.
+  app.get('/api/traffic', (c) => c.json(deps.traffic?.() ?? { at: new Date().toISOString(), staleIntervals: STALE_INTERVALS, sites: [], services: [] }));
   app.get('/metrics', async (c) => c.text(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));
   return app;

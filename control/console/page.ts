@@ -1,7 +1,8 @@
 // The console page: plain HTML and a little script (served apart, so the page's CSP can forbid
 // inline script) that follows /api/events (server-sent status events; it polls /api/status only when
 // the stream is refused or unsupported) and draws the network graph, the services, live traffic and
-// the flows table (filtered as ListFlows is, fetched again when the flow counters move). No build step, no external assets. Everything shown comes from peers and clients
+// the flows table (filtered as ListFlows is, fetched again when the flow counters move), and the whole
+// network's traffic (`traffic` events, /api/traffic: rates on links, per-service totals, per-site rows). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
@@ -18,7 +19,7 @@ section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px
 h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px} .filters input{min-width:0} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
 /* Long names (63 characters) break anywhere; headers and short values (numbers, kinds) only at spaces.
    The flows table has many columns: in a narrow window it scrolls inside its box. */
-td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto}
+td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
@@ -27,6 +28,7 @@ td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto}
 <section><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
+<section class="wide"><h2>Traffic across the network</h2><div class="scroll"><table id="network-traffic"></table></div></section>
 <section class="wide"><h2>Flows at this site</h2>
 <form id="flow-filter" class="filters">
 <input id="f-key" placeholder="routing key" aria-label="routing key">
@@ -79,10 +81,13 @@ function graph(s) {
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
   const g = $('graph');
   g.replaceChildren();
+  const names = new Map(sites.map((x) => [x.id, str(x.name)]));
   for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && x.id < l.peer) {
     const [a, b] = [pos.get(x.id), pos.get(l.peer)];
-    g.append(svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: '#8a94a6', 'stroke-width': '2' }));
-    g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: '#667' }, num(l.cost)));
+    const t = linkTraffic(x.id, names.get(x.id), l.peer, names.get(l.peer));
+    const down = t && (t.stale || !t.up);
+    g.append(svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 ? '3' : '2', ...(down ? { 'stroke-dasharray': '6 4' } : {}) }));
+    g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: down ? '#b3261e' : '#667' }, num(l.cost) + (t ? ' \u00b7 ' + (down ? 'down' : rate(t.rate)) : '')));
   }
   for (const x of sites) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
@@ -91,6 +96,52 @@ function graph(s) {
     g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
 }
+// The services table: each key, its listeners here, the sites serving it, and its traffic across the network.
+function services(s) {
+  const listeners = list(s.listeners);
+  const keys = new Map();
+  for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
+  for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
+  for (const t of list(traffic && traffic.services)) if (!keys.has(str(t.key))) keys.set(str(t.key), []);
+  const totals = new Map(list(traffic && traffic.services).map((t) => [str(t.key), t]));
+  table('services', ['routing key', 'listeners here', 'served by', 'network traffic'], [...keys].map(([k, v]) => {
+    const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
+    const t = totals.get(k);
+    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
+    return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector'), net];
+  }));
+}
+// The network's traffic (/api/traffic, \`traffic\` events): the last view, and the link between two sites as either end reports it.
+let traffic = null;
+function linkTraffic(aId, aName, bId, bName) {
+  for (const [id, peer] of [[aId, bName], [bId, aName]]) {
+    const site = list(traffic && traffic.sites).find((x) => x.id === id);
+    const rows = site ? list(site.links).filter((l) => str(l.peer) === peer) : [];
+    if (rows.length) return { rate: rows.reduce((n, l) => n + (Number(l.rateIn) || 0) + (Number(l.rateOut) || 0), 0), up: rows.some((l) => l.up === true), stale: site.stale === true };
+  }
+  return null;
+}
+const rate = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : bytes(Math.round(v)) + '/s');
+function networkTable() {
+  const ms = (v) => (typeof v === 'number' && v >= 0 ? v.toFixed(1) : '-');
+  const rows = [];
+  const MAX_ROWS = 500;
+  let more = 0;
+  for (const x of list(traffic && traffic.sites)) {
+    // A function: a DOM node can sit in one row only.
+    const who = () => [str(x.name) + ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
+    for (const k of list(x.keys)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), str(k.key), str(k.role) + (k.node ? ' (' + str(k.node) + (k.stale ? ', stale' : '') + ')' : ''), str(k.peerSite), num(k.active), num(k.opened), num(k.failed),
+      bytes(k.bytesToServer), bytes(k.bytesToClient), rate(k.rateToServer + k.rateToClient), ms(k.ttfbP50Ms) + ' / ' + ms(k.ttfbP99Ms)]);
+    for (const l of list(x.links)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), 'link ' + str(l.name), str(l.direction), str(l.peer), l.up ? el('span', 'ok', 'up') : el('span', 'bad', 'down'), '', '', bytes(l.bytesOut), bytes(l.bytesIn), rate(l.rateIn + l.rateOut), '']);
+  }
+  if (more) rows.push([el('span', 'muted', num(more) + ' more rows: /api/traffic has them all'), '', '', '', '', '', '', '', '', '', '']);
+  table('network-traffic', ['site', 'routing key / link', 'role', 'peer site', 'open', 'flows', 'failed', 'to server / out', 'to client / in', 'rate', 'first byte p50 / p99 ms'], rows);
+}
+function showTraffic(t) {
+  traffic = t;
+  if (last) { graph(last); services(last); }
+  networkTable();
+}
 let last = null;
 // Draws one status (from the event stream or a poll).
 function draw(s) {
@@ -98,13 +149,7 @@ function draw(s) {
   $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
   graph(s);
   const listeners = list(s.listeners), connectors = list(s.connectors);
-  const keys = new Map();
-  for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
-  for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
-  table('services', ['routing key', 'listeners here', 'served by'], [...keys].map(([k, v]) => {
-    const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
-    return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector')];
-  }));
+  services(s);
   table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
     [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
   const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
@@ -118,7 +163,7 @@ function draw(s) {
     }));
   last = s;
 }
-const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1024 ? v + ' B' : v < 1048576 ? (v / 1024).toFixed(1) + ' KiB' : (v / 1048576).toFixed(1) + ' MiB');
+const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1024 ? v + ' B' : v < 1048576 ? (v / 1024).toFixed(1) + ' KiB' : v < 1073741824 ? (v / 1048576).toFixed(1) + ' MiB' : (v / 1073741824).toFixed(1) + ' GiB');
 // The flows table: /api/flows with the filters of the form (the same query ListFlows takes).
 async function flows() {
   const q = new URLSearchParams({ limit: '50' });
@@ -149,7 +194,10 @@ function show(s) { draw(s); flowsFollow(s); }
 // every 2 s for a minute, then try the stream again.
 let polling = null;
 async function poll() {
-  try { show(await (await fetch('/api/status')).json()); $('updated').textContent += ' (polling)'; } catch (e) { $('updated').textContent = 'site not reachable'; }
+  try {
+    show(await (await fetch('/api/status')).json()); $('updated').textContent += ' (polling)';
+    showTraffic(await (await fetch('/api/traffic')).json());
+  } catch (e) { $('updated').textContent = 'site not reachable'; }
 }
 function fallback() {
   if (polling) return;
@@ -161,6 +209,7 @@ function live() {
   if (typeof EventSource !== 'function') return fallback();
   const es = new EventSource('/api/events');
   es.addEventListener('status', (e) => { try { show(JSON.parse(e.data)); } catch (err) { /* a malformed event: keep the last view */ } });
+  es.addEventListener('traffic', (e) => { try { showTraffic(JSON.parse(e.data)); } catch (err) { /* likewise */ } });
   es.onerror = () => {
     if (es.readyState === EventSource.CLOSED) fallback();
     else $('updated').textContent = 'site not reachable, reconnecting';

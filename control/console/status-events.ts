@@ -35,8 +35,8 @@ export class StatusEvents {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly limits: EventLimits;
 
-  /** `status()` is read at most once per change, and only while some page is connected. */
-  constructor(private readonly status: () => object, limits: Partial<EventLimits> = {}) {
+  /** `status()` is read at most once per change, and only while some page is connected; `event` names the SSE events. */
+  constructor(private readonly status: () => object, limits: Partial<EventLimits> = {}, private readonly event = 'status') {
     this.limits = { ...EVENT_LIMITS, ...limits };
   }
 
@@ -93,7 +93,7 @@ export class StatusEvents {
     c.sentGen = this.gen;
     c.last = Date.now();
     c.writing = true;
-    c.client.send('status', this.snapshot()).catch(() => {}).finally(() => {
+    c.client.send(this.event, this.snapshot()).catch(() => {}).finally(() => {
       c.writing = false;
       if (c.again) { c.again = false; this.schedule(c); }
     });

@@ -18,6 +18,9 @@ import type { RouteTable } from '../routing/route-table.js';
 import type { ServerResource } from '../port/push.js';
 import type { EngineCommand, EngineInit, EngineReport, EngineStatus, FlowInfo, LinkStatus } from '../port/report.js';
 import { illegalTransitions } from '../state-machine.js';
+import { TrafficNode } from '../traffic/traffic-node.js';
+import { FLOW_QUERY_MAX } from '../flow-records.js';
+import * as P from '../../wasm/assembly/protocol.js';
 
 /** Status is sent at most this often while something changes (flow counters), and at once on link and route events. */
 export const STATUS_EVERY_MS = 500;
@@ -40,6 +43,8 @@ export class Engine {
   private lastStatus = '';
   private lastSentAt = 0;
   private stopped = false;
+  /** this engine's traffic summary and the network's (issue 12, dataplane/traffic/) */
+  readonly traffic: TrafficNode;
 
   constructor(init: EngineInit, private readonly report: (r: EngineReport) => void, private readonly log: Logger) {
     const identity = SiteIdentity.fromPem(init.identityPem);
@@ -58,6 +63,20 @@ export class Engine {
       (err) => log.warn({ code: err.code }, 'a server ran out of file descriptors in accept(); that connection was dropped'),
       (err) => { log.fatal({ err: err.message }, 'engine crashed'); this.stop(); },
     );
+    this.traffic = new TrafficNode({
+      siteId: init.siteId, siteName: init.siteName, identity, log: log.child({ component: 'traffic' }), refusals: this.refused,
+      report: (held) => this.report({ kind: 'traffic', held }),
+      net: {
+        // Only to peers that said they take TRAFFIC: an earlier version would drop the link on it.
+        readyLinks: () => this.dp.links.filter((l): l is Link => l?.state === LinkState.Ready && l.peer?.traffic === true),
+        send: (l, payload) => this.dp.outbox.control(l, P.FRAME_TRAFFIC, payload),
+        known: (id) => this.dp.lsdb.has(id),
+        reachable: (id) => this.dp.routes.paths.has(id),
+        // The batch first: a flow that ended since the last one counts as ended, not as gone.
+        own: () => { this.sendFlows(); return { active: this.dp.flowRecords.query({ state: 'active', limit: FLOW_QUERY_MAX }), links: this.linkStatuses() }; },
+      },
+    });
+    this.dp.trafficSink = (l, payload) => this.traffic.onTraffic(l, payload);
     this.forwardEvents();
     this.statusTimer = setInterval(() => {
       // Timer work must never throw: out of fds (an attacker's doing) it is counted and retried next tick.
@@ -90,6 +109,7 @@ export class Engine {
       const reachableSites = [...t.paths.keys()].map((id) => dp.lsdb.all.get(id)?.name ?? id).sort();
       this.report({ kind: 'routes', version: t.version, reachableSites, routingKeys: [...t.keys.keys()].sort() });
       this.sendStatus();
+      this.traffic.changed();
     });
     dp.on('flow-open', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-open', flow: f }); });
     dp.on('flow-end', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-end', flow: f }); });
@@ -122,6 +142,14 @@ export class Engine {
     return { name: l.name, direction: 'inbound', status: l.state, message: `from ${l.socket.remoteAddress} ${this.admission.describe(l)}`.trimEnd(), peer: l.peer?.siteName, peerId: l.peer?.siteId, cost: l.peer?.cost, ...this.linkBytes.total(l.name, 'inbound', l) };
   }
 
+  /** Every link: outbound ones by their dialer, then inbound ones. */
+  private linkStatuses(): LinkStatus[] {
+    return [
+      ...[...this.agent.dialers.values()].map((d) => this.dialerStatus(d)),
+      ...this.dp.links.filter((l): l is Link => !!l && !l.dialer).map((l) => this.linkStatus(l)),
+    ];
+  }
+
   /** The engine's state as the controller shows it. */
   status(): EngineStatus {
     const dp = this.dp;
@@ -129,10 +157,7 @@ export class Engine {
     return {
       pid: process.pid,
       node: { id: dp.siteId, name: dp.siteName },
-      links: [
-        ...[...this.agent.dialers.values()].map((d) => this.dialerStatus(d)),
-        ...dp.links.filter((l): l is Link => !!l && !l.dialer).map((l) => this.linkStatus(l)),
-      ],
+      links: this.linkStatuses(),
       listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
       connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
       network: {
@@ -165,7 +190,9 @@ export class Engine {
   /** Sends the flows that ended and the bytes that moved since the last batch, if any. */
   private sendFlows(): void {
     const batch = this.stopped ? undefined : this.dp.flowRecords.batch();
-    if (batch) this.report({ kind: 'flows', batch });
+    if (!batch) return;
+    this.traffic.tally.add(batch, Date.now());
+    this.report({ kind: 'flows', batch });
   }
 
   /** Sends the status when it differs from the last one sent, and every MEMORY_EVERY_MS for the memory figures. */
@@ -185,6 +212,7 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.statusTimer);
+    this.traffic.stop();
     this.stalls.stop();
     this.agent.stop();
     this.dp.shutdown();

@@ -1,6 +1,7 @@
 // The data-plane → control half of the port: everything an engine tells its controller, as one
 // discriminated union, plus the few commands the controller sends besides pushes. Types only.
 import type { Push, PushAck, ResourceType } from './push.js';
+import type { HeldTraffic } from './traffic.js';
 
 /** Per pushed type: the accepted version and, if the latest push was refused, what and why. */
 export interface PushStatus { version: string; nonce: string; refused?: { version: string; nonce: string; error: string; at: string } }
@@ -182,6 +183,8 @@ export type EngineReport =
   | { kind: 'flows'; batch: FlowBatch }
   /** answers list-flows */
   | { kind: 'flow-list'; id: number; records: FlowRecord[] }
+  /** the network's traffic summaries this engine holds (port/traffic.ts), when they changed (issue 12) */
+  | { kind: 'traffic'; held: HeldTraffic[] }
   /** answers a barrier: every command sent before it has been handled */
   | { kind: 'barrier'; id: number };
 

@@ -71,8 +71,10 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
       ['PING on an open link', { type: P.FRAME_PING, payload: Buffer.alloc(8) }, 0],
       ['PING on a closed link', { type: P.FRAME_PING, link: 5 }, P.ERR_BAD_LINK],
       ['type 0', { type: 0 }, P.ERR_BAD_TYPE],
-      ['type 11', { type: 11, slot: s }, P.ERR_BAD_TYPE],
+      ['type 12 (past FRAME_MAX_TYPE)', { type: P.FRAME_MAX_TYPE + 1, slot: s }, P.ERR_BAD_TYPE],
       ['ROUTES too large', { type: P.FRAME_ROUTES, payload: { length: P.MAX_CONTROL_FRAME + 1 } as Buffer }, P.ERR_FRAME_TOO_LARGE],
+      ['TRAFFIC (issue 12)', { type: P.FRAME_TRAFFIC, payload: Buffer.alloc(100) }, 0],
+      ['TRAFFIC too large', { type: P.FRAME_TRAFFIC, payload: { length: P.MAX_CONTROL_FRAME + 1 } as Buffer }, P.ERR_FRAME_TOO_LARGE],
       ['DATA too large', { type: P.FRAME_DATA, slot: s, payload: big }, P.ERR_FRAME_TOO_LARGE],
       ['DATA on slot 0', { type: P.FRAME_DATA, slot: 0 }, P.ERR_BAD_STATE],
       ['DATA on a free slot', { type: P.FRAME_DATA, slot: 9 }, P.ERR_BAD_STATE],
@@ -169,8 +171,8 @@ export function runCoreConformance(name: string, make: CoreFactory): void {
   });
 
   test('headers and control payloads straddling chunks decode the same at every split; flags survive', () => {
-    const bytes = Buffer.concat([frame(P.FRAME_HELLO, 0, Buffer.from('{"v":1}'), 0xf3), frame(P.FRAME_OPEN, 1, Buffer.from('key')), frame(P.FRAME_DATA, 1, Buffer.from('abcdef')), frame(P.FRAME_CREDIT, 1, u32(9)), frame(P.FRAME_CLOSE, 1), frame(P.FRAME_PING, 0, Buffer.from('12345678'), 0x40)]);
-    const expected = [['control', P.FRAME_HELLO, 0xf3, hex('{"v":1}')], ['open', 1, 'key'], ['data', 1, hex('abcdef')], ['credit', 1, 9], ['close', 1, false], ['control', P.FRAME_PING, 0x40, hex('12345678')]];
+    const bytes = Buffer.concat([frame(P.FRAME_HELLO, 0, Buffer.from('{"v":1}'), 0xf3), frame(P.FRAME_OPEN, 1, Buffer.from('key')), frame(P.FRAME_DATA, 1, Buffer.from('abcdef')), frame(P.FRAME_CREDIT, 1, u32(9)), frame(P.FRAME_CLOSE, 1), frame(P.FRAME_PING, 0, Buffer.from('12345678'), 0x40), frame(P.FRAME_TRAFFIC, 0, Buffer.from('summary'))]);
+    const expected = [['control', P.FRAME_HELLO, 0xf3, hex('{"v":1}')], ['open', 1, 'key'], ['data', 1, hex('abcdef')], ['credit', 1, 9], ['close', 1, false], ['control', P.FRAME_PING, 0x40, hex('12345678')], ['control', P.FRAME_TRAFFIC, 0, hex('summary')]];
     assert.equal(decode(one(), bytes).events, expected);
     for (let a = 1; a < bytes.length; a += 3) {
       const b = Math.min(bytes.length - 1, a + 1 + (a % 17));

@@ -38,7 +38,7 @@ export function runFuzzWorker(file: URL, seed: number, seconds: number, stallMs 
   });
 }
 
-const LINK_TYPES = new Set([P.FRAME_HELLO, P.FRAME_PING, P.FRAME_PONG, P.FRAME_ROUTES, P.FRAME_GOAWAY]);
+const LINK_TYPES = new Set([P.FRAME_HELLO, P.FRAME_PING, P.FRAME_PONG, P.FRAME_ROUTES, P.FRAME_GOAWAY, P.FRAME_TRAFFIC]);
 
 /** A RecordingSink that throws at the first insane descriptor for `chunk`. */
 export class CheckingSink extends RecordingSink {

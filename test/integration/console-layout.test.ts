@@ -12,6 +12,7 @@ import { createConsoleApp } from '../../control/console/app.js';
 import { StatusEvents } from '../../control/console/status-events.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
+import type { NetworkTraffic } from '../../control/console/traffic-view.js';
 import { freePorts } from '../helpers/ports.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -55,21 +56,37 @@ async function flowRecords(q: FlowQuery): Promise<FlowRecord[]> {
   return RECORDS.filter((r) => !q.outcome || r.outcome === q.outcome);
 }
 
+/** The network's traffic (issue 12 item 2): this site fresh with a busy link to the peer, the peer stale. */
+function trafficView(): NetworkTraffic {
+  const keyRow = { key: long('routing-key'), role: 'connector' as const, peerSite: long('peer-site'), opened: 40, active: 2, failed: 1, bytesToServer: 3 << 20, bytesToClient: 5 << 20, rateToServer: 2048, rateToClient: 4096, ttfbP50Ms: 1.5, ttfbP99Ms: 12.25 };
+  const link = { name: long('link'), direction: 'outbound' as const, peer: long('peer-site'), up: true, bytesIn: 1 << 30, bytesOut: 2 << 20, rateIn: 3 << 20, rateOut: 1024 };
+  return {
+    at: new Date().toISOString(), staleIntervals: 3,
+    sites: [
+      { id: 'me', name: long('site-with-a-long-name'), self: true, reachable: true, stale: false, staleNodes: [], ageMs: 100, intervalMs: 5000, omitted: 0, keys: [keyRow], links: [link] },
+      { id: 'p', name: long('peer-site'), self: false, reachable: false, stale: true, staleNodes: [], ageMs: 16_000, intervalMs: 5000, omitted: 0, keys: [{ ...keyRow, key: long('another-key'), peerSite: long('site-with-a-long-name') }], links: [] },
+    ],
+    services: [{ key: long('routing-key'), sites: [long('site-with-a-long-name')], opened: 40, active: 2, failed: 1, bytesToServer: 3 << 20, bytesToClient: 5 << 20, rateToServer: 2048, rateToClient: 4096, ttfbP50Ms: 1.5, ttfbP99Ms: 12.25, stale: false }],
+  };
+}
+
 let server: ServerType;
 let port: number;
 /** the page follows /api/events: the fake site publishes its status every 500 ms, as a site does */
 const events = new StatusEvents(status);
+const trafficEvents = new StatusEvents(trafficView, {}, 'traffic');
 const publishing = setInterval(() => events.changed(), 500);
 let browser: Browser | undefined;
 
 test.before(async () => {
   [port] = await freePorts(1);
-  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port, events });
+  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port, events, traffic: trafficView, trafficEvents });
   await new Promise<void>((resolve) => { server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve()); });
 });
 test.after(async () => {
   clearInterval(publishing);
   events.close();
+  trafficEvents.close();
   await browser?.close();
   await new Promise((r) => server.close(r));
 });
@@ -133,6 +150,20 @@ test('issue 12: the flows table shows the records and asks for the outcome chose
   await page.waitForFunction(() => document.querySelectorAll('#flows tr').length === 2, undefined, { timeout: 5000 });
   assert.equal((await rows()).map((r) => r[9]), ['refused']);
   assert.is(queries.at(-1)!.outcome, 'refused', 'the filter reaches the query');
+  await page.close();
+});
+
+test('issue 12: the graph draws the link\'s rate from the traffic view; services show network totals; every site\'s rows are listed, stale marked', async () => {
+  const { page } = await open(1280);
+  await page.waitForFunction(() => (document.getElementById('network-traffic')?.textContent ?? '').includes('stale'), undefined, { timeout: 10_000 });
+  const graph = await page.evaluate(() => document.getElementById('graph')?.textContent ?? '');
+  assert.match(graph, /1 \u00b7 3\.0 MiB\/s/, 'the link between this site and its peer is labelled with its rate');
+  const services = await page.evaluate(() => document.getElementById('services')?.textContent ?? '');
+  assert.match(services, /2 open, 40 flows, 1 failed, 8\.0 MiB, 6\.0 KiB\/s/);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#network-traffic tr')].slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.ok(rows.some((r) => r[0]!.includes('stale 16 s, unreachable') && r[1] === long('another-key')), JSON.stringify(rows));
+  assert.ok(rows.some((r) => r[1] === `link ${long('link')}` && r[9] === '3.0 MiB/s'));
+  assert.is(rows.filter((r) => r[0]!.endsWith('fresh')).length, 2, 'each of this site\'s rows says it is fresh');
   await page.close();
 });
 

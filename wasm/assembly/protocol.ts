@@ -23,7 +23,9 @@ export const FRAME_PING = 7;
 export const FRAME_PONG = 8;
 export const FRAME_ROUTES = 9;
 export const FRAME_GOAWAY = 10;
-export const FRAME_MAX_TYPE = 10;
+/** A site's signed traffic summary, flooded to the whole network (dataplane/traffic/, issue 12). */
+export const FRAME_TRAFFIC = 11;
+export const FRAME_MAX_TYPE = 11;
 
 // Descriptor kinds written by decode(): what the host must do, in order.
 /** payload range [off, off+len) of the input chunk goes to local flow `slot` */

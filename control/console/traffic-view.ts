@@ -1,0 +1,141 @@
+// The whole network's traffic as /api/traffic shows it (issue 12): the summaries each engine of
+// this site holds (port/traffic.ts), united by origin (the newest of each), grouped by site (a
+// site's further engines are nodes `<site id>/worker-k`), marked stale when the origin is
+// unreachable or silent for STALE_INTERVALS of its periods, and totalled per routing key. Pure.
+import type { HeldTraffic, TrafficKeyRow, TrafficLinkRow } from '../../dataplane/port/traffic.js';
+import { baseSiteId } from '../../common/identity.js';
+
+/** A summary older than this many of its origin's periods is stale. */
+export const STALE_INTERVALS = 3;
+
+export interface SiteTraffic {
+  /** the site id (base of its engines' node ids) */
+  id: string;
+  name: string;
+  /** this site */
+  self: boolean;
+  /** some engine of it is reachable */
+  reachable: boolean;
+  /** no engine of it is fresh: each is unreachable, or its newest summary is older than STALE_INTERVALS periods */
+  stale: boolean;
+  /** further engines (worker-k) that are stale while the site is not */
+  staleNodes: string[];
+  /** ms since the freshest of its engines' summaries arrived */
+  ageMs: number;
+  intervalMs: number;
+  /** key rows the origin left out to stay within the size bound */
+  omitted: number;
+  /** rows of every engine of the site; `node` names a further engine (worker-k), `stale` marks a stale engine's */
+  keys: (TrafficKeyRow & { node?: string; stale?: boolean })[];
+  links: (TrafficLinkRow & { node?: string; stale?: boolean })[];
+}
+
+/** One routing key across the network, counted where its flows reach a server (connector and local rows). */
+export interface ServiceTraffic {
+  key: string;
+  /** the sites whose connectors carried it */
+  sites: string[];
+  opened: number;
+  active: number;
+  failed: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  /** bytes per second each way, from the engines whose summaries are fresh */
+  rateToServer: number;
+  rateToClient: number;
+  /** the highest of the connector sites' time-to-first-byte percentiles (ms; -1 with none) */
+  ttfbP50Ms: number;
+  ttfbP99Ms: number;
+  /** some of the sites that carried it are stale */
+  stale: boolean;
+}
+
+export interface NetworkTraffic {
+  at: string;
+  staleIntervals: number;
+  sites: SiteTraffic[];
+  services: ServiceTraffic[];
+}
+
+/** The newest summary of each origin over every engine's list (an origin is reachable if any engine reaches it). */
+export function uniteByOrigin(lists: readonly (readonly HeldTraffic[])[]): HeldTraffic[] {
+  const best = new Map<string, HeldTraffic>();
+  for (const list of lists) for (const h of list) {
+    const cur = best.get(h.summary.origin);
+    if (!cur) { best.set(h.summary.origin, h); continue; }
+    const newer = h.summary.seq > cur.summary.seq ? h : cur;
+    best.set(h.summary.origin, { ...newer, reachable: h.reachable || cur.reachable, self: h.self || cur.self });
+  }
+  return [...best.values()];
+}
+
+/** The suffix of a further engine's node id (`worker-2`), or undefined for the site's own node. */
+function nodeSuffix(origin: string): string | undefined {
+  const i = origin.indexOf('/');
+  return i < 0 ? undefined : origin.slice(i + 1);
+}
+
+/** The network's traffic at `now` (epoch ms) from every engine's held summaries. */
+export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfId: string, now: number): NetworkTraffic {
+  const sites = new Map<string, SiteTraffic>();
+  for (const h of uniteByOrigin(lists).sort((a, b) => a.summary.origin.localeCompare(b.summary.origin))) {
+    const s = h.summary;
+    const id = baseSiteId(s.origin) ?? s.origin;
+    const node = nodeSuffix(s.origin);
+    const age = Math.max(0, now - h.receivedAt);
+    const stale = !h.reachable || age > STALE_INTERVALS * s.intervalMs;
+    let site = sites.get(id);
+    if (!site) {
+      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [] }));
+    } else {
+      site.reachable ||= h.reachable;
+      site.stale &&= stale;
+      site.ageMs = Math.min(site.ageMs, age);
+      site.intervalMs = Math.max(site.intervalMs, s.intervalMs);
+      if (!node) site.name = s.name;
+    }
+    if (stale && node) site.staleNodes.push(node);
+    // A stale engine's rows are marked, so totals take no rate from them.
+    const mark = <T extends object>(r: T): T & { node?: string; stale?: boolean } => (node || stale ? { ...r, ...(node ? { node } : {}), ...(stale ? { stale: true } : {}) } : r);
+    site.omitted += s.omitted;
+    site.keys.push(...s.keys.map(mark));
+    site.links.push(...s.links.map(mark));
+  }
+  for (const site of sites.values()) if (site.stale) site.staleNodes = [];
+  const all = [...sites.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
+  return { at: new Date(now).toISOString(), staleIntervals: STALE_INTERVALS, sites: all, services: serviceTotals(all) };
+}
+
+/** Per routing key: the connector ends' rows of every site, summed (each flow reaches one connector once). */
+export function serviceTotals(sites: readonly SiteTraffic[]): ServiceTraffic[] {
+  const out = new Map<string, ServiceTraffic>();
+  for (const site of sites) for (const r of site.keys) {
+    if (r.role !== 'connector' && r.role !== 'local') continue;
+    let t = out.get(r.key);
+    if (!t) out.set(r.key, (t = { key: r.key, sites: [], opened: 0, active: 0, failed: 0, bytesToServer: 0, bytesToClient: 0, rateToServer: 0, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1, stale: false }));
+    if (!t.sites.includes(site.name)) t.sites.push(site.name);
+    t.opened += r.opened;
+    t.active += r.active;
+    t.failed += r.failed;
+    t.bytesToServer += r.bytesToServer;
+    t.bytesToClient += r.bytesToClient;
+    if (!r.stale) { t.rateToServer += r.rateToServer; t.rateToClient += r.rateToClient; }
+    t.ttfbP50Ms = Math.max(t.ttfbP50Ms, r.ttfbP50Ms);
+    t.ttfbP99Ms = Math.max(t.ttfbP99Ms, r.ttfbP99Ms);
+    t.stale ||= r.stale === true;
+  }
+  return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** What each engine of this site last reported; read as one view. */
+export class TrafficView {
+  private readonly byWorker = new Map<number, HeldTraffic[]>();
+
+  constructor(private readonly selfId: string) {}
+
+  /** Engine `worker`'s report replaces its previous one. */
+  update(worker: number, held: HeldTraffic[]): void { this.byWorker.set(worker, held); }
+
+  /** The network's traffic now. */
+  view(now = Date.now()): NetworkTraffic { return networkTraffic([...this.byWorker.values()], this.selfId, now); }
+}
