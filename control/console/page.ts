@@ -76,25 +76,40 @@ function label(t, text) {
   t.append(svgEl('title', {}, text));
   return t;
 }
+// Up to GRAPH_LABELLED sites are drawn with their names and keys; a larger network is drawn as small
+// nodes on a ring wide enough that they never overlap, names and keys in each node's tooltip.
+const GRAPH_LABELLED = 12;
 function graph(s) {
-  const sites = list(s.network && s.network.sites), n = sites.length, cx = 195, cy = 160, r = n > 1 ? 120 : 0;
+  const sites = list(s.network && s.network.sites), n = sites.length, big = n > GRAPH_LABELLED;
+  const node = big ? 7 : 22, r = n < 2 ? 0 : big ? Math.max(120, n * (2 * node + 12) / (2 * Math.PI)) : 120;
+  const w = Math.max(390, 2 * r + 150), h = Math.max(320, 2 * r + (big ? 40 : 80)), cx = w / 2, cy = big ? h / 2 : 160;
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
   const g = $('graph');
   g.replaceChildren();
+  g.setAttribute('viewBox', '0 0 ' + num(w) + ' ' + num(h));
+  g.setAttribute('width', num(w));
+  g.setAttribute('height', num(h));
   const names = new Map(sites.map((x) => [x.id, str(x.name)]));
   for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && x.id < l.peer) {
     const [a, b] = [pos.get(x.id), pos.get(l.peer)];
     const t = linkTraffic(x.id, names.get(x.id), l.peer, names.get(l.peer));
     const down = t && (t.stale || !t.up);
-    g.append(svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 ? '3' : '2', ...(down ? { 'stroke-dasharray': '6 4' } : {}) }));
-    g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: down ? '#b3261e' : '#667' }, num(l.cost) + (t ? ' \u00b7 ' + (down ? 'down' : rate(t.rate)) : '')));
+    const text = num(l.cost) + (t ? ' \u00b7 ' + (down ? 'down' : rate(t.rate)) : '');
+    const line = svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 ? '3' : big ? '1' : '2', ...(down ? { 'stroke-dasharray': '6 4' } : {}) });
+    line.append(svgEl('title', {}, names.get(x.id) + ' \u2013 ' + names.get(l.peer) + ': cost ' + text));
+    g.append(line);
+    if (!big) g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: down ? '#b3261e' : '#667' }, text));
   }
   for (const x of sites) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
-    g.append(svgEl('circle', { cx: px, cy: py, r: '22', fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb' }));
-    g.append(label(svgEl('text', { x: px, y: py + 36, 'text-anchor': 'middle' }), str(x.name)));
-    g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
+    const c = svgEl('circle', { cx: px, cy: py, r: num(node), fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb', class: 'site' });
+    c.append(svgEl('title', {}, str(x.name) + (list(x.keys).length ? ': ' + list(x.keys).map(str).join(', ') : '')));
+    g.append(c);
+    if (big && !me) continue;
+    g.append(label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle' }), str(x.name)));
+    if (!big) g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
+  if (big) g.append(svgEl('text', { x: 8, y: h - 8, fill: '#667' }, n + ' sites: point at a site or a link for its name, keys, cost and rate'));
 }
 // The services table: each key, its listeners here, the sites serving it, and its traffic across the network.
 function services(s) {
