@@ -24,6 +24,7 @@ import { serverTls } from './pki/trust.js';
 import { SiteMetrics } from './console/metrics.js';
 import { StatusEvents } from './console/status-events.js';
 import { TrafficView } from './console/traffic-view.js';
+import { ServiceHistory } from './console/service-history.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
@@ -68,6 +69,8 @@ export class RunningSite {
   private trafficEvents: StatusEvents | undefined;
   /** the network's traffic summaries as the engines hold them (issue 12) */
   readonly traffic: TrafficView;
+  /** each service's last 15 minutes, sampled at each traffic report (the console's charts) */
+  private readonly history = new ServiceHistory();
   /** the control side of the push: versions, nonces, ACK/NACK per node (control/xds/) */
   readonly xds: SnapshotPublisher;
   private readonly versions = new SnapshotVersions();
@@ -116,7 +119,11 @@ export class RunningSite {
       case 'ready': this.flowQueries[worker - 1].abandon(); this.attachEngine(worker); break;
       case 'flows': this.metrics.flows.add(r.batch); break;
       case 'flow-list': this.flowQueries[worker - 1].answer(r.id, r.records); break;
-      case 'traffic': this.traffic.update(worker, r.held); this.trafficEvents?.changed(); break;
+      case 'traffic':
+        this.traffic.update(worker, r.held);
+        this.history.record(this.traffic.view(), Date.now());
+        this.trafficEvents?.changed();
+        break;
       case 'ack': this.xds.answer(xdsNode(worker), r.ack); break;
       case 'status': this.publishStatus(); break;
       case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
@@ -178,6 +185,7 @@ export class RunningSite {
         flows: (q) => this.flows.list(q),
         events: (this.consoleEvents = new StatusEvents(() => this.status())),
         traffic: () => this.traffic.view(),
+        history: this.history,
         // A traffic event carries the whole network's rows: at most one a second per page.
         trafficEvents: (this.trafficEvents = new StatusEvents(() => this.traffic.view(), { minGapMs: 1000 }, 'traffic')),
       }, { host: cfg.consoleHost ?? '127.0.0.1', port: cfg.consolePort, tls: serverTls(store), password: () => consolePassword(store) });

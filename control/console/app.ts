@@ -13,6 +13,7 @@ import { ApiError } from '../api/errors.js';
 import { addLogin } from './login.js';
 import type { ConsoleAuth } from './console-auth.js';
 import { STALE_INTERVALS, type NetworkTraffic } from './traffic-view.js';
+import type { ServiceHistory } from './service-history.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -30,6 +31,8 @@ export interface ConsoleDeps {
   auth?: ConsoleAuth;
   /** the whole network's traffic summaries (control/console/traffic-view.ts, issue 12) */
   traffic?(): NetworkTraffic;
+  /** each service's last 15 minutes across the network (control/console/service-history.ts) */
+  history?: Pick<ServiceHistory, 'keys' | 'series'>;
   /** `traffic` events on the same stream as `status`, when the summaries change */
   trafficEvents?: StatusEvents;
 }
@@ -93,6 +96,13 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   });
   // The whole network's traffic: per site (stale when unreachable or silent), per key, per link.
   app.get('/api/traffic', (c) => c.json(deps.traffic?.() ?? { at: new Date().toISOString(), staleIntervals: STALE_INTERVALS, sites: [], services: [] }));
+  // The charts' data: /api/history lists the keys with a history, /api/history?key=K one key's last 15 minutes.
+  app.get('/api/history', (c) => {
+    const key = c.req.query('key');
+    if (key === undefined) return c.json({ keys: deps.history?.keys() ?? [] });
+    if (key.length > 253) return c.json({ error: 'key: at most 253 characters' }, 400);
+    return c.json(deps.history?.series(key) ?? { key, windowMs: 0, points: [] });
+  });
   app.get('/metrics', async (c) => c.text(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/healthz', (c) => c.text('ok'));
   return app;

@@ -19,6 +19,7 @@ section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px
 h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px} .filters input{min-width:0} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:4px 6px;border-bottom:1px solid #eee}
 /* Long names (63 characters) break anywhere; headers and short values (numbers, kinds) only at spaces.
    The flows table has many columns: in a narrow window it scrolls inside its box. */
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px} .charts figure{margin:0;min-width:0} .charts figcaption{font-size:12px;color:#667} .chart{width:100%;height:auto;display:block;background:#fafbfc} #chart-key{max-width:100%}
 td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
@@ -29,6 +30,11 @@ td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-wi
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
 <section class="wide"><h2>Traffic across the network</h2><div class="scroll"><table id="network-traffic"></table></div></section>
+<section class="wide"><h2>A service over the last 15 minutes</h2>
+<div class="filters"><select id="chart-key" aria-label="service"></select><span class="muted" id="chart-note"></span></div>
+<div class="charts"><figure><figcaption>new flows/s (failed in red)</figcaption><svg id="chart-flows" class="chart" viewBox="0 0 300 120"></svg></figure>
+<figure><figcaption>bytes/s to the server (blue) and to the client (green)</figcaption><svg id="chart-bytes" class="chart" viewBox="0 0 300 120"></svg></figure>
+<figure><figcaption>time to first byte, ms: p50 (blue), p99 (orange)</figcaption><svg id="chart-ttfb" class="chart" viewBox="0 0 300 120"></svg></figure></div></section>
 <section class="wide"><h2>Flows at this site</h2>
 <form id="flow-filter" class="filters">
 <input id="f-key" placeholder="routing key" aria-label="routing key">
@@ -156,7 +162,46 @@ function showTraffic(t) {
   traffic = t;
   if (last) { graph(last); services(last); }
   networkTable();
+  chartsFollow();
 }
+// The service charts: /api/history, the chosen key's last 15 minutes, drawn as polylines; fetched
+// again with the traffic events at most every 5 s, and when another key is chosen.
+let chartsAt = 0;
+function chartsFollow() { if (Date.now() - chartsAt >= 5000) charts().catch(() => {}); }
+function plot(id, points, lines) {
+  const g = $(id), W = 300, H = 120, pad = 4;
+  g.replaceChildren();
+  // The site's clock, not the browser's: the newest point is the right edge.
+  const t0 = Math.max(0, ...points.map((p) => Number(p.t) || 0)) - 15 * 60000;
+  let max = 0;
+  for (const [field] of lines) for (const p of points) if (Number.isFinite(p[field]) && p[field] > max) max = p[field];
+  g.append(svgEl('text', { x: pad, y: 12, fill: '#667' }, max > 0 ? 'max ' + (id === 'chart-bytes' ? rate(max) : max.toFixed(max < 10 ? 2 : 0)) : 'no data yet'));
+  if (max <= 0) return;
+  for (const [field, colour] of lines) {
+    const xy = points.filter((p) => Number.isFinite(p[field]) && p[field] >= 0)
+      .map((p) => num(Math.round(pad + (W - 2 * pad) * Math.max(0, p.t - t0) / (15 * 60000))) + ',' + num(Math.round(H - pad - (H - 20) * p[field] / max)));
+    if (xy.length) g.append(svgEl('polyline', { points: xy.join(' '), fill: 'none', stroke: colour, 'stroke-width': '2' }));
+    if (xy.length === 1) { const [x, y] = xy[0].split(','); g.append(svgEl('circle', { cx: x, cy: y, r: '3', fill: colour })); } // one interval so far: a dot
+  }
+}
+async function charts() {
+  chartsAt = Date.now();
+  const keys = list((await (await fetch('/api/history')).json()).keys).map(str);
+  const sel = $('chart-key'), chosen = sel.value;
+  if (keys.join('\\n') !== [...sel.options].map((o) => o.value).join('\\n')) {
+    sel.replaceChildren(...keys.map((k) => { const o = el('option', '', k); o.value = k; return o; }));
+    if (keys.includes(chosen)) sel.value = chosen;
+  }
+  $('chart-note').textContent = keys.length ? '' : 'no service has carried traffic in the last 15 minutes';
+  if (!sel.value) { for (const id of ['chart-flows', 'chart-bytes', 'chart-ttfb']) plot(id, [], []); return; }
+  const h = await (await fetch('/api/history?' + new URLSearchParams({ key: sel.value }))).json();
+  const points = list(h.points);
+  $('chart-note').textContent = points.some((p) => p.stale) ? 'partly stale: some sites that carry it stopped reporting' : '';
+  plot('chart-flows', points, [['flowsPerS', '#1a73e8'], ['failedPerS', '#b3261e']]);
+  plot('chart-bytes', points, [['bytesToServerPerS', '#1a73e8'], ['bytesToClientPerS', '#137333']]);
+  plot('chart-ttfb', points, [['ttfbP50Ms', '#1a73e8'], ['ttfbP99Ms', '#e8710a']]);
+}
+$('chart-key').addEventListener('change', () => { charts().catch(() => {}); });
 let last = null;
 // Draws one status (from the event stream or a poll).
 function draw(s) {
@@ -231,5 +276,6 @@ function live() {
   };
 }
 flows().catch(() => {});
+charts().catch(() => {});
 live();
 `;

@@ -13,6 +13,7 @@ import { StatusEvents } from '../../control/console/status-events.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
 import type { NetworkTraffic } from '../../control/console/traffic-view.js';
+import { ServiceHistory } from '../../control/console/service-history.js';
 import { freePorts } from '../helpers/ports.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -75,12 +76,19 @@ let port: number;
 /** the page follows /api/events: the fake site publishes its status every 500 ms, as a site does */
 const events = new StatusEvents(status);
 const trafficEvents = new StatusEvents(trafficView, {}, 'traffic');
+const history = new ServiceHistory();
 const publishing = setInterval(() => events.changed(), 500);
 let browser: Browser | undefined;
 
 test.before(async () => {
   [port] = await freePorts(1);
-  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port, events, traffic: trafficView, trafficEvents });
+  // Two reports 10 s apart: the network's totals of the long key grew (the charts' data).
+  const t = Date.now();
+  const grown = (n: number) => { const v = trafficView(); v.services = v.services.map((x) => ({ ...x, opened: x.opened + 50 * n, failed: x.failed + 10 * n, bytesToServer: x.bytesToServer + 10_000_000 * n, bytesToClient: x.bytesToClient + 20_000_000 * n })); return v; };
+  history.record(grown(0), t - 20_000);
+  history.record(grown(1), t - 10_000);
+  history.record(grown(2), t);
+  const app = createConsoleApp({ status, metrics: () => '', flows: flowRecords, port, events, traffic: trafficView, trafficEvents, history });
   await new Promise<void>((resolve) => { server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve()); });
 });
 test.after(async () => {
@@ -180,5 +188,22 @@ for (const width of [1280, 700]) {
     await page.close();
   });
 }
+
+test('issue 12: a service\'s last 15 minutes are charted: flows/s with failures, bytes/s each way, time to first byte', async () => {
+  const { page } = await open(1280);
+  await page.waitForFunction(() => document.querySelectorAll('#chart-flows polyline').length === 2, undefined, { timeout: 10_000 });
+  const c = await page.evaluate(() => ({
+    keys: [...document.querySelectorAll('#chart-key option')].map((o) => (o as HTMLOptionElement).value),
+    lines: ['chart-flows', 'chart-bytes', 'chart-ttfb'].map((id) => document.querySelectorAll(`#${id} polyline`).length),
+    flowsMax: document.querySelector('#chart-flows text')?.textContent,
+    bytesMax: document.querySelector('#chart-bytes text')?.textContent,
+  }));
+  assert.equal(c.keys, [long('routing-key')]);
+  assert.equal(c.lines, [2, 2, 2]);
+  assert.is(c.flowsMax, 'max 5.00', '50 flows in 10 s');
+  assert.is(c.bytesMax, 'max 1.9 MiB/s', '20,000,000 bytes to the client in 10 s');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'console-charts.png'), fullPage: true });
+  await page.close();
+});
 
 test.run();
