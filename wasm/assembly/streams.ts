@@ -5,8 +5,9 @@
 import {
   SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP, LIMBO_BUF, PEER_STREAMS_BUF, MAX_LINKS,
   SLOT_STATE, SLOT_LINK, SLOT_ID, SLOT_SEND_CREDIT, SLOT_RECV_ALLOWED, SLOT_FORWARD,
-  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN, ST_PEER,
+  SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN, ST_PEER,
 } from './protocol';
+import { windowOpen } from './window';
 
 const HASH_MASK: u32 = HASH_CAP - 1;
 let freeTop: u32 = 0;
@@ -47,7 +48,8 @@ export function lookup(link: u32, id: u32): u32 {
   }
 }
 
-/** Takes a free slot for (link, id) with the given credit, indexes it; 0 when the table is full. */
+/** Takes a free slot for (link, id) with the given credit, indexes it; 0 when the table is full.
+ *  `recvAllowed` is the HELLO window: the sender's credit at open and the receive window's ceiling. */
 export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): u32 {
   if (freeTop == 0) return 0;
   freeTop--;
@@ -59,7 +61,7 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
   store<u32>(p + SLOT_SEND_CREDIT, sendCredit);
   store<u32>(p + SLOT_RECV_ALLOWED, recvAllowed);
   store<u32>(p + SLOT_FORWARD, 0);
-  store<u32>(p + SLOT_RECV_PENDING, 0);
+  windowOpen(p, recvAllowed);
   store<u32>(p + SLOT_BYTES_IN, 0);
   store<u32>(p + SLOT_BYTES_OUT, 0);
   let i = homeOf(link, id);
