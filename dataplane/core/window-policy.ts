@@ -53,13 +53,19 @@ export function windowOpen(w: WindowTable, s: number, now: number, ceiling: numb
   w.probeAt[s] = 0;
 }
 
-/** DATA arrived on `s` at `now`: ends a round-trip probe (smoothed 7/8 old + 1/8 new, as TCP's SRTT). */
+/**
+ * DATA arrived on `s` at `now`: ends a round-trip probe (smoothed 7/8 old + 1/8 new, as TCP's SRTT).
+ * A sender may have had nothing to send when the credit came: a sample of an idle spell or more is
+ * dropped, and one sample counts at most twice the current estimate, so a pause moves it little.
+ */
 export function windowData(w: WindowTable, s: number, now: number): void {
   const at = w.probeAt[s];
   if (at === 0) return;
   w.probeAt[s] = 0;
-  const sample = Math.max(1, Math.min((now - at) >>> 0, MAX_RTT));
+  const d = (now - at) >>> 0;
+  if (d >= P.WINDOW_IDLE_US) return;
   const r = w.rtt[s];
+  const sample = Math.max(1, Math.min(d, MAX_RTT, r === 0 ? MAX_RTT : 2 * r));
   w.rtt[s] = r === 0 ? sample : r - (r >>> 3) + (sample >>> 3);
 }
 

@@ -24,13 +24,15 @@ export function windowOpen(p: usize, ceiling: u32): void {
   store<u32>(p + P.SLOT_WIN_PROBE_AT, 0);
 }
 
-/** DATA arrived: ends a round-trip probe (smoothed 7/8 old + 1/8 new). */
+/** DATA arrived: ends a round-trip probe (smoothed 7/8 old + 1/8 new; idle-long samples dropped, one sample ≤ 2× the estimate). */
 export function windowData(p: usize): void {
   const at = load<u32>(p + P.SLOT_WIN_PROBE_AT);
   if (at == 0) return;
   store<u32>(p + P.SLOT_WIN_PROBE_AT, 0);
-  const sample = max<u32>(1, min<u32>(clockNow - at, MAX_RTT));
+  const d = clockNow - at;
+  if (d >= <u32>P.WINDOW_IDLE_US) return;
   const r = load<u32>(p + P.SLOT_WIN_RTT);
+  const sample = max<u32>(1, min<u32>(min<u32>(d, MAX_RTT), r == 0 ? MAX_RTT : 2 * r));
   store<u32>(p + P.SLOT_WIN_RTT, r == 0 ? sample : r - (r >> 3) + (sample >> 3));
 }
 
