@@ -11,7 +11,9 @@ const FIRST_READ = 256;
 /** A read that fills its buffer makes the next one 4× larger, up to this: a frame plus its header is
  *  64 KiB, four full TLS records (256 KiB reads measured worse: bench/analysis/per-byte.md). */
 export const MAX_READ = 64 * 1024 - P.HEADER_SIZE;
-/** A slab holds a few mid-size reads; it is freed by GC once its frames have been written. */
+/** Reads from this size up go into the pool's slabs (bulk traffic); smaller ones (an interactive or
+ *  idle socket) into a slab of the socket's own for a few reads, freed by GC once written. */
+const POOLED_READ = 16 * 1024;
 const READS_PER_SLAB = 4;
 
 /** The reads of one socket: give `options` as `onread` and set `onChunk` before data can arrive. */
@@ -21,14 +23,15 @@ export class HeadroomReads {
   /** set by the consumer: how many of `want` bytes the next read may bring (its stream's credit) */
   limit: (want: number) => number = (want) => want;
   private slab: Buffer = Buffer.alloc(0);
-  /** the slab is the pool's (full-size reads: 16 back to back, which the link writes as one buffer each turn) */
+  /** the slab is the pool's (256 KiB: four full-size reads back to back, which the link writes as one
+   *  buffer), recycled once its frames are written */
   private pooled = false;
   private pos = 0;
   private size = FIRST_READ;
   private current: Buffer = this.slab;
   readonly options: OnReadOpts = { buffer: () => this.next(), callback: (n) => this.read(n) };
 
-  /** `pool` recycles full-size slabs once their frames are written (slab-pool.ts). */
+  /** `pool` recycles slabs once their frames are written (slab-pool.ts). */
   constructor(private readonly pool: SlabPool = readSlabs) {}
 
   /** The buffer of the next read: after the previous read's bytes and room for a header. */
@@ -37,7 +40,7 @@ export class HeadroomReads {
     const need = P.HEADER_SIZE + size;
     if (this.slab.length - this.pos < need) {
       if (this.pooled) this.pool.retire(this.slab);
-      this.pooled = size >= MAX_READ;
+      this.pooled = size >= POOLED_READ;
       this.slab = this.pooled ? this.pool.take() : Buffer.allocUnsafeSlow(size <= FIRST_READ ? need : need * READS_PER_SLAB);
       this.pos = 0;
     }

@@ -1,6 +1,6 @@
-// Recycles the 1 MiB slabs that headroom reads fill (headroom-reads.ts): a slab goes back to a small
-// free list once every byte read into it has been written to its link (write-queue.ts), instead of
-// waiting for a GC while new slabs are allocated — at 64 bulk flows those dead slabs were most of the
+// Recycles the slabs that headroom reads fill (headroom-reads.ts): a slab goes back to a free list
+// once every byte read into it has been written to its link (write-queue.ts), instead of waiting for
+// a GC while new slabs are allocated — under bulk load those dead slabs were most of the connector
 // engine's RSS (bench/analysis/windows.md). A slab whose bytes are not all written (a reset stream,
 // a read split by credit and copied) is simply left to the GC.
 
@@ -10,7 +10,8 @@ export class SlabPool {
   private readonly free: Buffer[] = [];
   // Keyed by the ArrayBuffer, so a written view finds its slab; weak, so an unaccounted slab is collected.
   private readonly state = new WeakMap<ArrayBufferLike, SlabState>();
-  /** slabs handed out again instead of allocated (for tests and the bench) */
+  /** slabs allocated, and slabs put back for reuse (tests, bench/analysis/windows.md) */
+  allocated = 0;
   recycled = 0;
 
   /** `size`: bytes per slab; `keep`: free slabs held at most (the rest go to the GC). */
@@ -18,7 +19,8 @@ export class SlabPool {
 
   /** A slab to read into: a free one when there is one. */
   take(): Buffer {
-    const slab = this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    let slab = this.free.pop();
+    if (!slab) { slab = Buffer.allocUnsafeSlow(this.size); this.allocated++; }
     this.state.set(slab.buffer, { slab, lent: 0, retired: false });
     return slab;
   }
@@ -56,5 +58,6 @@ export class SlabPool {
   }
 }
 
-/** The engine's pool of full-size read slabs (1 MiB: 16 reads of 64 KiB with their headers). */
-export const readSlabs = new SlabPool(1024 * 1024, 8);
+/** The engine's pool of read slabs: 256 KiB (four 64 KiB reads with their headers; 1 MiB slabs held
+ *  64 MiB at 64 flows for the slab each socket was filling), at most 64 (16 MiB) kept free. */
+export const readSlabs = new SlabPool(256 * 1024, 64);
