@@ -7,6 +7,8 @@ import * as P from '../../wasm/assembly/protocol.js';
 import { SlabPool } from '../../dataplane/slab-pool.js';
 import { HeadroomReads, MAX_READ } from '../../dataplane/headroom-reads.js';
 import { WriteQueue, type QueueSocket } from '../../dataplane/write-queue.js';
+import { Outbox, type FrameWriter } from '../../dataplane/outbox.js';
+import { TsCore } from '../../dataplane/core/ts-core.js';
 
 test('issue 11: a retired slab comes back once all it lent is written, not before', () => {
   const pool = new SlabPool(1000, 4);
@@ -85,6 +87,32 @@ test('issue 11: full-size reads through a write queue reuse their slabs, and a f
   assert.ok(pool.recycled > 5, `recycled ${pool.recycled}`);
   assert.ok(slabsSeen.size < 400 * MAX_READ / (1024 * 1024), `${slabsSeen.size} slabs for ${400} reads`);
   for (const h of held) assert.ok(h.chunk.equals(h.copy), 'a frame that was not written is intact');
+});
+
+test('issue 11: frames sent through the outbox with their headroom count as written from their slab', () => {
+  const pool = new SlabPool(4 * (P.HEADER_SIZE + 1000), 4);
+  const f = fakeSocket();
+  const q = new WriteQueue(f.s, () => {}, pool);
+  const w: FrameWriter = { index: 0, congested: false, write: (b) => q.push(b), whenDrained() {} };
+  const core = new TsCore(1 << 20);
+  core.linkOpen(0, true);
+  const slot = core.openStream(0);
+  const outbox = new Outbox(core);
+  outbox.stream(w, P.FRAME_OPEN, slot, Buffer.from('{}'));
+  outbox.flush();
+  f.completeAll();
+  const slab = pool.take();
+  for (let i = 0; i < 4; i++) {
+    const at = i * (P.HEADER_SIZE + 1000) + P.HEADER_SIZE;
+    pool.lend(slab, P.HEADER_SIZE + 1000);
+    outbox.data(w, slot, slab.subarray(at, at + 1000), true);
+  }
+  pool.retire(slab);
+  outbox.flush();
+  assert.is(pool.recycled, 0, 'queued, not yet written');
+  f.completeAll();
+  assert.is(pool.recycled, 1, 'all four frames written: the slab is free');
+  assert.is(pool.take().buffer, slab.buffer);
 });
 
 test.run();
