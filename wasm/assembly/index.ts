@@ -2,7 +2,7 @@
 // forwarding decision. No I/O, no allocation, fixed memory; the host calls it once per read chunk
 // (decode) and once per event-loop turn (encode). See dataplane/core/wasm-core.ts for the host side.
 import * as P from './protocol';
-import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used, settle as settleSlots, peerStreams } from './streams';
+import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used, settle as settleSlots, peerStreams, highSlot } from './streams';
 import { linkPtr, linkOk, L_USED, L_DIALER, L_NEXT_ID, L_PEER_WINDOW } from './links';
 import { setLocalWindow, localWindow } from './decoder';
 import { setClock, windowConsumed } from './window';
@@ -42,7 +42,7 @@ export function linkSetPeerWindow(link: u32, window: u32): void {
 /** Forgets a link: every stream on it is released. The host has already reset their flows. */
 export function linkClose(link: u32): void {
   if (link >= <u32>P.MAX_LINKS) return;
-  for (let s: u32 = 1; s < <u32>P.MAX_SLOTS; s++) {
+  for (let s: u32 = 1; s <= highSlot; s++) {
     const p = slotPtr(s);
     if ((load<u8>(p + P.SLOT_STATE) & P.ST_USED) != 0 && <u32>load<u8>(p + P.SLOT_LINK) == link) releaseSlot(s);
   }

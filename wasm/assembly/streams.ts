@@ -23,6 +23,9 @@ let limboTop: u32 = 0;
 }
 
 let used: bool = false;
+/** Highest slot ever acquired since the last reset: scans over the table stop there, so they do not
+ *  touch (and make resident) the pages of slots never used. */
+export let highSlot: u32 = 0;
 
 /** Empties the table: every slot free, the index empty. */
 export function resetStreams(): void {
@@ -34,6 +37,7 @@ export function resetStreams(): void {
     memory.fill(PEER_STREAMS_BUF, 0, <usize>MAX_LINKS * 4);
   }
   used = true;
+  highSlot = 0;
   freeTop = 0;
   limboTop = 0;
   // Push high to low so that slot 1 is handed out first; slot 0 means "none".
@@ -61,6 +65,7 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
   if (freeTop == 0) return 0;
   freeTop--;
   const s = load<u32>(<usize>FREE_BUF + <usize>freeTop * 4);
+  if (s > highSlot) highSlot = s;
   const p = slotPtr(s);
   store<u8>(p + SLOT_STATE, <u8>ST_USED);
   store<u8>(p + SLOT_LINK, <u8>link);
