@@ -1,6 +1,8 @@
 // A/B of two svcnet builds under bulk load: both run as svcnet-2 side by side, rounds alternate
 // A B / B A, and each run's CPU per GB (all site and engine processes) and Gbit/s is paired.
 // `node dist/bench/micro/ab-bulk.js --a DIR [--b DIR] [--flows 1,8] [--rounds 8] [--seconds 1] [--hold S]`
+// Each side's peak RSS per process role (control, engine: the largest of its two sites) is printed
+// idle and per run (bench/analysis/windows.md).
 // DIR is a checkout with dist/, build/ and bin/ (--b defaults to this one). --hold S keeps one flow
 // running through B for S seconds after the rounds (for `perf record -p` on the engines it prints).
 import fs from 'node:fs';
@@ -9,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkModule, installCleanup, stopAll } from '../procs.js';
 import { LoadClient } from '../load-client.js';
-import { cpuSeconds, processTree, quiesce } from '../proc-stats.js';
+import { cpuSeconds, processTree, quiesce, rssBytes } from '../proc-stats.js';
 import { summarize } from '../stats.js';
 import type { RunningSetup, SetupKind } from '../setups/setup.js';
 
@@ -50,23 +52,43 @@ for (const [name, dir] of [['A', dirA], ['B', dirB]] as const) {
   console.log(`${name}: ${dir} port ${running.port} pids ${processTree(running.pids()).join(' ')}`);
 }
 
-async function bulk(s: RunningSetup, flows: number, ms: number): Promise<{ gbps: number; cpuPerGB: number }> {
+/** Largest RSS per role among `pids` now, in MiB: a site's engine runs dataplane/engine/main.js. */
+function rssByRole(pids: number[], into = { control: 0, engine: 0 }): { control: number; engine: number } {
+  for (const p of pids) {
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'); } catch { continue; }
+    const role = cmd.includes('engine/main.js') ? 'engine' : 'control';
+    into[role] = Math.max(into[role], rssBytes(p) / 2 ** 20);
+  }
+  return into;
+}
+
+async function bulk(s: RunningSetup, flows: number, ms: number): Promise<{ gbps: number; cpuPerGB: number; rss: { control: number; engine: number } }> {
   const pids = processTree(s.pids());
   await quiesce(pids, 1000);
   const c0 = cpuSeconds(pids);
+  const rss = rssByRole(pids);
+  const sampler = setInterval(() => rssByRole(pids, rss), 100);
   const r = await load.call<Result>('bulk', 'receive', { port: s.port, flows, warmupMs: 200, windowMs: ms }, ms + 60_000);
+  clearInterval(sampler);
   const cpu = cpuSeconds(pids) - c0;
-  if (r.failed > 0 || r.windowBytes === 0) return { gbps: NaN, cpuPerGB: NaN };
-  return { gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9, cpuPerGB: cpu / (r.totalBytes / 1e9) };
+  if (r.failed > 0 || r.windowBytes === 0) return { gbps: NaN, cpuPerGB: NaN, rss };
+  return { gbps: (r.windowBytes * 8) / r.windowSeconds / 1e9, cpuPerGB: cpu / (r.totalBytes / 1e9), rss };
 }
 
 const fmt = (x: number) => x.toFixed(3);
+const fmtRss = (r: { control: number; engine: number }) => `RSS MiB control ${r.control.toFixed(1)} engine ${r.engine.toFixed(1)}`;
+for (const s of sides) {
+  const pids = processTree(s.running.pids());
+  await quiesce(pids, 2000);
+  console.log(`${s.name} idle: ${fmtRss(rssByRole(pids))}`);
+}
 for (const flows of flowsList) {
   const got: Record<string, { gbps: number[]; cpu: number[] }> = { A: { gbps: [], cpu: [] }, B: { gbps: [], cpu: [] } };
   const ratios: { gbps: number[]; cpu: number[] } = { gbps: [], cpu: [] };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [sides[1], sides[0]] : sides;
-    const pair: Record<string, { gbps: number; cpuPerGB: number }> = {};
+    const pair: Record<string, { gbps: number; cpuPerGB: number; rss: { control: number; engine: number } }> = {};
     for (const s of order) {
       pair[s.name] = await bulk(s.running, flows, seconds * 1000);
       got[s.name].gbps.push(pair[s.name].gbps);
@@ -74,7 +96,8 @@ for (const flows of flowsList) {
     }
     ratios.gbps.push(pair.B.gbps / pair.A.gbps);
     ratios.cpu.push(pair.B.cpuPerGB / pair.A.cpuPerGB);
-    console.log(`bulk-${flows} round ${r + 1}: A ${fmt(pair.A.gbps)} Gbit/s ${fmt(pair.A.cpuPerGB)} s/GB | B ${fmt(pair.B.gbps)} Gbit/s ${fmt(pair.B.cpuPerGB)} s/GB`);
+    console.log(`bulk-${flows} round ${r + 1}: A ${fmt(pair.A.gbps)} Gbit/s ${fmt(pair.A.cpuPerGB)} s/GB ${fmtRss(pair.A.rss)} | ` +
+      `B ${fmt(pair.B.gbps)} Gbit/s ${fmt(pair.B.cpuPerGB)} s/GB ${fmtRss(pair.B.rss)}`);
   }
   const m = (v: number[]) => { const s = summarize(v); return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`; };
   console.log(`bulk-${flows} medians over ${rounds} rounds: Gbit/s A ${m(got.A.gbps)} B ${m(got.B.gbps)} B/A ${m(ratios.gbps)}; ` +

@@ -94,7 +94,7 @@ function walkCase(): Case {
       new Uint8Array(core.x.memory.buffer, P.IN_BUF, P.IN_CAP).set(chunk);
       let k = 0;
       return () => {
-        core.x.decode(0, chunk.length);
+        core.x.decode(0, chunk.length, 0);
         if (++k % REFILL === 0) { core.queue(P.FRAME_CREDIT, 0, 0, 1, 0, 64 * n * REFILL); core.encode(); }
         return { units: n, bytes: chunk.length };
       };

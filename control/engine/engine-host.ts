@@ -29,7 +29,12 @@ export interface EngineHostOptions {
 /** Starts an engine process running ENGINE_MAIN with these V8 flags, the IPC channel with 'advanced' serialization. */
 export type EngineSpawn = (main: string, execArgv: string[]) => ChildProcess;
 
-const forkEngine: EngineSpawn = (main, execArgv) => fork(main, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+/** glibc serves allocations from this size up (read slabs, large Buffers) with mmap, so freed ones go
+ *  back to the system: without it the threshold rises after the first free and the engine's RSS
+ *  stays at its peak (−30 to −40 MiB at 64 bulk flows, bench/analysis/windows.md). */
+const ENGINE_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
+const forkEngine: EngineSpawn = (main, execArgv) => fork(main, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env: { ...process.env, ...ENGINE_MALLOC_ENV } });
 
 export class EngineHost {
   state: EngineState = 'starting';

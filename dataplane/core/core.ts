@@ -1,6 +1,11 @@
 // The interface between the data plane and its forwarding core (wasm in production, the TypeScript
 // reference in tests). The rest of dataplane/ depends only on this.
 
+/** The host's clock as the core takes it: µs (the core keeps it as a wrapping u32; no clock inside wasm). */
+export type CoreClock = () => number;
+/** performance.now() in µs: the receive windows' round trips and idle spells (window-policy.ts). */
+export const hostClock: CoreClock = () => performance.now() * 1000;
+
 /** What decode() tells the host, one callback per descriptor, in wire order. Payloads are views. */
 export interface DecodeSink {
   /** bytes for the local flow on `slot` */

@@ -2,12 +2,13 @@
 // error codes and offsets, slot numbers, credit, encode statuses): the oracle for differential and
 // fuzz tests and the baseline of bench/micro. Arguments are coerced the way JS→wasm i32 calls coerce.
 import * as P from '../../wasm/assembly/protocol.js';
-import type { DecodeSink, EncodedBatch, ForwardingCore } from './core.js';
+import { hostClock, type CoreClock, type DecodeSink, type EncodedBatch, type ForwardingCore } from './core.js';
 import { TsStreams } from './ts-streams.js';
 import { TsDecoder, TsLink } from './ts-decoder.js';
 import { isSlotRequest } from './wasm-core.js';
+import { windowConsumed } from './window-policy.js';
 
-/** The reference core; `window` is the receive credit granted per stream, as for loadCore(). */
+/** The reference core; `window` is the HELLO window (receive ceiling per stream) and `clock` the host clock, as for loadCore(). */
 export class TsCore implements ForwardingCore {
   private readonly t = new TsStreams();
   private readonly links: TsLink[] = Array.from({ length: P.MAX_LINKS }, () => new TsLink());
@@ -26,7 +27,7 @@ export class TsCore implements ForwardingCore {
   /** a decoded chunk's descriptors are being dispatched: released slots must stay in limbo */
   private dispatching = false;
 
-  constructor(window: number) {
+  constructor(window: number, private readonly clock: CoreClock = hostClock) {
     this.window = window >>> 0;
     this.dec = new TsDecoder(this.t, this.links);
     this.dec.window = this.window;
@@ -85,14 +86,12 @@ export class TsCore implements ForwardingCore {
   }
 
   consumed(slot: number, n: number): number {
+    this.t.now = this.clock() >>> 0;
     slot >>>= 0;
     if (slot === 0 || slot >= P.MAX_SLOTS) return 0;
     const t = this.t, st = t.state[slot];
     if ((st & P.ST_USED) === 0 || (st & (P.ST_REMOTE_CLOSED | P.ST_BROKEN)) !== 0) return 0;
-    const pending = (t.recvPending[slot] + (n >>> 0)) >>> 0;
-    if (pending < this.window >>> 2) { t.recvPending[slot] = pending; return 0; }
-    t.recvPending[slot] = 0;
-    return pending;
+    return windowConsumed(t.win, slot, t.now, n >>> 0, this.window, t.recvAllowed[slot]);
   }
 
   release(slot: number): void {
@@ -116,6 +115,7 @@ export class TsCore implements ForwardingCore {
       let base = 0;
       while (base < chunk.length) {
         const len = Math.min(chunk.length - base, P.IN_CAP);
+        this.t.now = this.clock() >>> 0;
         const n = this.dec.call(link >>> 0, chunk.subarray(base, base + len));
         const used = this.dec.consumed;
         if (this.dispatch(n, chunk, base, sink) || used === 0) return;

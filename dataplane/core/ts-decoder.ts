@@ -2,6 +2,7 @@
 // piece and fills a descriptor table with exactly what the wasm decode() would write, in order.
 import * as P from '../../wasm/assembly/protocol.js';
 import type { TsStreams } from './ts-streams.js';
+import { windowData } from './window-policy.js';
 
 /** Per-link decoder state (wasm/assembly/links.ts). */
 export class TsLink {
@@ -148,7 +149,7 @@ export class TsDecoder {
         if (st & P.ST_BROKEN) discard = true;
         else if (st & P.ST_REMOTE_CLOSED) { this.streamError(s, P.ERR_BAD_STATE, at); discard = true; }
         else if (len > allowed) { this.streamError(s, P.ERR_FLOW_CONTROL, at); discard = true; }
-        else { t.recvAllowed[s] = allowed - len; t.bytesIn[s] += len; }
+        else { t.recvAllowed[s] = allowed - len; t.bytesIn[s] += len; windowData(t.win, s, t.now); }
       }
       L.slot = s;
       L.discard = discard;

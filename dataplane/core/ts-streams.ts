@@ -1,6 +1,7 @@
 // The TypeScript reference's stream table: the same slots, LIFO free stack, limbo and (link, id) index
 // as wasm/assembly/streams.ts, so slot numbers agree with the wasm core call for call.
 import * as P from '../../wasm/assembly/protocol.js';
+import { WindowTable, windowOpen } from './window-policy.js';
 
 /** Slots 1..MAX_SLOTS-1 as parallel typed arrays (u32 fields wrap like the wasm core's). */
 export class TsStreams {
@@ -10,7 +11,10 @@ export class TsStreams {
   readonly sendCredit = new Uint32Array(P.MAX_SLOTS);
   readonly recvAllowed = new Uint32Array(P.MAX_SLOTS);
   readonly forward = new Uint32Array(P.MAX_SLOTS);
-  readonly recvPending = new Uint32Array(P.MAX_SLOTS);
+  /** the adaptive receive window of each slot (window-policy.ts); its `pending` is SLOT_RECV_PENDING */
+  readonly win = new WindowTable(P.MAX_SLOTS);
+  /** the host's clock (µs, u32) as last given to the core (window.ts clockNow) */
+  now = 0;
   readonly bytesIn = new Uint32Array(P.MAX_SLOTS);
   readonly bytesOut = new Uint32Array(P.MAX_SLOTS);
   private readonly free = new Uint32Array(P.MAX_SLOTS);
@@ -33,7 +37,7 @@ export class TsStreams {
     return this.index.get(link * 0x100000000 + id) ?? 0;
   }
 
-  /** Takes the top free slot for (link, id); 0 when none is left. */
+  /** Takes the top free slot for (link, id); 0 when none is left. `recvAllowed` is the HELLO window. */
   acquire(link: number, id: number, sendCredit: number, recvAllowed: number): number {
     if (this.top === 0) return 0;
     const s = this.free[--this.top];
@@ -43,7 +47,7 @@ export class TsStreams {
     this.sendCredit[s] = sendCredit;
     this.recvAllowed[s] = recvAllowed;
     this.forward[s] = 0;
-    this.recvPending[s] = 0;
+    windowOpen(this.win, s, this.now, recvAllowed);
     this.bytesIn[s] = 0;
     this.bytesOut[s] = 0;
     this.index.set(link * 0x100000000 + id, s);

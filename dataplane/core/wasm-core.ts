@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as P from '../../wasm/assembly/protocol.js';
-import type { DecodeSink, EncodedBatch, ForwardingCore } from './core.js';
+import { hostClock, type CoreClock, type DecodeSink, type EncodedBatch, type ForwardingCore } from './core.js';
 
 /** Exports of build/core.wasm; test/unit/wasm-exports checks this against the module. */
 export interface CoreExports {
@@ -14,14 +14,14 @@ export interface CoreExports {
   linkClose(link: number): void;
   openStream(link: number): number;
   setForward(slot: number, target: number): void;
-  consumedBytes(slot: number, n: number): number;
+  consumedBytes(slot: number, n: number, now: number): number;
   reserveCredit(slot: number, n: number): number;
   release(slot: number): void;
   find(link: number, id: number): number;
   usedSlots(): number;
   settle(): void;
   linkPeerStreams(link: number): number;
-  decode(link: number, len: number): number;
+  decode(link: number, len: number, now: number): number;
   consumed: WebAssembly.Global;
   dataAhead(link: number): number;
   encode(n: number): number;
@@ -40,10 +40,10 @@ export function corePath(debug = false): string {
 let compiled: WebAssembly.Module | undefined;
 
 /** Instantiates the core (compiled once per process; each call makes an independent instance). */
-export function loadCore(window: number, path = corePath()): WasmCore {
+export function loadCore(window: number, path = corePath(), clock: CoreClock = hostClock): WasmCore {
   if (!compiled || path !== corePath()) compiled = new WebAssembly.Module(readFileSync(path));
   const instance = new WebAssembly.Instance(compiled, { env: { abort: coreAbort } });
-  return new WasmCore(instance.exports as unknown as CoreExports, window);
+  return new WasmCore(instance.exports as unknown as CoreExports, window, clock);
 }
 
 function coreAbort(): never {
@@ -59,7 +59,7 @@ export class WasmCore implements ForwardingCore {
   /** a decoded chunk's descriptors are being dispatched: released slots must stay in limbo */
   private dispatching = false;
 
-  constructor(x: CoreExports, window: number) {
+  constructor(x: CoreExports, window: number, private readonly clock: CoreClock = hostClock) {
     this.x = x;
     const buf = x.memory.buffer;
     this.u8 = new Uint8Array(buf);
@@ -75,7 +75,7 @@ export class WasmCore implements ForwardingCore {
   openStream(link: number): number { return this.x.openStream(link); }
   setForward(slot: number, target: number): void { this.x.setForward(slot, target); }
   reserveCredit(slot: number, n: number): number { return this.x.reserveCredit(slot, n) >>> 0; }
-  consumed(slot: number, n: number): number { return this.x.consumedBytes(slot, n) >>> 0; }
+  consumed(slot: number, n: number): number { return this.x.consumedBytes(slot, n, this.clock() >>> 0) >>> 0; }
   release(slot: number): void { this.x.release(slot); }
   usedSlots(): number { return this.x.usedSlots(); }
   peerStreams(link: number): number { return this.x.linkPeerStreams(link) >>> 0; }
@@ -96,7 +96,7 @@ export class WasmCore implements ForwardingCore {
         const skip = Math.min(this.x.dataAhead(link) >>> 0, len);
         if (skip === 0) this.in.set(base === 0 && len === chunk.length ? chunk : chunk.subarray(base, base + len));
         else if (skip < len) this.in.set(chunk.subarray(base + skip, base + len), skip);
-        const n = this.x.decode(link, len);
+        const n = this.x.decode(link, len, this.clock() >>> 0);
         const used = this.x.consumed.value as number;
         const linkBroken = this.dispatch(n, chunk, base, sink);
         if (linkBroken || used === 0) return;

@@ -6,16 +6,18 @@ import { loadCore, corePath } from '../../dataplane/core/wasm-core.js';
 import { TsCore } from '../../dataplane/core/ts-core.js';
 import { RecordingSink, type Event } from './recording-sink.js';
 
-/** A pair of cores driven in lockstep. */
+/** A pair of cores driven in lockstep, on one fake clock. */
 export class Twin {
   readonly wasm: ForwardingCore;
   readonly ts: ForwardingCore;
+  /** the clock both cores read (µs): set it between operations, so both see the same time */
+  now = 0;
   private trail: string[] = [];
 
   /** `context` (seed, iteration) is printed with any difference. */
   constructor(window: number, public context: string, debug = false) {
-    this.wasm = loadCore(window, corePath(debug));
-    this.ts = new TsCore(window);
+    this.wasm = loadCore(window, corePath(debug), () => this.now);
+    this.ts = new TsCore(window, () => this.now);
   }
 
   /** Runs `f` on both cores; the results must be deeply equal and neither may throw. */

@@ -6,6 +6,7 @@ import {
   linkPtr, ctrlPtr, linkOk, L_HDR_FILL, L_HDR, L_REMAIN, L_TYPE, L_FLAGS, L_ACTIVE, L_DISCARD,
   L_STREAM, L_SLOT, L_CTRL_FILL, L_LEN, L_DIALER, L_CTRL_SEL, L_PEER_WINDOW, L_FRAME_AT,
 } from './links';
+import { setClock, windowData } from './window';
 
 /** The receive window this site grants per stream (set by init). */
 export let localWindow: u32 = 1048576;
@@ -127,6 +128,7 @@ function beginFrame(link: u32, lp: usize, len: u32, type: u32, flags: u32, id: u
       else {
         store<u32>(p + P.SLOT_RECV_ALLOWED, allowed - len);
         store<u32>(p + P.SLOT_BYTES_IN, load<u32>(p + P.SLOT_BYTES_IN) + len);
+        windowData(p);
       }
     }
     store<u32>(lp + L_SLOT, s);
@@ -156,8 +158,9 @@ export function dataAhead(link: u32): u32 {
   return load<u8>(lp + L_ACTIVE) != 0 && load<u8>(lp + L_TYPE) == <u8>P.FRAME_DATA ? load<u32>(lp + L_REMAIN) : 0;
 }
 
-/** Decodes `len` bytes at IN_BUF for `link`; returns the number of descriptors written. */
-export function decode(link: u32, len: u32): u32 {
+/** Decodes `len` bytes at IN_BUF for `link`, read at `now` (host clock, µs); returns the number of descriptors written. */
+export function decode(link: u32, len: u32, now: u32): u32 {
+  setClock(now);
   nDesc = 0;
   consumed = 0;
   if (!linkOk(link) || len > <u32>P.IN_CAP) { linkError(P.ERR_BAD_LINK, 0); return nDesc; }

@@ -2,9 +2,10 @@
 // forwarding decision. No I/O, no allocation, fixed memory; the host calls it once per read chunk
 // (decode) and once per event-loop turn (encode). See dataplane/core/wasm-core.ts for the host side.
 import * as P from './protocol';
-import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used, settle as settleSlots, peerStreams } from './streams';
+import { resetStreams, acquire, release as releaseSlot, slotPtr, lookup, usedSlots as used, settle as settleSlots, peerStreams, highSlot } from './streams';
 import { linkPtr, linkOk, L_USED, L_DIALER, L_NEXT_ID, L_PEER_WINDOW } from './links';
 import { setLocalWindow, localWindow } from './decoder';
+import { setClock, windowConsumed } from './window';
 
 export { decode, consumed, dataAhead } from './decoder';
 export { encode } from './encoder';
@@ -41,7 +42,7 @@ export function linkSetPeerWindow(link: u32, window: u32): void {
 /** Forgets a link: every stream on it is released. The host has already reset their flows. */
 export function linkClose(link: u32): void {
   if (link >= <u32>P.MAX_LINKS) return;
-  for (let s: u32 = 1; s < <u32>P.MAX_SLOTS; s++) {
+  for (let s: u32 = 1; s <= highSlot; s++) {
     const p = slotPtr(s);
     if ((load<u8>(p + P.SLOT_STATE) & P.ST_USED) != 0 && <u32>load<u8>(p + P.SLOT_LINK) == link) releaseSlot(s);
   }
@@ -66,18 +67,16 @@ export function setForward(slot: u32, target: u32): void {
 }
 
 /**
- * The host delivered `n` bytes of `slot` (written out and flushed). Returns the credit to grant now
- * (batched at a quarter window so CREDIT frames stay rare), or 0.
+ * The host delivered `n` bytes of `slot` (written out and flushed) at `now` (its clock, µs). Returns
+ * the credit to grant now (batched at a quarter of the stream's adaptive window, window.ts), or 0.
  */
-export function consumedBytes(slot: u32, n: u32): u32 {
+export function consumedBytes(slot: u32, n: u32, now: u32): u32 {
+  setClock(now);
   if (slot == 0 || slot >= <u32>P.MAX_SLOTS) return 0;
   const p = slotPtr(slot);
   const st = <u32>load<u8>(p + P.SLOT_STATE);
   if ((st & P.ST_USED) == 0 || (st & (P.ST_REMOTE_CLOSED | P.ST_BROKEN)) != 0) return 0;
-  const pending = load<u32>(p + P.SLOT_RECV_PENDING) + n;
-  if (pending < (localWindow >> 2)) { store<u32>(p + P.SLOT_RECV_PENDING, pending); return 0; }
-  store<u32>(p + P.SLOT_RECV_PENDING, 0);
-  return pending;
+  return windowConsumed(p, n, localWindow, load<u32>(p + P.SLOT_RECV_ALLOWED));
 }
 
 /** Takes up to `n` bytes of send credit on `slot`; returns what was granted (0 when the window is shut). */

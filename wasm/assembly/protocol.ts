@@ -118,19 +118,19 @@ export const CTRL_BUF = 786432;
 export const CTRL_SIZE = 65536;
 /** Stream table: MAX_SLOTS entries of SLOT_SIZE bytes; slot 0 is never used. */
 export const SLOT_BUF = 9175040;
-export const SLOT_SIZE = 32;
+export const SLOT_SIZE = 64;
 export const MAX_SLOTS = 32768;
 /** Free-slot stack (u32 per slot). */
-export const FREE_BUF = 10223616;
+export const FREE_BUF = 11272192;
 /** (link, stream id) -> slot hash index, open addressing, u32 slot per entry. */
-export const HASH_BUF = 10354688;
+export const HASH_BUF = 11403264;
 export const HASH_CAP = 65536;
 /** Slots released since the last settle(): off the index, not yet reusable (u32 per slot). */
-export const LIMBO_BUF = 10616832;
+export const LIMBO_BUF = 11665408;
 /** Per link: streams the peer opened still holding a slot (live or in limbo), u32 each. Survives linkOpen. */
-export const PEER_STREAMS_BUF = 10747904;
+export const PEER_STREAMS_BUF = 11796480;
 /** End of used memory; must stay below MEMORY_PAGES * 65536. */
-export const LAYOUT_END = 10748160;
+export const LAYOUT_END = 11796736;
 
 // Stream slot fields (offsets inside a slot).
 export const SLOT_STATE = 0;
@@ -142,6 +142,26 @@ export const SLOT_FORWARD = 16;
 export const SLOT_RECV_PENDING = 20;
 export const SLOT_BYTES_IN = 24;
 export const SLOT_BYTES_OUT = 28;
+// The adaptive receive window (wasm/assembly/window.ts; times are the host's clock in µs, u32, wrapping).
+/** window the receiver stands behind now: credit held by the peer + bytes not yet credited back */
+export const SLOT_WIN_EFFECT = 32;
+/** window the policy aims at (grows toward the BDP, never past the HELLO window; shrinks when idle) */
+export const SLOT_WIN_TARGET = 36;
+export const SLOT_WIN_EPOCH_AT = 40;
+export const SLOT_WIN_EPOCH_BYTES = 44;
+export const SLOT_WIN_LAST_USE = 48;
+/** smoothed credit-loop round trip (µs; 0 = no sample yet) */
+export const SLOT_WIN_RTT = 52;
+/** when credit went to a starved sender (µs | 1; 0 = none): the next DATA gives a round-trip sample */
+export const SLOT_WIN_PROBE_AT = 56;
+
+// Adaptive receive window policy (receiver side only: the HELLO window stays the ceiling).
+/** a stream's target window at open and after an idle spell (capped by the HELLO window) */
+export const WINDOW_START = 65536;
+/** a stream that consumed nothing for this long (µs) falls back to WINDOW_START */
+export const WINDOW_IDLE_US = 1000000;
+/** the target doubles when half a window or more was consumed in under this many round trips per window */
+export const WINDOW_GROW_RTTS = 2;
 
 // Stream state bits.
 export const ST_USED = 1;

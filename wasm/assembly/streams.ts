@@ -5,8 +5,9 @@
 import {
   SLOT_BUF, SLOT_SIZE, MAX_SLOTS, FREE_BUF, HASH_BUF, HASH_CAP, LIMBO_BUF, PEER_STREAMS_BUF, MAX_LINKS,
   SLOT_STATE, SLOT_LINK, SLOT_ID, SLOT_SEND_CREDIT, SLOT_RECV_ALLOWED, SLOT_FORWARD,
-  SLOT_RECV_PENDING, SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN, ST_PEER,
+  SLOT_BYTES_IN, SLOT_BYTES_OUT, ST_USED, ST_BROKEN, ST_PEER,
 } from './protocol';
+import { windowOpen } from './window';
 
 const HASH_MASK: u32 = HASH_CAP - 1;
 let freeTop: u32 = 0;
@@ -21,11 +22,22 @@ let limboTop: u32 = 0;
   return ((id * 2654435761) ^ (link * 40503)) & HASH_MASK;
 }
 
+let used: bool = false;
+/** Highest slot ever acquired since the last reset: scans over the table stop there, so they do not
+ *  touch (and make resident) the pages of slots never used. */
+export let highSlot: u32 = 0;
+
 /** Empties the table: every slot free, the index empty. */
 export function resetStreams(): void {
-  memory.fill(SLOT_BUF, 0, <usize>MAX_SLOTS * SLOT_SIZE);
-  memory.fill(HASH_BUF, 0, <usize>HASH_CAP * 4);
-  memory.fill(PEER_STREAMS_BUF, 0, <usize>MAX_LINKS * 4);
+  // Fresh wasm memory is zero: the first reset leaves the 2.3 MiB of slots and index untouched, so
+  // an idle engine's RSS holds only the pages its streams use.
+  if (used) {
+    memory.fill(SLOT_BUF, 0, <usize>MAX_SLOTS * SLOT_SIZE);
+    memory.fill(HASH_BUF, 0, <usize>HASH_CAP * 4);
+    memory.fill(PEER_STREAMS_BUF, 0, <usize>MAX_LINKS * 4);
+  }
+  used = true;
+  highSlot = 0;
   freeTop = 0;
   limboTop = 0;
   // Push high to low so that slot 1 is handed out first; slot 0 means "none".
@@ -47,11 +59,13 @@ export function lookup(link: u32, id: u32): u32 {
   }
 }
 
-/** Takes a free slot for (link, id) with the given credit, indexes it; 0 when the table is full. */
+/** Takes a free slot for (link, id) with the given credit, indexes it; 0 when the table is full.
+ *  `recvAllowed` is the HELLO window: the sender's credit at open and the receive window's ceiling. */
 export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): u32 {
   if (freeTop == 0) return 0;
   freeTop--;
   const s = load<u32>(<usize>FREE_BUF + <usize>freeTop * 4);
+  if (s > highSlot) highSlot = s;
   const p = slotPtr(s);
   store<u8>(p + SLOT_STATE, <u8>ST_USED);
   store<u8>(p + SLOT_LINK, <u8>link);
@@ -59,7 +73,7 @@ export function acquire(link: u32, id: u32, sendCredit: u32, recvAllowed: u32): 
   store<u32>(p + SLOT_SEND_CREDIT, sendCredit);
   store<u32>(p + SLOT_RECV_ALLOWED, recvAllowed);
   store<u32>(p + SLOT_FORWARD, 0);
-  store<u32>(p + SLOT_RECV_PENDING, 0);
+  windowOpen(p, recvAllowed);
   store<u32>(p + SLOT_BYTES_IN, 0);
   store<u32>(p + SLOT_BYTES_OUT, 0);
   let i = homeOf(link, id);
