@@ -30,7 +30,11 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
   },
   Listener(s) {
     const spec: Obj = {};
-    const ignored = take(s, ['routingKey', 'port', 'type'], spec, 'spec').filter((f) => f !== 'spec.host');
+    const ignored = take(s, ['routingKey', 'port', 'type'], spec, 'spec').filter((f) => f !== 'spec.host' && f !== 'spec.observer');
+    // Skupper v2 keeps `type` for the transport (tcp) and names the protocol to observe in `observer`
+    // (auto, none, http1, http2); svcnet folds an explicit observer into its type (issue 13).
+    if (s.observer === 'http1' || s.observer === 'http2') spec.type = spec.type === undefined || spec.type === 'tcp' ? s.observer : spec.type;
+    else if (s.observer !== undefined && s.observer !== 'none') ignored.push(`spec.observer (${String(s.observer)})`);
     // In Skupper the host is the service name clients resolve; here it is the bind address.
     if (typeof s.host === 'string' && net.isIP(s.host)) spec.host = s.host;
     else if (s.host !== undefined) ignored.push('spec.host');
