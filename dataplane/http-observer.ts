@@ -4,28 +4,32 @@
 // (a tunnel, malformed input, the end) it is released and costs nothing more.
 import * as H from '../wasm/assembly/http1-consts.js';
 import { HTTP1_METHODS, type Http1Core, type Http1Observation } from './core/http1-core.js';
+import type { HttpRequest } from './port/report.js';
+import { TsHttp1 } from './core/ts-http1.js';
 
 /** Bytes copied into the core per call while it reads a head: most heads fit, bodies after them are passed instead. */
 export const FEED_WINDOW = 4096;
 
-/** One request as the flow record lists it. */
-export interface HttpRequestRecord {
-  method: string;
-  /** the path's first segment */
-  path: string;
-  /** 0: no response before the connection ended */
-  status: number;
-  bytesToServer: number;
-  bytesToClient: number;
-  durationMs: number;
-}
-
 /** Where a flow's observations go. */
 export interface HttpRequestSink {
-  onRequest(r: HttpRequestRecord): void;
-  /** the observer stopped on bytes it could not follow (H1_FAIL_*): the flow goes on, uncounted */
-  onParseError(reason: number): void;
+  onRequest(r: HttpRequest): void;
+  /** the observer stopped on bytes it could not follow (a HTTP1_FAILURES name): the flow goes on, unobserved */
+  onParseError(reason: string): void;
 }
+
+/** What a flow shows its observer: the bytes each way as they pass, and its end. Flow and LocalSplice
+ *  call it only when set (an http1 listener), so a tcp flow pays one field check per chunk. */
+export interface FlowTap {
+  request(chunk: Uint8Array): void;
+  response(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/** Why an observer stopped, by H1_FAIL_* code: label values of svcnet_http_observer_fallbacks_total. */
+export const HTTP1_FAILURES: Readonly<Record<number, string>> = {
+  [H.H1_FAIL_REQUEST]: 'malformed_request', [H.H1_FAIL_RESPONSE]: 'malformed_response', [H.H1_FAIL_HEAD_SIZE]: 'head_too_large',
+  [H.H1_FAIL_PIPELINE]: 'pipeline_too_deep', [H.H1_FAIL_PASS]: 'host_overran_body',
+};
 
 /** Feeds `chunk` of direction `dir` to observer `o`; calls `each` per observation. */
 export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uint8Array, now: number, each: (ob: Http1Observation) => void): void {
@@ -48,7 +52,7 @@ export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uin
 }
 
 /** The observer of one flow at a listener: request bytes from the client, response bytes toward it. */
-export class Http1FlowObserver {
+export class Http1FlowObserver implements FlowTap {
   private o: number;
   private readonly each = (ob: Http1Observation): void => this.sink.onRequest(toRecord(ob));
 
@@ -79,7 +83,7 @@ export class Http1FlowObserver {
     observeChunk(this.core, this.o, dir, chunk, this.clock(), this.each);
     const mode = this.core.mode(this.o);
     if (mode === H.H1_PARSING) return;
-    if (mode === H.H1_FAILED) this.sink.onParseError(this.core.failure(this.o));
+    if (mode === H.H1_FAILED) this.sink.onParseError(HTTP1_FAILURES[this.core.failure(this.o)] ?? 'unknown');
     this.release();
   }
 
@@ -90,9 +94,15 @@ export class Http1FlowObserver {
 }
 
 /** An observation as the record lists it. */
-export function toRecord(ob: Http1Observation): HttpRequestRecord {
+export function toRecord(ob: Http1Observation): HttpRequest {
   return {
     method: HTTP1_METHODS[ob.method] ?? 'OTHER', path: ob.segment, status: ob.status,
     bytesToServer: ob.bytesToServer, bytesToClient: ob.bytesToClient, durationMs: Math.max(0, ob.endedAt - ob.startedAt),
   };
+}
+
+/** The HTTP/1.1 observers of `core`: the wasm core's own (same instance and memory), else the TypeScript twin (a TsCore in tests). */
+export function http1CoreOf(core: object): Http1Core {
+  const c = core as { http1?: () => Http1Core };
+  return typeof c.http1 === 'function' ? c.http1() : new TsHttp1();
 }
