@@ -119,8 +119,9 @@ export interface FlowRecord {
   httpError?: string;
 }
 
-/** Requests a flow record lists; earlier ones are only counted (requestCount). */
-export const HTTP_REQUESTS_KEPT = 100;
+/** Requests a flow record lists; earlier ones are only counted (requestCount). Bounded so that a ListFlows
+ *  answer of 1,000 records stays well inside gRPC's 4 MiB message limit. */
+export const HTTP_REQUESTS_KEPT = 32;
 
 /** One HTTP request observed on a flow (issue 13). */
 export interface HttpRequest {

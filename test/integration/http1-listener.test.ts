@@ -111,6 +111,16 @@ test('issue 13: curl keep-alive requests through an http1 listener to nginx are 
   assert.match(await svcnetOk(['flow', 'list', '--dir', B, '--routing-key', 'web']), /REQUESTS[\s\S]*\s4\s+closed/);
 });
 
+test('issue 13: an http1 listener on the connector\'s own site (a local splice) observes its requests too', async () => {
+  if (!HAVE) { console.log('# nginx or curl missing: skipped'); return; }
+  await svcnetOk(['listener', 'create', 'web-local', String(ports[9]), '-r', 'web', '--type', 'http1', '--host', '127.0.0.1', '--dir', A]);
+  await waitFor('local listener ready', () => runtimeStatus(A)?.listeners.find((l) => l.name === 'web-local' && l.status === 'ready'), 20_000);
+  const base = `http://127.0.0.1:${ports[9]}`;
+  await run('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', `${base}/api/items.json`, `${base}/nothing`]);
+  const rec = await waitFor('the local flow record', async () => (await flows(A, '--routing-key', 'web', '--recent')).find((f) => f.role === 'local' && f.requestCount === 2));
+  assert.equal(rec.requests.map((q) => `${q.method} /${q.path} ${q.status}`), ['GET /api 200', 'GET /nothing 404']);
+});
+
 test('issue 13: a garbage request through the http1 listener gets what a direct connection gets; the fallback is counted', async () => {
   if (!HAVE) { console.log('# nginx or curl missing: skipped'); return; }
   const garbage = '\x16\x03\x01\x02\x00 this is no HTTP request\r\n\r\n';
