@@ -23,11 +23,11 @@ function sameWeightedKeys(a: ListenerSpec['keys'], b: ListenerSpec['keys']): boo
 
 /** Whether two listener specs ask for the same port and routing. */
 export const sameListener = equalBy<ListenerSpec>({
-  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same,
+  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same,
 });
 
 /** Whether two connector specs name the same server for the same key. */
-export const sameConnector = equalBy<ConnectorSpec>({ name: same, routingKey: same, host: same, port: same });
+export const sameConnector = equalBy<ConnectorSpec>({ name: same, routingKey: same, host: same, port: same, type: same });
 
 export interface BindingsHooks {
   /** a client connected to a listener's port */

@@ -23,6 +23,7 @@ import { OpenAdmission } from './open-admission.js';
 import { FlowSetup, type FlowEvent } from './flow-setup.js';
 import { reportIllegal } from './state-machine.js';
 import { FlowRecords } from './flow-records.js';
+import { http1CoreOf } from './http-observer.js';
 
 /** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
@@ -104,7 +105,7 @@ export class Dataplane extends EventEmitter implements LinkEvents {
     this.flows = new FlowSetup({
       siteId: opts.siteId, siteName: opts.siteName, siteNameOf: (id) => this.routing.lsdb.all.get(id)?.name, records: this.flowRecords,
       core, outbox: this.outbox, endpoints: this.endpoints, routing: this.routing, admission: this.admission,
-      connectors: () => this.bindings.connectors.values(), stats: this.stats, log,
+      connectors: () => this.bindings.connectors.values(), stats: this.stats, log, http1: () => http1CoreOf(core),
       event: (e: FlowEvent) => (e.kind === 'relay-end' ? this.emit(e.kind, { key: e.key, error: e.error }) : this.emit(e.kind, e.flow)),
     });
   }

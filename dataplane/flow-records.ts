@@ -1,6 +1,6 @@
 // The flow records of one engine: the active set, a bounded ring of recent (ended) records, the
 // query over both, and the batches that carry ended flows and moved bytes to the controller.
-import type { FlowBatch, FlowBytes, FlowEndGroup, FlowOutcome, FlowQuery, FlowRecord } from './port/report.js';
+import { HTTP_REQUESTS_KEPT, type FlowBatch, type FlowBytes, type FlowEndGroup, type FlowOutcome, type FlowQuery, type FlowRecord, type HttpRequest, type HttpRequestGroup } from './port/report.js';
 import { FLOW_QUERY_DEFAULT, FLOW_QUERY_MAX, flowQueryLimit } from '../common/flow-query-limit.js';
 
 /**
@@ -55,6 +55,10 @@ export class FlowRecords {
   private overflow = 0;
   /** bytes moved since the last batch (ended and active flows), by role, key and peer site */
   private moved = new Map<string, FlowBytes>();
+  /** HTTP requests and observer fallbacks since the last batch (issue 13) */
+  private http = new Map<string, HttpRequestGroup>();
+  private httpErrors = new Map<string, { key: string; reason: string; count: number }>();
+  private httpSamples = 0;
   readonly capacity: number;
   private readonly batchMax: number;
   private readonly now: () => number;
@@ -75,6 +79,7 @@ export class FlowRecords {
     const record: FlowRecord = {
       id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
       client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
+      requests: undefined, requestCount: undefined, httpError: undefined,
     };
     const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0 };
     this.active.add(live);
@@ -99,7 +104,31 @@ export class FlowRecords {
     this.keep({
       id: s.id, role: s.role, key: s.key, listenerSite: s.listenerSite, connectorSite: s.connectorSite, peerSite: s.peerSite, endpoint: s.endpoint,
       client: s.client, target: s.target, startedAt: t, endedAt: t, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome, error,
+      requests: undefined, requestCount: undefined, httpError: undefined,
     });
+  }
+
+  /** An HTTP request observed on a live flow (issue 13): listed in its record (the last HTTP_REQUESTS_KEPT) and counted in the next batch. */
+  request(live: LiveFlow, q: HttpRequest): void {
+    const r = live.record;
+    const list = (r.requests ??= []);
+    if (list.length >= HTTP_REQUESTS_KEPT) list.shift();
+    list.push(q);
+    r.requestCount = (r.requestCount ?? 0) + 1;
+    const statusClass = q.status === 0 ? 'none' : `${Math.floor(q.status / 100)}xx`;
+    const k = `${r.key}\u0000${q.method}\u0000${statusClass}`;
+    let g = this.http.get(k);
+    if (!g) this.http.set(k, (g = { key: r.key, method: q.method, statusClass, count: 0, seconds: [] }));
+    g.count++;
+    if (this.httpSamples < this.batchMax) { this.httpSamples++; g.seconds.push(q.durationMs / 1000); }
+  }
+
+  /** The HTTP observer of a live flow stopped on bytes it could not follow; `reason` names why. */
+  httpError(live: LiveFlow, reason: string): void {
+    live.record.httpError = reason;
+    const k = `${live.record.key}\u0000${reason}`;
+    const e = this.httpErrors.get(k);
+    if (e) e.count++; else this.httpErrors.set(k, { key: live.record.key, reason, count: 1 });
   }
 
   /** Records that match, newest first: active ones (with their bytes now), then recent ones. */
@@ -131,8 +160,10 @@ export class FlowRecords {
       live.sentToServer = r.bytesToServer;
       live.sentToClient = r.bytesToClient;
     }
-    if (this.ended.size === 0 && this.moved.size === 0) return undefined;
+    if (this.ended.size === 0 && this.moved.size === 0 && this.http.size === 0 && this.httpErrors.size === 0) return undefined;
     const b: FlowBatch = { ended: [...this.ended.values()], bytes: [...this.moved.values()], overflow: this.overflow };
+    if (this.http.size > 0) { b.http = [...this.http.values()]; this.http = new Map(); this.httpSamples = 0; }
+    if (this.httpErrors.size > 0) { b.httpErrors = [...this.httpErrors.values()]; this.httpErrors = new Map(); }
     this.ended = new Map();
     this.moved = new Map();
     this.samples = 0;

@@ -14,7 +14,7 @@ import { LocalSplice } from './local-splice.js';
 import type { EndpointTable } from './endpoint-table.js';
 import type { RoutingNode } from './routing-node.js';
 import type { OpenAdmission, OpenRequest } from './open-admission.js';
-import { keysOf, type ListenerPort } from './listener.js';
+import { keysOf, type ListenerPort, type ListenerSpec } from './listener.js';
 import { pickConnector, type ConnectorTarget, type Drainable } from './connector.js';
 import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
@@ -22,7 +22,9 @@ import { sameSite } from '../common/identity.js';
 import { randomBytes } from 'node:crypto';
 import type { FlowInfo, FlowOutcome, FlowRole } from './port/report.js';
 import { outcomeOf, relayOutcomeOf } from './flow-record.js';
-import type { FlowRecords, FlowStart } from './flow-records.js';
+import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
+import type { Http1Core } from './core/http1-core.js';
+import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
@@ -50,6 +52,8 @@ export interface FlowSetupDeps {
   stats: FlowStats;
   event: (e: FlowEvent) => void;
   log: Logger;
+  /** the HTTP/1.1 observers (issue 13), made on the first http1 flow */
+  http1: () => Http1Core;
 }
 
 export class FlowSetup {
@@ -59,8 +63,18 @@ export class FlowSetup {
   /** flow ids: a random prefix per engine run, then a counter (unique across restarts, cheap per flow) */
   private readonly idPrefix = randomBytes(6).toString('hex');
   private lastId = 0;
+  private http1: Http1Core | undefined;
 
   constructor(private readonly d: FlowSetupDeps) {}
+
+  /** The observer of a flow on an http1 listener, its requests going to the flow's record (issue 13);
+   *  undefined for other types, and when every observer is taken (the flow is then carried unobserved). */
+  private httpTap(spec: ListenerSpec, live: () => LiveFlow): Http1FlowObserver | undefined {
+    if (spec.type !== 'http1') return undefined;
+    const records = this.d.records;
+    const o = new Http1FlowObserver((this.http1 ??= this.d.http1()), { onRequest: (q) => records.request(live(), q), onParseError: (why) => records.httpError(live(), why) });
+    return o.observing ? o : undefined;
+  }
 
   /** A client connected to a listener: choose a key and a target, then open a stream or splice locally. */
   onClient(listener: ListenerPort, client: net.Socket): void {
@@ -94,11 +108,14 @@ export class FlowSetup {
     const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: clientAddr, affinity: hash, flow: rec.id };
     d.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
     const ended = this.listenerSide(listener, key, target);
+    const tap = this.httpTap(spec, () => live);
     const flow = new Flow(d.endpoints, slot, link, client, (f, error) => {
+      tap?.end();
       ended(f.bytesFromApp, f.bytesToApp, error);
       this.recordEnd(live, outcomeOf(f.endCause, 'client'), error);
     });
     const live = d.records.open(rec, flow, true);
+    flow.tap = tap;
     d.endpoints.set(flow);
   }
 
@@ -123,13 +140,16 @@ export class FlowSetup {
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const listenerEnded = this.listenerSide(listener, key, target);
     const connectorEnded = this.connectorSide(c, key);
+    const tap = this.httpTap(listener.spec, () => live);
     const splice = new LocalSplice(client, server, d.endpoints.illegal, (s, error) => {
+      tap?.end();
       this.splices.delete(s);
       connectorEnded(s, s.bytesFromApp, s.bytesToApp, error);
       listenerEnded(s.bytesFromApp, s.bytesToApp, error);
       this.recordEnd(live, outcomeOf(s.endCause, 'client'), error);
     });
     const live = d.records.open(rec, splice, true);
+    splice.tap = tap;
     this.splices.add(splice);
     c.flows.add(splice);
   }

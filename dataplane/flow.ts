@@ -7,6 +7,7 @@ import type { DrainWaiter } from './outbox.js';
 import { StateMachine, type Transitions } from './state-machine.js';
 import type { EndCause } from './flow-record.js';
 import type { HeadroomReads } from './headroom-reads.js';
+import type { FlowTap } from './http-observer.js';
 
 /** Bytes an application socket may hold unwritten before credit waits for it to drain. */
 export const APP_BUFFER = 256 * 1024;
@@ -42,6 +43,8 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   firstFromAppAt = 0;
   /** why the flow did not end cleanly (flow-record.ts), set before onEnd */
   endCause: EndCause | undefined;
+  /** an http1 listener's observer (issue 13): shown the bytes each way; undefined for tcp */
+  tap: FlowTap | undefined = undefined;
   /** bytes read from the app that wait for credit */
   private pending: Buffer | null = null;
   private closeAfterPending = false;
@@ -80,6 +83,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
   private fromApp(chunk: Buffer, headroom: boolean): void {
     if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now();
     this.bytesFromApp += chunk.length;
+    if (this.tap !== undefined) this.tap.request(chunk);
     this.send(chunk, headroom);
     if (headroom && !this.pending && this.reserve(1) === 0 && !this.isOver()) {
       // Window shut with nothing left over: stop reading now, so the next read is sized to fresh credit and goes out whole.
@@ -156,6 +160,7 @@ export class Flow implements StreamEndpoint, DrainWaiter {
     if (this.isOver()) return;
     if (this.bytesToApp === 0) this.firstToAppAt = performance.now();
     this.bytesToApp += payload.length;
+    if (this.tap !== undefined) this.tap.response(payload);
     if (!this.corked) {
       // Every chunk delivered in this turn goes out in one writev when the outbox flushes.
       this.corked = true;

@@ -7,6 +7,7 @@ import { FlowState, FLOW_TRANSITIONS } from './flow.js';
 import { StateMachine, type IllegalTransition } from './state-machine.js';
 import type { Drainable } from './connector.js';
 import type { EndCause } from './flow-record.js';
+import type { FlowTap } from './http-observer.js';
 
 export class LocalSplice implements Drainable {
   /** bytes read from the client (and written to the server) */
@@ -18,6 +19,8 @@ export class LocalSplice implements Drainable {
   firstToAppAt = 0;
   /** which socket ended the splice when it did not end cleanly: `app` is the client, `peer` the server */
   endCause: EndCause | undefined;
+  /** an http1 listener's observer (issue 13): shown the bytes each way; undefined for tcp */
+  tap: FlowTap | undefined = undefined;
   private readonly machine: StateMachine<FlowState>;
 
   /** LocalClosed here: the client sent FIN (passed to the server); RemoteClosed: the server did. */
@@ -29,8 +32,8 @@ export class LocalSplice implements Drainable {
     private readonly onEnd: (splice: LocalSplice, error?: string) => void,
   ) {
     this.machine = new StateMachine('local-splice', FlowState.Open, FLOW_TRANSITIONS, illegal);
-    client.on('data', (chunk: Buffer) => { if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now(); this.bytesFromApp += chunk.length; });
-    server.on('data', (chunk: Buffer) => { if (this.bytesToApp === 0) this.firstToAppAt = performance.now(); this.bytesToApp += chunk.length; });
+    client.on('data', (chunk: Buffer) => { if (this.bytesFromApp === 0) this.firstFromAppAt = performance.now(); this.bytesFromApp += chunk.length; if (this.tap !== undefined) this.tap.request(chunk); });
+    server.on('data', (chunk: Buffer) => { if (this.bytesToApp === 0) this.firstToAppAt = performance.now(); this.bytesToApp += chunk.length; if (this.tap !== undefined) this.tap.response(chunk); });
     // pipe() carries the bytes with backpressure and passes each FIN on (both sockets allow half-open).
     client.pipe(server);
     server.pipe(client);

@@ -31,6 +31,7 @@ export function flowMessage(r: FlowRecord): FlowRecordMessage {
     id: r.id, role: r.role, routingKey: r.key, listenerSite: r.listenerSite, connectorSite: r.connectorSite, peerSite: r.peerSite, endpoint: r.endpoint,
     client: r.client, target: r.target, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? '' : new Date(r.endedAt).toISOString(),
     bytesToServer: r.bytesToServer, bytesToClient: r.bytesToClient, ttfbMs: r.ttfbMs ?? -1, active: r.endedAt === undefined, outcome: r.outcome ?? '', error: r.error ?? '',
+    requests: r.requests ?? [], requestCount: r.requestCount ?? 0, httpError: r.httpError ?? '',
   };
 }
 

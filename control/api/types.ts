@@ -1,5 +1,6 @@
 // TypeScript shapes of the svcnet.v1 control messages (control/proto/svcnet/v1/*.proto) as
 // @grpc/proto-loader produces them: lowerCamelCase fields, enums as strings, 64-bit as numbers.
+import type { HttpRequest } from '../../dataplane/port/report.js';
 
 export interface Metadata { name: string; resourceVersion?: string }
 export interface ResourceStatus {
@@ -64,6 +65,7 @@ export interface ListFlowsRequest { routingKey?: string; site?: string; outcome?
 export interface FlowRecordMessage {
   id: string; role: string; routingKey: string; listenerSite: string; connectorSite: string; peerSite: string; endpoint: string; client: string; target: string;
   startedAt: string; endedAt: string; bytesToServer: number; bytesToClient: number; ttfbMs: number; active: boolean; outcome: string; error: string;
+  requests: HttpRequest[]; requestCount: number; httpError: string;
 }
 export interface ListFlowsResponse { flows: FlowRecordMessage[] }
 

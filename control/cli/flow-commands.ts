@@ -21,7 +21,7 @@ function row(f: FlowRecordMessage, now: number): (string | number)[] {
   const end = f.endedAt ? Date.parse(f.endedAt) : now;
   const seconds = Math.max(0, end - Date.parse(f.startedAt)) / 1000;
   return [f.id.slice(0, 8), f.role, f.routingKey, `${f.listenerSite || '-'} -> ${f.connectorSite || '-'}`, f.client || '-', f.target || '-',
-    f.startedAt.slice(11, 23), `${seconds.toFixed(3)}s`, humanBytes(f.bytesToServer), humanBytes(f.bytesToClient), f.ttfbMs >= 0 ? `${f.ttfbMs.toFixed(1)}ms` : '-', f.active ? 'active' : f.outcome];
+    f.startedAt.slice(11, 23), `${seconds.toFixed(3)}s`, humanBytes(f.bytesToServer), humanBytes(f.bytesToClient), f.ttfbMs >= 0 ? `${f.ttfbMs.toFixed(1)}ms` : '-', f.requestCount ? String(f.requestCount) : '-', f.active ? 'active' : f.outcome];
 }
 
 /** Adds `flow list`. */
@@ -42,7 +42,7 @@ export function addFlowCommands(program: Command): void {
       await withSession(o, async (s) => {
         const { flows } = await s.client.listFlows({ routingKey: o.routingKey, site: o.site, outcome: o.outcome, state: o.active ? 'active' : o.recent ? 'recent' : undefined, limit: o.limit === undefined ? undefined : Number(o.limit) });
         const now = Date.now();
-        print(format, flows, ['ID', 'ROLE', 'ROUTING KEY', 'SITES', 'CLIENT', 'TARGET', 'STARTED', 'DURATION', 'TO SERVER', 'TO CLIENT', 'TTFB', 'OUTCOME'], flows.map((f) => row(f, now)));
+        print(format, flows, ['ID', 'ROLE', 'ROUTING KEY', 'SITES', 'CLIENT', 'TARGET', 'STARTED', 'DURATION', 'TO SERVER', 'TO CLIENT', 'TTFB', 'REQUESTS', 'OUTCOME'], flows.map((f) => row(f, now)));
       });
     });
 }

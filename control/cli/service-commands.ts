@@ -12,6 +12,7 @@ import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
+const TYPE_HELP = 'tcp, http1 or http2: bytes pass unchanged in each; http1 requests are observed (flow records, metrics)';
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
 /** Refuses a port that something else on this host already listens on. */
@@ -30,7 +31,7 @@ function checked(kind: 'listener' | 'connector', doc: { apiVersion: string; kind
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Name the argument as the user typed it, not the document field it became.
-    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
+    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
     throw new UsageError(`invalid ${kind}: ${arg ?? err.field} ${err.reason}`);
   }
 }
@@ -43,9 +44,10 @@ export function addServiceCommands(program: Command): void {
     waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
       .option('-r, --routing-key <key>', 'routing key that joins listeners and connectors (default: the name, as in Skupper)')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
+      .option('--type <type>', TYPE_HELP, 'tcp')
       .action(async (name: string, port: string, o) => {
         const routingKey: string = o.routingKey ?? name;
-        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host } };
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type } };
         checked(kind, doc, port);
         const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
@@ -56,7 +58,7 @@ export function addServiceCommands(program: Command): void {
             await checkPortFree(Number(port), o.host);
           }
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
-          console.log(`${kind} ${name} created (routing key ${routingKey}, port ${port}); ${appliesWhen(s.running)}`);
+          console.log(`${kind} ${name} created (routing key ${routingKey}, port ${port}, type ${o.type}); ${appliesWhen(s.running)}`);
           if (waitMs !== undefined) await waitReady(s, Kind, name, waitMs);
         });
       });
@@ -64,8 +66,9 @@ export function addServiceCommands(program: Command): void {
       .option('-r, --routing-key <key>', 'new routing key')
       .option('--port <port>', 'new port')
       .option('--host <host>', 'new host')
+      .option('--type <type>', TYPE_HELP)
       .action(async (name: string, o) => {
-        if (o.routingKey === undefined && o.port === undefined && o.host === undefined) throw new UsageError('nothing to change: give --routing-key, --port or --host');
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host or --type');
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
@@ -73,6 +76,7 @@ export function addServiceCommands(program: Command): void {
           if (o.routingKey !== undefined) spec.routingKey = o.routingKey;
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
           if (o.host !== undefined) spec.host = o.host;
+          if (o.type !== undefined) spec.type = o.type;
           checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });
@@ -93,11 +97,11 @@ export function addServiceCommands(program: Command): void {
         await withSession(o, async (s) => {
           const all: Resource[] = name ? [await s.client.get({ kind: Kind, name: nameArg(name) })] : (await s.client.list({ kind: Kind })).resources;
           const rows = all.map((r) => {
-            const spec = r[kind] as { routingKey: string; port: number; host: string };
-            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
+            const spec = r[kind] as { routingKey: string; port: number; host: string; type?: string };
+            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, type: spec.type || 'tcp', status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
           });
-          if (kind === 'listener') print(format, rows, ['NAME', 'ROUTING KEY', 'PORT', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, r.port, r.status, r.flowsActive, r.message]));
-          else print(format, rows, ['NAME', 'ROUTING KEY', 'TARGET', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, `${r.host}:${r.port}`, r.status, r.flowsActive, r.message]));
+          if (kind === 'listener') print(format, rows, ['NAME', 'ROUTING KEY', 'PORT', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, r.port, r.type, r.status, r.flowsActive, r.message]));
+          else print(format, rows, ['NAME', 'ROUTING KEY', 'TARGET', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, `${r.host}:${r.port}`, r.type, r.status, r.flowsActive, r.message]));
         });
       });
   }

@@ -22,6 +22,11 @@ const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9
 /** Hosts (bind addresses, servers, link endpoints): a host name or an IP literal (IPv6 without brackets) (issue 15). */
 export const hostSchema = z.string().refine((h) => HOST_NAME.test(h) || isIP(h) !== 0, 'must be a host name or an IP address');
 
+/** What a listener or connector carries (issue 13): opaque bytes, or HTTP/1.1 or HTTP/2 observed
+ *  on the way. Bytes are carried unchanged in every type. */
+export const SERVICE_TYPES = ['tcp', 'http1', 'http2'] as const;
+export const serviceTypeSchema = z.enum(SERVICE_TYPES, { error: `must be ${SERVICE_TYPES.join(', ')}` });
+
 /** Metadata of every resource: a name and, once stored, the version of the stored document. */
 export function metadataSchema() {
   return z.object({ name: nameSchema, resourceVersion: z.string().optional() }).loose();

@@ -1,12 +1,12 @@
 // Connector: the real server (host:port) that serves a routing key on this site.
 import { z } from 'zod';
-import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith, withNameAsRoutingKey } from './common.js';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, serviceTypeSchema, parseWith, withNameAsRoutingKey } from './common.js';
 
 export const connectorSpecSchema = z.object({
   routingKey: routingKeySchema,
   port: portSchema,
   host: hostSchema.default('127.0.0.1'),
-  type: z.enum(['tcp']).default('tcp'),
+  type: serviceTypeSchema.default('tcp'),
 }).strict();
 
 export const connectorSchema = z.object({

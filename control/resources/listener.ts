@@ -1,6 +1,6 @@
 // Listener: a local port where clients connect; their flows go to connectors of the routing key.
 import { z } from 'zod';
-import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, parseWith, withNameAsRoutingKey } from './common.js';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, serviceTypeSchema, parseWith, withNameAsRoutingKey } from './common.js';
 
 /** Several routing keys on one port, as Skupper's MultiKeyListener: by priority (failover) or by weight. */
 export const listenerStrategySchema = z.union([
@@ -13,7 +13,7 @@ export const listenerSpecSchema = z.object({
   routingKey: routingKeySchema.optional(),
   port: portSchema,
   host: hostSchema.default('0.0.0.0'),
-  type: z.enum(['tcp']).default('tcp'),
+  type: serviceTypeSchema.default('tcp'),
   strategy: listenerStrategySchema.optional(),
   /** pin each client address to one target (hash of the address) instead of balancing by open flows */
   affinity: z.boolean().default(false),

@@ -60,7 +60,12 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
   // binds: an IP, or a name this host resolves (on Kubernetes it names the Service that is made).
   Listener(s) {
     const spec: Obj = {};
-    return { spec, ignored: take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec') };
+    const ignored = take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec').filter((f) => f !== 'spec.observer');
+    // Skupper v2 keeps `type` for the transport (tcp) and names the protocol to observe in `observer`
+    // (auto, none, http1, http2); svcnet folds an explicit observer into its type (issue 13).
+    if (s.observer === 'http1' || s.observer === 'http2') spec.type = spec.type === undefined || spec.type === 'tcp' ? s.observer : spec.type;
+    else if (s.observer !== undefined && s.observer !== 'none') ignored.push(`spec.observer (${String(s.observer)})`);
+    return { spec, ignored };
   },
   Connector(s) {
     const spec: Obj = {};

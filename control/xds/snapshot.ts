@@ -36,10 +36,10 @@ export function desiredState(input: SnapshotInput): { state: DesiredState; probl
   const listeners = input.listeners.map((l) => {
     const keys = listenerKeys(l.spec);
     const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
-    return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity };
+    return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type };
   });
   const connectors = input.connectors.filter((c) => input.exposes(c.spec.routingKey, c.metadata.name))
-    .map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port }));
+    .map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, type: c.spec.type }));
   const certificates: DesiredState['certificates'] = [];
   const links: DesiredState['links'] = [];
   for (const l of input.links) {

@@ -32,7 +32,7 @@ export function fromResponse(r: WireResponse): Push {
   const type = r.type as RouterResourceType;
   if (!RESOURCE_TYPES.includes(type)) return { type, version: r.versionInfo, nonce: r.nonce, resources: [] } as Push;
   let resources = (r[FIELD[type]] ?? []) as Record<string, unknown>[];
-  resources = resources.map((x) => Object.fromEntries(Object.entries(x).filter(([k, v]) => !(v === '' && (k === 'proxy' || k === 'mode')))));
+  resources = resources.map((x) => Object.fromEntries(Object.entries(x).filter(([k, v]) => !(v === '' && (k === 'proxy' || k === 'mode' || k === 'type')))));
   return { type, version: r.versionInfo, nonce: r.nonce, resources: resources as unknown as ResourcesOf[typeof type] } as Push;
 }
 

@@ -18,6 +18,9 @@ export interface TlsMaterial {
 /** How a multi-key listener picks a key: failover in order, or smooth weighted round robin. */
 export type KeyMode = 'single' | 'priority' | 'weighted';
 
+/** What a listener or connector carries: opaque bytes (`tcp`), or HTTP observed on the way (issue 13). */
+export type ServiceType = 'tcp' | 'http1' | 'http2';
+
 /** A listener port as the data plane runs it. */
 export interface ListenerSpec {
   name: string;
@@ -30,6 +33,8 @@ export interface ListenerSpec {
   keys?: { key: string; weight: number }[];
   /** hash the client address to pick the target instead of balancing by open flows */
   affinity?: boolean;
+  /** absent: tcp; http1 flows feed the HTTP/1.1 observer */
+  type?: ServiceType;
 }
 
 /** A real server that receives the flows of a routing key. */
@@ -38,6 +43,8 @@ export interface ConnectorSpec {
   routingKey: string;
   host: string;
   port: number;
+  /** absent: tcp */
+  type?: ServiceType;
 }
 
 /** An outbound link as pushed: its TLS material is named (`secret`), as Envoy's SDS does. */

@@ -129,7 +129,33 @@ export interface FlowRecord {
   outcome?: FlowOutcome;
   /** why it did not close cleanly (clipped text) */
   error?: string;
+  /** HTTP requests observed on an http1 listener's flow (issue 13): the last HTTP_REQUESTS_KEPT */
+  requests?: HttpRequest[];
+  /** how many requests were observed in all */
+  requestCount?: number;
+  /** why the HTTP observer stopped following this flow (the bytes still passed unchanged) */
+  httpError?: string;
 }
+
+/** Requests a flow record lists; earlier ones are only counted (requestCount). Bounded so that a ListFlows
+ *  answer of 1,000 records stays well inside gRPC's 4 MiB message limit. */
+export const HTTP_REQUESTS_KEPT = 32;
+
+/** One HTTP request observed on a flow (issue 13). */
+export interface HttpRequest {
+  method: string;
+  /** the first segment of the request's path ('' for `/`) */
+  path: string;
+  /** 0 when the connection ended before a response */
+  status: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  /** from the first byte of the request to the last of its response, ms */
+  durationMs: number;
+}
+
+/** HTTP requests that completed since the last batch with one set of labels, with their durations in seconds. */
+export interface HttpRequestGroup { key: string; method: string; statusClass: string; count: number; seconds: number[] }
 
 /** Which flow records to list. Site matches either end's site name. */
 export interface FlowQuery {
@@ -165,6 +191,9 @@ export interface FlowBatch {
   bytes: FlowBytes[];
   /** samples left out of `seconds` and `ttfbSeconds` because the batch was full (the flows are still counted) */
   overflow: number;
+  /** HTTP requests observed (issue 13) and observers that stopped on bytes they could not follow, by key and reason */
+  http?: HttpRequestGroup[];
+  httpErrors?: { key: string; reason: string; count: number }[];
 }
 
 /** Everything an engine reports. */

@@ -2,6 +2,9 @@
 // with the first reason found, so a refused push never half-replaces the last good state.
 import type { Push, ResourceType, ResourcesOf, SecretResource, TlsMaterial } from '../port/push.js';
 
+/** A listener's or connector's type: absent means tcp (issue 13). */
+const serviceType = (t: unknown): boolean => t === undefined || t === 'tcp' || t === 'http1' || t === 'http2';
+
 const validPort = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
 function uniqueNames(items: { name: string }[], what: string): string | null {
@@ -66,6 +69,7 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
         const bad = checkPort('listener', l.name, l.port);
         if (bad) return bad;
         if (!l.routingKey) return `listener ${l.name}: no routing key`;
+        if (!serviceType(l.type)) return `listener ${l.name}: unknown type ${JSON.stringify(l.type)}`;
       }
       return null;
     case 'connectors':
@@ -73,6 +77,7 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
         const bad = checkPort('connector', c.name, c.port);
         if (bad) return bad;
         if (!c.host || !c.routingKey) return `connector ${c.name}: host and routing key are required`;
+        if (!serviceType(c.type)) return `connector ${c.name}: unknown type ${JSON.stringify(c.type)}`;
       }
       return null;
     case 'links': {

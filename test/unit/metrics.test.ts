@@ -85,6 +85,18 @@ test('issue 12: flow batches feed svcnet_flows_total, svcnet_bytes_total and the
   assert.match(text, /^svcnet_flow_samples_overflow_total 2$/m);
 });
 
+test('issue 13: observed HTTP requests feed svcnet_http_requests_total, svcnet_http_request_duration_seconds and the fallback counter', async () => {
+  const m = metricsOf(status({}));
+  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 3, seconds: [0.002, 0.004, 0.3] }, { key: 'web', method: 'POST', statusClass: 'none', count: 1, seconds: [1] }] });
+  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, seconds: [0.01] }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 2 }] });
+  const text = await m.text();
+  assert.match(text, /^svcnet_http_requests_total\{routing_key="web",method="GET",status_class="2xx"\} 4$/m);
+  assert.match(text, /^svcnet_http_requests_total\{routing_key="web",method="POST",status_class="none"\} 1$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_count\{routing_key="web",method="GET",status_class="2xx"\} 4$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="0\.005",routing_key="web",method="GET",status_class="2xx"\} 2$/m);
+  assert.match(text, /^svcnet_http_observer_fallbacks_total\{routing_key="web",reason="malformed_request"\} 2$/m);
+});
+
 test('issue 12: routing keys chosen by peers get at most LABEL_VALUES_MAX label values', async () => {
   const m = metricsOf(status({}));
   m.flows.add({ ended: Array.from({ length: LABEL_VALUES_MAX + 50 }, (_, i) => ended({ key: `k${i}`, outcome: 'no_route' })), bytes: [], overflow: 0 });
@@ -96,8 +108,10 @@ test('issue 12: routing keys chosen by peers get at most LABEL_VALUES_MAX label 
 
 test('issue 12: the exposition passes promtool check metrics (process metrics and flow families included)', async () => {
   const m = new SiteMetrics({ status: () => status({ security: { refused: { SVCNET_ERR_CERT_REVOKED: 1 } } } as Partial<RuntimeStatus>), engine: () => dp }, { processMetrics: true });
-  m.flows.add({ ended: [ended({ ttfbSeconds: [0.002] })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 1, toClient: 1 }], overflow: 0 });
+  m.flows.add({ ended: [ended({ ttfbSeconds: [0.002] })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 1, toClient: 1 }], overflow: 0,
+    http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, seconds: [0.01] }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 1 }] });
   const text = await m.text();
+  assert.match(text, /^svcnet_http_requests_total\{/m, 'issue 13: the HTTP families are in the checked exposition');
   assert.match(text, /^process_cpu_user_seconds_total /m);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   if (!PROMTOOL) { console.log('# promtool not installed (apt-get install prometheus; .ci/run does): exposition parsed only'); }

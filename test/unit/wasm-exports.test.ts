@@ -30,6 +30,16 @@ const SHAPE: { [K in keyof CoreExports]: Shape<CoreExports[K]> } = {
   consumed: { kind: 'global' },
   dataAhead: { kind: 'function', arity: 1 },
   encode: { kind: 'function', arity: 1 },
+  h1Init: { kind: 'function', arity: 0 },
+  h1Open: { kind: 'function', arity: 0 },
+  h1Close: { kind: 'function', arity: 1 },
+  h1Mode: { kind: 'function', arity: 1 },
+  h1Failure: { kind: 'function', arity: 1 },
+  h1Outs: { kind: 'function', arity: 0 },
+  h1Skip: { kind: 'function', arity: 2 },
+  h1Pass: { kind: 'function', arity: 4 },
+  h1Feed: { kind: 'function', arity: 4 },
+  h1End: { kind: 'function', arity: 2 },
 };
 
 /** Memory limits and active data segments, read from the binary (the JS API does not expose a maximum). */

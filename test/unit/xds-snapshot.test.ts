@@ -21,7 +21,7 @@ const input = (o: Partial<SnapshotInput>): SnapshotInput => ({ listeners: [], co
 const cases: { name: string; in: SnapshotInput; want: (s: ReturnType<typeof desiredState>) => void }[] = [
   { name: 'nothing stored: every type empty', in: input({}), want: (r) => assert.equal(r.state, { server: [], admission: [], certificates: [], links: [], listeners: [], connectors: [] }) },
   { name: 'single-key listener', in: input({ listeners: [listener('web', { routingKey: 'web', port: 8080 })] }),
-    want: (r) => assert.equal(r.state.listeners, [{ name: 'web', routingKey: 'web', host: '0.0.0.0', port: 8080, mode: 'single', keys: [{ key: 'web', weight: 1 }], affinity: false }]) },
+    want: (r) => assert.equal(r.state.listeners, [{ name: 'web', routingKey: 'web', host: '0.0.0.0', port: 8080, mode: 'single', keys: [{ key: 'web', weight: 1 }], affinity: false, type: 'tcp' }]) },
   { name: 'priority listener: first key shown, keys in priority order', in: input({ listeners: [listener('db', { port: 5432, strategy: { priority: { routingKeysByPriority: ['db-a', 'db-b'] } } })] }),
     want: (r) => { assert.is(r.state.listeners[0].routingKey, 'db-a'); assert.is(r.state.listeners[0].mode, 'priority'); assert.equal(r.state.listeners[0].keys!.map((k) => k.key), ['db-a', 'db-b']); } },
   { name: 'connectors the policy hides are left out', in: input({ connectors: [connector('a', 'open', 1), connector('b', 'secret', 2)], exposes: (k) => k !== 'secret' }),

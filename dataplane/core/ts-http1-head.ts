@@ -1,0 +1,339 @@
+// The TypeScript twin of wasm/assembly/http1-head.ts (issue 13), line for line: the observer's byte
+// machine for start lines, header lines, chunk-size lines and trailers; false means malformed.
+import * as H from '../../wasm/assembly/http1-consts.js';
+import { D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HDR, D_HEAD, D_NAME, D_NAME_LEN, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK, D_TOK_LEN, E_CLOSE, E_CONNECT, E_HEAD, E_UPGRADE, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, HD_CL, HD_CONN, HD_OTHER, HD_TE, HD_UPGRADE, MAX_SAFE, NAME_MAX, O_MODE, O_NPEND, O_PHEAD, P_FLAGS, P_METHOD, P_REQ, P_SEG, P_SEG_LEN, S_BODY, S_CDATA, S_CDATA_CR, S_CDATA_LF, S_CEXT, S_CSIZE, S_CSIZE_LF, S_DONE, S_HEAD_LF, S_HLF, S_HNAME, S_HSTART, S_HVALUE, S_IDLE, S_LINE_LF, S_METHOD, S_REASON, S_RVERSION, S_STATUS, S_TARGET, S_TLINE, S_TRAILER, S_TRAILER_LF, S_UNTIL_CLOSE, S_VERSION, S_WAIT, TOK_MAX, WORDS, dirPtr, entryPtr, isDigit, isToken, isWord, ld16, ld8, ldf, lower, obsPtr, st16, st32, st8, stf } from './ts-http1-state.js';
+import { emitFront, messageEnd } from './ts-http1.js';
+
+/** A byte of a start line or a header line; false when malformed. */
+export function headByte(o: number, d: number, dp: number, st: number, c: number, now: number): boolean {
+  const sub = ld8(dp + D_SUB);
+  switch (st) {
+    case S_METHOD: {
+      if (c == 32) { st8(dp + D_AUX, methodCode(dp)); st8(dp + D_SUB, 0); st8(dp + D_STATE, S_TARGET); return ld8(dp + D_TOK_LEN) != 0; }
+      if (!isToken(c)) return false;
+      appendTok(dp, c);
+      return true;
+    }
+    case S_TARGET: {
+      if (c == 32) { st8(dp + D_SUB, 0); st8(dp + D_STATE, S_VERSION); return true; }
+      if (c < 33 || c == 127) return false;
+      targetByte(o, dp, c);
+      return true;
+    }
+    case S_VERSION: case S_RVERSION: {
+      if (sub < 7) { if (c != ld8(WORDS + (H.W_HTTP1 >> 8) + sub)) return false; }
+      else if (sub == 7) { if (!isDigit(c)) return false; if (c == 48) setFlag(dp, F_HTTP10); }
+      else if (st == S_RVERSION) { if (c != 32) return false; st8(dp + D_STATE, S_STATUS); return true; }
+      else return lineEnd(dp, c);
+      st8(dp + D_SUB, (sub + 1));
+      return true;
+    }
+    case S_STATUS: {
+      const n = ld8(dp + D_AUX);
+      if (n < 3) {
+        if (!isDigit(c)) return false;
+        const v = ld16(dp + D_STATUS) * 10 + c - 48;
+        st16(dp + D_STATUS, v);
+        st8(dp + D_AUX, (n + 1));
+        return n < 2 || v >= 100;
+      }
+      if (c == 32) { st8(dp + D_STATE, S_REASON); return true; }
+      return lineEnd(dp, c);
+    }
+    case S_REASON: {
+      if (c == 13 || c == 10) return lineEnd(dp, c);
+      return c == 9 || (c >= 32 && c != 127);
+    }
+    case S_LINE_LF: {
+      if (c != 10) return false;
+      st8(dp + D_STATE, S_HSTART);
+      return true;
+    }
+    case S_HSTART: {
+      if (c == 13) { st8(dp + D_STATE, S_HEAD_LF); return true; }
+      if (c == 10) return headEnd(o, d, dp, now);
+      if (!isToken(c)) return false;
+      st8(dp + D_NAME_LEN, 0);
+      nameByte(dp, c);
+      st8(dp + D_STATE, S_HNAME);
+      return true;
+    }
+    case S_HNAME: {
+      if (c == 58) { startValue(dp); return true; }
+      if (!isToken(c)) return false;
+      nameByte(dp, c);
+      return true;
+    }
+    case S_HVALUE: {
+      if (c == 13) { st8(dp + D_STATE, S_HLF); return true; }
+      if (c == 10) return headerEnd(dp);
+      if (c != 9 && (c < 32 || c == 127)) return false;
+      return valueByte(dp, c);
+    }
+    case S_HLF: return c == 10 && headerEnd(dp);
+    case S_HEAD_LF: return c == 10 && headEnd(o, d, dp, now);
+    default: return false;
+  }
+}
+
+/** A byte of a chunk-size line, the CRLF after chunk data, or trailers; false when malformed. */
+export function chunkByte(o: number, d: number, dp: number, st: number, c: number, now: number): boolean {
+  switch (st) {
+    case S_CSIZE: {
+      const v = hexValue(c);
+      const digits = ld8(dp + D_SUB);
+      if (v >= 0) {
+        if (digits >= 13) return false;
+        st8(dp + D_SUB, (digits + 1));
+        stf(dp + D_REMAIN, ldf(dp + D_REMAIN) * 16 + v);
+        return true;
+      }
+      if (digits == 0) return false;
+      if (c == 59 || c == 32 || c == 9) { st8(dp + D_STATE, S_CEXT); return true; }
+      if (c == 13) { st8(dp + D_STATE, S_CSIZE_LF); return true; }
+      return c == 10 && chunkSizeEnd(o, d, dp, now);
+    }
+    case S_CEXT: {
+      if (c == 13) { st8(dp + D_STATE, S_CSIZE_LF); return true; }
+      if (c == 10) return chunkSizeEnd(o, d, dp, now);
+      return c == 9 || (c >= 32 && c != 127);
+    }
+    case S_CSIZE_LF: return c == 10 && chunkSizeEnd(o, d, dp, now);
+    case S_CDATA_CR: {
+      if (c == 13) { st8(dp + D_STATE, S_CDATA_LF); return true; }
+      if (c != 10) return false;
+      startChunkLine(dp);
+      return true;
+    }
+    case S_CDATA_LF: {
+      if (c != 10) return false;
+      startChunkLine(dp);
+      return true;
+    }
+    case S_TRAILER: {
+      if (c == 13) { st8(dp + D_STATE, S_TRAILER_LF); return true; }
+      if (c == 10) { messageEnd(o, d, now); return true; }
+      st8(dp + D_STATE, S_TLINE);
+      return c != 0;
+    }
+    case S_TLINE: {
+      if (c == 10) st8(dp + D_STATE, S_TRAILER);
+      return c != 0;
+    }
+    case S_TRAILER_LF: {
+      if (c != 10) return false;
+      messageEnd(o, d, now);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+function setFlag(dp: number, f: number): void { st16(dp + D_FLAGS, ld16(dp + D_FLAGS) | f); }
+function hasFlag(dp: number, f: number): boolean { return (ld16(dp + D_FLAGS) & f) != 0; }
+
+function hexValue(c: number): number {
+  if (isDigit(c)) return c - 48;
+  const l = lower(c);
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** CR or LF ending a start line. */
+function lineEnd(dp: number, c: number): boolean {
+  if (c == 13) { st8(dp + D_STATE, S_LINE_LF); return true; }
+  if (c != 10) return false;
+  st8(dp + D_STATE, S_HSTART);
+  return true;
+}
+
+function appendTok(dp: number, c: number): void {
+  const n = ld8(dp + D_TOK_LEN);
+  if (n < TOK_MAX) st8(dp + D_TOK + n, c);
+  if (n < 255) st8(dp + D_TOK_LEN, (n + 1));
+}
+
+function nameByte(dp: number, c: number): void {
+  const n = ld8(dp + D_NAME_LEN);
+  if (n < NAME_MAX) st8(dp + D_NAME + n, lower(c));
+  if (n < 255) st8(dp + D_NAME_LEN, (n + 1));
+}
+
+function methodCode(dp: number): number {
+  const n = ld8(dp + D_TOK_LEN);
+  const p = dp + D_TOK;
+  if (isWord(p, n, H.W_GET)) return H.H1_M_GET;
+  if (isWord(p, n, H.W_HEAD)) return H.H1_M_HEAD;
+  if (isWord(p, n, H.W_POST)) return H.H1_M_POST;
+  if (isWord(p, n, H.W_PUT)) return H.H1_M_PUT;
+  if (isWord(p, n, H.W_DELETE)) return H.H1_M_DELETE;
+  if (isWord(p, n, H.W_CONNECT)) return H.H1_M_CONNECT;
+  if (isWord(p, n, H.W_OPTIONS)) return H.H1_M_OPTIONS;
+  if (isWord(p, n, H.W_TRACE)) return H.H1_M_TRACE;
+  if (isWord(p, n, H.W_PATCH)) return H.H1_M_PATCH;
+  return H.H1_M_OTHER;
+}
+
+/** The request target: keeps its first path segment (origin form, or after the authority of the absolute form). */
+function targetByte(o: number, dp: number, c: number): void {
+  const mode = ld8(dp + D_SUB);
+  const op = obsPtr(o);
+  const ep = entryPtr(o, (ld8(op + O_PHEAD) + ld8(op + O_NPEND)) % H.H1_PEND_CAP);
+  if (mode == 0) {
+    if (ld8(dp + D_AUX) == H.H1_M_CONNECT) { st8(dp + D_SUB, 3); return; }
+    if (c == 47) { st8(dp + D_SUB, 2); return; }
+    if (c == 42) { st8(ep + P_SEG, 42); st8(ep + P_SEG_LEN, 1); st8(dp + D_SUB, 3); return; }
+    st8(dp + D_SUB, 1);
+    st8(dp + D_TOK_LEN, 0);
+    return;
+  }
+  if (mode == 1) {
+    // scheme://authority/...: the segment starts after the third slash.
+    if (c != 47) return;
+    const slashes = ld8(dp + D_TOK_LEN) + 1;
+    st8(dp + D_TOK_LEN, slashes);
+    if (slashes == 3) st8(dp + D_SUB, 2);
+    return;
+  }
+  if (mode != 2) return;
+  if (c == 47 || c == 63 || c == 35) { st8(dp + D_SUB, 3); return; }
+  const n = ld8(ep + P_SEG_LEN);
+  if (n < H.H1_SEG_MAX) { st8(ep + P_SEG + n, c); st8(ep + P_SEG_LEN, (n + 1)); }
+}
+
+/** After a header name's colon: which header it is decides how its value is read. */
+function startValue(dp: number): void {
+  const n = ld8(dp + D_NAME_LEN);
+  const p = dp + D_NAME;
+  const h = isWord(p, n, H.W_CONTENT_LENGTH) ? HD_CL : isWord(p, n, H.W_TRANSFER_ENCODING) ? HD_TE
+    : isWord(p, n, H.W_CONNECTION) ? HD_CONN : isWord(p, n, H.W_UPGRADE) ? HD_UPGRADE : HD_OTHER;
+  st8(dp + D_HDR, h);
+  st8(dp + D_SUB, 0);
+  st8(dp + D_TOK_LEN, 0);
+  stf(dp + D_REMAIN, 0);
+  st8(dp + D_STATE, S_HVALUE);
+}
+
+function valueByte(dp: number, c: number): boolean {
+  const h = ld8(dp + D_HDR);
+  if (h == HD_CL) {
+    const sub = ld8(dp + D_SUB);
+    if (isDigit(c)) {
+      if (sub == 2) return false;
+      st8(dp + D_SUB, 1);
+      const v = ldf(dp + D_REMAIN) * 10 + (c - 48);
+      stf(dp + D_REMAIN, v);
+      return v <= MAX_SAFE;
+    }
+    if (c != 32 && c != 9) return false;
+    if (sub == 1) st8(dp + D_SUB, 2);
+    return true;
+  }
+  if (h == HD_TE || h == HD_CONN) {
+    if (c == 44 || c == 32 || c == 9) tokenEnd(dp, h);
+    else appendTok(dp, lower(c));
+  }
+  return true;
+}
+
+/** End of one token of a Transfer-Encoding or Connection list. */
+function tokenEnd(dp: number, h: number): void {
+  const n = ld8(dp + D_TOK_LEN);
+  if (n == 0) return;
+  const p = dp + D_TOK;
+  if (h == HD_TE) {
+    const f = ld16(dp + D_FLAGS);
+    st16(dp + D_FLAGS, isWord(p, n, H.W_CHUNKED) ? f | F_CHUNKED_LAST : f & ~F_CHUNKED_LAST);
+  } else if (isWord(p, n, H.W_CLOSE)) setFlag(dp, F_CLOSE);
+  else if (isWord(p, n, H.W_KEEP_ALIVE)) setFlag(dp, F_KEEPALIVE);
+  else if (isWord(p, n, H.W_UPGRADE)) setFlag(dp, F_CONN_UPGRADE);
+  st8(dp + D_TOK_LEN, 0);
+}
+
+/** End of a header line. */
+function headerEnd(dp: number): boolean {
+  const h = ld8(dp + D_HDR);
+  st8(dp + D_STATE, S_HSTART);
+  if (h == HD_CL) {
+    if (ld8(dp + D_SUB) == 0) return false;
+    const v = ldf(dp + D_REMAIN);
+    if (hasFlag(dp, F_CL) && ldf(dp + D_CL) != v) return false;
+    setFlag(dp, F_CL);
+    stf(dp + D_CL, v);
+  } else if (h == HD_TE) { tokenEnd(dp, h); setFlag(dp, F_TE); }
+  else if (h == HD_CONN) tokenEnd(dp, h);
+  else if (h == HD_UPGRADE) setFlag(dp, F_UPGRADE);
+  return true;
+}
+
+function startChunkLine(dp: number): void {
+  st8(dp + D_STATE, S_CSIZE);
+  st8(dp + D_SUB, 0);
+  stf(dp + D_REMAIN, 0);
+  st32(dp + D_HEAD, 0);
+}
+
+function chunkSizeEnd(o: number, d: number, dp: number, now: number): boolean {
+  st32(dp + D_HEAD, 0);
+  st8(dp + D_STATE, ldf(dp + D_REMAIN) > 0 ? S_CDATA : S_TRAILER);
+  return true;
+}
+
+/** Reads a body of `flags`' framing, or ends the message when there is none. */
+function startBody(o: number, d: number, dp: number, now: number, bodiless: boolean): void {
+  if (bodiless) { messageEnd(o, d, now); return; }
+  if (hasFlag(dp, F_TE)) {
+    if (hasFlag(dp, F_CHUNKED_LAST)) startChunkLine(dp);
+    else st8(dp + D_STATE, S_UNTIL_CLOSE); // a response only: a request was refused before
+    return;
+  }
+  if (hasFlag(dp, F_CL) && ldf(dp + D_CL) > 0) { stf(dp + D_REMAIN, ldf(dp + D_CL)); st8(dp + D_STATE, S_BODY); return; }
+  if (d == H.H1_RES && !hasFlag(dp, F_CL)) { st8(dp + D_STATE, S_UNTIL_CLOSE); return; }
+  messageEnd(o, d, now);
+}
+
+/** The empty line ending a head. */
+function headEnd(o: number, d: number, dp: number, now: number): boolean {
+  const op = obsPtr(o);
+  const close = hasFlag(dp, F_CLOSE) || (hasFlag(dp, F_HTTP10) && !hasFlag(dp, F_KEEPALIVE));
+  if (d == H.H1_REQ) {
+    if (hasFlag(dp, F_TE) && !hasFlag(dp, F_CHUNKED_LAST)) return false;
+    const n = ld8(op + O_NPEND);
+    const idx = (ld8(op + O_PHEAD) + n) % H.H1_PEND_CAP;
+    const ep = entryPtr(o, idx);
+    const m = ld8(dp + D_AUX);
+    let ef: number = close ? E_CLOSE : 0;
+    if (m == H.H1_M_HEAD) ef |= E_HEAD;
+    if (m == H.H1_M_CONNECT) ef |= E_CONNECT;
+    if (hasFlag(dp, F_UPGRADE) && hasFlag(dp, F_CONN_UPGRADE)) ef |= E_UPGRADE;
+    st8(ep + P_METHOD, m);
+    st8(ep + P_FLAGS, ef);
+    stf(ep + P_REQ, ldf(dp + D_BYTES));
+    st8(op + O_NPEND, (n + 1));
+    st8(dp + D_ENTRY, (idx + 1));
+    st8(dp + D_EFLAGS, ef);
+    startBody(o, d, dp, now, (ef & E_CONNECT) != 0);
+    return true;
+  }
+  const ep = entryPtr(o, ld8(op + O_PHEAD));
+  const ef = ld8(ep + P_FLAGS);
+  const status = ld16(dp + D_STATUS);
+  if (status < 200) {
+    if (status != 101) { st8(dp + D_STATE, S_IDLE); return true; } // interim: the final response follows
+    if ((ef & E_UPGRADE) == 0) return false;
+    emitFront(o, status, now);
+    st8(op + O_MODE, H.H1_RAW);
+    return true;
+  }
+  if ((ef & E_CONNECT) != 0 && status < 300) {
+    emitFront(o, status, now);
+    st8(op + O_MODE, H.H1_RAW);
+    return true;
+  }
+  // An upgrade or CONNECT that was declined: the client may send its next request.
+  const qp = dirPtr(o, H.H1_REQ);
+  if ((ef & (E_CONNECT | E_UPGRADE)) != 0 && ld8(qp + D_STATE) == S_WAIT) st8(qp + D_STATE, (ef & E_CLOSE) != 0 ? S_DONE : S_IDLE);
+  st8(dp + D_EFLAGS, close ? E_CLOSE : 0);
+  startBody(o, d, dp, now, (ef & E_HEAD) != 0 || status == 204 || status == 304);
+  return true;
+}
+

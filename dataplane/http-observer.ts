@@ -1,0 +1,108 @@
+// Feeds one connection's bytes to an HTTP/1.1 observer of the core (issue 13). Bodies pass unread
+// (h1Skip/h1Pass: no copy into wasm memory); only heads and chunk-size lines are copied, FEED_WINDOW
+// bytes at a time. The observer never touches the bytes the flow forwards, and once it stops parsing
+// (a tunnel, malformed input, the end) it is released and costs nothing more.
+import * as H from '../wasm/assembly/http1-consts.js';
+import { HTTP1_METHODS, type Http1Core, type Http1Observation } from './core/http1-core.js';
+import type { HttpRequest } from './port/report.js';
+import { TsHttp1 } from './core/ts-http1.js';
+
+/** Bytes copied into the core per call while it reads a head: most heads fit, bodies after them are passed instead. */
+export const FEED_WINDOW = 4096;
+
+/** Where a flow's observations go. */
+export interface HttpRequestSink {
+  onRequest(r: HttpRequest): void;
+  /** the observer stopped on bytes it could not follow (a HTTP1_FAILURES name): the flow goes on, unobserved */
+  onParseError(reason: string): void;
+}
+
+/** What a flow shows its observer: the bytes each way as they pass, and its end. Flow and LocalSplice
+ *  call it only when set (an http1 listener), so a tcp flow pays one field check per chunk. */
+export interface FlowTap {
+  request(chunk: Uint8Array): void;
+  response(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/** Why an observer stopped, by H1_FAIL_* code: label values of svcnet_http_observer_fallbacks_total. */
+export const HTTP1_FAILURES: Readonly<Record<number, string>> = {
+  [H.H1_FAIL_REQUEST]: 'malformed_request', [H.H1_FAIL_RESPONSE]: 'malformed_response', [H.H1_FAIL_HEAD_SIZE]: 'head_too_large',
+  [H.H1_FAIL_PIPELINE]: 'pipeline_too_deep', [H.H1_FAIL_PASS]: 'host_overran_body',
+};
+
+/** Feeds `chunk` of direction `dir` to observer `o`; calls `each` per observation. */
+export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uint8Array, now: number, each: (ob: Http1Observation) => void): void {
+  const len = chunk.length;
+  let off = 0;
+  while (off < len) {
+    const skip = core.skip(o, dir);
+    let outs: number;
+    if (skip > 0) {
+      const n = Math.min(skip, len - off);
+      outs = core.pass(o, dir, n, now);
+      off += n;
+    } else {
+      off += core.feed(o, dir, chunk.subarray(off, Math.min(len, off + FEED_WINDOW)), now);
+      outs = core.outs();
+    }
+    for (let i = 0; i < outs; i++) each(core.observation(i));
+    if (skip === H.H1_SKIP_ALL) return;
+  }
+}
+
+/** The observer of one flow at a listener: request bytes from the client, response bytes toward it. */
+export class Http1FlowObserver implements FlowTap {
+  private o: number;
+  private readonly each = (ob: Http1Observation): void => this.sink.onRequest(toRecord(ob));
+
+  /** `o` is -1 when the core had no free observer: the flow is then carried unobserved. */
+  constructor(private readonly core: Http1Core, private readonly sink: HttpRequestSink, private readonly clock: () => number = () => performance.now()) {
+    this.o = core.open();
+  }
+
+  /** Whether requests are still being followed. */
+  get observing(): boolean { return this.o >= 0; }
+
+  /** Bytes the client sent (toward the server). */
+  request(chunk: Uint8Array): void { this.feed(H.H1_REQ, chunk); }
+
+  /** Bytes the server sent (toward the client). */
+  response(chunk: Uint8Array): void { this.feed(H.H1_RES, chunk); }
+
+  /** The connection ended: a response read until close completes, unanswered requests are listed with status 0. */
+  end(): void {
+    if (this.o < 0) return;
+    const outs = this.core.end(this.o, this.clock());
+    for (let i = 0; i < outs; i++) this.each(this.core.observation(i));
+    this.release();
+  }
+
+  private feed(dir: number, chunk: Uint8Array): void {
+    if (this.o < 0) return;
+    observeChunk(this.core, this.o, dir, chunk, this.clock(), this.each);
+    const mode = this.core.mode(this.o);
+    if (mode === H.H1_PARSING) return;
+    if (mode === H.H1_FAILED) this.sink.onParseError(HTTP1_FAILURES[this.core.failure(this.o)] ?? 'unknown');
+    this.release();
+  }
+
+  private release(): void {
+    this.core.close(this.o);
+    this.o = -1;
+  }
+}
+
+/** An observation as the record lists it. */
+export function toRecord(ob: Http1Observation): HttpRequest {
+  return {
+    method: HTTP1_METHODS[ob.method] ?? 'OTHER', path: ob.segment, status: ob.status,
+    bytesToServer: ob.bytesToServer, bytesToClient: ob.bytesToClient, durationMs: Math.max(0, ob.endedAt - ob.startedAt),
+  };
+}
+
+/** The HTTP/1.1 observers of `core`: the wasm core's own (same instance and memory), else the TypeScript twin (a TsCore in tests). */
+export function http1CoreOf(core: object): Http1Core {
+  const c = core as { http1?: () => Http1Core };
+  return typeof c.http1 === 'function' ? c.http1() : new TsHttp1();
+}

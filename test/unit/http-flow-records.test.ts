@@ -1,0 +1,82 @@
+// Issue 13: observed HTTP requests in the flow records and batches — a record lists its requests
+// (the last HTTP_REQUESTS_KEPT, all counted), the next batch groups them by key, method and status
+// class with their durations, an observer's fallback is named on the record and counted — and a real
+// Flow with a tap shows its observer the client's bytes and the link's, and ends it with the flow.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Socket } from 'node:net';
+import { FlowRecords, type FlowStart } from '../../dataplane/flow-records.js';
+import { HTTP_REQUESTS_KEPT, type HttpRequest } from '../../dataplane/port/report.js';
+import { Flow } from '../../dataplane/flow.js';
+import { Http1FlowObserver, type FlowTap } from '../../dataplane/http-observer.js';
+import { TsHttp1 } from '../../dataplane/core/ts-http1.js';
+import { fakeIO, fakeWriter, FakeAppSocket } from '../helpers/fake-stream-io.js';
+
+const start: FlowStart = { id: 'f1', role: 'listener', key: 'web', listenerSite: 'east', connectorSite: 'west', peerSite: 'west', endpoint: 'l', client: '127.0.0.1:1', target: '' };
+const meter = { bytesFromApp: 0, bytesToApp: 0, firstFromAppAt: 0, firstToAppAt: 0 };
+const req = (status: number, durationMs = 5, method = 'GET'): HttpRequest => ({ method, path: 'api', status, bytesToServer: 10, bytesToClient: 20, durationMs });
+
+test('issue 13: a record lists its requests (bounded) and the batch groups them by key, method and status class', () => {
+  const r = new FlowRecords();
+  const live = r.open(start, meter, true);
+  for (let i = 0; i < HTTP_REQUESTS_KEPT + 5; i++) r.request(live, req(i === 0 ? 404 : 200, i));
+  r.request(live, req(0, 1, 'POST'));
+  const rec = r.query({})[0];
+  assert.is(rec.requestCount, HTTP_REQUESTS_KEPT + 6);
+  assert.is(rec.requests!.length, HTTP_REQUESTS_KEPT);
+  assert.equal(rec.requests![HTTP_REQUESTS_KEPT - 1], req(0, 1, 'POST'), 'the newest last');
+  assert.is(rec.requests![0].durationMs, 6, 'the oldest were dropped from the list');
+  const b = r.batch()!;
+  const g = (m: string, c: string) => b.http!.find((x) => x.method === m && x.statusClass === c)!;
+  assert.is(g('GET', '2xx').count, HTTP_REQUESTS_KEPT + 4);
+  assert.is(g('GET', '4xx').count, 1);
+  assert.equal(g('POST', 'none').seconds, [0.001]);
+  assert.is(r.batch(), undefined, 'counted once');
+});
+
+test('issue 13: an observer fallback is named on the record and counted by key and reason', () => {
+  const r = new FlowRecords();
+  const live = r.open(start, meter, true);
+  r.httpError(live, 'malformed_request');
+  assert.is(r.query({})[0].httpError, 'malformed_request');
+  assert.equal(r.batch()!.httpErrors, [{ key: 'web', reason: 'malformed_request', count: 1 }]);
+});
+
+test('issue 13: a Flow shows its tap the client bytes and the bytes from the link; a flow without one carries them alike', () => {
+  for (const tapped of [true, false]) {
+    const f = fakeIO({ 1: 1 << 20 });
+    const app = new FakeAppSocket();
+    const seen: string[] = [];
+    const tap: FlowTap = { request: (c) => seen.push(`req ${Buffer.from(c)}`), response: (c) => seen.push(`res ${Buffer.from(c)}`), end: () => seen.push('end') };
+    const flow = new Flow(f.io, 1, fakeWriter(0), app as unknown as Socket, () => {});
+    if (tapped) flow.tap = tap;
+    app.emit('data', Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    flow.onData(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'));
+    assert.equal(seen, tapped ? ['req GET / HTTP/1.1\r\n\r\n', 'res HTTP/1.1 200 OK\r\n\r\n'] : []);
+    assert.is(flow.bytesFromApp, 18);
+    assert.is(flow.bytesToApp, 19);
+    assert.is(f.frames()[0], 'DATA@1:18', 'the request went on unchanged');
+    assert.is(app.written, 19, 'the response reached the client');
+  }
+});
+
+test('issue 13: Http1FlowObserver reports requests and one fallback, then lets go of its observer', () => {
+  const core = new TsHttp1();
+  const got: (HttpRequest | string)[] = [];
+  let t = 0;
+  const o = new Http1FlowObserver(core, { onRequest: (q) => got.push(q), onParseError: (why) => got.push(why) }, () => (t += 10));
+  o.request(Buffer.from('GET /a/b HTTP/1.1\r\n\r\n'));
+  o.response(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  assert.equal(got, [{ method: 'GET', path: 'a', status: 200, bytesToServer: 21, bytesToClient: 40, durationMs: 10 }]);
+  o.request(Buffer.from('\x00garbage'));
+  assert.is(got[1], 'malformed_request');
+  assert.not.ok(o.observing, 'released at the fallback');
+  o.request(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+  o.end();
+  assert.is(got.length, 2, 'nothing more once released');
+  const all = Array.from({ length: 1024 }, () => core.open());
+  assert.ok(all.every((x) => x >= 0), 'the released observer is free again');
+  assert.not.ok(new Http1FlowObserver(core, { onRequest: () => {}, onParseError: () => {} }).observing, 'none left: the flow goes unobserved');
+});
+
+test.run();

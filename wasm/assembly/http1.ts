@@ -1,0 +1,235 @@
+// HTTP/1.1 observer (issue 13): an incremental parser of request and response heads, fed each
+// direction's bytes in any chunking, that turns every completed request into an observation. Fixed
+// memory (http1-consts.ts), no allocation, never throws; anything unexpected makes it fall back to
+// letting bytes pass. Bodies are never read: the host asks h1Skip() and passes them with h1Pass().
+import * as H from './http1-consts';
+import { LAYOUT_END, MEMORY_PAGES, ERR_TABLE_FULL } from './protocol';
+import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, E_CLOSE, E_CONNECT, E_UPGRADE, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_METHOD, P_REQ, P_SEG, P_SEG_LEN, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
+import { headByte, chunkByte } from './http1-head';
+
+let outCount: u32 = 0;
+let cursor: u32 = 0;
+
+/** Clears the observer table; refuses (ERR_TABLE_FULL) if the region overlaps the forwarding layout or leaves memory. */
+export function h1Init(): u32 {
+  if (<u32>LAYOUT_END > <u32>H.H1_BASE || <u32>H.H1_END > <u32>MEMORY_PAGES * 65536) return ERR_TABLE_FULL;
+  memory.fill(H.H1_OBS_BUF, 0, <usize>H.H1_MAX * H.H1_SIZE);
+  outCount = 0;
+  cursor = 0;
+  return 0;
+}
+
+/** A fresh observer for one connection, or -1 when all H1_MAX are in use. */
+export function h1Open(): i32 {
+  for (let i: u32 = 0; i < <u32>H.H1_MAX; i++) {
+    const o = (cursor + i) % <u32>H.H1_MAX;
+    const p = obsPtr(o);
+    if (load<u8>(p + O_USED) != 0) continue;
+    memory.fill(p, 0, H.H1_SIZE);
+    store<u8>(p + O_USED, 1);
+    cursor = (o + 1) % <u32>H.H1_MAX;
+    return <i32>o;
+  }
+  return -1;
+}
+
+/** Frees an observer. */
+export function h1Close(o: u32): void { if (valid(o)) store<u8>(obsPtr(o) + O_USED, 0); }
+
+/** H1_PARSING, H1_RAW, H1_FAILED or H1_ENDED (a free or unknown observer reads as failed). */
+export function h1Mode(o: u32): u32 { return valid(o) ? <u32>load<u8>(obsPtr(o) + O_MODE) : <u32>H.H1_FAILED; }
+
+/** Why the observer fell back (H1_FAIL_*), 0 if it did not. */
+export function h1Failure(o: u32): u32 { return valid(o) ? <u32>load<u8>(obsPtr(o) + O_FAIL) : 0; }
+
+/** Observations written to H1_OUT by the last h1Feed/h1Pass/h1End call. */
+export function h1Outs(): u32 { return outCount; }
+
+/** How many of direction `d`'s next bytes may pass unread through h1Pass (a body; H1_SKIP_ALL when nothing is parsed any more). */
+export function h1Skip(o: u32, d: u32): u32 {
+  if (!valid(o) || d > 1 || load<u8>(obsPtr(o) + O_MODE) != <u8>H.H1_PARSING) return H.H1_SKIP_ALL;
+  const dp = dirPtr(o, d);
+  const st = load<u8>(dp + D_STATE);
+  if (st == S_UNTIL_CLOSE) return H.H1_SKIP_ALL;
+  if (st != S_BODY && st != S_CDATA) return 0;
+  return <u32>min<f64>(load<f64>(dp + D_REMAIN), <f64>H.H1_SKIP_ALL);
+}
+
+/** `n` bytes of direction `d` passed unread (n <= h1Skip; more makes the observer fall back). Returns n. */
+export function h1Pass(o: u32, d: u32, n: u32, now: f64): u32 {
+  outCount = 0;
+  if (!valid(o) || d > 1 || load<u8>(obsPtr(o) + O_MODE) != <u8>H.H1_PARSING) return n;
+  if (n > h1Skip(o, d)) { fail(o, H.H1_FAIL_PASS); return n; }
+  if (load<u8>(dirPtr(o, d) + D_STATE) == S_UNTIL_CLOSE) count(o, d, n);
+  else bodyBytes(o, d, <f64>n, now);
+  return n;
+}
+
+/** Parses `len` bytes of direction `d` copied to H1_IN; returns the bytes consumed (fewer only when H1_OUT filled up). */
+export function h1Feed(o: u32, d: u32, len: u32, now: f64): u32 {
+  outCount = 0;
+  if (len > <u32>H.H1_IN_CAP) len = H.H1_IN_CAP;
+  if (!valid(o) || d > 1) return len;
+  const op = obsPtr(o);
+  const dp = dirPtr(o, d);
+  let i: u32 = 0;
+  while (i < len) {
+    if (load<u8>(op + O_MODE) != <u8>H.H1_PARSING) return len;
+    if (outCount >= <u32>H.H1_OUT_CAP) return i;
+    const st = load<u8>(dp + D_STATE);
+    if (st == S_BODY || st == S_CDATA) {
+      const n = min<f64>(load<f64>(dp + D_REMAIN), <f64>(len - i));
+      i += <u32>n;
+      bodyBytes(o, d, n, now);
+    } else if (st == S_UNTIL_CLOSE) {
+      count(o, d, <f64>(len - i));
+      i = len;
+    } else {
+      if ((st == S_HVALUE && load<u8>(dp + D_HDR) == HD_OTHER) || st == S_REASON) {
+        // Most of a head: values of headers that do not matter, a reason phrase.
+        const j = skipText(o, d, dp, i, len);
+        if (j != i) { i = j; continue; }
+      }
+      step(o, d, <u32>load<u8>(<usize>H.H1_IN + i), now);
+      i++;
+    }
+  }
+  return len;
+}
+
+/** Runs over text bytes (HT, SP, VCHAR, obs-text) up to the next CR, LF or control byte, counting them as one
+ *  step each would (the head's size bound included); the byte that stops it goes to step(). */
+function skipText(o: u32, d: u32, dp: usize, from: u32, len: u32): u32 {
+  let j = from;
+  while (j < len) {
+    const c = <u32>load<u8>(<usize>H.H1_IN + j);
+    if (c < 32 ? c != 9 : c == 127) break;
+    j++;
+  }
+  const n = j - from;
+  if (n == 0) return from;
+  count(o, d, <f64>n);
+  const head = load<u32>(dp + D_HEAD) + n;
+  store<u32>(dp + D_HEAD, head);
+  if (head > <u32>H.H1_MAX_HEAD) fail(o, H.H1_FAIL_HEAD_SIZE);
+  return j;
+}
+
+/** The connection ended: a response read until close completes, requests still waiting are observed with status 0. */
+export function h1End(o: u32, now: f64): u32 {
+  outCount = 0;
+  if (!valid(o)) return 0;
+  const op = obsPtr(o);
+  if (load<u8>(op + O_MODE) == <u8>H.H1_PARSING) {
+    const rp = dirPtr(o, H.H1_RES);
+    const st = load<u8>(rp + D_STATE);
+    // A response whose head was read (a body state) is observed with its status, even if cut short.
+    if (st >= S_CSIZE && st <= S_UNTIL_CLOSE && load<u8>(op + O_NPEND) > 0) emitFront(o, <u32>load<u16>(rp + D_STATUS), now);
+    while (load<u8>(op + O_NPEND) > 0) emitFront(o, 0, now);
+    store<u8>(op + O_MODE, <u8>H.H1_ENDED);
+  }
+  return outCount;
+}
+
+function fail(o: u32, reason: u32): void {
+  const op = obsPtr(o);
+  store<u8>(op + O_MODE, <u8>H.H1_FAILED);
+  store<u8>(op + O_FAIL, <u8>reason);
+}
+
+@inline export function failDir(o: u32, d: u32): void { fail(o, d == <u32>H.H1_REQ ? H.H1_FAIL_REQUEST : H.H1_FAIL_RESPONSE); }
+
+/** Counts `n` bytes of the current message of direction `d`. */
+function count(o: u32, d: u32, n: f64): void {
+  const dp = dirPtr(o, d);
+  const e = load<u8>(dp + D_ENTRY);
+  if (d == <u32>H.H1_REQ && e != 0) {
+    const ep = entryPtr(o, <u32>e - 1);
+    store<f64>(ep + P_REQ, load<f64>(ep + P_REQ) + n);
+  } else store<f64>(dp + D_BYTES, load<f64>(dp + D_BYTES) + n);
+}
+
+function bodyBytes(o: u32, d: u32, n: f64, now: f64): void {
+  const dp = dirPtr(o, d);
+  count(o, d, n);
+  const left = load<f64>(dp + D_REMAIN) - n;
+  store<f64>(dp + D_REMAIN, left);
+  if (left > 0) return;
+  if (load<u8>(dp + D_STATE) == S_CDATA) store<u8>(dp + D_STATE, S_CDATA_CR);
+  else messageEnd(o, d, now);
+}
+
+/** Writes the observation of the oldest pending request and drops it. */
+export function emitFront(o: u32, status: u32, now: f64): void {
+  const op = obsPtr(o);
+  const idx = <u32>load<u8>(op + O_PHEAD);
+  const ep = entryPtr(o, idx);
+  const rp = dirPtr(o, H.H1_RES);
+  const out = <usize>H.H1_OUT + <usize>outCount * H.H1_OBS_SIZE;
+  const segLen = <u32>load<u8>(ep + P_SEG_LEN);
+  store<u8>(out + H.OB_METHOD, load<u8>(ep + P_METHOD));
+  store<u8>(out + H.OB_SEG_LEN, <u8>segLen);
+  store<u16>(out + H.OB_STATUS, <u16>status);
+  store<f64>(out + H.OB_REQ_BYTES, load<f64>(ep + P_REQ));
+  store<f64>(out + H.OB_RES_BYTES, load<f64>(rp + D_BYTES));
+  store<f64>(out + H.OB_START, load<f64>(ep + P_START));
+  store<f64>(out + H.OB_END, now);
+  memory.copy(out + H.OB_SEG, ep + P_SEG, segLen);
+  outCount++;
+  store<f64>(rp + D_BYTES, 0);
+  store<u8>(op + O_PHEAD, <u8>((idx + 1) % <u32>H.H1_PEND_CAP));
+  store<u8>(op + O_NPEND, load<u8>(op + O_NPEND) - 1);
+  const qp = dirPtr(o, H.H1_REQ);
+  if (<u32>load<u8>(qp + D_ENTRY) == idx + 1) store<u8>(qp + D_ENTRY, 0);
+}
+
+/** A request or response (body included) is complete. */
+export function messageEnd(o: u32, d: u32, now: f64): void {
+  const dp = dirPtr(o, d);
+  const ef = load<u8>(dp + D_EFLAGS);
+  if (d == <u32>H.H1_RES) emitFront(o, <u32>load<u16>(dp + D_STATUS), now);
+  store<u8>(dp + D_STATE, d == <u32>H.H1_REQ && (ef & (E_CONNECT | E_UPGRADE)) != 0 ? S_WAIT : (ef & E_CLOSE) != 0 ? S_DONE : S_IDLE);
+}
+
+/** Starts reading a new message of direction `d`. */
+function messageStart(o: u32, d: u32, now: f64): bool {
+  const op = obsPtr(o);
+  const dp = dirPtr(o, d);
+  const n = <u32>load<u8>(op + O_NPEND);
+  if (d == <u32>H.H1_RES ? n == 0 : n >= <u32>H.H1_PEND_CAP) { fail(o, d == <u32>H.H1_RES ? H.H1_FAIL_RESPONSE : H.H1_FAIL_PIPELINE); return false; }
+  store<u8>(dp + D_SUB, 0);
+  store<u16>(dp + D_FLAGS, 0);
+  store<u8>(dp + D_TOK_LEN, 0);
+  store<u32>(dp + D_HEAD, 0);
+  store<u16>(dp + D_STATUS, 0);
+  store<u8>(dp + D_AUX, 0);
+  store<u8>(dp + D_EFLAGS, 0);
+  store<f64>(dp + D_CL, 0);
+  if (d == <u32>H.H1_REQ) {
+    store<u8>(dp + D_ENTRY, 0);
+    store<f64>(dp + D_BYTES, 0);
+    const ep = entryPtr(o, (<u32>load<u8>(op + O_PHEAD) + n) % <u32>H.H1_PEND_CAP);
+    memory.fill(ep, 0, P_SIZE);
+    store<f64>(ep + P_START, now);
+    store<u8>(dp + D_STATE, S_METHOD);
+  } else store<u8>(dp + D_STATE, S_RVERSION);
+  return true;
+}
+
+/** One byte of a head, a chunk-size line, the CRLF after chunk data, or trailers. */
+function step(o: u32, d: u32, c: u32, now: f64): void {
+  const dp = dirPtr(o, d);
+  let st = load<u8>(dp + D_STATE);
+  if (st == S_IDLE) {
+    if (d == <u32>H.H1_REQ && (c == 13 || c == 10)) return; // empty lines before a request are ignored
+    if (!messageStart(o, d, now)) return;
+    st = load<u8>(dp + D_STATE);
+  }
+  if (st == S_WAIT || st == S_DONE) { failDir(o, d); return; }
+  count(o, d, 1);
+  const head = load<u32>(dp + D_HEAD) + 1;
+  store<u32>(dp + D_HEAD, head);
+  if (head > <u32>H.H1_MAX_HEAD) { fail(o, H.H1_FAIL_HEAD_SIZE); return; }
+  if (!(st <= S_HEAD_LF ? headByte(o, d, dp, st, c, now) : chunkByte(o, d, dp, st, c, now))) failDir(o, d);
+}
+
