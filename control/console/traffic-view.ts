@@ -30,22 +30,14 @@ export interface SiteTraffic {
   links: (TrafficLinkRow & { node?: string; stale?: boolean })[];
 }
 
-/** One routing key across the network, counted where its flows reach a server (connector and local rows). */
-export interface ServiceTraffic {
-  key: string;
+/**
+ * One routing key across the network, counted where its flows reach a server (connector and local
+ * rows): the key row's figures summed over sites (rates only from engines whose summaries are fresh;
+ * time-to-first-byte percentiles the highest of the connector sites').
+ */
+export interface ServiceTraffic extends Omit<TrafficKeyRow, 'role' | 'peerSite'> {
   /** the sites whose connectors carried it */
   sites: string[];
-  opened: number;
-  active: number;
-  failed: number;
-  bytesToServer: number;
-  bytesToClient: number;
-  /** bytes per second each way, from the engines whose summaries are fresh */
-  rateToServer: number;
-  rateToClient: number;
-  /** the highest of the connector sites' time-to-first-byte percentiles (ms; -1 with none) */
-  ttfbP50Ms: number;
-  ttfbP99Ms: number;
   /** some of the sites that carried it are stale */
   stale: boolean;
 }
