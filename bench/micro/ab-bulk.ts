@@ -1,6 +1,8 @@
 // A/B of two svcnet builds under bulk load: both run as svcnet-2 side by side, rounds alternate
 // A B / B A, and each run's CPU per GB (all site and engine processes) and Gbit/s is paired.
-// `node dist/bench/micro/ab-bulk.js --a DIR [--b DIR] [--flows 1,8] [--rounds 8] [--seconds 1] [--hold S]`
+// `node dist/bench/micro/ab-bulk.js --a DIR [--b DIR] [--b-console] [--flows 1,8] [--rounds 8] [--seconds 1] [--hold S]`
+// --b-console opens a console viewer on each of B's sites (bench/console-viewer.ts): with --a and --b
+// the same build, the paired cost of an open console (issue 12), free of the spread between runs.
 // Each side's peak RSS per process role (control, engine: the largest of its two sites) is printed
 // idle and per run (bench/analysis/windows.md).
 // DIR is a checkout with dist/, build/ and bin/ (--b defaults to this one). --hold S keeps one flow
@@ -24,13 +26,14 @@ const flowsList = opt('--flows', '1,8').split(',').map(Number);
 const rounds = Number(opt('--rounds', '8'));
 const seconds = Number(opt('--seconds', '1'));
 const hold = Number(opt('--hold', '0'));
+const bConsole = args.includes('--b-console');
 if (!fs.existsSync(path.join(dirA, 'dist'))) { process.stderr.write('--a DIR: a checkout with dist/ (the baseline build)\n'); process.exit(2); }
 
 interface Result { windowBytes: number; windowSeconds: number; totalBytes: number; failed: number }
 
-async function setupOf(dir: string): Promise<SetupKind> {
-  const m = await import(path.join(dir, 'dist/bench/setups/svcnet.js')) as { svcnetSetup(n: 2): SetupKind };
-  return m.svcnetSetup(2);
+async function setupOf(dir: string, consoles: boolean): Promise<SetupKind> {
+  const m = await import(path.join(dir, 'dist/bench/setups/svcnet.js')) as { svcnetSetup(n: 2, workers?: number, consoles?: boolean): SetupKind };
+  return m.svcnetSetup(2, 1, consoles);
 }
 
 function backend(root: string): Promise<number> {
@@ -45,7 +48,7 @@ installCleanup(async () => { await Promise.all(sides.map((s) => s.running.stop()
 const backendPort = await backend(root);
 const load = LoadClient.start(path.join(root, 'load.log'));
 for (const [name, dir] of [['A', dirA], ['B', dirB]] as const) {
-  const kind = await setupOf(dir);
+  const kind = await setupOf(dir, name === 'B' && bConsole);
   fs.mkdirSync(path.join(root, name));
   const running = await kind.start({ backendPort, dir: path.join(root, name), certs: undefined as never });
   sides.push({ name, running });
