@@ -96,13 +96,24 @@ function graph(s) {
   g.setAttribute('width', num(w));
   g.setAttribute('height', num(h));
   const names = new Map(sites.map((x) => [x.id, str(x.name)]));
-  for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && x.id < l.peer) {
-    const [a, b] = [pos.get(x.id), pos.get(l.peer)];
-    const t = linkTraffic(x.id, names.get(x.id), l.peer, names.get(l.peer));
-    const down = t && (t.stale || !t.up);
-    const text = num(l.cost) + (t ? ' \u00b7 ' + (down ? 'down' : rate(t.rate)) : '');
-    const line = svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 ? '3' : big ? '1' : '2', ...(down ? { 'stroke-dasharray': '6 4' } : {}) });
-    line.append(svgEl('title', {}, names.get(x.id) + ' \u2013 ' + names.get(l.peer) + ': cost ' + text));
+  const reach = new Map(sites.map((x) => [x.id, x.cost !== null]));
+  // A link is drawn when either end's record lists it. Right after a cut the end that saw it go has
+  // withdrawn it while the other end's last record (a dead site's stays until it expires) still
+  // lists it: drawn down, as is a link to an unreachable site or one the traffic summaries report down.
+  const pairs = new Map();
+  for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && l.peer !== x.id) {
+    const [a, b] = x.id < l.peer ? [x.id, l.peer] : [l.peer, x.id];
+    const p = pairs.get(a + ' ' + b) || { a, b, cost: l.cost, ends: 0 };
+    p.ends++;
+    pairs.set(a + ' ' + b, p);
+  }
+  for (const { a: ia, b: ib, cost, ends } of pairs.values()) {
+    const [a, b] = [pos.get(ia), pos.get(ib)];
+    const t = linkTraffic(ia, names.get(ia), ib, names.get(ib));
+    const down = ends < 2 || !reach.get(ia) || !reach.get(ib) || Boolean(t && (t.stale || !t.up));
+    const text = num(cost) + (down ? ' \u00b7 down' : t ? ' \u00b7 ' + rate(t.rate) : '');
+    const line = svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 && !down ? '3' : big ? '1' : '2', class: down ? 'link down' : 'link up', ...(down ? { 'stroke-dasharray': '6 4' } : {}) });
+    line.append(svgEl('title', {}, names.get(ia) + ' \u2013 ' + names.get(ib) + ': cost ' + text));
     g.append(line);
     if (!big) g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: down ? '#b3261e' : '#667' }, text));
   }
