@@ -2,8 +2,11 @@
 // inline script) that follows /api/events (server-sent status events; it polls /api/status only when
 // the stream is refused or unsupported) and draws the network graph, the services, live traffic and
 // the flows table (filtered as ListFlows is, fetched again when the flow counters move), and the whole
-// network's traffic (`traffic` events, /api/traffic: rates on links, per-service totals, per-site rows). No build step, no external assets. Everything shown comes from peers and clients
+// network's traffic (`traffic` events, /api/traffic: rates on links, per-service totals, per-site rows),
+// and a page per site (page-site.ts, `#/site/NAME`). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
+import { SITE_PAGE_HTML, SITE_SCRIPT } from './page-site.js';
+
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -21,10 +24,11 @@ h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:fl
    The flows table has many columns: in a narrow window it scrolls inside its box. */
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px} .charts figure{margin:0;min-width:0} .charts figcaption{font-size:12px;color:#667} .chart{width:100%;height:auto;display:block;background:#fafbfc} #chart-key{max-width:100%}
 td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
+main[hidden]{display:none} header a{color:#fff} circle.site,text.site{cursor:pointer}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
-<main>
+<main id="network-page">
 <section><h2>Network</h2><svg id="graph" viewBox="0 0 390 320" width="390" height="320"></svg></section>
 <section><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
@@ -44,6 +48,7 @@ td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-wi
 </form>
 <div class="scroll"><table id="flows"></table></div></section>
 </main>
+${SITE_PAGE_HTML}
 <script src="/console.js"></script>
 </body></html>`;
 
@@ -121,9 +126,14 @@ function graph(s) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
     const c = svgEl('circle', { cx: px, cy: py, r: num(node), fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb', class: 'site' });
     c.append(svgEl('title', {}, str(x.name) + (list(x.keys).length ? ': ' + list(x.keys).map(str).join(', ') : '')));
+    // A site opens its page (page-site.ts).
+    const open = () => { location.hash = '#/site/' + encodeURIComponent(str(x.name)); };
+    c.addEventListener('click', open);
     g.append(c);
     if (big && !me) continue;
-    g.append(label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle' }), str(x.name)));
+    const name = label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle', class: 'site' }), str(x.name));
+    name.addEventListener('click', open);
+    g.append(name);
     if (!big) g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
   if (big) g.append(svgEl('text', { x: 8, y: h - 8, fill: '#667' }, n + ' sites: point at a site or a link for its name, keys, cost and rate'));
@@ -161,7 +171,7 @@ function networkTable() {
   let more = 0;
   for (const x of list(traffic && traffic.sites)) {
     // A function: a DOM node can sit in one row only.
-    const who = () => [str(x.name) + ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
+    const who = () => [siteLink(x.name), ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
     for (const k of list(x.keys)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), str(k.key), str(k.role) + (k.node ? ' (' + str(k.node) + (k.stale ? ', stale' : '') + ')' : ''), str(k.peerSite), num(k.active), num(k.opened), num(k.failed),
       bytes(k.bytesToServer), bytes(k.bytesToClient), rate(k.rateToServer + k.rateToClient), ms(k.ttfbP50Ms) + ' / ' + ms(k.ttfbP99Ms)]);
     for (const l of list(x.links)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), 'link ' + str(l.name), str(l.direction), str(l.peer), l.up ? el('span', 'ok', 'up') : el('span', 'bad', 'down'), '', '', bytes(l.bytesOut), bytes(l.bytesIn), rate(l.rateIn + l.rateOut), '']);
@@ -174,6 +184,7 @@ function showTraffic(t) {
   if (last) { graph(last); services(last); }
   networkTable();
   chartsFollow();
+  siteFollow();
 }
 // The service charts: /api/history, the chosen key's last 15 minutes, drawn as polylines; fetched
 // again with the traffic events at most every 5 s, and when another key is chosen.
@@ -216,12 +227,12 @@ $('chart-key').addEventListener('change', () => { charts().catch(() => {}); });
 let last = null;
 // Draws one status (from the event stream or a poll).
 function draw(s) {
-  $('site').textContent = 'site ' + str(s.site.name);
+  $('site').replaceChildren('site ', siteLink(s.site.name));
   $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
   graph(s);
   const listeners = list(s.listeners), connectors = list(s.connectors);
   services(s);
-  table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
+  table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? siteLink(l.peer) : '-', num(l.cost),
     [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
   const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
   table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
@@ -239,8 +250,11 @@ const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1
 async function flows() {
   const q = new URLSearchParams({ limit: '50' });
   for (const [id, k] of [['f-key', 'key'], ['f-site', 'site'], ['f-state', 'state'], ['f-outcome', 'outcome']]) { const v = $(id).value; if (v) q.set(k, v); }
-  const r = await (await fetch('/api/flows?' + q)).json();
-  table('flows', ['started', 'role', 'routing key', 'listener site', 'connector site', 'client', 'to server', 'to client', 'first byte', 'outcome'], list(r.flows).map((f) => [
+  flowsTable('flows', await (await fetch('/api/flows?' + q)).json());
+}
+// A flows table (this page's, the site page's) from an /api/flows answer.
+function flowsTable(id, r) {
+  table(id, ['started', 'role', 'routing key', 'listener site', 'connector site', 'client', 'to server', 'to client', 'first byte', 'outcome'], list(r.flows).map((f) => [
     str(f.startedAt).slice(11, 23), str(f.role), str(f.routingKey), str(f.listenerSite), str(f.connectorSite), str(f.client), bytes(f.bytesToServer), bytes(f.bytesToClient),
     typeof f.ttfbMs === 'number' && f.ttfbMs >= 0 ? f.ttfbMs.toFixed(1) + ' ms' : '-',
     f.active ? el('span', 'ok', 'active') : el('span', f.outcome === 'closed' ? '' : 'bad', str(f.outcome))]));
@@ -260,7 +274,7 @@ function flowsFollow(s) {
   flowsSig = sig; flowsAt = Date.now();
   flows().catch(() => {});
 }
-function show(s) { draw(s); flowsFollow(s); }
+function show(s) { draw(s); flowsFollow(s); siteFollow(); }
 // Fallback when the stream is refused (too many pages open: 503) or EventSource is missing: poll
 // every 2 s for a minute, then try the stream again.
 let polling = null;
@@ -286,6 +300,8 @@ function live() {
     else $('updated').textContent = 'site not reachable, reconnecting';
   };
 }
+${SITE_SCRIPT}
+route();
 flows().catch(() => {});
 charts().catch(() => {});
 live();

@@ -139,6 +139,35 @@ test('issue 12: the flows table lists the flows with the right sites and outcome
   await shot('flows');
 });
 
+/** A site page table's rows, as text. */
+const spRows = (id: string) => page.evaluate((i) => [...document.querySelectorAll(`#${i} tr`)].slice(1).map((tr) => [...tr.children].map((td) => td.textContent ?? '')), id);
+
+test('issue 12: a site in the graph opens its page: links each way, endpoints, traffic per key and per peer, its flows', async () => {
+  await page.locator('#graph text.site').filter({ hasText: 'site-b' }).click();
+  await page.waitForFunction(() => location.hash === '#/site/site-b' && document.querySelectorAll('#sp-links tr').length === 3 && document.querySelectorAll('#sp-flows tr').length > 1, undefined, { timeout: 5000 });
+  assert.ok(await page.isHidden('#network-page'), 'the network page is hidden');
+  // link, direction, peer site, cost, state, rate in / out, bytes in / out
+  const links = await spRows('sp-links');
+  assert.equal(links.map((l) => l[2]).sort(), ['site-a', 'site-c']);
+  for (const l of links) { assert.match(l[4], /^up/); assert.match(l[5], /\/s \/ .*\/s$/); assert.match(l[6], /MiB/, 'the hash flows crossed both of B\'s links'); }
+  // kind, name, key, address, ready, open, flows, rates: another site's connector is ready when its routing record lists its key
+  const endpoints = await spRows('sp-endpoints');
+  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && Number(e[6]) === 3), JSON.stringify(endpoints));
+  const keys = await spRows('sp-keys');
+  assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 3'], 'per key and role, flows opened');
+  const peers = await spRows('sp-peers');
+  assert.equal(peers.map((p) => p[0]).sort(), ['site-a', 'site-c']);
+  // This site's flow records to or from site-b: the web flows, not the hash ones (A to C through B).
+  const flows = await spRows('sp-flows');
+  assert.equal(flows.map((f) => [f[2], f[3], f[4], f[9]]), [['web', 'site-a', 'site-b', 'closed'], ['web', 'site-a', 'site-b', 'closed'], ['web', 'site-a', 'site-b', 'closed']]);
+  await shot('site-b');
+  // A peer's name leads to its page; "Network" back to the network page.
+  await page.locator('#sp-links a', { hasText: 'site-c' }).click();
+  await page.waitForFunction(() => location.hash === '#/site/site-c' && [...document.querySelectorAll('#sp-endpoints tr')].some((tr) => /connector.*hash.*ready/.test(tr.textContent ?? '')), undefined, { timeout: 5000 });
+  await page.locator('#site-page h2 a', { hasText: 'Network' }).click();
+  await page.waitForFunction(() => !(document.getElementById('network-page') as HTMLElement).hidden, undefined, { timeout: 5000 });
+});
+
 test('issue 12: C killed, the B-C link is drawn down within 3 s; A-B stays up', async () => {
   const t0 = Date.now();
   await kill(siteC, 'SIGKILL');
@@ -151,6 +180,14 @@ test('issue 12: C killed, the B-C link is drawn down within 3 s; A-B stays up', 
   const ab = g.links.find((l) => /site-a/.test(l.title) && /site-b/.test(l.title))!;
   assert.ok(bc.down && bc.dashed && /down/.test(bc.title), `B-C ${JSON.stringify(bc)} after ${took} ms`);
   assert.ok(ab && !ab.down, `A-B ${JSON.stringify(ab)}`);
+});
+
+test('issue 12: the page of the killed site says it is unreachable and its figures stale, and keeps them', async () => {
+  await page.evaluate(() => { location.hash = '#/site/site-c'; });
+  await page.waitForFunction(() => /unreachable.*stale/.test(document.getElementById('sp-state')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  const keys = await spRows('sp-keys');
+  assert.ok(keys.some((k) => k[0] === 'hash' && k[1] === 'connector stale' && k[3] === '3'), JSON.stringify(keys));
+  await shot('site-c-stale');
 });
 
 test.run();
