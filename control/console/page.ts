@@ -24,7 +24,7 @@ h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:fl
    The flows table has many columns: in a narrow window it scrolls inside its box. */
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px} .charts figure{margin:0;min-width:0} .charts figcaption{font-size:12px;color:#667} .chart{width:100%;height:auto;display:block;background:#fafbfc} #chart-key{max-width:100%}
 td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
-main[hidden]{display:none} header a{color:#fff} circle.site,text.site{cursor:pointer}
+main[hidden]{display:none} #sp-name,#sp-state{overflow-wrap:anywhere} header a{color:#fff} circle.site,text.site{cursor:pointer}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
