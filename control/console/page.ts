@@ -38,7 +38,8 @@ main[hidden]{display:none} #sp-name,#sp-state{overflow-wrap:anywhere} header a{c
 <div class="filters"><select id="chart-key" aria-label="service"></select><span class="muted" id="chart-note"></span></div>
 <div class="charts"><figure><figcaption>new flows/s (failed in red)</figcaption><svg id="chart-flows" class="chart" viewBox="0 0 300 120"></svg></figure>
 <figure><figcaption>bytes/s to the server (blue) and to the client (green)</figcaption><svg id="chart-bytes" class="chart" viewBox="0 0 300 120"></svg></figure>
-<figure><figcaption>time to first byte, ms: p50 (blue), p99 (orange)</figcaption><svg id="chart-ttfb" class="chart" viewBox="0 0 300 120"></svg></figure></div></section>
+<figure><figcaption>time to first byte, ms: p50 (blue), p99 (orange)</figcaption><svg id="chart-ttfb" class="chart" viewBox="0 0 300 120"></svg></figure>
+<figure><figcaption>HTTP requests/s: 2xx (green), 3xx (blue), 4xx (orange), 5xx (red), 1xx (purple), no response (grey)</figcaption><svg id="chart-http" class="chart" viewBox="0 0 300 120"></svg></figure></div></section>
 <section class="wide"><h2>Flows at this site</h2>
 <form id="flow-filter" class="filters">
 <input id="f-key" placeholder="routing key" aria-label="routing key">
@@ -215,13 +216,16 @@ async function charts() {
     if (keys.includes(chosen)) sel.value = chosen;
   }
   $('chart-note').textContent = keys.length ? '' : 'no service has carried traffic in the last 15 minutes';
-  if (!sel.value) { for (const id of ['chart-flows', 'chart-bytes', 'chart-ttfb']) plot(id, [], []); return; }
+  if (!sel.value) { for (const id of ['chart-flows', 'chart-bytes', 'chart-ttfb', 'chart-http']) plot(id, [], []); return; }
   const h = await (await fetch('/api/history?' + new URLSearchParams({ key: sel.value }))).json();
   const points = list(h.points);
   $('chart-note').textContent = points.some((p) => p.stale) ? 'partly stale: some sites that carry it stopped reporting' : '';
   plot('chart-flows', points, [['flowsPerS', '#1a73e8'], ['failedPerS', '#b3261e']]);
   plot('chart-bytes', points, [['bytesToServerPerS', '#1a73e8'], ['bytesToClientPerS', '#137333']]);
   plot('chart-ttfb', points, [['ttfbP50Ms', '#1a73e8'], ['ttfbP99Ms', '#e8710a']]);
+  // Status classes: present on the points of a key whose requests are observed (http1 listeners).
+  plot('chart-http', points.map((p) => ({ t: p.t, ...(p.requestsPerS && typeof p.requestsPerS === 'object' ? p.requestsPerS : {}) })),
+    [['2xx', '#137333'], ['3xx', '#1a73e8'], ['4xx', '#e8710a'], ['5xx', '#b3261e'], ['1xx', '#8e24aa'], ['none', '#888']]);
 }
 $('chart-key').addEventListener('change', () => { charts().catch(() => {}); });
 let last = null;
