@@ -96,11 +96,12 @@ function graph(s) {
   const node = big ? 7 : 22, r = n < 2 ? 0 : big ? Math.max(120, n * (2 * node + 12) / (2 * Math.PI)) : 120;
   const w = Math.max(390, 2 * r + 150), h = Math.max(320, 2 * r + (big ? 40 : 80)), cx = w / 2, cy = big ? h / 2 : 160;
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
-  const g = $('graph');
-  g.replaceChildren();
-  g.setAttribute('viewBox', '0 0 ' + num(w) + ' ' + num(h));
-  g.setAttribute('width', num(w));
-  g.setAttribute('height', num(h));
+  // Drawn apart, then swapped in only when it differs: a graph redrawn at every event would take a
+  // site away from under a click.
+  const live = $('graph'), g = document.createElementNS(SVG, 'svg');
+  live.setAttribute('viewBox', '0 0 ' + num(w) + ' ' + num(h));
+  live.setAttribute('width', num(w));
+  live.setAttribute('height', num(h));
   const names = new Map(sites.map((x) => [x.id, str(x.name)]));
   const reach = new Map(sites.map((x) => [x.id, x.cost !== null]));
   // A link is drawn when either end's record lists it. Right after a cut the end that saw it go has
@@ -128,17 +129,20 @@ function graph(s) {
     const c = svgEl('circle', { cx: px, cy: py, r: num(node), fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb', class: 'site' });
     c.append(svgEl('title', {}, str(x.name) + (list(x.keys).length ? ': ' + list(x.keys).map(str).join(', ') : '')));
     // A site opens its page (page-site.ts).
-    const open = () => { location.hash = '#/site/' + encodeURIComponent(str(x.name)); };
-    c.addEventListener('click', open);
+    c.setAttribute('data-site', str(x.name)); // a click opens its page (below)
     g.append(c);
     if (big && !me) continue;
-    const name = label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle', class: 'site' }), str(x.name));
-    name.addEventListener('click', open);
-    g.append(name);
+    g.append(label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle', class: 'site', 'data-site': str(x.name) }), str(x.name)));
     if (!big) g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
   if (big) g.append(svgEl('text', { x: 8, y: h - 8, fill: '#667' }, n + ' sites: point at a site or a link for its name, keys, cost and rate'));
+  if (g.innerHTML !== live.innerHTML) live.replaceChildren(...g.childNodes);
 }
+// A site in the graph opens its page (page-site.ts).
+$('graph').addEventListener('click', (e) => {
+  const t = e.target instanceof Element ? e.target.closest('[data-site]') : null;
+  if (t) location.hash = '#/site/' + encodeURIComponent(t.getAttribute('data-site'));
+});
 // The services table: each key, its listeners here, the sites serving it, and its traffic across the network.
 function services(s) {
   const listeners = list(s.listeners);
@@ -150,7 +154,9 @@ function services(s) {
   table('services', ['routing key', 'listeners here', 'served by', 'network traffic'], [...keys].map(([k, v]) => {
     const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
     const t = totals.get(k);
-    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
+    // HTTP requests by status class, where http1 listeners observe the key.
+    const req = t && t.requests && typeof t.requests === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => t.requests[c] > 0).map((c) => c + ' ' + num(t.requests[c])) : [];
+    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient) + (req.length ? '; HTTP ' + req.join(', ') : ''), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
     return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector'), net];
   }));
 }

@@ -139,12 +139,28 @@ test('issue 12: the flows table lists the flows with the right sites and outcome
   await shot('flows');
 });
 
+test('issue 12: the web service\'s HTTP requests by status class: in the services table and its chart', async () => {
+  await page.waitForFunction(() => /HTTP 2xx 1, 4xx 1, 5xx 1/.test([...document.querySelectorAll('#services tr')].find((tr) => tr.children[0]?.textContent === 'web')?.textContent ?? ''), undefined, { timeout: 10_000 })
+    .catch(async (err: Error) => { throw new Error(`${err.message}; A's services: ${JSON.stringify(((await (await fetch(`http://127.0.0.1:${ports[2]}/api/traffic`)).json()) as { services: unknown }).services)}`); });
+  await page.waitForFunction(() => [...document.querySelectorAll('#chart-key option')].some((o) => (o as HTMLOptionElement).value === 'web'), undefined, { timeout: 15_000 });
+  await page.selectOption('#chart-key', 'web');
+  // The chart's rates start with the key's history: requests made now show on it.
+  assert.equal([await get('/'), await get('/'), await get('/missing'), await get('/boom')], [200, 200, 404, 503]);
+  await page.waitForFunction(() => document.querySelectorAll('#chart-http polyline, #chart-http circle').length > 0, undefined, { timeout: 10_000 })
+    .catch(async (err: Error) => { throw new Error(`${err.message}; A's history of web: ${JSON.stringify(await (await fetch(`http://127.0.0.1:${ports[2]}/api/history?key=web`)).json())} chart: ${await page.evaluate(() => document.getElementById('chart-http')?.outerHTML)} sel ${await page.evaluate(() => (document.getElementById('chart-key') as HTMLSelectElement).value)}`); });
+  const colours = await page.evaluate(() => [...document.querySelectorAll('#chart-http polyline, #chart-http circle')].map((e) => e.getAttribute('stroke') ?? e.getAttribute('fill')));
+  for (const c of ['#137333', '#e8710a', '#b3261e']) assert.ok(colours.includes(c), `a 2xx, 4xx and 5xx line: ${colours}`);
+  await shot('http-chart');
+});
+
 /** A site page table's rows, as text. */
 const spRows = (id: string) => page.evaluate((i) => [...document.querySelectorAll(`#${i} tr`)].slice(1).map((tr) => [...tr.children].map((td) => td.textContent ?? '')), id);
 
 test('issue 12: a site in the graph opens its page: links each way, endpoints, traffic per key and per peer, its flows', async () => {
   await page.locator('#graph text.site').filter({ hasText: 'site-b' }).click();
-  await page.waitForFunction(() => location.hash === '#/site/site-b' && document.querySelectorAll('#sp-links tr').length === 3 && document.querySelectorAll('#sp-flows tr').length > 1, undefined, { timeout: 5000 });
+  // Seven web flows by now (a request a connection: three, then four for the chart), all ended.
+  await page.waitForFunction(() => location.hash === '#/site/site-b' && document.querySelectorAll('#sp-links tr').length === 3 && document.querySelectorAll('#sp-flows tr').length === 8
+    && [...document.querySelectorAll('#sp-endpoints tr')].some((tr) => tr.children[2]?.textContent === 'web' && tr.children[5]?.textContent === '0' && tr.children[6]?.textContent === '7'), undefined, { timeout: 10_000 });
   assert.ok(await page.isHidden('#network-page'), 'the network page is hidden');
   // link, direction, peer site, cost, state, rate in / out, bytes in / out
   const links = await spRows('sp-links');
@@ -152,14 +168,14 @@ test('issue 12: a site in the graph opens its page: links each way, endpoints, t
   for (const l of links) { assert.match(l[4], /^up/); assert.match(l[5], /\/s \/ .*\/s$/); assert.match(l[6], /MiB/, 'the hash flows crossed both of B\'s links'); }
   // kind, name, key, address, ready, open, flows, rates: another site's connector is ready when its routing record lists its key
   const endpoints = await spRows('sp-endpoints');
-  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && Number(e[6]) === 3), JSON.stringify(endpoints));
+  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && e[6] === '7'), JSON.stringify(endpoints));
   const keys = await spRows('sp-keys');
-  assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 3'], 'per key and role, flows opened');
+  assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 7'], 'per key and role, flows opened');
   const peers = await spRows('sp-peers');
   assert.equal(peers.map((p) => p[0]).sort(), ['site-a', 'site-c']);
   // This site's flow records to or from site-b: the web flows, not the hash ones (A to C through B).
   const flows = await spRows('sp-flows');
-  assert.equal(flows.map((f) => [f[2], f[3], f[4], f[9]]), [['web', 'site-a', 'site-b', 'closed'], ['web', 'site-a', 'site-b', 'closed'], ['web', 'site-a', 'site-b', 'closed']]);
+  assert.equal(flows.map((f) => [f[2], f[3], f[4], f[9]]), Array(7).fill(['web', 'site-a', 'site-b', 'closed']));
   await shot('site-b');
   // A peer's name leads to its page; "Network" back to the network page.
   await page.locator('#sp-links a', { hasText: 'site-c' }).click();
