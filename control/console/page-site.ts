@@ -1,7 +1,7 @@
 // The console's site page (issue 12 item 3): its HTML and the part of the page's script that shows
 // it. `#/site/NAME` (a site in the graph, a site name in a table) hides the network page and shows
 // /api/sites/NAME (site-view.ts) — links with rate each way, listeners and connectors, traffic per
-// key and per peer, stale marking — and the flows at this site to or from that site, fetched again
+// key (with HTTP requests by status class) and per peer, stale marking — and the flows at this site to or from that site, fetched again
 // with the status and traffic events at most once a second. The script uses page.ts's helpers.
 
 export const SITE_PAGE_HTML = `<main id="site-page" hidden>
@@ -55,8 +55,9 @@ async function siteShow(name) {
     str(e.kind), e.name ? str(e.name) : '-', str(e.key), e.address ? str(e.address) : '-',
     e.ready === null ? el('span', 'muted', 'not shared') : [el('span', e.ready ? 'ok' : 'bad', e.ready ? 'ready' : 'not ready'), ...(e.message ? [' ', el('span', 'muted', str(e.message))] : [])],
     num(e.active), num(e.opened), both(e.rateToServer, e.rateToClient)]));
-  table('sp-keys', ['routing key', 'role', 'open', 'flows', 'failed', 'to server / client', 'rate'], list(v.perKey).map((k) => [
-    str(k.key), [str(k.role), ...staleMark(k.stale)], num(k.active), num(k.opened), num(k.failed), bytes(k.bytesToServer) + ' / ' + bytes(k.bytesToClient), both(k.rateToServer, k.rateToClient)]));
+  const classes = (r) => (r && typeof r === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => r[c] > 0).map((c) => c + ' ' + num(r[c])).join(', ') || '-' : '-');
+  table('sp-keys', ['routing key', 'role', 'open', 'flows', 'failed', 'to server / client', 'rate', 'HTTP requests'], list(v.perKey).map((k) => [
+    str(k.key), [str(k.role), ...staleMark(k.stale)], num(k.active), num(k.opened), num(k.failed), bytes(k.bytesToServer) + ' / ' + bytes(k.bytesToClient), both(k.rateToServer, k.rateToClient), classes(k.requests)]));
   table('sp-peers', ['peer site', 'open', 'flows', 'failed', 'to server / client', 'rate'], list(v.perPeer).map((p) => [
     [siteLink(p.peerSite), ...staleMark(p.stale)], num(p.active), num(p.opened), num(p.failed), bytes(p.bytesToServer) + ' / ' + bytes(p.bytesToClient), both(p.rateToServer, p.rateToClient)]));
   // Flow records live where the flows pass: this site's, all of them or those to or from that site.

@@ -5,6 +5,7 @@
 // listeners are known by their rows, its connectors also by its routing record's keys. Pure.
 import type { RuntimeStatus } from '../state/site-store.js';
 import type { NetworkTraffic, SiteTraffic } from './traffic-view.js';
+import type { HttpStatusClass } from '../../dataplane/port/traffic.js';
 
 /** Figures summed over rows (traffic-view's key rows). */
 export interface Figures { opened: number; active: number; failed: number; bytesToServer: number; bytesToClient: number; rateToServer: number; rateToClient: number }
@@ -54,8 +55,8 @@ export interface SiteView {
   keys: string[];
   links: SiteLinkView[];
   endpoints: SiteEndpointView[];
-  /** per key and role, summed over peers and engines */
-  perKey: (Figures & { key: string; role: string; stale: boolean })[];
+  /** per key and role, summed over peers and engines; a listener (or local) row has the HTTP requests its listeners observed, by status class */
+  perKey: (Figures & { key: string; role: string; stale: boolean; requests?: Record<HttpStatusClass, number> })[];
   /** per peer site, summed over keys, roles and engines */
   perPeer: (Figures & { peerSite: string; stale: boolean })[];
 }
@@ -127,6 +128,13 @@ export function siteView(status: RuntimeStatus, traffic: NetworkTraffic | undefi
     const keys = new Set(rec?.keys ?? []);
     for (const key of new Set(perKey.filter((r) => r.role === 'listener').map((r) => r.key))) endpoints.push({ kind: 'listener', name: '', key, address: '', ready: null, message: '', ...rolesOf(key, ['listener', 'local']) });
     for (const key of new Set([...keys, ...perKey.filter((r) => r.role === 'connector').map((r) => r.key)])) endpoints.push({ kind: 'connector', name: '', key, address: '', ready: keys.has(key) && rec!.cost !== null, message: keys.has(key) ? '' : 'not in its routing record', ...rolesOf(key, ['connector', 'local']) });
+  }
+  // HTTP requests are observed at listeners: on the key's listener row (else its local row).
+  for (const h of t?.http ?? []) {
+    const r = perKey.find((k) => k.key === h.key && k.role === 'listener') ?? perKey.find((k) => k.key === h.key && k.role === 'local');
+    if (!r) continue;
+    const sum: Record<HttpStatusClass, number> = (r as { requests?: Record<HttpStatusClass, number> }).requests ??= { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 };
+    for (const c of Object.keys(sum) as HttpStatusClass[]) sum[c] += h.requests[c] ?? 0;
   }
   return {
     id: rec?.id ?? t?.id ?? status.site.id, name, self,

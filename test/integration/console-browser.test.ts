@@ -171,6 +171,8 @@ test('issue 12: a site in the graph opens its page: links each way, endpoints, t
   assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && e[6] === '7'), JSON.stringify(endpoints));
   const keys = await spRows('sp-keys');
   assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 7'], 'per key and role, flows opened');
+  // Requests are observed at the listener's site (A), so B's connector row has none.
+  assert.equal(keys.find((k) => k[0] === 'web')![7], '-');
   const peers = await spRows('sp-peers');
   assert.equal(peers.map((p) => p[0]).sort(), ['site-a', 'site-c']);
   // This site's flow records to or from site-b: the web flows, not the hash ones (A to C through B).
@@ -180,6 +182,9 @@ test('issue 12: a site in the graph opens its page: links each way, endpoints, t
   // A peer's name leads to its page; "Network" back to the network page.
   await page.locator('#sp-links a', { hasText: 'site-c' }).click();
   await page.waitForFunction(() => location.hash === '#/site/site-c' && [...document.querySelectorAll('#sp-endpoints tr')].some((tr) => /connector.*hash.*ready/.test(tr.textContent ?? '')), undefined, { timeout: 5000 });
+  // This site's own page (the header's link): its web listener's requests by status class.
+  await page.locator('#site a').click();
+  await page.waitForFunction(() => location.hash === '#/site/site-a' && [...document.querySelectorAll('#sp-keys tr')].some((tr) => tr.children[0]?.textContent === 'web' && tr.children[1]?.textContent === 'listener' && tr.children[7]?.textContent === '2xx 3, 4xx 2, 5xx 2'), undefined, { timeout: 5000 });
   await page.locator('#site-page h2 a', { hasText: 'Network' }).click();
   await page.waitForFunction(() => !(document.getElementById('network-page') as HTMLElement).hidden, undefined, { timeout: 5000 });
 });

@@ -29,6 +29,7 @@ const traffic: NetworkTraffic = {
   at: '', staleIntervals: 3, services: [],
   sites: [
     site({ id: 'A', name: 'a', self: true, keys: [row('web', 'listener', 'b'), row('web', 'listener', 'b', { node: 'worker-2' })],
+      http: [{ key: 'web', requests: { '1xx': 0, '2xx': 7, '3xx': 0, '4xx': 1, '5xx': 0, none: 0 } }, { key: 'web', node: 'worker-2', requests: { '1xx': 0, '2xx': 3, '3xx': 0, '4xx': 0, '5xx': 2, none: 0 } }],
       links: [{ name: 'to-b', direction: 'outbound', peer: 'b', up: true, bytesIn: 1, bytesOut: 2, rateIn: 3, rateOut: 4 }] }),
     site({ id: 'B', name: 'b', keys: [row('web', 'connector', 'a'), row('db', 'relay', 'c', { stale: true, node: 'worker-2' })],
       links: [{ name: 'a', direction: 'inbound', peer: 'a', up: true, bytesIn: 9, bytesOut: 8, rateIn: 7, rateOut: 6 }] }),
@@ -46,6 +47,7 @@ test('issue 12: this site\'s page: links with states and rates, listeners and co
   const db = v.endpoints.find((e) => e.kind === 'connector')!;
   assert.equal([db.address, db.ready, db.message], ['127.0.0.1:5432', false, 'connect refused']);
   assert.equal(v.perKey.map((k) => [k.key, k.role, k.opened]), [['web', 'listener', 20]]);
+  assert.equal(v.perKey[0].requests, { '1xx': 0, '2xx': 10, '3xx': 0, '4xx': 1, '5xx': 2, none: 0 }, 'both engines\' requests on the listener row');
   assert.equal(v.perPeer.map((p) => [p.peerSite, p.opened, p.bytesToClient]), [['b', 20, 400]]);
 });
 
