@@ -128,7 +128,6 @@ function graph(s) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
     const c = svgEl('circle', { cx: px, cy: py, r: num(node), fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb', class: 'site' });
     c.append(svgEl('title', {}, str(x.name) + (list(x.keys).length ? ': ' + list(x.keys).map(str).join(', ') : '')));
-    // A site opens its page (page-site.ts).
     c.setAttribute('data-site', str(x.name)); // a click opens its page (below)
     g.append(c);
     if (big && !me) continue;
