@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { siteView } from '../../control/console/site-view.js';
+import { createConsoleApp } from '../../control/console/app.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { NetworkTraffic, SiteTraffic } from '../../control/console/traffic-view.js';
 import type { TrafficKeyRow } from '../../dataplane/port/traffic.js';
@@ -76,6 +77,16 @@ test('issue 12: a site only the routing records know has no figures; an unknown 
   assert.equal(v.endpoints.map((e) => [e.kind, e.key, e.ready]), [['connector', 'web', true]]);
   assert.is(siteView(status, traffic, 'nowhere'), undefined);
   assert.is(siteView(status, undefined, 'nowhere'), undefined);
+});
+
+test('issue 12: /api/sites/NAME serves the page as JSON; 404 for a name the network does not know, 400 for an overlong one', async () => {
+  const app = createConsoleApp({ status: () => status, metrics: () => '', port: 9, traffic: () => traffic });
+  const get = (name: string) => app.request(`/api/sites/${encodeURIComponent(name)}`, { headers: { host: '127.0.0.1:9' } });
+  const ok = await get('b');
+  assert.is(ok.status, 200);
+  assert.equal(((await ok.json()) as { links: unknown[] }).links.length, 2);
+  assert.is((await get('nowhere')).status, 404);
+  assert.is((await get('x'.repeat(254))).status, 400);
 });
 
 test.run();
