@@ -1,6 +1,6 @@
 // Issue 12: how many bytes a site's traffic summary costs, at 10 and 100 services, in the wire form
-// chosen (positional JSON, deflated, signed) against object and plain positional JSON; and what signing and checking
-// one costs. `npm run build --silent && node dist/bench/summaries.js` (bench/analysis/summaries.md).
+// chosen (positional JSON, deflated, signed) against object and plain positional JSON, and with HTTP
+// status classes on every key; and what signing and checking one costs. `npm run build --silent && node dist/bench/summaries.js` (bench/analysis/summaries.md).
 import { SiteIdentity, keyOwnsId, verifySignature } from '../common/identity.js';
 import { TrafficTally } from '../dataplane/traffic/tally.js';
 import { decodeSummary, encodeSummary, summaryBody } from '../dataplane/traffic/summary-codec.js';
@@ -13,6 +13,9 @@ const T0 = Date.now();
 /** Deterministic pseudo-random figures, so deflate is not flattered by repeated numbers. */
 let seed = 12345;
 const rnd = (max: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor((seed / 2147483648) * max); };
+/** A second sequence for the HTTP counts, so the other figures stay those of earlier runs. */
+let httpSeed = 777;
+const rndHttp = (max: number): number => { httpSeed = (httpSeed * 1103515245 + 12345) % 2147483648; return Math.floor((httpSeed / 2147483648) * max); };
 
 /** A busy site's summary: `services` keys, each seen in `roles` roles toward `peers` peer sites, names of `nameLength`. */
 function busySummary(services: number, roles: FlowRole[], peers: number, nameLength: number): TrafficSummary {
@@ -31,7 +34,12 @@ function busySummary(services: number, roles: FlowRole[], peers: number, nameLen
   const now = T0 + TRAFFIC_INTERVAL_MS;
   // A period's worth of movement, so rates are not all zero.
   tally.add({ ended: [], bytes: bytes.map((b) => ({ ...b, toServer: rnd(5e8), toClient: rnd(5e8) })), overflow: 0 }, now);
-  return { origin: id.id, name: site(99), seq: now, intervalMs: TRAFFIC_INTERVAL_MS, keys: tally.keyRows([], now), links: tally.linkRows(links.map((l) => ({ ...l, bytesIn: l.bytesIn + rnd(5e8) })), now), omitted: 0 };
+  const s: TrafficSummary = { origin: id.id, name: site(99), seq: now, intervalMs: TRAFFIC_INTERVAL_MS, keys: tally.keyRows([], now), links: tally.linkRows(links.map((l) => ({ ...l, bytesIn: l.bytesIn + rnd(5e8) })), now), omitted: 0 };
+  // Every key an HTTP service with requests of all six classes (the most the `http` field carries).
+  const http = [];
+  for (let i = 0; i < services; i++) for (const [statusClass, max] of [['1xx', 3], ['2xx', 1e6], ['3xx', 1e4], ['4xx', 1e4], ['5xx', 1e3], ['none', 100]] as const) http.push({ key: name(i), method: 'GET', statusClass, count: 1 + rndHttp(max), seconds: [] });
+  tally.add({ ended: [], bytes: [], overflow: 0, http }, now);
+  return { ...s, http: tally.httpRows() };
 }
 
 /** The same summary with named fields (the rejected alternative). */
@@ -44,16 +52,18 @@ function timeUs(n: number, f: () => void): number {
 }
 
 const rows: string[] = [];
-rows.push('| services | rows (roles × peers) | name length | object JSON B | positional JSON B, signed | deflated positional, signed (chosen) B | bytes/s per site at 5 s | sign µs | check µs |');
-rows.push('|---|---|---|---|---|---|---|---|---|');
+rows.push('| services | rows (roles × peers) | name length | object JSON B | positional JSON B, signed | deflated positional, signed (chosen) B | bytes/s per site at 5 s | with HTTP status classes B | bytes/s with them | sign µs | check µs |');
+rows.push('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [services, roles, peers, nameLength] of [[10, ['connector'], 1, 10], [10, ['listener', 'connector'], 2, 10], [100, ['connector'], 1, 10], [100, ['listener', 'connector'], 2, 10], [100, ['connector'], 1, 63]] as [number, FlowRole[], number, number][]) {
-  const s = busySummary(services, roles, peers, nameLength);
+  const withHttp = busySummary(services, roles, peers, nameLength);
+  const s = { ...withHttp, http: undefined };
   const all = s.keys.length;
+  const httpPayload = encodeSummary({ ...withHttp }, id.pub, (b) => id.sign(b)).length;
   const object = Buffer.byteLength(objectJson(s));
   const plain = Buffer.byteLength(summaryBody(s, id.pub)) + 64;
   const payload = encodeSummary(s, id.pub, (b) => id.sign(b));
   const sign = timeUs(200, () => encodeSummary({ ...s }, id.pub, (b) => id.sign(b)));
   const check = timeUs(200, () => { const w = decodeSummary(payload)!; keyOwnsId(w.pub, w.summary.origin); verifySignature(w.pub, w.signed, w.sig.toString('base64')); });
-  rows.push(`| ${services} | ${all} (${roles.length} × ${peers})${s.omitted ? `, ${s.omitted} left out` : ''} | ${nameLength} | ${object} | ${plain} | ${payload.length} | ${Math.round((payload.length + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${sign.toFixed(0)} | ${check.toFixed(0)} |`);
+  rows.push(`| ${services} | ${all} (${roles.length} × ${peers})${s.omitted ? `, ${s.omitted} left out` : ''} | ${nameLength} | ${object} | ${plain} | ${payload.length} | ${Math.round((payload.length + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${httpPayload} | ${Math.round((httpPayload + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${sign.toFixed(0)} | ${check.toFixed(0)} |`);
 }
 process.stdout.write(`${rows.join('\n')}\n`);

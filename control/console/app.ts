@@ -14,6 +14,7 @@ import { addLogin } from './login.js';
 import type { ConsoleAuth } from './console-auth.js';
 import { STALE_INTERVALS, type NetworkTraffic } from './traffic-view.js';
 import type { ServiceHistory } from './service-history.js';
+import { siteView } from './site-view.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -96,6 +97,13 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
   });
   // The whole network's traffic: per site (stale when unreachable or silent), per key, per link.
   app.get('/api/traffic', (c) => c.json(deps.traffic?.() ?? { at: new Date().toISOString(), staleIntervals: STALE_INTERVALS, sites: [], services: [] }));
+  // One site's page (site-view.ts): its links, listeners and connectors, traffic per key and per peer.
+  app.get('/api/sites/:name', async (c) => {
+    const name = c.req.param('name');
+    if (name.length > 253) return c.json({ error: 'name: at most 253 characters' }, 400);
+    const v = siteView(await deps.status(), deps.traffic?.(), name);
+    return v ? c.json(v) : c.json({ error: `no site named ${JSON.stringify(name)} in the network` }, 404);
+  });
   // The charts' data: /api/history lists the keys with a history, /api/history?key=K one key's last 15 minutes.
   app.get('/api/history', (c) => {
     const key = c.req.query('key');

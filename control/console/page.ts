@@ -2,8 +2,11 @@
 // inline script) that follows /api/events (server-sent status events; it polls /api/status only when
 // the stream is refused or unsupported) and draws the network graph, the services, live traffic and
 // the flows table (filtered as ListFlows is, fetched again when the flow counters move), and the whole
-// network's traffic (`traffic` events, /api/traffic: rates on links, per-service totals, per-site rows). No build step, no external assets. Everything shown comes from peers and clients
+// network's traffic (`traffic` events, /api/traffic: rates on links, per-service totals, per-site rows),
+// and a page per site (page-site.ts, `#/site/NAME`). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
+import { SITE_PAGE_HTML, SITE_SCRIPT } from './page-site.js';
+
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -21,10 +24,11 @@ h2{font-size:15px;margin:4px 0 10px} .wide{grid-column:1/-1} .filters{display:fl
    The flows table has many columns: in a narrow window it scrolls inside its box. */
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px} .charts figure{margin:0;min-width:0} .charts figcaption{font-size:12px;color:#667} .chart{width:100%;height:auto;display:block;background:#fafbfc} #chart-key{max-width:100%}
 td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-width:860px}
+main[hidden]{display:none} #sp-name,#sp-state{overflow-wrap:anywhere} header a{color:#fff} circle.site,text.site{cursor:pointer}
 .ok{color:#137333}.bad{color:#b3261e}.muted{color:#667} svg text{font-size:12px}
 </style></head><body>
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
-<main>
+<main id="network-page">
 <section><h2>Network</h2><svg id="graph" viewBox="0 0 390 320" width="390" height="320"></svg></section>
 <section><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
@@ -34,7 +38,8 @@ td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-wi
 <div class="filters"><select id="chart-key" aria-label="service"></select><span class="muted" id="chart-note"></span></div>
 <div class="charts"><figure><figcaption>new flows/s (failed in red)</figcaption><svg id="chart-flows" class="chart" viewBox="0 0 300 120"></svg></figure>
 <figure><figcaption>bytes/s to the server (blue) and to the client (green)</figcaption><svg id="chart-bytes" class="chart" viewBox="0 0 300 120"></svg></figure>
-<figure><figcaption>time to first byte, ms: p50 (blue), p99 (orange)</figcaption><svg id="chart-ttfb" class="chart" viewBox="0 0 300 120"></svg></figure></div></section>
+<figure><figcaption>time to first byte, ms: p50 (blue), p99 (orange)</figcaption><svg id="chart-ttfb" class="chart" viewBox="0 0 300 120"></svg></figure>
+<figure><figcaption>HTTP requests/s: 2xx (green), 3xx (blue), 4xx (orange), 5xx (red), 1xx (purple), no response (grey)</figcaption><svg id="chart-http" class="chart" viewBox="0 0 300 120"></svg></figure></div></section>
 <section class="wide"><h2>Flows at this site</h2>
 <form id="flow-filter" class="filters">
 <input id="f-key" placeholder="routing key" aria-label="routing key">
@@ -44,6 +49,7 @@ td.long{overflow-wrap:anywhere} .scroll{overflow-x:auto} #network-traffic{min-wi
 </form>
 <div class="scroll"><table id="flows"></table></div></section>
 </main>
+${SITE_PAGE_HTML}
 <script src="/console.js"></script>
 </body></html>`;
 
@@ -90,19 +96,31 @@ function graph(s) {
   const node = big ? 7 : 22, r = n < 2 ? 0 : big ? Math.max(120, n * (2 * node + 12) / (2 * Math.PI)) : 120;
   const w = Math.max(390, 2 * r + 150), h = Math.max(320, 2 * r + (big ? 40 : 80)), cx = w / 2, cy = big ? h / 2 : 160;
   const pos = new Map(sites.map((x, i) => [x.id, [cx + r * Math.cos(2 * Math.PI * i / n - Math.PI / 2), cy + r * Math.sin(2 * Math.PI * i / n - Math.PI / 2)]]));
-  const g = $('graph');
-  g.replaceChildren();
-  g.setAttribute('viewBox', '0 0 ' + num(w) + ' ' + num(h));
-  g.setAttribute('width', num(w));
-  g.setAttribute('height', num(h));
+  // Drawn apart, then swapped in only when it differs: a graph redrawn at every event would take a
+  // site away from under a click.
+  const live = $('graph'), g = document.createElementNS(SVG, 'svg');
+  live.setAttribute('viewBox', '0 0 ' + num(w) + ' ' + num(h));
+  live.setAttribute('width', num(w));
+  live.setAttribute('height', num(h));
   const names = new Map(sites.map((x) => [x.id, str(x.name)]));
-  for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && x.id < l.peer) {
-    const [a, b] = [pos.get(x.id), pos.get(l.peer)];
-    const t = linkTraffic(x.id, names.get(x.id), l.peer, names.get(l.peer));
-    const down = t && (t.stale || !t.up);
-    const text = num(l.cost) + (t ? ' \u00b7 ' + (down ? 'down' : rate(t.rate)) : '');
-    const line = svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 ? '3' : big ? '1' : '2', ...(down ? { 'stroke-dasharray': '6 4' } : {}) });
-    line.append(svgEl('title', {}, names.get(x.id) + ' \u2013 ' + names.get(l.peer) + ': cost ' + text));
+  const reach = new Map(sites.map((x) => [x.id, x.cost !== null]));
+  // A link is drawn when either end's record lists it. Right after a cut the end that saw it go has
+  // withdrawn it while the other end's last record (a dead site's stays until it expires) still
+  // lists it: drawn down, as is a link to an unreachable site or one the traffic summaries report down.
+  const pairs = new Map();
+  for (const x of sites) for (const l of list(x.links)) if (pos.has(l.peer) && l.peer !== x.id) {
+    const [a, b] = x.id < l.peer ? [x.id, l.peer] : [l.peer, x.id];
+    const p = pairs.get(a + ' ' + b) || { a, b, cost: l.cost, ends: 0 };
+    p.ends++;
+    pairs.set(a + ' ' + b, p);
+  }
+  for (const { a: ia, b: ib, cost, ends } of pairs.values()) {
+    const [a, b] = [pos.get(ia), pos.get(ib)];
+    const t = linkTraffic(ia, names.get(ia), ib, names.get(ib));
+    const down = ends < 2 || !reach.get(ia) || !reach.get(ib) || Boolean(t && (t.stale || !t.up));
+    const text = num(cost) + (down ? ' \u00b7 down' : t ? ' \u00b7 ' + rate(t.rate) : '');
+    const line = svgEl('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: down ? '#b3261e' : '#8a94a6', 'stroke-width': t && t.rate > 0 && !down ? '3' : big ? '1' : '2', class: down ? 'link down' : 'link up', ...(down ? { 'stroke-dasharray': '6 4' } : {}) });
+    line.append(svgEl('title', {}, names.get(ia) + ' \u2013 ' + names.get(ib) + ': cost ' + text));
     g.append(line);
     if (!big) g.append(svgEl('text', { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, fill: down ? '#b3261e' : '#667' }, text));
   }
@@ -110,13 +128,20 @@ function graph(s) {
     const [px, py] = pos.get(x.id), me = x.id === s.site.id, up = x.cost !== null;
     const c = svgEl('circle', { cx: px, cy: py, r: num(node), fill: me ? '#1a73e8' : up ? '#34a853' : '#bbb', class: 'site' });
     c.append(svgEl('title', {}, str(x.name) + (list(x.keys).length ? ': ' + list(x.keys).map(str).join(', ') : '')));
+    c.setAttribute('data-site', str(x.name)); // a click opens its page (below)
     g.append(c);
     if (big && !me) continue;
-    g.append(label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle' }), str(x.name)));
+    g.append(label(svgEl('text', { x: px, y: py + node + 14, 'text-anchor': 'middle', class: 'site', 'data-site': str(x.name) }), str(x.name)));
     if (!big) g.append(label(svgEl('text', { x: px, y: py + 50, 'text-anchor': 'middle', fill: '#667' }), list(x.keys).map(str).join(', ')));
   }
   if (big) g.append(svgEl('text', { x: 8, y: h - 8, fill: '#667' }, n + ' sites: point at a site or a link for its name, keys, cost and rate'));
+  if (g.innerHTML !== live.innerHTML) live.replaceChildren(...g.childNodes);
 }
+// A site in the graph opens its page (page-site.ts).
+$('graph').addEventListener('click', (e) => {
+  const t = e.target instanceof Element ? e.target.closest('[data-site]') : null;
+  if (t) location.hash = '#/site/' + encodeURIComponent(t.getAttribute('data-site'));
+});
 // The services table: each key, its listeners here, the sites serving it, and its traffic across the network.
 function services(s) {
   const listeners = list(s.listeners);
@@ -128,7 +153,9 @@ function services(s) {
   table('services', ['routing key', 'listeners here', 'served by', 'network traffic'], [...keys].map(([k, v]) => {
     const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
     const t = totals.get(k);
-    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
+    // HTTP requests by status class, where http1 listeners observe the key.
+    const req = t && t.requests && typeof t.requests === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => t.requests[c] > 0).map((c) => c + ' ' + num(t.requests[c])) : [];
+    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient) + (req.length ? '; HTTP ' + req.join(', ') : ''), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
     return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector'), net];
   }));
 }
@@ -150,7 +177,7 @@ function networkTable() {
   let more = 0;
   for (const x of list(traffic && traffic.sites)) {
     // A function: a DOM node can sit in one row only.
-    const who = () => [str(x.name) + ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
+    const who = () => [siteLink(x.name), ' ', x.stale ? el('span', 'bad', 'stale ' + Math.round((Number(x.ageMs) || 0) / 1000) + ' s' + (x.reachable ? '' : ', unreachable')) : el('span', 'ok', 'fresh')];
     for (const k of list(x.keys)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), str(k.key), str(k.role) + (k.node ? ' (' + str(k.node) + (k.stale ? ', stale' : '') + ')' : ''), str(k.peerSite), num(k.active), num(k.opened), num(k.failed),
       bytes(k.bytesToServer), bytes(k.bytesToClient), rate(k.rateToServer + k.rateToClient), ms(k.ttfbP50Ms) + ' / ' + ms(k.ttfbP99Ms)]);
     for (const l of list(x.links)) if (rows.length >= MAX_ROWS) more++; else rows.push([who(), 'link ' + str(l.name), str(l.direction), str(l.peer), l.up ? el('span', 'ok', 'up') : el('span', 'bad', 'down'), '', '', bytes(l.bytesOut), bytes(l.bytesIn), rate(l.rateIn + l.rateOut), '']);
@@ -163,6 +190,7 @@ function showTraffic(t) {
   if (last) { graph(last); services(last); }
   networkTable();
   chartsFollow();
+  siteFollow();
 }
 // The service charts: /api/history, the chosen key's last 15 minutes, drawn as polylines; fetched
 // again with the traffic events at most every 5 s, and when another key is chosen.
@@ -193,24 +221,27 @@ async function charts() {
     if (keys.includes(chosen)) sel.value = chosen;
   }
   $('chart-note').textContent = keys.length ? '' : 'no service has carried traffic in the last 15 minutes';
-  if (!sel.value) { for (const id of ['chart-flows', 'chart-bytes', 'chart-ttfb']) plot(id, [], []); return; }
+  if (!sel.value) { for (const id of ['chart-flows', 'chart-bytes', 'chart-ttfb', 'chart-http']) plot(id, [], []); return; }
   const h = await (await fetch('/api/history?' + new URLSearchParams({ key: sel.value }))).json();
   const points = list(h.points);
   $('chart-note').textContent = points.some((p) => p.stale) ? 'partly stale: some sites that carry it stopped reporting' : '';
   plot('chart-flows', points, [['flowsPerS', '#1a73e8'], ['failedPerS', '#b3261e']]);
   plot('chart-bytes', points, [['bytesToServerPerS', '#1a73e8'], ['bytesToClientPerS', '#137333']]);
   plot('chart-ttfb', points, [['ttfbP50Ms', '#1a73e8'], ['ttfbP99Ms', '#e8710a']]);
+  // Status classes: present on the points of a key whose requests are observed (http1 listeners).
+  plot('chart-http', points.map((p) => ({ t: p.t, ...(p.requestsPerS && typeof p.requestsPerS === 'object' ? p.requestsPerS : {}) })),
+    [['2xx', '#137333'], ['3xx', '#1a73e8'], ['4xx', '#e8710a'], ['5xx', '#b3261e'], ['1xx', '#8e24aa'], ['none', '#888']]);
 }
 $('chart-key').addEventListener('change', () => { charts().catch(() => {}); });
 let last = null;
 // Draws one status (from the event stream or a poll).
 function draw(s) {
-  $('site').textContent = 'site ' + str(s.site.name);
+  $('site').replaceChildren('site ', siteLink(s.site.name));
   $('updated').textContent = 'updated ' + new Date(s.updatedAt).toLocaleTimeString();
   graph(s);
   const listeners = list(s.listeners), connectors = list(s.connectors);
   services(s);
-  table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? str(l.peer) : '-', num(l.cost),
+  table('links', ['link', 'direction', 'peer', 'cost', 'status'], list(s.links).map((l) => [str(l.name), str(l.direction), l.peer ? siteLink(l.peer) : '-', num(l.cost),
     [state(l.status), ' ', el('span', 'muted', str(l.message))]]));
   const seconds = last ? (Date.parse(s.updatedAt) - Date.parse(last.updatedAt)) / 1000 || 1 : 1;
   table('traffic', ['endpoint', 'kind', 'open flows', 'flows total', 'new flows/s'],
@@ -228,8 +259,11 @@ const bytes = (v) => (typeof v !== 'number' || !Number.isFinite(v) ? '-' : v < 1
 async function flows() {
   const q = new URLSearchParams({ limit: '50' });
   for (const [id, k] of [['f-key', 'key'], ['f-site', 'site'], ['f-state', 'state'], ['f-outcome', 'outcome']]) { const v = $(id).value; if (v) q.set(k, v); }
-  const r = await (await fetch('/api/flows?' + q)).json();
-  table('flows', ['started', 'role', 'routing key', 'listener site', 'connector site', 'client', 'to server', 'to client', 'first byte', 'outcome'], list(r.flows).map((f) => [
+  flowsTable('flows', await (await fetch('/api/flows?' + q)).json());
+}
+// A flows table (this page's, the site page's) from an /api/flows answer.
+function flowsTable(id, r) {
+  table(id, ['started', 'role', 'routing key', 'listener site', 'connector site', 'client', 'to server', 'to client', 'first byte', 'outcome'], list(r.flows).map((f) => [
     str(f.startedAt).slice(11, 23), str(f.role), str(f.routingKey), str(f.listenerSite), str(f.connectorSite), str(f.client), bytes(f.bytesToServer), bytes(f.bytesToClient),
     typeof f.ttfbMs === 'number' && f.ttfbMs >= 0 ? f.ttfbMs.toFixed(1) + ' ms' : '-',
     f.active ? el('span', 'ok', 'active') : el('span', f.outcome === 'closed' ? '' : 'bad', str(f.outcome))]));
@@ -249,7 +283,7 @@ function flowsFollow(s) {
   flowsSig = sig; flowsAt = Date.now();
   flows().catch(() => {});
 }
-function show(s) { draw(s); flowsFollow(s); }
+function show(s) { draw(s); flowsFollow(s); siteFollow(); }
 // Fallback when the stream is refused (too many pages open: 503) or EventSource is missing: poll
 // every 2 s for a minute, then try the stream again.
 let polling = null;
@@ -275,6 +309,8 @@ function live() {
     else $('updated').textContent = 'site not reachable, reconnecting';
   };
 }
+${SITE_SCRIPT}
+route();
 flows().catch(() => {});
 charts().catch(() => {});
 live();

@@ -2,6 +2,7 @@
 // totals of each routing key (control/console/traffic-view.ts) sampled at each traffic report, turned
 // into rates between samples. Pure: time comes in with each sample. Bounded in keys and samples.
 import type { NetworkTraffic, ServiceTraffic } from './traffic-view.js';
+import type { HttpStatusClass } from '../../dataplane/port/traffic.js';
 
 /** How far back the charts go. */
 export const HISTORY_WINDOW_MS = 15 * 60_000;
@@ -12,7 +13,7 @@ export const HISTORY_MAX_KEYS = 1024;
 /** A sample closer than this to the previous one is skipped (several engines report at once; totals are cumulative, so nothing is lost). */
 const MIN_GAP_MS = 1000;
 
-interface Sample { t: number; opened: number; failed: number; toServer: number; toClient: number; p50: number; p99: number; stale: boolean }
+interface Sample { t: number; opened: number; failed: number; toServer: number; toClient: number; p50: number; p99: number; stale: boolean; requests?: Record<HttpStatusClass, number> }
 
 /** One point of a chart: rates over the interval that ends at `t`, latency as last summarised. */
 export interface HistoryPoint {
@@ -26,12 +27,21 @@ export interface HistoryPoint {
   ttfbP99Ms: number;
   /** some sites that carry the key were stale at that time */
   stale: boolean;
+  /** HTTP requests per second by status class, when the key's requests are observed (http1 listeners) */
+  requestsPerS?: Record<HttpStatusClass, number>;
 }
 
 export interface ServiceSeries { key: string; windowMs: number; points: HistoryPoint[] }
 
 /** A counter's increase; a decrease is a restart (an engine's totals began again), as Prometheus' rate() reads it. */
 const increase = (now: number, before: number) => (now >= before ? now - before : now);
+
+/** Each status class's rate between two samples (a class missing before counts from zero). */
+function perSecond(now: Record<HttpStatusClass, number>, before: Record<HttpStatusClass, number> | undefined, dt: number): Record<HttpStatusClass, number> {
+  const out = {} as Record<HttpStatusClass, number>;
+  for (const c of Object.keys(now) as HttpStatusClass[]) out[c] = increase(now[c], before?.[c] ?? 0) / dt;
+  return out;
+}
 
 export class ServiceHistory {
   /** key → samples, oldest first; Map order is the order keys were last seen */
@@ -63,13 +73,14 @@ export class ServiceHistory {
         t: b.t, flowsPerS: increase(b.opened, a.opened) / dt, failedPerS: increase(b.failed, a.failed) / dt,
         bytesToServerPerS: increase(b.toServer, a.toServer) / dt, bytesToClientPerS: increase(b.toClient, a.toClient) / dt,
         ttfbP50Ms: b.p50, ttfbP99Ms: b.p99, stale: b.stale,
+        ...(b.requests ? { requestsPerS: perSecond(b.requests, a.requests, dt) } : {}),
       });
     }
     return { key, windowMs: HISTORY_WINDOW_MS, points };
   }
 
   private add(s: ServiceTraffic, now: number): void {
-    const sample: Sample = { t: now, opened: s.opened, failed: s.failed, toServer: s.bytesToServer, toClient: s.bytesToClient, p50: s.ttfbP50Ms, p99: s.ttfbP99Ms, stale: s.stale };
+    const sample: Sample = { t: now, opened: s.opened, failed: s.failed, toServer: s.bytesToServer, toClient: s.bytesToClient, p50: s.ttfbP50Ms, p99: s.ttfbP99Ms, stale: s.stale, ...(s.requests ? { requests: { ...s.requests } } : {}) };
     let samples = this.byKey.get(s.key);
     if (samples) this.byKey.delete(s.key); // re-inserted below: the most recently seen key is last
     else samples = [];

@@ -2,7 +2,7 @@
 // this site holds (port/traffic.ts), united by origin (the newest of each), grouped by site (a
 // site's further engines are nodes `<site id>/worker-k`), marked stale when the origin is
 // unreachable or silent for STALE_INTERVALS of its periods, and totalled per routing key. Pure.
-import type { HeldTraffic, TrafficKeyRow, TrafficLinkRow } from '../../dataplane/port/traffic.js';
+import type { HeldTraffic, HttpStatusClass, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow } from '../../dataplane/port/traffic.js';
 import { baseSiteId } from '../../common/identity.js';
 
 /** A summary older than this many of its origin's periods is stale. */
@@ -28,6 +28,8 @@ export interface SiteTraffic {
   /** rows of every engine of the site; `node` names a further engine (worker-k), `stale` marks a stale engine's */
   keys: (TrafficKeyRow & { node?: string; stale?: boolean })[];
   links: (TrafficLinkRow & { node?: string; stale?: boolean })[];
+  /** HTTP requests by status class per key, observed at the site's http1 listeners (each engine's own rows) */
+  http?: (TrafficHttpRow & { node?: string; stale?: boolean })[];
 }
 
 /**
@@ -40,6 +42,8 @@ export interface ServiceTraffic extends Omit<TrafficKeyRow, 'role' | 'peerSite'>
   sites: string[];
   /** some of the sites that carried it are stale */
   stale: boolean;
+  /** HTTP requests by status class, summed over the sites that observed them (their listeners); absent when none did */
+  requests?: Record<HttpStatusClass, number>;
 }
 
 export interface NetworkTraffic {
@@ -78,7 +82,7 @@ export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfI
     const stale = !h.reachable || age > STALE_INTERVALS * s.intervalMs;
     let site = sites.get(id);
     if (!site) {
-      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [] }));
+      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [], http: [] }));
     } else {
       site.reachable ||= h.reachable;
       site.stale &&= stale;
@@ -92,6 +96,7 @@ export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfI
     site.omitted += s.omitted;
     site.keys.push(...s.keys.map(mark));
     site.links.push(...s.links.map(mark));
+    site.http!.push(...(s.http ?? []).map(mark));
   }
   for (const site of sites.values()) if (site.stale) site.staleNodes = [];
   const all = [...sites.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
@@ -115,6 +120,13 @@ export function serviceTotals(sites: readonly SiteTraffic[]): ServiceTraffic[] {
     t.ttfbP50Ms = Math.max(t.ttfbP50Ms, r.ttfbP50Ms);
     t.ttfbP99Ms = Math.max(t.ttfbP99Ms, r.ttfbP99Ms);
     t.stale ||= r.stale === true;
+  }
+  // Requests are observed once each, at the listener's site: summed over every site's rows.
+  for (const site of sites) for (const h of site.http ?? []) {
+    let t = out.get(h.key);
+    if (!t) out.set(h.key, (t = { key: h.key, sites: [], opened: 0, active: 0, failed: 0, bytesToServer: 0, bytesToClient: 0, rateToServer: 0, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1, stale: false }));
+    const sum = (t.requests ??= { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 });
+    for (const c of Object.keys(sum) as HttpStatusClass[]) sum[c] += h.requests[c] ?? 0;
   }
   return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -36,6 +36,15 @@ export interface TrafficLinkRow {
   rateOut: number;
 }
 
+/** HTTP status classes as `svcnet_http_requests_total` labels them; `none`: the connection ended before a response. */
+export type HttpStatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
+
+/** HTTP requests one site observed on one routing key (at its http1 listeners), by status class, since its engine started. */
+export interface TrafficHttpRow {
+  key: string;
+  requests: Record<HttpStatusClass, number>;
+}
+
 /** One node's summary, as its origin signed it. */
 export interface TrafficSummary {
   /** the node id (a site id, or `<site id>/worker-k` for its further engines) */
@@ -49,6 +58,8 @@ export interface TrafficSummary {
   links: TrafficLinkRow[];
   /** key rows the origin left out to stay within the size bound (the quietest ones) */
   omitted: number;
+  /** HTTP requests by status class per key; absent when it observed none (and from sites before this field) */
+  http?: TrafficHttpRow[];
 }
 
 /** A summary held by an engine: when it arrived (epoch ms, this host's clock) and whether its origin is reachable now. */

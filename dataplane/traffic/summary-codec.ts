@@ -4,7 +4,7 @@
 // signed is those bytes: no canonical form to agree on. Pure.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { FlowRole } from '../port/report.js';
-import type { TrafficKeyRow, TrafficLinkRow, TrafficSummary } from '../port/traffic.js';
+import type { HttpStatusClass, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow, TrafficSummary } from '../port/traffic.js';
 
 /** A TRAFFIC payload larger than this is dropped unread; our own summaries stay under it (omitting quiet rows). */
 export const MAX_TRAFFIC_BYTES = 32 * 1024;
@@ -16,6 +16,8 @@ const SIG_BYTES = 64;
 /** The signature covers this tag and the body, so no other signed message of the site can pass for a summary. */
 const DOMAIN = Buffer.from('svcnet-traffic-v1\n');
 const ROLES: ReadonlySet<string> = new Set<FlowRole>(['listener', 'connector', 'relay', 'local']);
+/** The order of the counts in an `http` row. */
+const CLASSES: readonly HttpStatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'];
 
 /** A summary read off the wire: the claimed origin's key, the signature, and what it covers. */
 export interface WireSummary {
@@ -29,12 +31,18 @@ export interface WireSummary {
 
 const round = (v: number, d = 1): number => Math.round(v * d) / d;
 
-/** The body of a summary as JSON text with positional rows (rates to whole bytes/s, latency to 0.1 ms). */
+/**
+ * The body of a summary as JSON text with positional rows (rates to whole bytes/s, latency to 0.1 ms).
+ * HTTP requests by status class ride in their own field, `http` (rows `[key, 1xx, 2xx, 3xx, 4xx, 5xx,
+ * none]`), present only when some were observed: a site from before it reads `v: 1` bodies and skips
+ * fields it does not know, so both can read each other's summaries.
+ */
 export function summaryBody(s: TrafficSummary, pub: string): string {
   const keys = s.keys.map((r) => [r.key, r.role, r.peerSite, r.opened, r.active, r.failed, r.bytesToServer, r.bytesToClient,
     round(r.rateToServer), round(r.rateToClient), round(r.ttfbP50Ms, 10), round(r.ttfbP99Ms, 10)]);
   const links = s.links.map((l) => [l.name, l.direction === 'outbound' ? 'o' : 'i', l.peer, l.up ? 1 : 0, l.bytesIn, l.bytesOut, round(l.rateIn), round(l.rateOut)]);
-  return JSON.stringify({ v: 1, id: s.origin, name: s.name, seq: s.seq, every: s.intervalMs, pub, keys, links, omit: s.omitted });
+  const http = s.http?.length ? { http: s.http.map((h) => [h.key, ...CLASSES.map((c) => h.requests[c])]) } : {};
+  return JSON.stringify({ v: 1, id: s.origin, name: s.name, seq: s.seq, every: s.intervalMs, pub, keys, links, omit: s.omitted, ...http });
 }
 
 /** Our own payloads stay this far under the receivers' bounds. */
@@ -59,6 +67,8 @@ export function encodeSummary(s: TrafficSummary, pub: string, sign: (data: Buffe
     const keep = Math.floor(s.keys.length * 0.8);
     s.omitted += s.keys.length - keep;
     s.keys = s.keys.slice(0, keep);
+    // HTTP counts go with their keys (those left have rows; the rest go too when no key row is left).
+    if (s.http) s.http = s.keys.length ? s.http.filter((h) => s.keys.some((k) => k.key === h.key)) : [];
   }
 }
 
@@ -85,6 +95,13 @@ function linkRow(r: unknown): TrafficLinkRow | null {
   return { name, direction: dir === 'o' ? 'outbound' : 'inbound', peer, up: up === 1, bytesIn: bIn, bytesOut: bOut, rateIn: rIn, rateOut: rOut };
 }
 
+function httpRow(r: unknown): TrafficHttpRow | null {
+  if (!Array.isArray(r) || r.length !== 1 + CLASSES.length || !str(r[0], TRAFFIC_LIMITS.keyLength)) return null;
+  const counts = r.slice(1);
+  if (!counts.every(count)) return null;
+  return { key: r[0], requests: Object.fromEntries(CLASSES.map((c, i) => [c, counts[i]])) as Record<HttpStatusClass, number> };
+}
+
 /** Parses a TRAFFIC payload; null when it is not a well-formed, bounded summary. The signature is checked by the caller (verify). */
 export function decodeSummary(payload: Buffer): WireSummary | null {
   if (payload.length <= SIG_BYTES || payload.length > MAX_TRAFFIC_BYTES) return null;
@@ -96,11 +113,13 @@ export function decodeSummary(payload: Buffer): WireSummary | null {
   const L = TRAFFIC_LIMITS;
   if (o.v !== 1 || !str(o.id, L.idLength) || !str(o.name, L.nameLength) || !count(o.seq) || !count(o.every) || !count(o.omit) || !str(o.pub, 64)) return null;
   if (!Array.isArray(o.keys) || !Array.isArray(o.links) || o.keys.length > L.keys || o.links.length > L.links) return null;
+  if (o.http !== undefined && (!Array.isArray(o.http) || o.http.length > L.keys)) return null;
   const keys = o.keys.map(keyRow);
   const links = o.links.map(linkRow);
-  if (keys.includes(null) || links.includes(null)) return null;
+  const http = o.http === undefined ? undefined : (o.http as unknown[]).map(httpRow);
+  if (keys.includes(null) || links.includes(null) || http?.includes(null)) return null;
   return {
-    summary: { origin: o.id, name: o.name, seq: o.seq, intervalMs: o.every, keys: keys as TrafficKeyRow[], links: links as TrafficLinkRow[], omitted: o.omit },
+    summary: { origin: o.id, name: o.name, seq: o.seq, intervalMs: o.every, keys: keys as TrafficKeyRow[], links: links as TrafficLinkRow[], omitted: o.omit, ...(http ? { http: http as TrafficHttpRow[] } : {}) },
     pub: o.pub, sig: payload.subarray(0, SIG_BYTES), signed: Buffer.concat([DOMAIN, packed]),
   };
 }

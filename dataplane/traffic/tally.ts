@@ -2,7 +2,7 @@
 // site, totals fed by the flow batches (flow-records.ts) plus the flows open now; per link, bytes
 // from the link status; rates over the time since the previous summary. Pure: the clock is passed in.
 import type { FlowBatch, FlowOutcome, FlowRecord, FlowRole, LinkStatus } from '../port/report.js';
-import type { TrafficKeyRow, TrafficLinkRow } from '../port/traffic.js';
+import type { HttpStatusClass, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow } from '../port/traffic.js';
 
 /** Rows kept at most; past it the one quiet longest is forgotten (a peer chooses the keys of its OPENs). */
 export const TALLY_MAX_ROWS = 1000;
@@ -28,11 +28,18 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
+/** The status classes counted (the HTTP observer's, as flow-records.ts names them). */
+export const HTTP_CLASSES: readonly HttpStatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'];
+const isClass = (c: string): c is HttpStatusClass => (HTTP_CLASSES as readonly string[]).includes(c);
+const noRequests = (): Record<HttpStatusClass, number> => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 });
+
 const rowKey = (key: string, role: string, peer: string) => `${role}\u0000${key}\u0000${peer}`;
 
 export class TrafficTally {
   private readonly rows = new Map<string, Row>();
   private readonly links = new Map<string, { bytesIn: number; bytesOut: number }>();
+  /** HTTP requests per key by status class; as many keys as rows at most, the one seen longest ago forgotten first */
+  private readonly http = new Map<string, Record<HttpStatusClass, number>>();
   private lastAt: number;
 
   constructor(now: number) { this.lastAt = now; }
@@ -50,6 +57,21 @@ export class TrafficTally {
       r.toServer += b.toServer;
       r.toClient += b.toClient;
     }
+    for (const g of batch.http ?? []) {
+      if (!isClass(g.statusClass)) continue;
+      let c = this.http.get(g.key);
+      if (c) this.http.delete(g.key); // re-inserted: Map order is the order keys were last seen
+      else c = noRequests();
+      c[g.statusClass] += g.count;
+      this.http.set(g.key, c);
+      if (this.http.size > TALLY_MAX_ROWS) this.http.delete(this.http.keys().next().value!);
+    }
+  }
+
+  /** HTTP requests per key by status class, since the engine started (most requests first). */
+  httpRows(): TrafficHttpRow[] {
+    const total = (r: TrafficHttpRow) => HTTP_CLASSES.reduce((n, c) => n + r.requests[c], 0);
+    return [...this.http].map(([key, c]) => ({ key, requests: { ...c } })).sort((a, b) => total(b) - total(a));
   }
 
   /**

@@ -86,6 +86,8 @@ export class TrafficNode {
       origin: this.o.siteId, name: this.o.siteName, seq: (this.lastSeq = Math.max(this.lastSeq + 1, now)), intervalMs: this.intervalMs,
       keys: this.tally.keyRows(active, now), links: this.tally.linkRows(links, now), omitted: 0,
     };
+    const http = this.tally.httpRows();
+    if (http.length) s.http = http;
     this.tally.mark(now);
     const payload = encodeSummary(s, this.o.identity.pub, (b) => this.o.identity.sign(b));
     this.store.putSelf(s, payload);

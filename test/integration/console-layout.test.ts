@@ -189,6 +189,24 @@ for (const width of [1280, 700]) {
   });
 }
 
+for (const width of [1280, 700]) {
+  test(`issue 12: site pages at ${width} px with 63-character names: inside the window, no section overlaps another`, async () => {
+    const { page } = await open(width);
+    for (const [name, tag] of [[long('site-with-a-long-name'), 'self'], [long('peer-site'), 'peer']]) {
+      await page.evaluate((n) => { location.hash = '#/site/' + encodeURIComponent(n); }, name);
+      await page.waitForFunction((n) => document.getElementById('sp-name')?.textContent === n && document.querySelectorAll('#sp-links tr').length > 1 && document.querySelectorAll('#sp-flows tr').length > 1, name, { timeout: 5000 });
+      const l = await layout(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `console-site-${tag}-${width}.png`), fullPage: true });
+      assert.equal(l.overlaps, [], 'overlapping sections');
+      assert.equal(l.overflowing, [], 'sections wider than their box');
+      assert.ok(l.pageWidth <= l.window, `the page is ${l.pageWidth} px wide in a ${l.window} px window`);
+      const text = await page.evaluate(() => document.getElementById('site-page')?.textContent ?? '');
+      for (const n of [name, long('peer-site'), long('site-with-a-long-name')]) assert.ok(text.includes(n), `${n} is shown whole`);
+    }
+    await page.close();
+  });
+}
+
 test('issue 12: a service\'s last 15 minutes are charted: flows/s with failures, bytes/s each way, time to first byte', async () => {
   const { page } = await open(1280);
   await page.waitForFunction(() => document.querySelectorAll('#chart-flows polyline').length === 2, undefined, { timeout: 10_000 });
