@@ -7,6 +7,15 @@ import { StatusEvents, type EventClient } from '../../control/console/status-eve
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every StatusEvents a test makes is closed after it, passed or failed, so no heartbeat keeps the run alive. */
+const made: StatusEvents[] = [];
+function events(...args: ConstructorParameters<typeof StatusEvents>): StatusEvents {
+  const ev = new StatusEvents(...args);
+  made.push(ev);
+  return ev;
+}
+test.after.each(() => { for (const ev of made.splice(0)) ev.close(); });
+
 /** A stream that records what it was sent; `stall` makes its writes never finish (a reader that stopped reading). */
 function fake(stall = false) {
   const got: { event: string; data: string; at: number }[] = [];
@@ -22,7 +31,7 @@ function fake(stall = false) {
 
 test('issue 12: a new stream gets the status at once; a burst of changes reaches it at most once per gap, the last one included', async () => {
   let n = 0, reads = 0;
-  const ev = new StatusEvents(() => { reads++; return { updatedAt: new Date().toISOString(), n }; }, { minGapMs: 100, heartbeatMs: 60_000 });
+  const ev = events(() => { reads++; return { updatedAt: new Date().toISOString(), n }; }, { minGapMs: 100, heartbeatMs: 60_000 });
   const a = fake(), b = fake();
   const removeA = ev.add(a.client)!, removeB = ev.add(b.client)!;
   assert.equal(a.got.map((e) => [e.event, JSON.parse(e.data).n]), [['status', 0]]);
@@ -38,7 +47,7 @@ test('issue 12: a new stream gets the status at once; a burst of changes reaches
 });
 
 test('issue 12: each change is sent once: no change, no event (the page\'s rates come from the site\'s own publications)', async () => {
-  const ev = new StatusEvents(() => ({ at: Date.now() }), { minGapMs: 10, heartbeatMs: 60_000 });
+  const ev = events(() => ({ at: Date.now() }), { minGapMs: 10, heartbeatMs: 60_000 });
   const a = fake();
   const remove = ev.add(a.client)!;
   await sleep(40);
@@ -50,7 +59,7 @@ test('issue 12: each change is sent once: no change, no event (the page\'s rates
 
 test('issue 12: streams are capped; a removed stream frees its place and is sent nothing more', async () => {
   let n = 0;
-  const ev = new StatusEvents(() => ({ n }), { maxClients: 3, minGapMs: 0, heartbeatMs: 60_000 });
+  const ev = events(() => ({ n }), { maxClients: 3, minGapMs: 0, heartbeatMs: 60_000 });
   const fakes = [fake(), fake(), fake()];
   const removes = fakes.map((f) => ev.add(f.client));
   assert.ok(removes.every(Boolean));
@@ -71,7 +80,7 @@ test('issue 12: streams are capped; a removed stream frees its place and is sent
 
 test('issue 12: a stream that stopped reading is not written again until its write finishes', async () => {
   let n = 0;
-  const ev = new StatusEvents(() => ({ n }), { minGapMs: 0, heartbeatMs: 20 });
+  const ev = events(() => ({ n }), { minGapMs: 0, heartbeatMs: 20 });
   const slow = fake(true), quick = fake();
   const r1 = ev.add(slow.client)!, r2 = ev.add(quick.client)!;
   for (let i = 1; i <= 5; i++) { n = i; ev.changed(); await sleep(5); }
@@ -85,7 +94,7 @@ test('issue 12: a stream that stopped reading is not written again until its wri
 
 test('issue 12: with no stream left, the heartbeat stops and the status is not read', async () => {
   let reads = 0;
-  const ev = new StatusEvents(() => { reads++; return { reads }; }, { minGapMs: 0, heartbeatMs: 10 });
+  const ev = events(() => { reads++; return { reads }; }, { minGapMs: 0, heartbeatMs: 10 });
   const a = fake();
   const remove = ev.add(a.client)!;
   await sleep(35);
