@@ -27,7 +27,7 @@ export function resultRows(r: BenchmarkResult): [string, string][] {
     ['LATENCY', `p50 ${fix(r.latency.p50Ms, 3)} ms  p90 ${fix(r.latency.p90Ms, 3)} ms  p99 ${fix(r.latency.p99Ms, 3)} ms (${r.latency.size} B echoed, ${r.latency.samples} round trips)`],
     ['NEW FLOWS', `${fix(r.rate.flowsPerSec, 0)}/s (${r.rate.flows} opened and closed in ${fix(r.rate.seconds, 1)} s${r.rate.failed ? `, ${r.rate.failed} failed` : ''})`],
   );
-  if (r.cpu.length > 0) rows.push(['CPU PER GB', r.cpu.map((c) => `${c.site} (${c.role}) ${fix(c.secondsPerGB)} s`).join(', ')]);
+  if (r.cpu.length > 0) rows.push(['CPU PER GB', r.cpu.map((c) => `${c.site} (${c.role}) ${fix(c.secondsPerGb)} s`).join(', ')]);
   for (const n of r.notes) rows.push(['NOTE', n]);
   return rows;
 }

@@ -142,8 +142,8 @@ export class BenchDriver {
       latency: { size: req.size, samples: rtts.length, p50Ms: round(lat.p50), p90Ms: round(lat.p90), p99Ms: round(lat.p99) },
       rate: { flows: rate.flows, failed: rate.failed, seconds: round(rate.ms / 1000), flowsPerSec: round(rate.flows / (rate.ms / 1000), 1) },
       cpu: [
-        { site: this.d.siteName, role: 'driver', cpuSeconds: round(driverCpu), secondsPerGB: round(cpuPerGB(driverCpu, bytes)) },
-        { site: target.name, role: 'target', cpuSeconds: round(targetCpu), secondsPerGB: round(cpuPerGB(targetCpu, bytes)) },
+        { site: this.d.siteName, role: 'driver', cpuSeconds: round(driverCpu), secondsPerGb: round(cpuPerGB(driverCpu, bytes)) },
+        { site: target.name, role: 'target', cpuSeconds: round(targetCpu), secondsPerGb: round(cpuPerGB(targetCpu, bytes)) },
       ],
       notes,
     };

@@ -15,9 +15,12 @@ export class StreamFailed extends Error {
   constructor(readonly why: string, readonly code: number | undefined) { super(code === undefined ? why : `${why} (${protocolErrorName(code)})`); }
 }
 
-/** One write of the throughput phase: what a client read of 64 KiB would carry. Zeros: never memory
- *  that held anything else. Shared by every source; the outbox copies it into each frame's buffer. */
-const CHUNK = Buffer.alloc(65_536);
+/** One write of the throughput phase: what a client read of 64 KiB carries. Zeros: never memory that
+ *  held anything else. Each source has its own, with room for the frame header in front, and sends
+ *  it whole again and again (bench-stream.ts send: the header is the same every time), as a
+ *  connector's headroom reads do; a partial frame (short credit, the byte cap) is copied. */
+const CHUNK_LEN = 65_536;
+const sourceBuffer = () => Buffer.alloc(P.HEADER_SIZE + CHUNK_LEN).subarray(P.HEADER_SIZE);
 /** The most a sink's report may be. */
 const REPORT_MAX = 4096;
 /** Streams of the flow-rate phase in flight at once. */
@@ -46,19 +49,20 @@ export function throughput(open: OpenBench, flows: number, maxBytes: number): Th
   let fail!: (e: Error) => void;
   const done = new Promise<ThroughputFlow[]>((res, rej) => { settle = res; fail = rej; });
   let left = flows;
-  const pump = (s: BenchStream) => {
+  const pump = (s: BenchStream, chunk: Buffer) => {
     while (!finished && sent < maxBytes) {
-      const n = s.send(maxBytes - sent >= CHUNK.length ? CHUNK : CHUNK.subarray(0, maxBytes - sent));
+      const n = maxBytes - sent >= CHUNK_LEN ? s.send(chunk, true) : s.send(chunk.subarray(0, maxBytes - sent));
       sent += n;
-      if (n < CHUNK.length) break;
+      if (n < CHUNK_LEN) break;
     }
     if (finished || sent >= maxBytes) s.close();
   };
   for (let i = 0; i < flows; i++) {
     let report = Buffer.alloc(0);
+    const chunk = sourceBuffer();
     const s = open('sink', {
       data: (st, payload) => { if (report.length + payload.length <= REPORT_MAX) report = Buffer.concat([report, payload]); st.grant(payload.length); },
-      writable: pump,
+      writable: (st) => pump(st, chunk),
       remoteClosed: (st) => st.close(),
       ended: (st, error) => {
         streams.delete(st);
@@ -71,7 +75,7 @@ export function throughput(open: OpenBench, flows: number, maxBytes: number): Th
     });
     if (!s) { fail(new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE)); break; }
     streams.add(s);
-    pump(s);
+    pump(s, chunk);
   }
   return {
     sent: () => sent,

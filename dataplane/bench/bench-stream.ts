@@ -47,15 +47,20 @@ export class BenchStream implements StreamEndpoint, DrainWaiter {
 
   /** Sends up to `buf.length` bytes of `buf` under the credit the core holds for us, in frames of
    *  at most MAX_DATA_FRAME; returns how many went. Nothing goes while the link holds a backlog
-   *  (writable() is called once it drained). `buf` must stay unchanged until the outbox flushed. */
-  send(buf: Buffer): number {
+   *  (writable() is called once it drained). `buf` must stay unchanged until the outbox flushed.
+   *  `headroom`: the HEADER_SIZE bytes in front of `buf` are ours, and `buf` goes out whole as one
+   *  frame or is copied: every whole frame of a stream has the same header (length, type, stream),
+   *  so a source may send one buffer again and again without a copy while earlier sends of it
+   *  still wait in the link's queue. */
+  send(buf: Buffer, headroom = false): number {
     if (!this.sending) return 0;
     if (this.link.congested) { this.waitForLink(); return 0; }
     let off = 0;
     while (off < buf.length) {
       const n = this.io.core.reserveCredit(this.slot, Math.min(buf.length - off, P.MAX_DATA_FRAME));
       if (n === 0) break;
-      this.io.outbox.data(this.link, this.slot, off === 0 && n === buf.length ? buf : buf.subarray(off, off + n), false);
+      const whole = off === 0 && n === buf.length;
+      this.io.outbox.data(this.link, this.slot, whole ? buf : buf.subarray(off, off + n), headroom && whole);
       off += n;
     }
     this.bytesOut += off;

@@ -45,7 +45,7 @@ const result: BenchResult = {
   throughput: { flows: 2, seconds: 2.1, bytes: 500 * 2 ** 20, totalGbps: 1.997, perFlowGbps: [1.01, 0.99] },
   latency: { size: 64, samples: 1000, p50Ms: 0.2, p90Ms: 0.3, p99Ms: 0.9 },
   rate: { flows: 2000, seconds: 1, flowsPerSec: 2000, failed: 0 },
-  cpu: [{ site: 'site-c', role: 'driver', cpuSeconds: 1, secondsPerGB: 1.9 }],
+  cpu: [{ site: 'site-c', role: 'driver', cpuSeconds: 1, secondsPerGb: 1.9 }],
   notes: ['relay sites (site-b) report no CPU per bench'],
 };
 
