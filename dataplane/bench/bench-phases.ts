@@ -27,6 +27,9 @@ const REPORT_MAX = 4096;
 export const RATE_CONCURRENCY = 8;
 /** Most round trips of the latency phase and flows of the rate phase. */
 export const MAX_SAMPLES = 20_000;
+/** Flows the rate phase opens per second at most: half a link's OPEN budget (LINK_LIMITS.opensPerSec,
+ *  10,000/s), so the flows of applications on the same links are never refused because of a bench. */
+export const RATE_MAX_PER_SEC = 5_000;
 
 export interface ThroughputFlow { bytes: number; ms: number; cpuUs: number }
 
@@ -127,9 +130,16 @@ export function flowRate(open: OpenBench, ms: number, streams: Set<BenchStream>)
     let flows = 0;
     let failed = 0;
     let live = 0;
+    let paced: NodeJS.Timeout | undefined;
     const start = () => {
-      if (performance.now() >= until || flows + failed + live >= MAX_SAMPLES) {
-        if (live === 0) resolve({ flows, failed, ms: performance.now() - t0 });
+      const now = performance.now();
+      if (now >= until || flows + failed + live >= MAX_SAMPLES) {
+        if (live === 0) { clearTimeout(paced); resolve({ flows, failed, ms: now - t0 }); }
+        return;
+      }
+      // Ahead of RATE_MAX_PER_SEC: the next opens wait for the rate to catch up (one timer for all).
+      if (flows + failed + live >= ((now - t0) / 1000) * RATE_MAX_PER_SEC + RATE_CONCURRENCY) {
+        paced ??= setTimeout(() => { paced = undefined; for (let i = live; i < RATE_CONCURRENCY; i++) start(); }, 2);
         return;
       }
       const s = open('sink', {

@@ -6,6 +6,8 @@ import { percentile, latencySummary, gbps, cpuPerGB, sidePhaseMs, round } from '
 import { benchPath, findSite } from '../../dataplane/bench/bench-path.js';
 import { checkBenchRequest, BENCH_LIMITS, BENCH_KEY } from '../../common/bench-request.js';
 import type { SiteRecord } from '../../dataplane/routing/site-record.js';
+import { flowRate, RATE_MAX_PER_SEC, RATE_CONCURRENCY } from '../../dataplane/bench/bench-phases.js';
+import type { BenchStream, BenchBehaviour } from '../../dataplane/bench/bench-stream.js';
 
 test('percentiles by nearest rank, any order of samples', () => {
   const s = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1
@@ -71,6 +73,17 @@ test('the path: each hop as that site would route, links with their costs', () =
   assert.is(findSite('site-c', db)?.id, 'c');
   assert.is(findSite('c', db)?.id, 'c');
   assert.is(findSite('nope', db), undefined);
+});
+
+test('the flow-rate phase never opens faster than RATE_MAX_PER_SEC (plus the first batch), however fast flows end', async () => {
+  // Flows that end one turn after their CLOSE: unpaced, this loop would open tens of thousands a second.
+  const open = (_kind: string, b: BenchBehaviour) => {
+    const s = { close: () => setImmediate(() => b.ended(s as unknown as BenchStream)) };
+    return s as unknown as BenchStream;
+  };
+  const r = await flowRate(open, 300, new Set());
+  assert.ok(r.flows > 0 && r.failed === 0);
+  assert.ok(r.flows <= (r.ms / 1000) * RATE_MAX_PER_SEC + RATE_CONCURRENCY, `${r.flows} flows in ${r.ms.toFixed(0)} ms`);
 });
 
 test.run();
