@@ -26,6 +26,8 @@ import { StatusEvents } from './console/status-events.js';
 import { TrafficView } from './console/traffic-view.js';
 import { ServiceHistory } from './console/service-history.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
+import { BenchRuns } from './bench/bench-runs.js';
+import { loadPolicy, servesBench } from './pki/policy.js';
 import { attachControlApi } from './api/site-api.js';
 import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
@@ -90,6 +92,8 @@ export class RunningSite {
   readonly metrics: SiteMetrics;
   /** flow records, asked of each engine (control/flows/flow-queries.ts) */
   private readonly flowQueries: FlowQueries[];
+  /** bench runs (issue 14): driven by the first engine, which alone starts them */
+  readonly benchRuns: BenchRuns;
   /** flow records of every engine, merged */
   readonly flows = { list: (q: FlowQuery) => listAllFlows(this.flowQueries, q) };
 
@@ -111,12 +115,15 @@ export class RunningSite {
     this.metrics = new SiteMetrics({ status: () => this.status(), engine: () => this.engine.status }, { processMetrics: true });
     this.traffic = new TrafficView(this.cfg.id);
     this.flowQueries = this.engine.hosts.map((h) => new FlowQueries((cmd) => { if (h.pid === undefined) return false; h.send(cmd); return true; }));
+    const driver = this.engine.hosts[0];
+    this.benchRuns = new BenchRuns((cmd) => { if (driver.pid === undefined) return false; driver.send(cmd); return true; });
   }
 
   /** An engine's reports: ACKs to the publisher, events to Watch streams, status to the status file. */
   private onEngineReport(r: EngineReport, worker: number): void {
     switch (r.kind) {
-      case 'ready': this.flowQueries[worker - 1].abandon(); this.attachEngine(worker); break;
+      case 'ready': this.flowQueries[worker - 1].abandon(); if (worker === 1) this.benchRuns.abandon(); this.attachEngine(worker); break;
+      case 'bench-progress': case 'bench-end': if (worker === 1) this.benchRuns.report(r); break;
       case 'flows': this.metrics.flows.add(r.batch); break;
       case 'flow-list': this.flowQueries[worker - 1].answer(r.id, r.records); break;
       case 'traffic':
@@ -146,6 +153,14 @@ export class RunningSite {
     const host = this.engine.hosts[worker - 1];
     this.detachEngine.set(worker, this.xds.attach({ node: xdsNode(worker), types, send: (push) => host.send({ kind: 'push', push }) }));
     host.send(this.watchCommand());
+    host.send(this.benchServeCommand());
+  }
+
+  /** Whether the engines serve other sites' bench streams: the policy's `bench` (default true). */
+  private benchServeCommand(): EngineCommand {
+    let allow = true;
+    try { allow = servesBench(loadPolicy(this.store)); } catch { allow = false; /* an unreadable policy allows nothing */ }
+    return { kind: 'bench-serve', allow };
   }
 
   /** Whether the engines should report each flow's open and end: only while a Watch stream wants them. */
@@ -234,7 +249,7 @@ export class RunningSite {
 
   /** PKI state changed (a redemption, a renewal, an API call): push it; resolves once the engine applied it. */
   async pkiChanged(): Promise<void> {
-    this.guarded('pki', () => { this.pki.refresh(); this.reconcile(); });
+    this.guarded('pki', () => { this.pki.refresh(); this.reconcile(); this.engine.send(this.benchServeCommand()); });
     await this.engine.barrier();
   }
 

@@ -24,6 +24,8 @@ import { FlowSetup, type FlowEvent } from './flow-setup.js';
 import { reportIllegal } from './state-machine.js';
 import { FlowRecords } from './flow-records.js';
 import { http1CoreOf } from './http-observer.js';
+import { BenchServer, type BenchStats } from './bench/bench-server.js';
+import { BenchDriver } from './bench/bench-driver.js';
 
 /** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
@@ -71,6 +73,12 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   private readonly bindings: Bindings;
   private readonly admission: OpenAdmission;
   private readonly flows: FlowSetup;
+  /** bench streams at either end (issue 14): counted here, never in flow records */
+  readonly benchStats: BenchStats = { bytesSent: 0, bytesReceived: 0, streamsServed: 0, streamsRefused: 0 };
+  /** serves other sites' bench streams (sinks, echoes) */
+  readonly benchServer: BenchServer;
+  /** runs this site's benches; emits 'bench-progress' (id, progress) and 'bench-end' (id, result, error) */
+  readonly benchDriver: BenchDriver;
   /** TRAFFIC frames go here (the engine's traffic node, dataplane/traffic/); none set: ignored */
   trafficSink: ((from: Link, payload: Buffer) => void) | undefined;
 
@@ -106,7 +114,17 @@ export class Dataplane extends EventEmitter implements LinkEvents {
       siteId: opts.siteId, siteName: opts.siteName, siteNameOf: (id) => this.routing.lsdb.all.get(id)?.name, records: this.flowRecords,
       core, outbox: this.outbox, endpoints: this.endpoints, routing: this.routing, admission: this.admission,
       connectors: () => this.bindings.connectors.values(), stats: this.stats, log, http1: () => http1CoreOf(core),
+      bench: (link, slot, req) => this.benchServer.accept(link, slot, req),
       event: (e: FlowEvent) => (e.kind === 'relay-end' ? this.emit(e.kind, { key: e.key, error: e.error }) : this.emit(e.kind, e.flow)),
+    });
+    this.benchServer = new BenchServer({
+      io: this.endpoints, stats: this.benchStats, known: (id) => this.routing.lsdb.has(id),
+      refuse: (link, slot, why, code) => this.admission.refuse(link, slot, 'bench', why, 0, code),
+    });
+    this.benchDriver = new BenchDriver({
+      siteId: opts.siteId, siteName: opts.siteName, io: this.endpoints, stats: this.benchStats,
+      nextLink: (id) => this.routing.nextLink(id), records: () => this.routing.lsdb.all,
+      progress: (id, p) => this.emit('bench-progress', id, p), end: (id, result, error) => this.emit('bench-end', id, result, error),
     });
   }
 
@@ -169,6 +187,8 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   /** Closes everything: listeners, flows (reset), links. */
   shutdown(): void {
     this.bindings.closeListeners();
+    this.benchDriver.stop();
+    this.benchServer.stop();
     this.endpoints.resetAll(P.ERR_ABORTED, 'site shutting down');
     this.flows.shutdown();
     this.linkTable.goAwayAll(P.ERR_ABORTED, 'site shutting down');

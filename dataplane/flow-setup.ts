@@ -26,12 +26,17 @@ import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
 import type { Http1Core } from './core/http1-core.js';
 import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
+import { BENCH_KEY } from '../common/bench-request.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
   | { kind: 'flow-open'; flow: FlowInfo }
   | { kind: 'flow-end'; flow: FlowInfo }
   | { kind: 'relay-end'; key: string; error?: string };
+
+/** Where a relayed bench stream's record goes: nowhere (it must not show among application flows). */
+type RelayRecords = { refused: FlowRecords['refused']; open: (...a: Parameters<FlowRecords['open']>) => LiveFlow | undefined };
+const NO_RECORDS: RelayRecords = { refused: () => {}, open: () => undefined };
 
 /** Counters of flows at this site (part of the data plane's stats). */
 export interface FlowStats { flowsOpened: number; flowsFailed: number }
@@ -54,6 +59,8 @@ export interface FlowSetupDeps {
   log: Logger;
   /** the HTTP/1.1 observers (issue 13), made on the first http1 flow */
   http1: () => Http1Core;
+  /** a bench OPEN (BENCH_KEY) for this site: the in-engine sink or echo (bench/bench-server.ts, issue 14) */
+  bench?: (link: Link, slot: number, req: OpenRequest) => void;
 }
 
 export class FlowSetup {
@@ -200,6 +207,8 @@ export class FlowSetup {
   onOpen(link: Link, slot: number, payload: Buffer): void {
     const req = this.d.admission.admit(link, slot, payload);
     if (!req) return;
+    // Bench streams never reach a connector here, and are carried on (relayed) unrecorded.
+    if (req.key === BENCH_KEY && req.dst === this.d.siteId) { if (this.d.bench) this.d.bench(link, slot, req); else this.d.outbox.stream(link, P.FRAME_RESET, slot, null, P.ERR_POLICY_DENIED); return; }
     if (req.dst === this.d.siteId) this.accept(link, slot, req);
     else this.relay(link, slot, req, payload);
   }
@@ -237,10 +246,12 @@ export class FlowSetup {
     const d = this.d;
     const next = d.routing.nextLink(req.dst);
     const rec = this.remoteStart('relay', req, inLink, '', '');
-    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'no_route', 'no route to the connector site'); return; }
-    if (!d.admission.mayRelay(inLink, inSlot)) { d.records.refused(rec, 'refused', 'relay cap or reserve'); return; }
+    // A relayed bench stream (issue 14) is kept out of the flow records and their metrics.
+    const records: RelayRecords = req.key === BENCH_KEY ? NO_RECORDS : d.records;
+    if (!next || sameSite(next.peer!.siteId, inLink.peer!.siteId)) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); records.refused(rec, 'no_route', 'no route to the connector site'); return; }
+    if (!d.admission.mayRelay(inLink, inSlot)) { records.refused(rec, 'refused', 'relay cap or reserve'); return; }
     const outSlot = d.core.openStream(next.index);
-    if (outSlot === 0) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); d.records.refused(rec, 'refused', 'no free stream slot'); return; }
+    if (outSlot === 0) { d.outbox.stream(inLink, P.FRAME_RESET, inSlot, null, P.ERR_NO_ROUTE); records.refused(rec, 'refused', 'no free stream slot'); return; }
     // The OPEN body must outlive this chunk: it is queued, and the chunk's memory is Node's.
     d.outbox.stream(next, P.FRAME_OPEN, outSlot, Buffer.from(payload));
     // Either half may see the relay's end first; the count drops exactly once.
@@ -252,12 +263,12 @@ export class FlowSetup {
       inLink.budget.relays--;
       d.event({ kind: 'relay-end', key: req.key, error });
       // a faces the client (its stream came from the listener side), b the server.
-      this.recordEnd(live, a.endCause ? relayOutcomeOf(a.endCause, 'client') : relayOutcomeOf(b.endCause, 'server'), error);
+      if (live) this.recordEnd(live, a.endCause ? relayOutcomeOf(a.endCause, 'client') : relayOutcomeOf(b.endCause, 'server'), error);
     };
     const a = new MeteredRelayHalf(d.endpoints, inSlot, inLink, end);
     const b = new MeteredRelayHalf(d.endpoints, outSlot, next, end);
     MeteredRelayHalf.join(a, b);
-    const live = d.records.open(rec, new RelayCounters(a, b), true);
+    const live = records.open(rec, new RelayCounters(a, b), true);
     d.endpoints.set(a);
     d.endpoints.set(b);
   }

@@ -8,7 +8,7 @@ import type { ApiContext } from './context.js';
 import type { Policy, SetPolicyRequest, SetPolicyResponse, RevokeSiteRequest, RevokeSiteResponse } from './types.js';
 
 /** The fields SetPolicy's update_mask may name (proto names), with the lowerCamelCase JSON names. */
-const MASK_FIELDS = { link_access: 'linkAccess', allowed_peers: 'allowedPeers', exposed_keys: 'exposedKeys', inbound_link_cost: 'inboundLinkCost' } as const;
+const MASK_FIELDS = { link_access: 'linkAccess', allowed_peers: 'allowedPeers', exposed_keys: 'exposedKeys', inbound_link_cost: 'inboundLinkCost', refuse_bench: 'refuseBench' } as const;
 type MaskField = keyof typeof MASK_FIELDS;
 
 const DEFAULT_REASON = 'revoked through the API';
@@ -27,6 +27,8 @@ export function policyToWire(p: SitePolicy): Policy {
   return {
     linkAccess: p.linkAccess, allowAnyPeer: p.allowedPeers === null, allowedPeers: p.allowedPeers ?? [],
     exposeAllKeys: p.exposedKeys === null, exposedKeys: p.exposedKeys ?? [], inboundLinkCost: p.inboundLinkCost,
+    // Only when set: absent is the default (served), as in the stored policy.
+    ...(p.bench === false ? { refuseBench: true } : {}),
   };
 }
 
@@ -56,6 +58,7 @@ export async function setPolicy(ctx: ApiContext, req: SetPolicyRequest): Promise
       if (f === 'allowed_peers') next.allowedPeers = w.allowAnyPeer ? null : [...(w.allowedPeers ?? [])];
       if (f === 'exposed_keys') next.exposedKeys = w.exposeAllKeys ? null : [...(w.exposedKeys ?? [])];
       if (f === 'inbound_link_cost') next.inboundLinkCost = Number(w.inboundLinkCost ?? 0);
+      if (f === 'refuse_bench') { if (w.refuseBench) next.bench = false; else delete next.bench; }
     }
     let saved: SitePolicy;
     try { saved = await savePolicy(ctx.store, next); } catch (err) {

@@ -6,6 +6,7 @@ import { controlService, apiSocketPath } from './server.js';
 import { fromServiceError, asApiError, ApiError } from './errors.js';
 import { createControlHandlers, watch as watchHandler } from './handlers.js';
 import type { ApiContext } from './context.js';
+import { runBenchmark } from '../bench/bench-api.js';
 import type * as T from './types.js';
 
 export interface ControlClient {
@@ -23,6 +24,9 @@ export interface ControlClient {
   getPolicy(): Promise<T.Policy>;
   setPolicy(req: T.SetPolicyRequest): Promise<T.SetPolicyResponse>;
   revokeSite(req: T.RevokeSiteRequest): Promise<T.RevokeSiteResponse>;
+  /** RunBenchmark (issue 14): progress and the result to `onEvent`; `onEnd` once, with the error that
+   *  ended the run if any. cancel() closes the run's flows. */
+  runBenchmark(req: T.RunBenchmarkRequest, onEvent: (e: T.BenchmarkEvent) => void, onEnd: (err?: ApiError) => void): { cancel(): void };
   /** Streams events to `onEvent` until cancelled; `onEnd` gets the error that ended it, if any. */
   watch(req: T.WatchRequest, onEvent: (e: T.Event) => void, onEnd?: (err?: ApiError) => void): { cancel(): void };
   close(): void;
@@ -46,6 +50,15 @@ export function grpcClient(target: string, creds: grpc.ChannelCredentials, o: { 
     const end = (err?: ApiError) => { if (!ended) { ended = true; onEnd?.(err); } };
     call.on('data', onEvent);
     call.on('error', (err: grpc.ServiceError) => end(err.code === grpc.status.CANCELLED ? undefined : fromServiceError(err, to)));
+    call.on('end', () => end());
+    return { cancel: () => call.cancel() };
+  };
+  client.runBenchmark = (req, onEvent, onEnd) => {
+    const call = c.RunBenchmark(req) as grpc.ClientReadableStream<T.BenchmarkEvent>;
+    let ended = false;
+    const end = (err?: ApiError) => { if (!ended) { ended = true; onEnd(err); } };
+    call.on('data', onEvent);
+    call.on('error', (err: grpc.ServiceError) => end(fromServiceError(err, to)));
     call.on('end', () => end());
     return { cancel: () => call.cancel() };
   };
@@ -84,6 +97,7 @@ export function inProcessClient(ctx: ApiContext): ControlClient {
     setPolicy: (r) => call(() => h.SetPolicy(r)),
     revokeSite: (r) => call(() => h.RevokeSite(r)),
     watch: (req, onEvent) => ({ cancel: watchHandler(ctx, req, onEvent) }),
+    runBenchmark: (req, onEvent, onEnd) => ({ cancel: runBenchmark(ctx, req, onEvent, onEnd) }),
     close: () => {},
   };
 }

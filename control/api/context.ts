@@ -6,6 +6,8 @@ import type { AccessToken } from '../resources/access-token.js';
 import type { LinkResource } from '../resources/link.js';
 import type { WatchHub } from './watch-hub.js';
 import type { FlowQuery, FlowRecord } from '../../dataplane/port/report.js';
+import type { BenchProgress, BenchRequest } from '../../dataplane/port/bench.js';
+import type { BenchRun } from '../bench/bench-runs.js';
 
 /** The hooks a running site gives the API; the API never touches the data plane otherwise. */
 export interface SiteHooks {
@@ -25,6 +27,8 @@ export interface SiteHooks {
   metrics(): Promise<{ flowsOpened: number; flowsFailed: number; streamsActive: number; prometheus: string; trafficJson?: string }>;
   /** The engine's flow records that match (none while it restarts). */
   flows(q: FlowQuery): Promise<FlowRecord[]>;
+  /** Runs a bench from this site (issue 14, control/bench/); progress until the result settles. */
+  bench?(req: BenchRequest, progress: (p: BenchProgress) => void): BenchRun;
   /** host:port of the mTLS API, when enabled. */
   apiEndpoint?: string;
 }

@@ -17,6 +17,9 @@ export const API_ERRORS = {
   SVCNET_ERR_UNIMPLEMENTED: { status: grpc.status.UNIMPLEMENTED, doc: 'the call is not available yet' },
   SVCNET_ERR_WATCH_OVERFLOW: { status: grpc.status.RESOURCE_EXHAUSTED, doc: 'a watcher fell too far behind and was cut off; watch again' },
   SVCNET_ERR_UNAVAILABLE: { status: grpc.status.UNAVAILABLE, doc: 'the site (or the site a token points at) cannot be reached' },
+  SVCNET_ERR_BENCH_BUSY: { status: grpc.status.RESOURCE_EXHAUSTED, doc: 'a bench between the same two sites is already running (RunBenchmark, issue 14)' },
+  SVCNET_ERR_BENCH_FAILED: { status: grpc.status.ABORTED, doc: 'a bench stopped before its figures: a flow was reset or refused on the path (the message says which code)' },
+  SVCNET_ERR_CANCELLED: { status: grpc.status.CANCELLED, doc: 'the bench was cancelled; every flow it opened was closed' },
   SVCNET_ERR_INTERNAL: { status: grpc.status.INTERNAL, doc: 'a bug; the site logs the details' },
 } as const;
 

@@ -8,7 +8,8 @@ import { createControlHandlers, watch, type ControlHandlers } from './handlers.j
 import { toServiceError, ApiError } from './errors.js';
 import { authorize, OptionalClientCertCredentials } from './auth.js';
 import type { ApiContext } from './context.js';
-import type { Event, WatchRequest } from './types.js';
+import type { Event, WatchRequest, RunBenchmarkRequest, BenchmarkEvent } from './types.js';
+import { runBenchmark } from '../bench/bench-api.js';
 
 /** A watcher more than this many events behind is cut off rather than buffered without bound. */
 export const WATCH_BACKLOG_LIMIT = 10_000;
@@ -47,6 +48,19 @@ function implementation(ctx: ApiContext, handlers: ControlHandlers, check: Check
     call.on('cancelled', stop);
     call.on('close', stop);
     call.on('error', stop);
+  };
+  impl.RunBenchmark = (call: grpc.ServerWritableStream<RunBenchmarkRequest, BenchmarkEvent>) => {
+    try { check(call); } catch (err) { call.emit('error', toServiceError(err)); return; }
+    let over = false;
+    const cancel = runBenchmark(ctx, call.request, (e) => { if (!over) call.write(e); }, (err) => {
+      if (over) return;
+      over = true;
+      if (err) call.emit('error', toServiceError(err)); else call.end();
+    });
+    // The caller hung up or cancelled (Ctrl-C): the run's flows are closed.
+    const stop = () => { if (!over) { over = true; cancel(); } };
+    call.on('cancelled', stop);
+    call.on('close', stop);
   };
   return impl;
 }

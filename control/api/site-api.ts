@@ -7,6 +7,7 @@ import type { WatchHub } from './watch-hub.js';
 import { startApiServers, type ApiServers } from './server.js';
 import { redeemWithTokenModule } from './tokens.js';
 import type { ApiContext } from './context.js';
+import type { BenchRuns } from '../bench/bench-runs.js';
 
 /** What the API needs from RunningSite. */
 export interface ApiSite {
@@ -22,6 +23,8 @@ export interface ApiSite {
   status(): RuntimeStatus;
   reconcile(): void;
   pkiChanged(): Promise<void>;
+  /** bench runs driven by the site's first engine (control/bench/) */
+  benchRuns?: BenchRuns;
 }
 
 /** Starts the control API of `site`; close it on stop. */
@@ -43,6 +46,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
       },
       flows: (q) => site.flows.list(q),
       pkiChanged: () => site.pkiChanged(),
+      bench: site.benchRuns ? (req, progress) => site.benchRuns!.run(req, progress) : undefined,
       apiEndpoint: tcp?.advertise,
     },
   };

@@ -1,6 +1,7 @@
 // TypeScript shapes of the svcnet.v1 control messages (control/proto/svcnet/v1/*.proto) as
 // @grpc/proto-loader produces them: lowerCamelCase fields, enums as strings, 64-bit as numbers.
 import type { HttpRequest } from '../../dataplane/port/report.js';
+import type { BenchProgress, BenchResult } from '../../dataplane/port/bench.js';
 
 export interface Metadata { name: string; resourceVersion?: string }
 export interface ResourceStatus {
@@ -79,9 +80,17 @@ export interface RotateCertificatesRequest { overlapSeconds?: number }
 export interface RotateCertificatesResponse { renewed: string[] }
 export interface Policy {
   linkAccess: boolean; allowAnyPeer: boolean; allowedPeers: string[]; exposeAllKeys: boolean; exposedKeys: string[]; inboundLinkCost: number;
+  /** issue 14: bench streams from other sites are refused (policy bench: false) */
+  refuseBench?: boolean;
 }
 export interface SetPolicyRequest { policy?: Partial<Policy> | null; updateMask?: string[] }
 export interface SetPolicyResponse { policy: Policy; appliedNow: boolean }
 export interface RevokeSiteRequest { site: string; reason?: string }
 export interface RevokedLineage { lineage: string; grant: string; serials: string[] }
 export interface RevokeSiteResponse { revoked: RevokedLineage[]; appliedNow: boolean }
+
+/** RunBenchmark (issue 14): the request, and the events streamed back (the messages have the port's shapes). */
+export interface RunBenchmarkRequest { to: string; from?: string; flows?: number; durationMs?: number; size?: number; maxBytes?: number }
+export type BenchmarkProgress = BenchProgress;
+export type BenchmarkResult = BenchResult;
+export interface BenchmarkEvent { progress?: BenchmarkProgress | null; result?: BenchmarkResult | null; event?: 'progress' | 'result' }

@@ -52,6 +52,11 @@ export class SiteMetrics {
     this.counter('svcnet_engine_restarts_total', 'Times the data-plane engine died and was restarted.', () => [[{}, s().engine?.restarts ?? 0]]);
     this.gauge('svcnet_engine_resident_memory_bytes', 'Resident memory of the data-plane engine process.', () => [[{}, e()?.memory.rss ?? 0]]);
     this.gauge('svcnet_engine_heap_used_bytes', 'V8 heap in use in the data-plane engine process.', () => [[{}, e()?.memory.heapUsed ?? 0]]);
+    // Bench traffic (issue 14) is counted here only, never in the flow families.
+    this.counter('svcnet_bench_bytes_total', 'Bytes of `svcnet bench` streams this site sent and received at either end of a run (relayed bench bytes are in the link bytes only); never in the flow metrics.', () => [
+      [{ direction: 'sent' }, e()?.bench?.bytesSent ?? 0], [{ direction: 'received' }, e()?.bench?.bytesReceived ?? 0]], ['direction']);
+    this.counter('svcnet_bench_streams_total', 'Bench streams other sites opened toward this site: served, or refused (policy bench: false, a site outside the network, the cap).', () => [
+      [{ outcome: 'served' }, e()?.bench?.streamsServed ?? 0], [{ outcome: 'refused' }, e()?.bench?.streamsRefused ?? 0]], ['outcome']);
   }
 
   /** The exposition text (Prometheus text format 0.0.4), with the status read once for the whole scrape. */

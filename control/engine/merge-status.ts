@@ -52,5 +52,7 @@ export function mergeStatus(snaps: WorkerSnapshot[]): EngineStatus | undefined {
     linksRefusedTotal: all.reduce((n, s) => n + s.linksRefusedTotal, 0),
     eventLoop: { stalls: all.reduce((n, s) => n + s.eventLoop.stalls, 0), longestMs: Math.max(...all.map((s) => s.eventLoop.longestMs)) },
     memory: { rss: all.reduce((n, s) => n + s.memory.rss, 0), heapUsed: all.reduce((n, s) => n + s.memory.heapUsed, 0) },
+    // Bench streams (issue 14) are served by whichever engine holds the link: summed like the counters.
+    bench: all.some((s) => s.bench) ? all.reduce((b, s) => (s.bench ? sum(b, s.bench) : b), {} as Record<string, number>) as EngineStatus['bench'] : undefined,
   };
 }

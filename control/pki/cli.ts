@@ -43,6 +43,7 @@ export function addPkiCommands(program: Command): void {
     .option('--allow-peers <names>', 'comma-separated site names that may link here, or "any"')
     .option('--expose-keys <keys>', 'comma-separated routing keys connectors may serve to the network, or "all"')
     .option('--inbound-link-cost <n>', 'lowest cost an inbound link may have here (1..1000000; a dialer asking for less gets this)')
+    .option('--bench <on|off>', 'serve other sites\' `svcnet bench` streams (default on)')
     .option('-o, --output <format>', 'json or yaml instead of a table')
     .action(async (o) => {
       const format = parseFormat(o.output);
@@ -69,6 +70,11 @@ export function addPkiCommands(program: Command): void {
         policy.inboundLinkCost = Number(o.inboundLinkCost);
         mask.push('inbound_link_cost');
       }
+      if (o.bench !== undefined) {
+        if (o.bench !== 'on' && o.bench !== 'off') throw new UsageError(`--bench must be on or off, not "${o.bench}"`);
+        policy.refuseBench = o.bench === 'off';
+        mask.push('refuse_bench');
+      }
       await withSession(o, async (s) => {
         let saved: Policy;
         try {
@@ -76,9 +82,9 @@ export function addPkiCommands(program: Command): void {
         } catch (err) {
           throw err instanceof ApiError && err.code === 'SVCNET_ERR_INVALID_ARGUMENT' ? new UsageError(`invalid policy: ${err.message}`) : err;
         }
-        const shown = { linkAccess: saved.linkAccess, allowedPeers: saved.allowAnyPeer ? null : saved.allowedPeers, exposedKeys: saved.exposeAllKeys ? null : saved.exposedKeys, inboundLinkCost: Number(saved.inboundLinkCost) };
-        print(format, shown, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS', 'INBOUND LINK COST'],
-          [[shown.linkAccess ? 'on' : 'off', shown.allowedPeers?.join(',') ?? 'any', shown.exposedKeys?.join(',') ?? 'all', String(shown.inboundLinkCost)]]);
+        const shown = { linkAccess: saved.linkAccess, allowedPeers: saved.allowAnyPeer ? null : saved.allowedPeers, exposedKeys: saved.exposeAllKeys ? null : saved.exposedKeys, inboundLinkCost: Number(saved.inboundLinkCost), bench: !saved.refuseBench };
+        print(format, shown, ['LINK ACCESS', 'ALLOWED PEERS', 'EXPOSED KEYS', 'INBOUND LINK COST', 'BENCH'],
+          [[shown.linkAccess ? 'on' : 'off', shown.allowedPeers?.join(',') ?? 'any', shown.exposedKeys?.join(',') ?? 'all', String(shown.inboundLinkCost), shown.bench ? 'on' : 'off']]);
         if (mask.length && !o.output) console.log(`policy saved; ${appliesWhen(s.running)}`);
       });
     });

@@ -14,6 +14,9 @@ export const policySchema = z.object({
   exposedKeys: z.array(routingKeySchema).nullable().default(null),
   /** the lowest cost an inbound link may have: a dialer asking for less gets this (1..1000000) */
   inboundLinkCost: z.number().int().min(1).max(1_000_000).default(1),
+  /** false: bench streams other sites open toward this site are refused (issue 14, docs/security.md);
+   *  absent (the default) or true: served to any site of the network */
+  bench: z.boolean().optional(),
 }).strict();
 
 export type SitePolicy = z.infer<typeof policySchema>;
@@ -47,4 +50,9 @@ export function peerRefusal(p: SitePolicy, peer: string): string | null {
 /** Whether a connector with routing key `key` may serve the network under `p`. */
 export function keyExposed(p: SitePolicy, key: string): boolean {
   return p.exposedKeys === null || p.exposedKeys.includes(key);
+}
+
+/** Whether this site serves other sites' bench streams under `p` (issue 14). */
+export function servesBench(p: SitePolicy): boolean {
+  return p.bench !== false;
 }

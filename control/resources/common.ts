@@ -1,5 +1,6 @@
 // Shapes shared by every resource kind, and the one function that turns a schema failure into
 // a message naming the bad field.
+import { BENCH_KEY } from '../../common/bench-request.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SAFE_NAME, SAFE_NAME_RULE } from '../state/safe-name.js';
@@ -15,7 +16,9 @@ export const nameSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'm
  */
 export const fileNameSchema = z.string().regex(SAFE_NAME, SAFE_NAME_RULE);
 /** Routing keys: letters, digits and . _ - : (no spaces, no slashes). */
-export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold only letters, digits and . _ - :').max(253);
+export const routingKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold only letters, digits and . _ - :').max(253)
+  // Reserved for `svcnet bench` (issue 14): bench streams only, never a listener's or connector's.
+  .refine((k) => k !== BENCH_KEY, `"${BENCH_KEY}" is reserved for svcnet bench`);
 export const portSchema = z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
 /** A DNS host name (labels of letters, digits, '-' and '_', not starting or ending with '-'; an optional final dot). */
 const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;

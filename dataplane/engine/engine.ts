@@ -21,6 +21,7 @@ import { illegalTransitions } from '../state-machine.js';
 import { TrafficNode } from '../traffic/traffic-node.js';
 import { FLOW_QUERY_MAX } from '../flow-records.js';
 import * as P from '../../wasm/assembly/protocol.js';
+import type { BenchError, BenchProgress, BenchResult } from '../port/bench.js';
 
 /** Status is sent at most this often while something changes (flow counters), and at once on link and route events. */
 export const STATUS_EVERY_MS = 500;
@@ -94,6 +95,9 @@ export class Engine {
       case 'list-flows': this.report({ kind: 'flow-list', id: cmd.id, records: this.dp.flowRecords.query(cmd.query) }); break;
       case 'stop': this.stop(); break;
       case 'init': this.log.warn('engine already initialised; init ignored'); break;
+      case 'bench': this.dp.benchDriver.start(cmd.id, cmd.req); break;
+      case 'bench-cancel': this.dp.benchDriver.cancel(cmd.id); break;
+      case 'bench-serve': this.dp.benchServer.allow = cmd.allow; break;
     }
   }
 
@@ -113,6 +117,8 @@ export class Engine {
     });
     dp.on('flow-open', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-open', flow: f }); });
     dp.on('flow-end', (f: FlowInfo) => { if (this.watchFlows) this.report({ kind: 'flow-end', flow: f }); });
+    dp.on('bench-progress', (id: number, progress: BenchProgress) => this.report({ kind: 'bench-progress', id, progress }));
+    dp.on('bench-end', (id: number, result?: BenchResult, error?: BenchError) => this.report({ kind: 'bench-end', id, result, error }));
   }
 
   /** Starts, moves or re-keys the link server as pushed; none pushed: no inbound links. */
@@ -172,6 +178,7 @@ export class Engine {
       eventLoop: { ...this.stalls.counts },
       memory: this.memory(),
       pushes: this.agent.status(),
+      bench: { ...dp.benchStats, running: dp.benchDriver.running, served: dp.benchServer.active },
     };
   }
 

@@ -2,6 +2,7 @@
 // discriminated union, plus the few commands the controller sends besides pushes. Types only.
 import type { Push, PushAck, ResourceType } from './push.js';
 import type { HeldTraffic } from './traffic.js';
+import type { BenchRequest, BenchProgress, BenchResult, BenchError } from './bench.js';
 
 /** Per pushed type: the accepted version and, if the latest push was refused, what and why. */
 export interface PushStatus { version: string; nonce: string; refused?: { version: string; nonce: string; error: string; at: string } }
@@ -82,6 +83,9 @@ export interface EngineStatus {
   memory: { rss: number; heapUsed: number };
   /** what the engine runs of each pushed type */
   pushes: Record<ResourceType, PushStatus>;
+  /** bench streams (issue 14), counted apart from flows: bytes at either end here, streams served
+   *  for other sites' runs and refused, runs driven and streams served now */
+  bench?: { bytesSent: number; bytesReceived: number; streamsServed: number; streamsRefused: number; running: number; served: number };
 }
 
 /** One end of a flow at this site, as Watch and the flow events show it. */
@@ -215,7 +219,10 @@ export type EngineReport =
   /** the network's traffic summaries this engine holds (port/traffic.ts), when they changed (issue 12) */
   | { kind: 'traffic'; held: HeldTraffic[] }
   /** answers a barrier: every command sent before it has been handled */
-  | { kind: 'barrier'; id: number };
+  | { kind: 'barrier'; id: number }
+  /** a running bench (port/bench.ts, issue 14): progress, then exactly one bench-end */
+  | { kind: 'bench-progress'; id: number; progress: BenchProgress }
+  | { kind: 'bench-end'; id: number; result?: BenchResult; error?: BenchError };
 
 /** How an engine is started: who it is, and what it signs with. Sent once, first. */
 export interface EngineInit {
@@ -244,4 +251,10 @@ export type EngineCommand =
   /** the flow records that match (answered by flow-list with the same id) */
   | { kind: 'list-flows'; id: number; query: FlowQuery }
   /** close links with GOAWAY and exit */
-  | { kind: 'stop' };
+  | { kind: 'stop' }
+  /** run a bench toward another site (answered by bench-progress reports and one bench-end) */
+  | { kind: 'bench'; id: number; req: BenchRequest }
+  /** stop bench `id`: every flow is reset; its bench-end says cancelled */
+  | { kind: 'bench-cancel'; id: number }
+  /** whether this engine serves other sites' bench streams (site policy `bench`, default true) */
+  | { kind: 'bench-serve'; allow: boolean };

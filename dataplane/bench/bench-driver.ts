@@ -1,0 +1,151 @@
+// The driving end of `svcnet bench` (issue 14), in the engine of the site the run starts from: it
+// resolves the target, works out the path routing chose, runs the three phases (bench-phases.ts)
+// over streams opened straight from this engine (no socket at either end), reports progress
+// twice a second and one bench-end. One run per target at a time; cancel resets every stream.
+import * as P from '../../wasm/assembly/protocol.js';
+import type { EndpointTable } from '../endpoint-table.js';
+import type { Link } from '../link.js';
+import type { SiteRecord } from '../routing/site-record.js';
+import { BenchStream, type BenchBehaviour } from './bench-stream.js';
+import type { BenchOpen, BenchStats } from './bench-server.js';
+import { throughput, latency, flowRate, StreamFailed, type OpenBench } from './bench-phases.js';
+import { benchPath, findSite } from './bench-path.js';
+import { latencySummary, gbps, cpuPerGB, sidePhaseMs, round } from './bench-stats.js';
+import { checkBenchRequest, BENCH_KEY } from '../../common/bench-request.js';
+import type { BenchError, BenchProgress, BenchRequest, BenchResult } from '../port/bench.js';
+
+export const PROGRESS_EVERY_MS = 500;
+/** After the sources close, how long the sinks' counts may take (a slow path drains its windows). */
+export const DRAIN_MS = 30_000;
+
+export interface BenchDriverDeps {
+  siteId: string;
+  siteName: string;
+  io: EndpointTable;
+  /** the ready link toward `siteId`'s next hop */
+  nextLink(siteId: string): Link | undefined;
+  /** the link-state database */
+  records(): ReadonlyMap<string, SiteRecord>;
+  stats: BenchStats;
+  progress(id: number, p: BenchProgress): void;
+  end(id: number, result?: BenchResult, error?: BenchError): void;
+}
+
+interface Run { id: number; target: string; streams: Set<BenchStream>; timers: NodeJS.Timeout[]; over: boolean }
+
+const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
+const sleep = (ms: number, run: Run) => new Promise<void>((res) => { run.timers.push(setTimeout(res, ms)); });
+
+export class BenchDriver {
+  private readonly runs = new Map<number, Run>();
+  private flowIds = 0;
+
+  constructor(private readonly d: BenchDriverDeps) {}
+
+  /** Starts run `id`; its outcome comes as reports (progress, then one end). */
+  start(id: number, raw: BenchRequest): void {
+    const fail = (code: BenchError['code'], message: string) => this.d.end(id, undefined, { code, message });
+    const checked = checkBenchRequest(raw);
+    if ('error' in checked) return fail('SVCNET_ERR_INVALID_ARGUMENT', checked.error);
+    const req = checked.req;
+    const records = this.d.records();
+    const target = findSite(req.to, records);
+    if (!target) return fail('SVCNET_ERR_NO_ROUTE', `site "${req.to}" is not in this site's network`);
+    if (target.id === this.d.siteId) return fail('SVCNET_ERR_INVALID_ARGUMENT', 'a bench needs two sites: --to names this site');
+    if ([...this.runs.values()].some((r) => r.target === target.id)) return fail('SVCNET_ERR_BENCH_BUSY', `a bench from ${this.d.siteName} to ${target.name} is already running; wait for it or cancel it`);
+    const path = benchPath(this.d.siteId, target.id, records);
+    if (!path || !this.d.nextLink(target.id)) return fail('SVCNET_ERR_NO_ROUTE', `no path from ${this.d.siteName} to ${target.name} now`);
+    const run: Run = { id, target: target.id, streams: new Set(), timers: [], over: false };
+    this.runs.set(id, run);
+    this.execute(run, req, target, path).then(
+      (result) => this.finish(run, result),
+      (err: Error) => this.finish(run, undefined, { code: 'SVCNET_ERR_BENCH_FAILED', message: err.message }),
+    );
+  }
+
+  /** Cancels run `id`: every stream is reset, and its end says so. */
+  cancel(id: number): void {
+    const run = this.runs.get(id);
+    if (run) this.finish(run, undefined, { code: 'SVCNET_ERR_CANCELLED', message: 'bench cancelled; its flows were closed' });
+  }
+
+  /** Runs in progress. */
+  get running(): number { return this.runs.size; }
+
+  /** Ends every run (engine stopping). */
+  stop(): void { for (const id of [...this.runs.keys()]) this.cancel(id); }
+
+  private finish(run: Run, result?: BenchResult, error?: BenchError): void {
+    if (run.over) return;
+    run.over = true;
+    this.runs.delete(run.id);
+    for (const t of run.timers) clearTimeout(t);
+    for (const s of [...run.streams]) s.reset(P.ERR_ABORTED, 'bench over');
+    this.d.end(run.id, result, error);
+  }
+
+  private opener(run: Run, target: string): OpenBench {
+    return (kind: 'sink' | 'echo', b: BenchBehaviour) => {
+      if (run.over) return undefined;
+      const link = this.d.nextLink(target);
+      if (!link) return undefined;
+      const slot = this.d.io.core.openStream(link.index);
+      if (slot === 0) return undefined;
+      const open: BenchOpen = { key: BENCH_KEY, dst: target, src: this.d.siteId, flow: `bench-${++this.flowIds}`, bench: kind };
+      this.d.io.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
+      // Bench bytes count in the bench stats only, never in flow records.
+      const s = new BenchStream(this.d.io, slot, link, b, this.d.stats);
+      this.d.io.set(s);
+      return s;
+    };
+  }
+
+  private async execute(run: Run, req: BenchRequest, target: SiteRecord, path: BenchResult['path']): Promise<BenchResult> {
+    const open = this.opener(run, target.id);
+    const notes: string[] = [];
+    // Throughput: sources for the duration, then the sinks' counts.
+    const t0 = performance.now();
+    const cpu0 = cpuUs();
+    const tp = throughput(open, req.flows, req.maxBytes);
+    for (const s of tp.streams) run.streams.add(s);
+    let last = { at: t0, bytes: 0 };
+    const tick = setInterval(() => {
+      const now = performance.now();
+      const bytes = tp.sent();
+      this.d.progress(run.id, { phase: 'throughput', elapsedMs: Math.round(now - t0), bytes, gbps: round(gbps(bytes - last.bytes, now - last.at)) });
+      last = { at: now, bytes };
+    }, PROGRESS_EVERY_MS);
+    run.timers.push(tick as unknown as NodeJS.Timeout);
+    run.timers.push(setTimeout(() => tp.finish(), req.durationMs));
+    let drainTimer: NodeJS.Timeout | undefined;
+    const flows = await Promise.race([tp.done, new Promise<never>((_, rej) => {
+      drainTimer = setTimeout(() => rej(new StreamFailed(`the target's byte counts did not arrive within ${DRAIN_MS / 1000} s of the end`, undefined)), req.durationMs + DRAIN_MS);
+      run.timers.push(drainTimer);
+    })]).finally(() => { clearInterval(tick); clearTimeout(drainTimer); });
+    const seconds = (performance.now() - t0) / 1000;
+    const driverCpu = (cpuUs() - cpu0) / 1e6;
+    const bytes = flows.reduce((a, f) => a + f.bytes, 0);
+    if (tp.sent() >= req.maxBytes) notes.push(`the throughput phase stopped at the byte cap (${req.maxBytes} bytes)`);
+    // Latency, then the flow rate, each a fifth of the duration (0.5..3 s).
+    const side = sidePhaseMs(req.durationMs);
+    this.d.progress(run.id, { phase: 'latency', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent(), gbps: 0 });
+    const rtts = await latency(open, req.size, side, run.streams);
+    this.d.progress(run.id, { phase: 'rate', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent(), gbps: 0 });
+    const rate = await flowRate(open, side, run.streams);
+    if (run.over) throw new Error('bench cancelled');
+    const lat = latencySummary(rtts);
+    const targetCpu = Math.max(0, ...flows.map((f) => f.cpuUs)) / 1e6;
+    if (path.hops > 1) notes.push(`relay sites (${path.sites.slice(1, -1).map((s) => s.name).join(', ')}) report no CPU per bench`);
+    return {
+      from: { id: this.d.siteId, name: this.d.siteName }, to: { id: target.id, name: target.name }, path,
+      throughput: { flows: req.flows, seconds: round(seconds), bytes, totalGbps: round(gbps(bytes, seconds * 1000)), perFlowGbps: flows.map((f) => round(gbps(f.bytes, f.ms))) },
+      latency: { size: req.size, samples: rtts.length, p50Ms: round(lat.p50), p90Ms: round(lat.p90), p99Ms: round(lat.p99) },
+      rate: { flows: rate.flows, failed: rate.failed, seconds: round(rate.ms / 1000), flowsPerSec: round(rate.flows / (rate.ms / 1000), 1) },
+      cpu: [
+        { site: this.d.siteName, role: 'driver', cpuSeconds: round(driverCpu), secondsPerGb: round(cpuPerGB(driverCpu, bytes)) },
+        { site: target.name, role: 'target', cpuSeconds: round(targetCpu), secondsPerGb: round(cpuPerGB(targetCpu, bytes)) },
+      ],
+      notes,
+    };
+  }
+}
