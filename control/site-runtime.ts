@@ -34,6 +34,7 @@ import { startRouterServer } from './xds/server.js';
 import { StallWatch } from '../common/stall-watch.js';
 import { WatchHub } from './api/watch-hub.js';
 import { CONTROL_NICE, setOwnNice } from '../common/cpu-priority.js';
+import { readAppTls } from './resources/tls-credentials.js';
 
 /** How the site runs its data plane. */
 export interface RunOptions {
@@ -225,7 +226,8 @@ export class RunningSite {
         credentials.set(l.spec.tlsCredentials, { key: cred.key, cert: cred.cert, ca: [cred.ca] });
       } catch { /* reported by desiredState() below */ }
     }
-    const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
+    const appTls = readAppTls(this.store, [...listeners.map((l) => l.spec.tlsCredentials), ...connectors.map((c) => c.spec.tlsCredentials)]);
+    const { state, problems } = desiredState({ listeners, connectors, links, credentials, appTls, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
     for (const p of problems) this.log.error({ [p.kind.toLowerCase()]: p.name, err: p.message }, p.message);
     this.xds.update(this.versions.next(state));
     if (this.console?.login) this.guarded('console tls', () => this.console!.tlsChanged(serverTls(this.store)));
