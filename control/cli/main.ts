@@ -12,6 +12,7 @@ import { addRouterCommands } from './router-commands.js';
 import { addFlowCommands } from './flow-commands.js';
 import { addVersionCommand } from './version.js';
 import { addSystemCommands } from './system-commands.js';
+import { addTlsCommands } from './tls-commands.js';
 
 export { parseDuration } from './args.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   addFlowCommands(program);
   addVersionCommand(program);
   addSystemCommands(program);
+  addTlsCommands(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

@@ -13,7 +13,7 @@ export const connectorSpecSchema = z.object({
   useClientCert: z.boolean().optional(),
   /** with tlsCredentials: check that the server's certificate names spec.host; on unless false */
   verifyHostname: z.boolean().optional(),
-}).strict().refine((s) => s.tlsCredentials !== undefined || (s.useClientCert === undefined && s.verifyHostname === undefined), { message: 'needs spec.tlsCredentials', path: ['tlsCredentials'] });
+}).strict().refine((s) => s.tlsCredentials !== undefined || (!s.useClientCert && s.verifyHostname !== false), { message: 'is required by useClientCert and verifyHostname', path: ['tlsCredentials'] });
 
 export const connectorSchema = z.object({
   apiVersion: z.literal(API_VERSION),
