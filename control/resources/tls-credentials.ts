@@ -38,9 +38,9 @@ function notExpired(field: string, c: X509Certificate, now: Date): void {
  */
 export function checkTlsCredentials(c: TlsCredentials, now = new Date()): void {
   parseWith(fileNameSchema, c.name, 'name');
-  if (!c.cert && !c.ca) throw new ValidationError('cert', 'a certificate (with its key) or a CA is required');
   if (c.cert && !c.key) throw new ValidationError('key', 'required with a certificate');
   if (c.key && !c.cert) throw new ValidationError('cert', 'required with a key');
+  if (!c.cert && !c.ca) throw new ValidationError('cert', 'a certificate (with its key) or a CA is required');
   if (c.cert && c.key) {
     const chain = certificates('cert', c.cert);
     for (const x of chain) notExpired('cert', x, now);
