@@ -77,6 +77,7 @@ if (missing.length > 0) {
     leaf('server-ca', 'listener', 'svcnet-listener', 'DNS:localhost,IP:127.0.0.1');
     leaf('server-ca', 'nginx', 'localhost', 'DNS:localhost');
     leaf('client-ca', 'client', 'app-client', 'DNS:app-client');
+    leaf('server-ca', 'listener2', 'svcnet-listener-renewed', 'DNS:localhost,IP:127.0.0.1');
     await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
     await svcnetOk(['site', 'create', 'beta', '--dir', B]);
     runSite(A);
@@ -116,6 +117,14 @@ if (missing.length > 0) {
     await run('curl', ['-sS', `http://127.0.0.1:${ports[3]}/`]);
     const l = await waitFor('handshake failure in status', () => status(B)?.listeners.find((x) => x.name === 'plain' && /TLS handshake.* failed, last: /.test(x.message)));
     assert.match(l.message, /listening on 127\.0\.0\.1:\d+ \(TLS, credentials listener-cert\)/);
+  });
+
+  test('new credentials under the same name (renewal): the running listener presents the new certificate', async () => {
+    const out = await svcnetOk(['tls', 'create', 'listener-cert', '--cert', f('listener2.crt'), '--key', f('listener2.key'), '--dir', B]);
+    assert.match(out, /the running site applies it now/);
+    await waitFor('the renewed certificate is served', async () => /CN\s*=\s*svcnet-listener-renewed/.test((await run('openssl', ['s_client', '-connect', `127.0.0.1:${ports[3]}`, '-servername', 'localhost'], 'Q\n')).out));
+    const ok = await run('curl', ['-sS', '--cacert', f('server-ca.crt'), `https://localhost:${ports[3]}/renewed`]);
+    assert.is(ok.out, 'plain says hi to /renewed\n', ok.err);
   });
 
   test('client certificates required: curl without one fails, with one signed by the CA succeeds', async () => {
