@@ -38,7 +38,7 @@ test('revoked: Watch(LINK_REFUSED) at the dialing site gets one event with code,
   const events: Event[] = [];
   await new Promise<void>((resolve) => client!.watch({ types: ['LINK_REFUSED'] }, (e) => { if (e.type === 'SYNC') resolve(); else events.push(e); }));
   await svcnetOk(['link', 'delete', 'beta', '--dir', A]);
-  const e = await waitFor('LINK_REFUSED on Watch', () => events[0], 10_000, 50);
+  const e = await waitFor('LINK_REFUSED on Watch', () => events[0], 20_000, 50);
   assert.is(e.type, 'LINK_REFUSED');
   assert.is(e.link!.code, 'SVCNET_ERR_CERT_REVOKED');
   assert.is(e.link!.peerSite, 'alpha');
