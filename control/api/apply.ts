@@ -96,6 +96,19 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: Link
   }
 }
 
+/** Credentials replaced by this request must still fit the stored Listeners and Connectors that name them (issue 15). */
+function checkReplacedTls(ctx: ApiContext, plan: Step[], creds: TlsCredentials[]): void {
+  for (const kind of ['Listener', 'Connector'] as const) {
+    for (const d of ctx.store.list(kind) as StoredDoc[]) {
+      const spec = d.spec as { tlsCredentials?: string; requireClientCert?: boolean; useClientCert?: boolean };
+      const c = creds.find((x) => x.name === spec.tlsCredentials);
+      if (!c || plan.some((s) => s.r.kind === kind && s.r.name === d.metadata.name)) continue;
+      const unfit = unfitFor(c, kind === 'Listener' ? (spec.requireClientCert ? 'listener-client-cert' : 'listener') : spec.useClientCert ? 'connector-client-cert' : 'connector');
+      if (unfit) throw new ApiError('SVCNET_ERR_PRECONDITION', `TLS credentials ${c.name}: ${kind.toLowerCase()} ${d.metadata.name} uses them, and ${unfit.replace(/^credentials \S+ /, 'they would ')}`, 'data');
+    }
+  }
+}
+
 /** A Listener's or Connector's tlsCredentials must exist (in this request or tls/) and hold what it needs (issue 15). */
 function checkAppTls(ctx: ApiContext, r: LoadedResource, next: StoredDoc, inBatch: TlsCredentials[]): void {
   const spec = next.spec as { tlsCredentials: string; requireClientCert?: boolean; useClientCert?: boolean };
@@ -131,6 +144,7 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     plan.push({ r, current, next, changed });
   }
   checkPlan(ctx, plan, cfg, secrets, tlsCredentials);
+  checkReplacedTls(ctx, plan, tlsCredentials);
   if (req.dryRun) {
     return { results: plan.map((s) => ({ resource: withStatus(ctx, s.r.kind, s.next), action: !s.changed ? 'unchanged' : s.current ? 'would-update' : 'would-create' })), warnings, appliedNow: false };
   }

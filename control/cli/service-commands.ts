@@ -81,8 +81,9 @@ export function addServiceCommands(program: Command): void {
       .option('--port <port>', 'new port')
       .option('--host <host>', 'new host')
       .option('--type <type>', TYPE_HELP)
+      .option('--tls-credentials <name>', 'new TLS credentials (svcnet tls create)')
       .action(async (name: string, o) => {
-        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host or --type');
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined && o.tlsCredentials === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host, --type or --tls-credentials');
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
@@ -91,6 +92,7 @@ export function addServiceCommands(program: Command): void {
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
           if (o.host !== undefined) spec.host = o.host;
           if (o.type !== undefined) spec.type = o.type;
+          if (o.tlsCredentials !== undefined) spec.tlsCredentials = o.tlsCredentials;
           checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });

@@ -76,6 +76,13 @@ test('--tls-credentials on listener and connector create: credentials must exist
   r = await svcnet(['connector', 'create', 'c2', '443', '--use-client-cert', '--dir', D]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /^error: invalid connector: --tls-credentials is required by useClientCert and verifyHostname\n$/);
+  // Replacing credentials in use: they must still give their users what they need.
+  r = await svcnet(['tls', 'create', 'web', '--cert', f('leaf.crt'), '--key', f('leaf.key'), '--dir', D]);
+  assert.is(r.code, 1);
+  assert.is(r.stderr, 'error: TLS credentials web: listener web uses them, and they would have no CA (ca.crt) to check client certificates against\n');
+  r = await svcnet(['listener', 'update', 'web', '--tls-credentials', 'trust', '--dir', D]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /credentials trust have no certificate and key to present to clients\n$/);
 });
 
 test('tls list shows each bundle and its users; tls delete refuses while in use', async () => {
