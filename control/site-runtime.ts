@@ -36,6 +36,8 @@ import { startRouterServer } from './xds/server.js';
 import { StallWatch } from '../common/stall-watch.js';
 import { WatchHub } from './api/watch-hub.js';
 import { CONTROL_NICE, setOwnNice } from '../common/cpu-priority.js';
+import { readAppTls } from './resources/tls-credentials.js';
+import { RefusalEvents } from './api/refusal-events.js';
 
 /** How the site runs its data plane. */
 export interface RunOptions {
@@ -60,6 +62,8 @@ export class RunningSite {
   readonly engine: EnginePool;
   /** Watch streams of the control API; engine events are published here */
   readonly hub = new WatchHub();
+  /** LINK_REFUSED events from the refusals in the engine's status (issue 15) */
+  private readonly refusalEvents = new RefusalEvents(this.hub);
   private grantServer: GrantEndpoint | undefined;
   /** timer errors (out of fds, a file caught mid-write) are logged rate-limited, never thrown */
   private readonly budget: LogBudget;
@@ -132,7 +136,7 @@ export class RunningSite {
         this.trafficEvents?.changed();
         break;
       case 'ack': this.xds.answer(xdsNode(worker), r.ack); break;
-      case 'status': this.publishStatus(); break;
+      case 'status': this.refusalEvents.update(this.engine.status?.links ?? []); this.publishStatus(); break;
       case 'link-up': this.hub.publish('LINK_UP', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: '' } }); break;
       case 'link-down': this.hub.publish('LINK_DOWN', { link: { name: r.link.name + workerSuffix(worker), direction: r.link.direction, peerSite: r.link.peer ?? '', reason: r.reason } }); break;
       case 'routes': if (this.hub.wants('ROUTES_CHANGED')) this.hub.publish('ROUTES_CHANGED', { routes: { version: r.version, reachableSites: r.reachableSites, routingKeys: r.routingKeys } }); break;
@@ -240,7 +244,8 @@ export class RunningSite {
         credentials.set(l.spec.tlsCredentials, { key: cred.key, cert: cred.cert, ca: [cred.ca] });
       } catch { /* reported by desiredState() below */ }
     }
-    const { state, problems } = desiredState({ listeners, connectors, links, credentials, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
+    const appTls = readAppTls(this.store, [...listeners.map((l) => l.spec.tlsCredentials), ...connectors.map((c) => c.spec.tlsCredentials)]);
+    const { state, problems } = desiredState({ listeners, connectors, links, credentials, appTls, exposes: (key, name) => this.pki.exposes(key, name), server: this.pki.server(), admission: this.pki.admission() });
     for (const p of problems) this.log.error({ [p.kind.toLowerCase()]: p.name, err: p.message }, p.message);
     this.xds.update(this.versions.next(state));
     if (this.console?.login) this.guarded('console tls', () => this.console!.tlsChanged(serverTls(this.store)));

@@ -21,13 +21,16 @@ function sameWeightedKeys(a: ListenerSpec['keys'], b: ListenerSpec['keys']): boo
   return a.length === b.length && a.every((k, i) => k.key === b[i].key && k.weight === b[i].weight);
 }
 
+/** TLS settings are equal when their credentials (PEMs) and flags are (issue 15). */
+const sameTls = <V>(a: V, b: V): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
 /** Whether two listener specs ask for the same port and routing. */
 export const sameListener = equalBy<ListenerSpec>({
-  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same,
+  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same, tls: sameTls,
 });
 
 /** Whether two connector specs name the same server for the same key. */
-export const sameConnector = equalBy<ConnectorSpec>({ name: same, routingKey: same, host: same, port: same, type: same });
+export const sameConnector = equalBy<ConnectorSpec>({ name: same, routingKey: same, host: same, port: same, type: same, tls: sameTls });
 
 export interface BindingsHooks {
   /** a client connected to a listener's port */

@@ -1,8 +1,12 @@
 // A connector: the real server that receives a routing key's flows on this site. A server that
 // refuses connections marks its connector unready; a probe brings it back when the server does.
 import net from 'node:net';
+import type { Logger } from 'pino';
 import * as P from '../wasm/assembly/protocol.js';
 import { LINK_LIMITS } from './link-budget.js';
+import { connectTls, TlsFailures } from './app-tls.js';
+import { withHeadroomReads, type HeadroomReads } from './headroom-reads.js';
+import { LogBudget } from '../common/log-budget.js';
 
 import type { ConnectorSpec } from './port/push.js';
 
@@ -31,6 +35,35 @@ export class ConnectorTarget {
   readonly maxFlows = LINK_LIMITS.connectorFlows;
 
   constructor(readonly spec: ConnectorSpec, private readonly onReadyChange: (c: ConnectorTarget) => void = () => {}) {}
+
+  /** TLS handshakes with the server that failed (issue 15) */
+  readonly tlsFailures = new TlsFailures();
+  private budget: LogBudget | undefined;
+
+  /**
+   * A connection to the server for one flow: plain TCP reading through `reads` when given, or TLS
+   * when the spec says so; a TLS socket takes no `onread`, so its flow reads 'data' events (reads
+   * is then undefined in the result).
+   */
+  dial(reads: HeadroomReads | undefined, log: Logger): { socket: net.Socket; reads?: HeadroomReads } {
+    const { host, port, tls } = this.spec;
+    if (tls) return { socket: connectTls(host, port, tls, (err) => (err === undefined ? this.tlsOk() : this.tlsFailed(err, log))) };
+    const opts = { host, port, allowHalfOpen: true, noDelay: true };
+    return { socket: net.connect(reads ? withHeadroomReads(opts, reads) : opts), reads };
+  }
+
+  /** TLS to the server failed: the server is up, so the connector stays ready; status says why, the log says it rate-limited. */
+  private tlsFailed(reason: string, log: Logger): void {
+    this.tlsFailures.add(reason);
+    (this.budget ??= new LogBudget(log)).warn(`connector-tls:${this.spec.name}`, { connector: this.spec.name, server: `${this.spec.host}:${this.spec.port}`, err: this.tlsFailures.last }, 'TLS handshake with the server failed');
+    if (this.retired || !this.ready) return;
+    this.message = `TLS to server ${this.spec.host}:${this.spec.port} failed: ${this.tlsFailures.summary()}`;
+  }
+
+  /** A TLS handshake with the server succeeded: a TLS failure shown in status is over. */
+  private tlsOk(): void {
+    if (this.ready && this.message.startsWith('TLS to server')) this.message = 'ready';
+  }
 
   /** The server refused a connection: stop sending flows here and probe until it accepts again. */
   markRefused(reason: string): void {

@@ -7,7 +7,7 @@ import * as P from '../wasm/assembly/protocol.js';
 import type { ForwardingCore } from './core/core.js';
 import type { Outbox } from './outbox.js';
 import type { Link } from './link.js';
-import { HeadroomReads, withHeadroomReads } from './headroom-reads.js';
+import { HeadroomReads } from './headroom-reads.js';
 import { Flow } from './flow.js';
 import { MeteredRelayHalf, RelayCounters } from './metered-relay.js';
 import { LocalSplice } from './local-splice.js';
@@ -143,7 +143,7 @@ export class FlowSetup {
       d.records.refused(rec, c ? 'refused' : 'no_route', c ? `connector ${c.spec.name} at its cap` : 'no local connector');
       return;
     }
-    const server = net.connect({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true, noDelay: true });
+    const server = c.dial(undefined, d.log).socket;
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const listenerEnded = this.listenerSide(listener, key, target);
     const connectorEnded = this.connectorSide(c, key);
@@ -225,8 +225,7 @@ export class FlowSetup {
     }
     d.stats.flowsOpened++;
     const ended = this.connectorSide(c, req.key);
-    const reads = new HeadroomReads();
-    const server = net.connect(withHeadroomReads({ host: c.spec.host, port: c.spec.port, allowHalfOpen: true }, reads));
+    const { socket: server, reads } = c.dial(new HeadroomReads(), d.log);
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const flow = new Flow(d.endpoints, slot, link, server, (f, error) => {
       ended(f, f.bytesToApp, f.bytesFromApp, error);

@@ -7,6 +7,7 @@ import { fdPressure } from '../common/fd-pressure.js';
 import { RETRY_BASE_MS, RETRY_CAP_MS } from '../common/guarded-listener.js';
 import type { RoundRobinState } from './routing/key-choice.js';
 import type { ListenerSpec } from './port/push.js';
+import { TlsTerminator } from './app-tls.js';
 
 export type { ListenerSpec };
 
@@ -32,7 +33,19 @@ export class ListenerPort {
   /** smooth weighted round-robin state for weighted multi-key listeners */
   readonly rr: RoundRobinState = new Map();
 
-  constructor(readonly spec: ListenerSpec, private readonly onClient: (l: ListenerPort, socket: net.Socket) => void, private readonly log: Logger) {}
+  /** set when clients speak TLS to this port (issue 15): accepted sockets go through it first */
+  readonly tls: TlsTerminator | undefined;
+
+  constructor(readonly spec: ListenerSpec, private readonly onClient: (l: ListenerPort, socket: net.Socket) => void, private readonly log: Logger) {
+    this.tls = spec.tls && new TlsTerminator(spec.name, spec.tls, (s) => this.onClient(this, s), () => { if (this.status === 'ready') this.message = this.readyMessage(); }, log);
+  }
+
+  /** The message of an open port: where, whether TLS, and the TLS handshakes that failed. */
+  private readyMessage(): string {
+    const t = this.tls && this.spec.tls ? ` (TLS, credentials ${this.spec.tls.credentials}${this.spec.tls.requireClientCert ? ', client certificate required' : ''})` : '';
+    const failed = this.tls?.failures.summary();
+    return `listening on ${this.spec.host}:${this.spec.port}${t}${failed ? `; ${failed}` : ''}`;
+  }
 
   /** Opens or closes the port to match whether the key is reachable. */
   setReachable(reachable: boolean): void {
@@ -45,7 +58,7 @@ export class ListenerPort {
   }
 
   private open(): void {
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onClient(this, socket));
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => (this.tls ? this.tls.accept(socket) : this.onClient(this, socket)));
     this.server = server;
     this.status = 'opening';
     server.on('error', (err: NodeJS.ErrnoException) => {
@@ -58,7 +71,7 @@ export class ListenerPort {
     server.listen(this.spec.port, this.spec.host, () => {
       if (this.server !== server) return;
       this.status = 'ready';
-      this.message = `listening on ${this.spec.host}:${this.spec.port}`;
+      this.message = this.readyMessage();
       this.log.info({ listener: this.spec.name, port: this.spec.port, attempts: this.failures + 1 }, 'listener open');
       this.failures = 0;
     });
@@ -81,6 +94,7 @@ export class ListenerPort {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.failures = 0;
+    this.tls?.close();
     const s = this.server;
     this.server = undefined;
     if (s) {

@@ -4,6 +4,7 @@
 import { parseManifests, loadDocuments, ManifestError, type RawDocument, type LoadedResource } from '../resources/yaml-loader.js';
 import { API_VERSION, type Kind } from '../resources/common.js';
 import type { LinkSecret } from '../resources/link-secret.js';
+import { unfitFor, type TlsCredentials } from '../resources/tls-credentials.js';
 import type { SiteConfig, BatchOp } from '../state/site-store.js';
 import { ApiError } from './errors.js';
 import { resourceToDocument, documentToResource } from './convert.js';
@@ -67,7 +68,7 @@ function refuse(code: 'SVCNET_ERR_PRECONDITION' | 'SVCNET_ERR_ALREADY_EXISTS', r
 }
 
 /** Checks that the batch fits the stored state; throws before anything is written. */
-function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: LinkSecret[]): void {
+function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: LinkSecret[], tlsCredentials: TlsCredentials[] = []): void {
   const inBatch = (kind: Kind, name: string) => plan.some((s) => s.r.kind === kind && s.r.name === name);
   const listeners = new Map<number, string>();
   for (const l of ctx.store.list('Listener') as StoredDoc[]) if (!inBatch('Listener', l.metadata.name)) listeners.set(Number(l.spec.port), l.metadata.name);
@@ -79,6 +80,7 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: Link
       if (other) refuse('SVCNET_ERR_PRECONDITION', r, `port ${port} is already used by listener ${other}`, 'spec.port');
       listeners.set(port, r.name);
     }
+    if ((r.kind === 'Listener' || r.kind === 'Connector') && next.spec.tlsCredentials !== undefined) checkAppTls(ctx, r, next, tlsCredentials);
     if (r.kind === 'Link' && changed) {
       const cred = String(next.spec.tlsCredentials);
       const fromToken = plan.some((s) => s.r.kind === 'AccessToken' && s.r.name === cred) || secrets.some((x) => x.name === cred);
@@ -94,13 +96,37 @@ function checkPlan(ctx: ApiContext, plan: Step[], cfg: SiteConfig, secrets: Link
   }
 }
 
-/** Apply handler: validates outside the lock, then checks and writes under it. */
-export async function apply(ctx: ApiContext, req: ApplyRequest): Promise<ApplyResponse> {
-  const { resources, warnings, secrets } = loadRequest(req);
-  return ctx.store.exclusive(() => applyLoaded(ctx, resources, warnings, req, secrets));
+/** Credentials replaced by this request must still fit the stored Listeners and Connectors that name them (issue 15). */
+function checkReplacedTls(ctx: ApiContext, plan: Step[], creds: TlsCredentials[]): void {
+  for (const kind of ['Listener', 'Connector'] as const) {
+    for (const d of ctx.store.list(kind) as StoredDoc[]) {
+      const spec = d.spec as { tlsCredentials?: string; requireClientCert?: boolean; useClientCert?: boolean };
+      const c = creds.find((x) => x.name === spec.tlsCredentials);
+      if (!c || plan.some((s) => s.r.kind === kind && s.r.name === d.metadata.name)) continue;
+      const unfit = unfitFor(c, kind === 'Listener' ? (spec.requireClientCert ? 'listener-client-cert' : 'listener') : spec.useClientCert ? 'connector-client-cert' : 'connector');
+      if (unfit) throw new ApiError('SVCNET_ERR_PRECONDITION', `TLS credentials ${c.name}: ${kind.toLowerCase()} ${d.metadata.name} uses them, and ${unfit.replace(/^credentials \S+ /, 'they would ')}`, 'data');
+    }
+  }
 }
 
-async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warnings: string[], req: ApplyRequest, secrets: LinkSecret[] = []): Promise<ApplyResponse> {
+/** A Listener's or Connector's tlsCredentials must exist (in this request or tls/) and hold what it needs (issue 15). */
+function checkAppTls(ctx: ApiContext, r: LoadedResource, next: StoredDoc, inBatch: TlsCredentials[]): void {
+  const spec = next.spec as { tlsCredentials: string; requireClientCert?: boolean; useClientCert?: boolean };
+  const name = spec.tlsCredentials;
+  const c = inBatch.find((x) => x.name === name) ?? (() => { const s = ctx.store.readTlsCredentials(name); return s && { name, ...s }; })();
+  if (!c) refuse('SVCNET_ERR_PRECONDITION', r, `TLS credentials "${name}" not found; add them with "svcnet tls create ${name} --cert FILE --key FILE [--ca FILE]" or apply their Secret in the same request`, 'spec.tlsCredentials');
+  const use = r.kind === 'Listener' ? (spec.requireClientCert ? 'listener-client-cert' : 'listener') : spec.useClientCert ? 'connector-client-cert' : 'connector';
+  const unfit = unfitFor(c, use);
+  if (unfit) refuse('SVCNET_ERR_PRECONDITION', r, unfit, 'spec.tlsCredentials');
+}
+
+/** Apply handler: validates outside the lock, then checks and writes under it. */
+export async function apply(ctx: ApiContext, req: ApplyRequest): Promise<ApplyResponse> {
+  const { resources, warnings, secrets, tlsCredentials } = loadRequest(req);
+  return ctx.store.exclusive(() => applyLoaded(ctx, resources, warnings, req, secrets, tlsCredentials));
+}
+
+async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warnings: string[], req: ApplyRequest, secrets: LinkSecret[] = [], tlsCredentials: TlsCredentials[] = []): Promise<ApplyResponse> {
   const cfg = ctx.store.readConfig();
   const plan: Step[] = [];
   for (const r of resources) {
@@ -117,7 +143,8 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
     const changed = !current || !same(current.spec, next.spec) || (r.kind === 'AccessToken' && !next.status);
     plan.push({ r, current, next, changed });
   }
-  checkPlan(ctx, plan, cfg, secrets);
+  checkPlan(ctx, plan, cfg, secrets, tlsCredentials);
+  checkReplacedTls(ctx, plan, tlsCredentials);
   if (req.dryRun) {
     return { results: plan.map((s) => ({ resource: withStatus(ctx, s.r.kind, s.next), action: !s.changed ? 'unchanged' : s.current ? 'would-update' : 'would-create' })), warnings, appliedNow: false };
   }
@@ -139,6 +166,8 @@ async function applyLoaded(ctx: ApiContext, resources: LoadedResource[], warning
   }
   // Credentials from Secrets (svcnet link generate) before the Links that name them.
   for (const { name, ...c } of secrets) await ctx.store.writeLinkCredentials(name, c);
+  // Application TLS credentials (issue 15) before the Listeners and Connectors that name them.
+  for (const { name, ...c } of tlsCredentials) await ctx.store.writeTlsCredentials(name, c);
   // Every change of the request in one batch: a crash keeps all of it or none (SiteStore.commit).
   const batch: BatchOp[] = [];
   for (const s of plan) {

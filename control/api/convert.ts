@@ -16,6 +16,7 @@ function prune(v: unknown, keepZero: boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === null || x === undefined || x === '') continue;
+    if (k.startsWith('_') && typeof x === 'string') continue; // proto3 `optional`'s synthetic oneof (which field is set), not a field
     if (x === 0 && !(keepZero && k === 'port')) continue;
     if (Array.isArray(x) && x.length === 0) continue;
     out[k] = prune(x, keepZero);

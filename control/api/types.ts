@@ -33,10 +33,10 @@ export interface GetRequest { kind: string; name?: string }
 export interface ListRequest { kind?: string }
 export interface ListResponse { resources: Resource[] }
 
-export const EVENT_TYPES = ['SYNC', 'RESOURCE_APPLIED', 'RESOURCE_DELETED', 'LINK_UP', 'LINK_DOWN', 'ROUTES_CHANGED', 'FLOW_OPEN', 'FLOW_END'] as const;
+export const EVENT_TYPES = ['SYNC', 'RESOURCE_APPLIED', 'RESOURCE_DELETED', 'LINK_UP', 'LINK_DOWN', 'ROUTES_CHANGED', 'FLOW_OPEN', 'FLOW_END', 'LINK_REFUSED'] as const;
 export type EventType = typeof EVENT_TYPES[number];
 export interface ResourceEvent { kind: string; name: string; resourceVersion: string; action: string }
-export interface LinkEvent { name: string; direction: string; peerSite: string; reason: string }
+export interface LinkEvent { name: string; direction: string; peerSite: string; reason: string; /** LINK_REFUSED: the stable code (SVCNET_ERR_CERT_REVOKED …) */ code?: string }
 export interface RoutesEvent { version: number; reachableSites: string[]; routingKeys: string[] }
 export interface FlowEvent { listener: string; routingKey: string; site: string; bytesIn: number; bytesOut: number; error: string }
 export interface Event {

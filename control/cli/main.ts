@@ -13,6 +13,7 @@ import { addFlowCommands } from './flow-commands.js';
 import { addVersionCommand } from './version.js';
 import { addSystemCommands } from './system-commands.js';
 import { addBenchCommands } from './bench-commands.js';
+import { addTlsCommands } from './tls-commands.js';
 
 export { parseDuration } from './args.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addVersionCommand(program);
   addSystemCommands(program);
   addBenchCommands(program);
+  addTlsCommands(program);
   // Every subcommand exits through main() instead of process.exit, so codes stay 0/1/2.
   const override = (c: Command) => { c.exitOverride(); c.commands.forEach(override); };
   override(program);

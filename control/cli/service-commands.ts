@@ -31,9 +31,19 @@ function checked(kind: 'listener' | 'connector', doc: { apiVersion: string; kind
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Name the argument as the user typed it, not the document field it became.
-    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
+    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'spec.tlsCredentials': doc.spec.tlsCredentials === undefined ? '--tls-credentials' : `--tls-credentials ${JSON.stringify(doc.spec.tlsCredentials)}`, 'spec.requireClientCert': '--require-client-cert', 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
     throw new UsageError(`invalid ${kind}: ${arg ?? err.field} ${err.reason}`);
   }
+}
+
+/** The application TLS fields of the create options (issue 15); none without --tls-credentials (validation names a stray flag). */
+function tlsSpec(o: { tlsCredentials?: string; requireClientCert?: boolean; useClientCert?: boolean; verifyHostname?: boolean }): Record<string, unknown> {
+  return {
+    ...(o.tlsCredentials !== undefined ? { tlsCredentials: o.tlsCredentials } : {}),
+    ...(o.requireClientCert ? { requireClientCert: true } : {}),
+    ...(o.useClientCert ? { useClientCert: true } : {}),
+    ...(o.verifyHostname === false ? { verifyHostname: false } : {}),
+  };
 }
 
 /** Adds the listener and connector command groups. */
@@ -41,13 +51,17 @@ export function addServiceCommands(program: Command): void {
   for (const kind of ['listener', 'connector'] as const) {
     const Kind = kind === 'listener' ? 'Listener' : 'Connector';
     const cmd = program.command(kind).description(kind === 'listener' ? 'ports where clients connect to a routing key' : 'servers that receive a routing key\'s flows');
-    waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
+    const create = waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
       .option('-r, --routing-key <key>', 'routing key that joins listeners and connectors (default: the name, as in Skupper)')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
       .option('--type <type>', TYPE_HELP, 'tcp')
+      .option('--tls-credentials <name>', kind === 'listener' ? 'terminate TLS for clients with these credentials (svcnet tls create)' : 'connect to the server with TLS, trusting these credentials\' CA (svcnet tls create)');
+    if (kind === 'listener') create.option('--require-client-cert', 'with --tls-credentials: refuse clients without a certificate signed by the credentials\' CA');
+    else create.option('--use-client-cert', 'with --tls-credentials: present the credentials\' certificate to the server').option('--no-verify-hostname', 'with --tls-credentials: do not check that the server\'s certificate names --host');
+    create
       .action(async (name: string, port: string, o) => {
         const routingKey: string = o.routingKey ?? name;
-        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type } };
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type, ...tlsSpec(o) } };
         checked(kind, doc, port);
         const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
@@ -58,7 +72,7 @@ export function addServiceCommands(program: Command): void {
             await checkPortFree(Number(port), o.host);
           }
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name }, [kind]: doc.spec }], createOnly: true });
-          console.log(`${kind} ${name} created (routing key ${routingKey}, port ${port}, type ${o.type}); ${appliesWhen(s.running)}`);
+          console.log(`${kind} ${name} created (routing key ${routingKey}, port ${port}, type ${o.type}${o.tlsCredentials ? `, TLS credentials ${o.tlsCredentials}` : ''}); ${appliesWhen(s.running)}`);
           if (waitMs !== undefined) await waitReady(s, Kind, name, waitMs);
         });
       });
@@ -67,8 +81,9 @@ export function addServiceCommands(program: Command): void {
       .option('--port <port>', 'new port')
       .option('--host <host>', 'new host')
       .option('--type <type>', TYPE_HELP)
+      .option('--tls-credentials <name>', 'new TLS credentials (svcnet tls create)')
       .action(async (name: string, o) => {
-        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host or --type');
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined && o.tlsCredentials === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host, --type or --tls-credentials');
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
@@ -77,6 +92,7 @@ export function addServiceCommands(program: Command): void {
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
           if (o.host !== undefined) spec.host = o.host;
           if (o.type !== undefined) spec.type = o.type;
+          if (o.tlsCredentials !== undefined) spec.tlsCredentials = o.tlsCredentials;
           checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });

@@ -1,6 +1,6 @@
 // Listener: a local port where clients connect; their flows go to connectors of the routing key.
 import { z } from 'zod';
-import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, serviceTypeSchema, parseWith, withNameAsRoutingKey } from './common.js';
+import { API_VERSION, metadataSchema, routingKeySchema, portSchema, hostSchema, serviceTypeSchema, fileNameSchema, parseWith, withNameAsRoutingKey } from './common.js';
 
 /** Several routing keys on one port, as Skupper's MultiKeyListener: by priority (failover) or by weight. */
 export const listenerStrategySchema = z.union([
@@ -17,7 +17,12 @@ export const listenerSpecSchema = z.object({
   strategy: listenerStrategySchema.optional(),
   /** pin each client address to one target (hash of the address) instead of balancing by open flows */
   affinity: z.boolean().default(false),
-}).strict().refine((s) => s.routingKey !== undefined || s.strategy !== undefined, { message: 'required unless spec.strategy is set', path: ['routingKey'] });
+  /** application TLS (issue 15): clients speak TLS to this port, which presents these credentials (tls/NAME.json) */
+  tlsCredentials: fileNameSchema.optional(),
+  /** with tlsCredentials: refuse clients without a certificate signed by the credentials' CA */
+  requireClientCert: z.boolean().optional(),
+}).strict().refine((s) => s.routingKey !== undefined || s.strategy !== undefined, { message: 'required unless spec.strategy is set', path: ['routingKey'] })
+  .refine((s) => !s.requireClientCert || s.tlsCredentials !== undefined, { message: 'needs spec.tlsCredentials (the CA that signs client certificates)', path: ['requireClientCert'] });
 
 export const listenerSchema = z.object({
   apiVersion: z.literal(API_VERSION),

@@ -28,7 +28,10 @@ export const KUBERNETES_ONLY: Readonly<Record<string, string>> = Object.freeze({
   AttachedConnectorBinding: 'binds a Kubernetes namespace\'s AttachedConnector; outside Kubernetes use a Connector with spec.host',
   RouterAccess: 'configures how Kubernetes exposes the router (a Service, Route or Ingress); here the Site\'s spec.linkAccess opens the link port',
   SecuredAccess: 'exposes a Kubernetes Service through a Route, Ingress or LoadBalancer; here a Listener binds a port directly',
-  Certificate: 'asks the Kubernetes controller for a certificate Secret; svcnet makes its own link certificates (application TLS credentials are not supported yet)',
+  // Decided in issue 15: a Certificate asks Skupper's controller to issue a key and certificate for
+  // a Secret; svcnet issues none for applications (they come from the operator's own CA), so it is
+  // refused with where the files go instead.
+  Certificate: 'asks the Kubernetes controller to issue a certificate into a Secret; svcnet does not issue application certificates: give your own with "svcnet tls create NAME --cert F --key F [--ca F]" or apply them as a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt), and name it in tlsCredentials (link certificates are made by token redeem and link generate)',
 });
 
 /** Skupper kinds that become another svcnet kind. */
@@ -60,7 +63,7 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
   // binds: an IP, or a name this host resolves (on Kubernetes it names the Service that is made).
   Listener(s) {
     const spec: Obj = {};
-    const ignored = take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec').filter((f) => f !== 'spec.observer');
+    const ignored = take(s, ['routingKey', 'port', 'type', 'host', 'tlsCredentials', 'requireClientCert'], spec, 'spec').filter((f) => f !== 'spec.observer');
     // Skupper v2 keeps `type` for the transport (tcp) and names the protocol to observe in `observer`
     // (auto, none, http1, http2); svcnet folds an explicit observer into its type (issue 13).
     if (s.observer === 'http1' || s.observer === 'http2') spec.type = spec.type === undefined || spec.type === 'tcp' ? s.observer : spec.type;
@@ -71,7 +74,7 @@ const SPEC: Record<Kind, (s: Obj) => { spec: Obj; ignored: string[] }> = {
     const spec: Obj = {};
     // A pod selector without a host means "the pods of this label": there are none outside Kubernetes.
     if (s.host === undefined && s.selector !== undefined) throw new SkupperRefusal('spec.selector', 'picks Kubernetes pods, which a site outside Kubernetes does not have; give spec.host (the server\'s address) instead');
-    return { spec, ignored: take(s, ['routingKey', 'port', 'type', 'host'], spec, 'spec') };
+    return { spec, ignored: take(s, ['routingKey', 'port', 'type', 'host', 'tlsCredentials', 'useClientCert', 'verifyHostname'], spec, 'spec') };
   },
   Link(s) {
     const spec: Obj = {};

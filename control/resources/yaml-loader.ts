@@ -7,6 +7,7 @@ import { API_VERSION, SKUPPER_API_VERSION, KINDS, ValidationError, type Kind } f
 import { VALIDATE, type AnyResource } from './kinds.js';
 import { fromSkupper, KUBERNETES_ONLY, SKUPPER_ALIASES, SkupperRefusal } from './skupper.js';
 import { isSecretDocument, validateLinkSecret, type LinkSecret } from './link-secret.js';
+import { isApplicationSecret, credentialsFromSecret, type TlsCredentials } from './tls-credentials.js';
 
 export interface Manifest { source: string; text: string }
 
@@ -121,17 +122,23 @@ function codeFor(raw: unknown): string | undefined {
 const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
 
 /** Validates documents; returns them in apply order with warnings about ignored Skupper fields. */
-export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[]; warnings: string[]; secrets: LinkSecret[] } {
+export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[]; warnings: string[]; secrets: LinkSecret[]; tlsCredentials: TlsCredentials[] } {
   const resources: LoadedResource[] = [];
   const warnings: string[] = [];
   const secrets: LinkSecret[] = [];
+  const tlsCredentials: TlsCredentials[] = [];
   const seen = new Map<string, string>();
+  // Secrets that a Listener or Connector of this request names hold application TLS credentials (issue 15).
+  const named = new Set(docs.flatMap((d) => {
+    const t = (d.raw as { kind?: unknown; spec?: { tlsCredentials?: unknown } } | null);
+    return t && (t.kind === 'Listener' || t.kind === 'Connector') && typeof t.spec?.tlsCredentials === 'string' ? [t.spec.tlsCredentials] : [];
+  }));
   for (const d of docs) {
     let where = `${d.source} document ${d.index}`;
     const r = d.raw as Record<string, unknown>;
     if (typeof r !== 'object' || Array.isArray(r)) throw new ManifestError(where, '(root)', 'must be a mapping with apiVersion, kind, metadata and spec');
-    if (isSecretDocument(r)) { // a Link's credentials (svcnet link generate), written to links/, not stored as a resource
-      try { secrets.push(validateLinkSecret(r)); } catch (err) {
+    if (isSecretDocument(r)) { // a Link's credentials (svcnet link generate), written to links/, or an application's (tls/), not stored as a resource
+      try { if (isApplicationSecret(r, named)) tlsCredentials.push(credentialsFromSecret(r)); else secrets.push(validateLinkSecret(r)); } catch (err) {
         if (err instanceof ValidationError) throw new ManifestError(`${where} (Secret)`, err.field, err.reason);
         throw err;
       }
@@ -175,5 +182,5 @@ export function loadDocuments(docs: RawDocument[]): { resources: LoadedResource[
     resources.push({ source: d.source, index: d.index, kind, name: doc.metadata.name, doc, ...(generatedCode ? { generatedCode } : {}) });
   }
   resources.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
-  return { resources, warnings, secrets };
+  return { resources, warnings, secrets, tlsCredentials };
 }

@@ -2,6 +2,7 @@
 //   site.json            identity and settings        pki/        CA and server certificate (0600)
 //   resources/KIND/*.json declared resources          links/NAME/ credentials got by redeeming a token
 //   run/status.json       what the running site reports (for status commands)
+//   tls/NAME.json         application TLS credentials of listeners and connectors (0600, issue 15)
 // A key and its certificate live in one file, so no crash can leave a new key beside an old
 // certificate. State writes are durable and off the event loop (writeFileAtomicAsync); reads are
 // synchronous (small files, page cache).
@@ -90,7 +91,7 @@ export class SiteStore {
    * result, symlinks resolved, to stay inside the directory (issue 10 #5). Every method that joins
    * a caller's name goes through here, whatever the edges already checked.
    */
-  private named(folder: 'resources' | 'links' | 'pki', ...parts: string[]): string {
+  private named(folder: 'resources' | 'links' | 'pki' | 'tls', ...parts: string[]): string {
     const file = this.p(folder, ...parts);
     assertInside(this.dir, file);
     return file;
@@ -143,6 +144,25 @@ export class SiteStore {
   }
   async writeLinkCredentials(name: string, c: LinkCredentials): Promise<void> {
     await writeFileAtomicAsync(path.join(this.linkDir(name), 'credentials.json'), JSON.stringify({ key: c.key, cert: c.cert, ca: c.ca, grantUrl: c.grantUrl }, null, 1) + '\n', 0o600);
+  }
+  /** Application TLS credentials tls/NAME.json (PEM cert, key, ca; each optional), or undefined when there are none. */
+  readTlsCredentials(name: string): { cert?: string; key?: string; ca?: string } | undefined {
+    const f = this.named('tls', `${safeName('TLS credentials name', name)}.json`);
+    if (!fs.existsSync(f)) return undefined;
+    const v = JSON.parse(fs.readFileSync(f, 'utf8')) as { cert?: string; key?: string; ca?: string };
+    return { cert: v.cert, key: v.key, ca: v.ca };
+  }
+  /** Writes tls/NAME.json whole (atomic, 0600: it holds a private key). */
+  async writeTlsCredentials(name: string, c: { cert?: string; key?: string; ca?: string }): Promise<void> {
+    await writeFileAtomicAsync(this.named('tls', `${safeName('TLS credentials name', name)}.json`), JSON.stringify({ cert: c.cert, key: c.key, ca: c.ca }, null, 1) + '\n', 0o600);
+  }
+  /** Removes tls/NAME.json; false when there was none. */
+  deleteTlsCredentials(name: string): Promise<boolean> { return removeDurable(this.named('tls', `${safeName('TLS credentials name', name)}.json`)); }
+  /** Names of the stored application TLS credentials, sorted. */
+  listTlsCredentials(): string[] {
+    const d = this.p('tls');
+    if (!fs.existsSync(d)) return [];
+    return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.name.endsWith('.json') && !leadsOutside(this.dir, path.join(d, e.name), e)).map((e) => e.name.slice(0, -5)).sort();
   }
   /** Removes links/NAME (recursively; a symlink there is refused if it leads outside, and only unlinked otherwise). */
   async deleteLinkCredentials(name: string): Promise<void> { await removeDurable(this.linkDir(name)); }

@@ -7,7 +7,7 @@ import { listenerKeys } from '../resources/listener.js';
 import type { Connector } from '../resources/connector.js';
 import type { LinkResource as LinkDoc } from '../resources/link.js';
 import type { TlsMaterial } from '../../dataplane/port/push.js';
-import type { AdmissionEntry, DataplaneSnapshot, DesiredState, ResourceType, ServerResource } from '../../dataplane/port/push.js';
+import type { AppTlsSpec, AdmissionEntry, DataplaneSnapshot, DesiredState, ResourceType, ServerResource } from '../../dataplane/port/push.js';
 import { SITE_TYPES } from './resource-types.js';
 
 export interface SnapshotInput {
@@ -16,6 +16,8 @@ export interface SnapshotInput {
   links: LinkDoc[];
   /** link credentials by `spec.tlsCredentials` name; absent when the directory is missing */
   credentials: ReadonlyMap<string, TlsMaterial>;
+  /** application TLS credentials (tls/NAME.json) by name, CAs split one per PEM (issue 15) */
+  appTls?: ReadonlyMap<string, { cert?: string; key?: string; ca?: string[] }>;
   /** policy: may this connector's key be exposed (pki/policy.json exposedKeys) */
   exposes: (routingKey: string, connector: string) => boolean;
   /** the link server, when this site accepts links */
@@ -33,13 +35,27 @@ export const secretName = (tlsCredentials: string): string => `link/${tlsCredent
 /** The desired data-plane state of `input`, and the resources it had to leave out. */
 export function desiredState(input: SnapshotInput): { state: DesiredState; problems: SnapshotProblem[] } {
   const problems: SnapshotProblem[] = [];
-  const listeners = input.listeners.map((l) => {
+  // A listener or connector whose TLS credentials are gone is left out, never run in plain text.
+  const tlsOf = (kind: string, name: string, creds: string | undefined, extra: Omit<AppTlsSpec, 'credentials' | 'key' | 'cert' | 'ca'>): AppTlsSpec | undefined | null => {
+    if (creds === undefined) return undefined;
+    const c = input.appTls?.get(creds);
+    if (!c) { problems.push({ kind, name, message: `TLS credentials ${creds} missing; add them with svcnet tls create ${creds}` }); return null; }
+    return { credentials: creds, ...(c.key ? { key: c.key } : {}), ...(c.cert ? { cert: c.cert } : {}), ...(c.ca ? { ca: c.ca } : {}), ...extra };
+  };
+  const listeners = input.listeners.flatMap((l) => {
     const keys = listenerKeys(l.spec);
     const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
-    return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type };
+    const tls = tlsOf('Listener', l.metadata.name, l.spec.tlsCredentials, l.spec.requireClientCert ? { requireClientCert: true } : {});
+    if (tls === null) return [];
+    return [{ name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type, ...(tls ? { tls } : {}) }];
   });
-  const connectors = input.connectors.filter((c) => input.exposes(c.spec.routingKey, c.metadata.name))
-    .map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, type: c.spec.type }));
+  const connectors = input.connectors.filter((c) => input.exposes(c.spec.routingKey, c.metadata.name)).flatMap((c) => {
+    const tls = tlsOf('Connector', c.metadata.name, c.spec.tlsCredentials, c.spec.verifyHostname === false ? { verifyHostname: false } : {});
+    if (tls === null) return [];
+    // The client certificate is sent only when asked for (Skupper's useClientCert).
+    if (tls && !c.spec.useClientCert) { delete tls.key; delete tls.cert; }
+    return [{ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, type: c.spec.type, ...(tls ? { tls } : {}) }];
+  });
   const certificates: DesiredState['certificates'] = [];
   const links: DesiredState['links'] = [];
   for (const l of input.links) {

@@ -21,6 +21,25 @@ export type KeyMode = 'single' | 'priority' | 'weighted';
 /** What a listener or connector carries: opaque bytes (`tcp`), or HTTP observed on the way (issue 13). */
 export type ServiceType = 'tcp' | 'http1' | 'http2';
 
+/**
+ * Application TLS of a listener (it terminates TLS for its clients) or a connector (it originates
+ * TLS to its server), issue 15: the PEMs travel inline, so a change of credentials is a new version
+ * of the listeners or connectors push and reopens that one port (open flows continue).
+ */
+export interface AppTlsSpec {
+  /** the credentials' name (tlsCredentials), for status and logs */
+  credentials: string;
+  /** PEM key and certificate chain: a listener's server certificate; a connector's client certificate (sent when present) */
+  key?: string;
+  cert?: string;
+  /** PEM CAs: a listener checks client certificates against them; a connector trusts them for its server (absent: the system's CAs) */
+  ca?: string[];
+  /** listener: refuse clients without a certificate signed by `ca` */
+  requireClientCert?: boolean;
+  /** connector: check that the server's certificate names the host (false only when written so) */
+  verifyHostname?: boolean;
+}
+
 /** A listener port as the data plane runs it. */
 export interface ListenerSpec {
   name: string;
@@ -35,6 +54,8 @@ export interface ListenerSpec {
   affinity?: boolean;
   /** absent: tcp; http1 flows feed the HTTP/1.1 observer */
   type?: ServiceType;
+  /** absent: plain TCP; set: clients speak TLS to this port, which presents `tls.cert` */
+  tls?: AppTlsSpec;
 }
 
 /** A real server that receives the flows of a routing key. */
@@ -45,6 +66,8 @@ export interface ConnectorSpec {
   port: number;
   /** absent: tcp */
   type?: ServiceType;
+  /** absent: plain TCP to the server; set: TLS, the server checked against `tls.ca` */
+  tls?: AppTlsSpec;
 }
 
 /** An outbound link as pushed: its TLS material is named (`secret`), as Envoy's SDS does. */

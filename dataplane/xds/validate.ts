@@ -1,6 +1,6 @@
 // Checks a push before the agent applies it. Pure: a push either passes whole or is refused whole
 // with the first reason found, so a refused push never half-replaces the last good state.
-import type { Push, ResourceType, ResourcesOf, SecretResource, TlsMaterial } from '../port/push.js';
+import type { AppTlsSpec, Push, ResourceType, ResourcesOf, SecretResource, TlsMaterial } from '../port/push.js';
 
 /** A listener's or connector's type: absent means tcp (issue 13). */
 const serviceType = (t: unknown): boolean => t === undefined || t === 'tcp' || t === 'http1' || t === 'http2';
@@ -25,6 +25,19 @@ function checkTls(what: string, s: TlsMaterial): string | null {
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s.key ?? '')) return `${what}: key is not a PEM private key`;
   if (!(s.cert ?? '').includes('-----BEGIN CERTIFICATE-----')) return `${what}: cert is not a PEM certificate`;
   if (!Array.isArray(s.ca) || s.ca.length === 0 || !s.ca.every((c) => c.includes('-----BEGIN CERTIFICATE-----'))) return `${what}: no trusted CA`;
+  return null;
+}
+
+/** Application TLS of a listener (a server certificate; a CA to check clients against) or a connector (issue 15). */
+function checkAppTls(what: string, t: AppTlsSpec | undefined, server: boolean): string | null {
+  if (t === undefined) return null;
+  const isCert = (c: unknown) => typeof c === 'string' && c.includes('-----BEGIN CERTIFICATE-----');
+  if (typeof t.credentials !== 'string' || !t.credentials) return `${what}: TLS without a credentials name`;
+  if ((t.key === undefined) !== (t.cert === undefined)) return `${what}: TLS key and certificate go together`;
+  if (t.key !== undefined && (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(t.key) || !isCert(t.cert))) return `${what}: TLS key or certificate is not PEM`;
+  if (t.ca !== undefined && (!Array.isArray(t.ca) || t.ca.length === 0 || !t.ca.every(isCert))) return `${what}: TLS CAs are not PEM certificates`;
+  if (server && t.key === undefined) return `${what}: TLS needs a certificate and key to present`;
+  if (server && t.requireClientCert && t.ca === undefined) return `${what}: client certificates required but no CA to check them`;
   return null;
 }
 
@@ -70,6 +83,8 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
         if (bad) return bad;
         if (!l.routingKey) return `listener ${l.name}: no routing key`;
         if (!serviceType(l.type)) return `listener ${l.name}: unknown type ${JSON.stringify(l.type)}`;
+        const tls = checkAppTls(`listener ${l.name}`, l.tls, true);
+        if (tls) return tls;
       }
       return null;
     case 'connectors':
@@ -78,6 +93,8 @@ export function validatePush(push: Push, accepted: AcceptedView): string | null 
         if (bad) return bad;
         if (!c.host || !c.routingKey) return `connector ${c.name}: host and routing key are required`;
         if (!serviceType(c.type)) return `connector ${c.name}: unknown type ${JSON.stringify(c.type)}`;
+        const tls = checkAppTls(`connector ${c.name}`, c.tls, false);
+        if (tls) return tls;
       }
       return null;
     case 'links': {
