@@ -23,7 +23,7 @@ function sameWeightedKeys(a: ListenerSpec['keys'], b: ListenerSpec['keys']): boo
 
 /** Whether two listener specs ask for the same port and routing. */
 export const sameListener = equalBy<ListenerSpec>({
-  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same,
+  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same, balance: same,
 });
 
 /** Whether two connector specs name the same server for the same key. */

@@ -26,6 +26,9 @@ import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
 import type { Http1Core } from './core/http1-core.js';
 import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
+import { RequestBalancer } from './http-balance/request-balancer.js';
+import { Upstreams } from './http-balance/upstreams.js';
+import { acceptBalanced } from './http-balance/balanced-client.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
@@ -64,6 +67,8 @@ export class FlowSetup {
   private readonly idPrefix = randomBytes(6).toString('hex');
   private lastId = 0;
   private http1: Http1Core | undefined;
+  /** connections of request-balanced listeners to their targets (issue 13), made on first use */
+  private upstreams: Upstreams | undefined;
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -80,6 +85,7 @@ export class FlowSetup {
   onClient(listener: ListenerPort, client: net.Socket): void {
     const d = this.d;
     const spec = listener.spec;
+    if (spec.balance === 'request' && spec.type === 'http1') return this.balanced(listener, client);
     const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
     const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
@@ -117,6 +123,15 @@ export class FlowSetup {
     const live = d.records.open(rec, flow, true);
     flow.tap = tap;
     d.endpoints.set(flow);
+  }
+
+  /** A client of a request-balanced http1 listener: its requests are spread by the listener's balancer. */
+  private balanced(listener: ListenerPort, client: net.Socket): void {
+    const d = this.d;
+    const upstreams = (this.upstreams ??= new Upstreams({ ...d, newId: () => this.newId() }));
+    const b = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: d.siteId, routes: () => d.routing.routes, reachable: (k) => d.routing.reachable(k), upstreams, log: d.log }));
+    const key = chooseKey({ mode: listener.spec.mode ?? 'single', keys: keysOf(listener.spec) }, (k) => d.routing.reachable(k), listener.rr);
+    acceptBalanced(b, listener, client, { records: d.records, stats: d.stats, siteName: d.siteName, id: this.newId(), key });
   }
 
   /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */

@@ -7,6 +7,7 @@ import { fdPressure } from '../common/fd-pressure.js';
 import { RETRY_BASE_MS, RETRY_CAP_MS } from '../common/guarded-listener.js';
 import type { RoundRobinState } from './routing/key-choice.js';
 import type { ListenerSpec } from './port/push.js';
+import type { RequestBalancer } from './http-balance/request-balancer.js';
 
 export type { ListenerSpec };
 
@@ -31,6 +32,8 @@ export class ListenerPort {
   private failures = 0;
   /** smooth weighted round-robin state for weighted multi-key listeners */
   readonly rr: RoundRobinState = new Map();
+  /** a request-balanced http1 listener's balancer (issue 13), made by flow setup on its first client */
+  balancer: RequestBalancer | undefined;
 
   constructor(readonly spec: ListenerSpec, private readonly onClient: (l: ListenerPort, socket: net.Socket) => void, private readonly log: Logger) {}
 

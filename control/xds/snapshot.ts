@@ -36,7 +36,7 @@ export function desiredState(input: SnapshotInput): { state: DesiredState; probl
   const listeners = input.listeners.map((l) => {
     const keys = listenerKeys(l.spec);
     const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
-    return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type };
+    return { name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type, ...(l.spec.balance === 'request' ? { balance: 'request' as const } : {}) };
   });
   const connectors = input.connectors.filter((c) => input.exposes(c.spec.routingKey, c.metadata.name))
     .map((c) => ({ name: c.metadata.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, type: c.spec.type }));

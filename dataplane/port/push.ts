@@ -35,7 +35,12 @@ export interface ListenerSpec {
   affinity?: boolean;
   /** absent: tcp; http1 flows feed the HTTP/1.1 observer */
   type?: ServiceType;
+  /** absent: connection (each client connection goes to one target); request: an http1 listener's requests are spread (issue 13) */
+  balance?: Balance;
 }
+
+/** How a listener spreads its clients' traffic over the connectors of its key. */
+export type Balance = 'connection' | 'request';
 
 /** A real server that receives the flows of a routing key. */
 export interface ConnectorSpec {
