@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 /** The socket methods Flow and http.Agent call besides the Duplex ones; here they have nothing to set. */
 class PairEnd extends Duplex {
   other!: PairEnd;
-  /** the write waiting for the other end's reader */
+  /** the other end's write waiting for our reader (set by its _write, completed by our _read) */
   private waiting: (() => void) | undefined;
   timeout = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -25,8 +25,9 @@ class PairEnd extends Duplex {
   }
 
   override _read(): void {
-    const w = this.other.waiting;
-    this.other.waiting = undefined;
+    // Our reader wants more: the other end's write that waited for it completes.
+    const w = this.waiting;
+    this.waiting = undefined;
     w?.();
   }
 
