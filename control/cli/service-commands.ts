@@ -13,6 +13,7 @@ import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
 const TYPE_HELP = 'tcp, http1 or http2: bytes pass unchanged in each; http1 requests are observed (flow records, metrics)';
+const BALANCE_HELP = 'listener: connection (each client connection to one connector) or request (each HTTP/1.1 request may go to another; needs --type http1)';
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
 /** Refuses a port that something else on this host already listens on. */
@@ -31,7 +32,7 @@ function checked(kind: 'listener' | 'connector', doc: { apiVersion: string; kind
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Name the argument as the user typed it, not the document field it became.
-    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
+    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'spec.balance': `--balance ${JSON.stringify(doc.spec.balance)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
     throw new UsageError(`invalid ${kind}: ${arg ?? err.field} ${err.reason}`);
   }
 }
@@ -44,10 +45,12 @@ export function addServiceCommands(program: Command): void {
     waitOptions(cmd.command('create <name> <port>').description(`create a ${kind}`).addOption(dirOption()))
       .option('-r, --routing-key <key>', 'routing key that joins listeners and connectors (default: the name, as in Skupper)')
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
-      .option('--type <type>', TYPE_HELP, 'tcp')
+      .option('--type <type>', TYPE_HELP, 'tcp');
+    if (kind === 'listener') cmd.commands.at(-1)!.option('--balance <mode>', BALANCE_HELP);
+    cmd.commands.at(-1)!
       .action(async (name: string, port: string, o) => {
         const routingKey: string = o.routingKey ?? name;
-        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type } };
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type, ...(o.balance !== undefined ? { balance: o.balance } : {}) } };
         checked(kind, doc, port);
         const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
@@ -66,9 +69,11 @@ export function addServiceCommands(program: Command): void {
       .option('-r, --routing-key <key>', 'new routing key')
       .option('--port <port>', 'new port')
       .option('--host <host>', 'new host')
-      .option('--type <type>', TYPE_HELP)
+      .option('--type <type>', TYPE_HELP);
+    if (kind === 'listener') cmd.commands.at(-1)!.option('--balance <mode>', BALANCE_HELP);
+    cmd.commands.at(-1)!
       .action(async (name: string, o) => {
-        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host or --type');
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined && o.balance === undefined) throw new UsageError(`nothing to change: give --routing-key, --port, --host${kind === 'listener' ? ', --type or --balance' : ' or --type'}`);
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
@@ -77,6 +82,7 @@ export function addServiceCommands(program: Command): void {
           if (o.port !== undefined) spec.port = /^\d+$/.test(o.port) ? Number(o.port) : o.port;
           if (o.host !== undefined) spec.host = o.host;
           if (o.type !== undefined) spec.type = o.type;
+          if (o.balance !== undefined) spec.balance = o.balance;
           checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });
@@ -97,8 +103,8 @@ export function addServiceCommands(program: Command): void {
         await withSession(o, async (s) => {
           const all: Resource[] = name ? [await s.client.get({ kind: Kind, name: nameArg(name) })] : (await s.client.list({ kind: Kind })).resources;
           const rows = all.map((r) => {
-            const spec = r[kind] as { routingKey: string; port: number; host: string; type?: string };
-            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, type: spec.type || 'tcp', status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
+            const spec = r[kind] as { routingKey: string; port: number; host: string; type?: string; balance?: string };
+            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, type: spec.type || 'tcp', ...(kind === 'listener' ? { balance: spec.balance || 'connection' } : {}), status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
           });
           if (kind === 'listener') print(format, rows, ['NAME', 'ROUTING KEY', 'PORT', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, r.port, r.type, r.status, r.flowsActive, r.message]));
           else print(format, rows, ['NAME', 'ROUTING KEY', 'TARGET', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, `${r.host}:${r.port}`, r.type, r.status, r.flowsActive, r.message]));

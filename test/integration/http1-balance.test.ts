@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { startNginx, which, type App } from '../helpers/apps.js';
 
@@ -22,9 +22,13 @@ const servers = new Map<string, http.Server>();
 let nginx: App | undefined;
 const HAVE_NGINX = which('nginx') !== undefined && which('curl') !== undefined;
 
+/** 3 MiB of a pattern: several link windows' worth, so credit and backpressure take part. */
+const BIG = Buffer.alloc(3 << 20, 'svcnet-');
+
 /** An HTTP server that answers every request with its name (and the request's path and body length). */
 function namedHttp(port: number, name: string): Promise<http.Server> {
   const s = http.createServer((req, res) => {
+    if (req.url === '/big') { res.end(BIG); return; }
     let n = 0;
     req.on('data', (c: Buffer) => { n += c.length; });
     req.on('end', () => res.end(`${name} ${req.url} ${n}`));
@@ -119,11 +123,18 @@ test('two connectors at one remote site: request mode spreads one connection\'s 
   assert.ok(r.bodies.every((b, i) => b === `s1 /r${i} 0` || b === `s2 /r${i} 0`), r.bodies.join('|'));
   const n = names(r.bodies);
   assert.ok(n.s1 >= 5 && n.s2 >= 5, `both servers answer: ${JSON.stringify(n)}`);
+  // Bodies larger than a stream window pass whole each way (POST of 2 MiB, answer of 3 MiB).
+  const post = await fetch(`http://127.0.0.1:${ports[4]}/up`, { method: 'POST', body: Buffer.alloc(2 << 20, 'x') });
+  assert.match(await post.text(), /^s[12] \/up 2097152$/);
+  const big = Buffer.from(await (await fetch(`http://127.0.0.1:${ports[4]}/big`)).arrayBuffer());
+  assert.ok(big.equals(BIG), `3 MiB answer intact (${big.length} bytes)`);
   // The listener's status counts requests per target.
   const targets = await waitFor('targets in status', () => (runtimeStatus(B)?.listeners.find((l) => l.name === 'one') as { targets?: { requests: number }[] } | undefined)?.targets);
   assert.ok(targets.reduce((s, t) => s + t.requests, 0) >= 20, JSON.stringify(targets));
 
-  await applyDoc(B, 'Listener', 'one', { routingKey: 'one', host: '127.0.0.1', port: ports[4], type: 'http1', balance: 'connection' });
+  // Through the CLI (the wire form carries `balance` both ways: update reads the stored spec back).
+  await svcnetOk(['listener', 'update', 'one', '--balance', 'connection', '--dir', B]);
+  assert.is(JSON.parse(await svcnetOk(['listener', 'status', 'one', '-o', 'json', '--dir', B]))[0].balance, 'connection');
   await waitFor('connection mode in place', async () => Object.keys(names((await getMany(ports[4], 4).catch(() => ({ bodies: ['x', 'y'] }))).bodies)).length === 1, 20_000);
   const c = await getMany(ports[4], 20);
   assert.is(Object.keys(names(c.bodies)).length, 1, `connection mode: one server answers all: ${JSON.stringify(names(c.bodies))}`);
@@ -143,13 +154,19 @@ test('two local connectors: spread; one killed mid-run: later requests succeed o
   await namedHttp(ports[15], 's6');
   await applyDoc(B, 'Connector', 'loc-1', { routingKey: 'loc', host: '127.0.0.1', port: ports[14], type: 'http1' });
   await applyDoc(B, 'Connector', 'loc-2', { routingKey: 'loc', host: '127.0.0.1', port: ports[15], type: 'http1' });
-  await applyDoc(B, 'Listener', 'loc', { routingKey: 'loc', host: '127.0.0.1', port: ports[6], type: 'http1', balance: 'request' });
+  await svcnetOk(['listener', 'create', 'loc', String(ports[6]), '--host', '127.0.0.1', '--type', 'http1', '--balance', 'request', '--dir', B]);
   await listenerReady('loc');
   const r = await getMany(ports[6], 20, async (i) => { if (i === 10) await kill('s6'); });
   assert.is(r.connections, 1);
   const first = names(r.bodies.slice(0, 10));
   assert.ok(first.s5 >= 3 && first.s6 >= 3, `spread before the kill: ${JSON.stringify(first)}`);
   assert.equal(names(r.bodies.slice(10)), { s5: 10 }, 'after the kill every request is answered by the other');
+});
+
+test('balance request without type http1 is refused with one line naming the flag, exit 2', async () => {
+  const r = await svcnet(['listener', 'create', 'bad', String(ports[8]), '--balance', 'request', '--dir', B]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--balance "request" request needs spec.type http1/);
 });
 
 test('an Upgrade pins the client connection to one target and carries raw bytes both ways after 101', async () => {
@@ -170,7 +187,8 @@ test('an Upgrade pins the client connection to one target and carries raw bytes 
 });
 
 test('pipelined requests and a chunked body are answered in order through request mode', async () => {
-  await applyDoc(B, 'Listener', 'one', { routingKey: 'one', host: '127.0.0.1', port: ports[4], type: 'http1', balance: 'request' });
+  await svcnetOk(['listener', 'update', 'one', '--balance', 'request', '--dir', B]);
+  assert.is(JSON.parse(await svcnetOk(['listener', 'status', 'one', '-o', 'json', '--dir', B]))[0].type, 'http1', 'the type kept');
   await waitFor('request mode back', async () => Object.keys(names((await getMany(ports[4], 6).catch(() => ({ bodies: ['x'] }))).bodies)).length === 2, 20_000);
   const out = await new Promise<string>((resolve, reject) => {
     const s = net.connect({ port: ports[4], host: '127.0.0.1' });
