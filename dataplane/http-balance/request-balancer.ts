@@ -109,7 +109,7 @@ export class RequestBalancer {
   }
 
   /** The target for an attempt, counted as begun (ExchangeHost.begin). */
-  private pick(tried: Set<string>, retry: boolean, client: string): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
+  private pick(tried: Set<string>, retry: boolean, client = `pool of listener ${this.spec.name}`): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
     const key = this.keyNow();
     if (key === undefined) return undefined;
     const targets = this.targetsNow(key);
@@ -131,9 +131,9 @@ export class RequestBalancer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const sink = this.sinks.get(req.socket);
-    const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const host: ExchangeHost = {
-      begin: (tried, retry) => this.pick(tried, retry, client),
+      // A pooled connection serves many clients: its OPEN names the listener's pool, not this client.
+      begin: (tried, retry) => this.pick(tried, retry),
       finish: (id, failed) => { const e = this.pools.entry(id); if (e) this.pools.finish(e, failed); },
       done: (q) => sink?.request(q),
     };
