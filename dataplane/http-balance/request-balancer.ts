@@ -53,12 +53,18 @@ class TargetAgent extends http.Agent {
   override createConnection(): Duplex { return this.open(); }
   // @types/node says void; Node reads the answer (false: do not keep the connection).
   override keepSocketAlive(socket: PooledSocket): boolean {
+    // Node's own first: it reads the server's Keep-Alive hint and may say no.
+    if ((super.keepSocketAlive(socket) as unknown) === false) return false;
     clearTimeout(socket[idleTimer]);
     socket[idleTimer] = setTimeout(() => socket.destroy(), POOL_IDLE_MS);
     socket[idleTimer].unref();
     return true;
   }
-  override reuseSocket(socket: PooledSocket): void { clearTimeout(socket[idleTimer]); }
+  // Node's own too: it drops the idle-time error listener and marks the request `reusedSocket` (retry-safety.ts reads it).
+  override reuseSocket(socket: PooledSocket, req: http.ClientRequest): void {
+    clearTimeout(socket[idleTimer]);
+    super.reuseSocket(socket, req);
+  }
 }
 
 export class RequestBalancer {
