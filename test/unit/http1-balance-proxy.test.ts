@@ -88,6 +88,43 @@ test('a server that took the request and closed without answering: a POST is not
   agent.destroy(); p.close(); rude.close(); s2.close();
 });
 
+test('1xx pass back: Expect: 100-continue gets the server\'s 100 before the body is sent; 103 Early Hints arrive before the answer', async () => {
+  const srv = http.createServer((req, res) => {
+    if (req.url === '/hints') { res.writeEarlyHints({ link: '</a.css>; rel=preload' }); res.end('hinted'); return; }
+    let n = 0;
+    req.on('data', (c: Buffer) => { n += c.length; });
+    req.on('end', () => res.end(`got ${n}`));
+  });
+  const p = await balancer({ a: await listen(srv) });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const seen: number[] = [];
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: p.port, method: 'PUT', path: '/up', agent, headers: { expect: '100-continue', 'content-length': 5 } }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => { b += c; });
+      res.on('end', () => resolve(b));
+    });
+    req.on('information', (i) => seen.push(i.statusCode));
+    req.on('continue', () => req.end('hello'));
+    req.on('error', reject);
+  });
+  assert.is(body, 'got 5');
+  assert.equal(seen, [100]);
+  const hints = await new Promise<{ codes: number[]; link: unknown; body: string }>((resolve, reject) => {
+    const codes: number[] = [];
+    let link: unknown;
+    const req = http.get({ host: '127.0.0.1', port: p.port, path: '/hints', agent }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => { b += c; });
+      res.on('end', () => resolve({ codes, link, body: b }));
+    });
+    req.on('information', (i) => { codes.push(i.statusCode); link = i.headers.link; });
+    req.on('error', reject);
+  });
+  assert.equal(hints, { codes: [103], link: '</a.css>; rel=preload', body: 'hinted' });
+  agent.destroy(); p.close(); srv.close();
+});
+
 test('Listener validation: balance request needs type http1 and no affinity; connection is the default', () => {
   const doc = (spec: object) => ({ apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name: 'web' }, spec: { port: 8080, ...spec } });
   assert.is(validateListener(doc({ type: 'http1', balance: 'request' })).spec.balance, 'request');
