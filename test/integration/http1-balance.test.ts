@@ -202,6 +202,13 @@ test('pipelined requests and a chunked body are answered in order through reques
   assert.equal(bodies, ['s /p1 0', 's /p2 11', 's /p3 0'], out);
 });
 
+test('a server behind a remote connector killed mid-run: later requests are answered by the other connector of that site', async () => {
+  const r = await getMany(ports[4], 20, async (i) => { if (i === 6) await kill('s2'); });
+  assert.is(r.connections, 1);
+  assert.ok(r.bodies.every((b, i) => b.endsWith(` /r${i} 0`)), r.bodies.join('|'));
+  assert.equal(names(r.bodies.slice(6)), { s1: 14 }, 'after the kill every request is answered by s1');
+});
+
 test('nginx behind two connectors: curl\'s two requests on one connection are both answered with the file', async () => {
   if (!HAVE_NGINX) { console.log('  (skipped: nginx or curl not installed)'); return; }
   const www = path.join(root, 'www');
