@@ -26,7 +26,6 @@ import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
 import type { Http1Core } from './core/http1-core.js';
 import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
-import { RequestBalancer } from './http-balance/request-balancer.js';
 import { Upstreams } from './http-balance/upstreams.js';
 import { acceptBalanced } from './http-balance/balanced-client.js';
 
@@ -125,13 +124,10 @@ export class FlowSetup {
     d.endpoints.set(flow);
   }
 
-  /** A client of a request-balanced http1 listener: its requests are spread by the listener's balancer. */
+  /** A client of a request-balanced http1 listener (http-balance/balanced-client.ts). */
   private balanced(listener: ListenerPort, client: net.Socket): void {
-    const d = this.d;
-    const upstreams = (this.upstreams ??= new Upstreams({ ...d, newId: () => this.newId() }));
-    const b = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: d.siteId, routes: () => d.routing.routes, reachable: (k) => d.routing.reachable(k), upstreams, log: d.log }));
-    const key = chooseKey({ mode: listener.spec.mode ?? 'single', keys: keysOf(listener.spec) }, (k) => d.routing.reachable(k), listener.rr);
-    acceptBalanced(b, listener, client, { records: d.records, stats: d.stats, siteName: d.siteName, id: this.newId(), key });
+    this.upstreams ??= new Upstreams({ ...this.d, newId: () => this.newId() });
+    acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() });
   }
 
   /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */

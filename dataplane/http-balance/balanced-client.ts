@@ -2,28 +2,40 @@
 // flow record per client connection (role listener, no single connector site), its requests listed
 // with the target each went to, and the listener's counters, as for any flow at a listener.
 import type net from 'node:net';
+import type { Logger } from 'pino';
 import type { ListenerPort } from '../listener.js';
 import type { FlowRecords, FlowStart } from '../flow-records.js';
 import type { FlowStats } from '../flow-setup.js';
-import type { RequestBalancer } from './request-balancer.js';
+import type { RoutingNode } from '../routing-node.js';
+import { keysOf } from '../listener.js';
+import { chooseKey } from '../routing/key-choice.js';
+import { RequestBalancer } from './request-balancer.js';
+import type { Upstreams } from './upstreams.js';
 
 export interface BalancedClientEnv {
+  siteId: string;
+  siteName: string;
   records: FlowRecords;
   stats: FlowStats;
-  siteName: string;
+  routing: RoutingNode;
+  upstreams: Upstreams;
+  log: Logger;
   /** the record's id */
   id: string;
-  /** the key the listener serves now (for the record), undefined when none is reachable */
-  key: string | undefined;
 }
 
-/** Hands `client` to `balancer` with its flow record; refused at once (reset) when no key is reachable. */
-export function acceptBalanced(balancer: RequestBalancer, listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): void {
+/** Hands `client` to its listener's balancer (made on the first client) with its flow record; refused
+ *  at once (reset) when no key of the listener is reachable. */
+export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): void {
+  const { routing } = env;
+  const balancer = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: env.siteId, routes: () => routing.routes, reachable: (k) => routing.reachable(k), upstreams: env.upstreams, log: env.log }));
+  // The key now, for the record; each request chooses again (a multi-key listener may move on).
+  const key = chooseKey({ mode: listener.spec.mode ?? 'single', keys: keysOf(listener.spec) }, (k) => routing.reachable(k), new Map());
   const start: FlowStart = {
-    id: env.id, role: 'listener', key: env.key ?? listener.spec.routingKey, listenerSite: env.siteName, connectorSite: '', peerSite: '',
+    id: env.id, role: 'listener', key: key ?? listener.spec.routingKey, listenerSite: env.siteName, connectorSite: '', peerSite: '',
     endpoint: listener.spec.name, client: `${client.remoteAddress}:${client.remotePort}`, target: '',
   };
-  if (env.key === undefined) { client.resetAndDestroy(); env.stats.flowsFailed++; env.records.refused(start, 'no_route', 'no reachable connector'); return; }
+  if (key === undefined) { client.resetAndDestroy(); env.stats.flowsFailed++; env.records.refused(start, 'no_route', 'no reachable connector'); return; }
   listener.flowsOpened++;
   listener.flowsActive++;
   env.stats.flowsOpened++;
