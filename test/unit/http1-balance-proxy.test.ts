@@ -25,9 +25,10 @@ async function balancer(ports: Record<string, number>) {
   const routes: RouteTable = { self: 'self', version: 1, paths: new Map(), keys: new Map([['k', [{ site: 'self', siteName: 'here', cost: 0, nextHop: 'self' }]]]) };
   const b = new RequestBalancer({ name: 'l', routingKey: 'k', host: '127.0.0.1', port: 0, type: 'http1', balance: 'request' }, { siteId: 'self', routes: () => routes, reachable: () => true, upstreams, log: pino({ level: 'silent' }) });
   const seen: HttpRequest[] = [];
-  const front = net.createServer({ allowHalfOpen: true }, (c) => b.accept(c, { request: (q) => seen.push(q), malformed: () => {} }));
+  const malformed: string[] = [];
+  const front = net.createServer({ allowHalfOpen: true }, (c) => b.accept(c, { request: (q) => seen.push(q), malformed: (why) => malformed.push(why) }));
   const port = await listen(front);
-  return { b, port, seen, close: () => front.close() };
+  return { b, port, seen, malformed, close: () => front.close() };
 }
 
 const named = (name: string, hits: string[]) => http.createServer((req, res) => { hits.push(`${name} ${req.method}`); req.resume(); req.on('end', () => res.end(name)); });
@@ -123,6 +124,25 @@ test('1xx pass back: Expect: 100-continue gets the server\'s 100 before the body
   });
   assert.equal(hints, { codes: [103], link: '</a.css>; rel=preload', body: 'hinted' });
   agent.destroy(); p.close(); srv.close();
+});
+
+test('bad input: garbage gets 400, a head over 64 KiB 431, each counted on the record; no server sees either', async () => {
+  const hits: string[] = [];
+  const s1 = named('s1', hits);
+  const p = await balancer({ a: await listen(s1) });
+  const raw = (bytes: string) => new Promise<string>((resolve, reject) => {
+    const c = net.connect({ port: p.port, host: '127.0.0.1' });
+    let got = '';
+    c.on('data', (d) => { got += d.toString('latin1'); });
+    c.on('close', () => resolve(got));
+    c.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve(got) : reject(e)));
+    c.write(bytes);
+  });
+  assert.match(await raw('\x16\x03\x01 not http at all\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.match(await raw(`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  assert.equal(p.malformed, ['malformed_request', 'head_too_large']);
+  assert.equal(hits, []);
+  p.close(); s1.close();
 });
 
 test('Listener validation: balance request needs type http1 and no affinity; connection is the default', () => {
