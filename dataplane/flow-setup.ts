@@ -27,7 +27,7 @@ import type { Http1Core } from './core/http1-core.js';
 import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
 import { Upstreams } from './http-balance/upstreams.js';
-import { acceptBalanced } from './http-balance/balanced-client.js';
+import { acceptBalanced, type RequestBalancer } from './http-balance/balanced-client.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
@@ -68,6 +68,7 @@ export class FlowSetup {
   private http1: Http1Core | undefined;
   /** connections of request-balanced listeners to their targets (issue 13), made on first use */
   private upstreams: Upstreams | undefined;
+  private readonly balancers = new Set<RequestBalancer>();
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -127,7 +128,7 @@ export class FlowSetup {
   /** A client of a request-balanced http1 listener (http-balance/balanced-client.ts). */
   private balanced(listener: ListenerPort, client: net.Socket): void {
     this.upstreams ??= new Upstreams({ ...this.d, newId: () => this.newId() });
-    acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() });
+    this.balancers.add(acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() }));
   }
 
   /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */
@@ -295,5 +296,6 @@ export class FlowSetup {
   /** Resets the local splices (stream endpoints are reset through the endpoint table). */
   shutdown(): void {
     for (const s of [...this.splices]) s.reset('site shutting down');
+    for (const b of this.balancers) b.close();
   }
 }

@@ -24,9 +24,11 @@ export interface BalancedClientEnv {
   id: string;
 }
 
-/** Hands `client` to its listener's balancer (made on the first client) with its flow record; refused
- *  at once (reset) when no key of the listener is reachable. */
-export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): void {
+export type { RequestBalancer };
+
+/** Hands `client` to its listener's balancer (made on the first client, and returned) with its flow
+ *  record; refused at once (reset) when no key of the listener is reachable. */
+export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): RequestBalancer {
   const { routing } = env;
   const balancer = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: env.siteId, routes: () => routing.routes, reachable: (k) => routing.reachable(k), upstreams: env.upstreams, log: env.log }));
   // The key now, for the record; each request chooses again (a multi-key listener may move on).
@@ -35,7 +37,7 @@ export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: 
     id: env.id, role: 'listener', key: key ?? listener.spec.routingKey, listenerSite: env.siteName, connectorSite: '', peerSite: '',
     endpoint: listener.spec.name, client: `${client.remoteAddress}:${client.remotePort}`, target: '',
   };
-  if (key === undefined) { client.resetAndDestroy(); env.stats.flowsFailed++; env.records.refused(start, 'no_route', 'no reachable connector'); return; }
+  if (key === undefined) { client.resetAndDestroy(); env.stats.flowsFailed++; env.records.refused(start, 'no_route', 'no reachable connector'); return balancer; }
   listener.flowsOpened++;
   listener.flowsActive++;
   env.stats.flowsOpened++;
@@ -63,4 +65,5 @@ export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: 
     },
     malformed: (reason) => env.records.httpError(live, reason),
   });
+  return balancer;
 }

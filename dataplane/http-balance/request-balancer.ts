@@ -92,6 +92,12 @@ export class RequestBalancer {
     this.server.emit('connection', client);
   }
 
+  /** The site shuts down: client connections (not yet upgraded) and pooled upstream connections close. */
+  close(): void {
+    this.server.closeAllConnections();
+    this.pools.close();
+  }
+
   /** Targets by request count, for the listener's status. */
   status(): ReturnType<TargetPools<TargetAgent>['status']> { return this.pools.status(); }
 

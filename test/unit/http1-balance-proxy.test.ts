@@ -145,6 +145,20 @@ test('bad input: garbage gets 400, a head over 64 KiB 431, each counted on the r
   p.close(); s1.close();
 });
 
+test('close (site shutdown): an idle kept-alive client connection is closed', async () => {
+  const hits: string[] = [];
+  const s1 = named('s1', hits);
+  const p = await balancer({ a: await listen(s1) });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  assert.is((await send(agent, p.port)).body, 's1');
+  const sock = (agent.freeSockets[Object.keys(agent.freeSockets)[0]] ?? [])[0];
+  assert.ok(sock, 'the client keeps its connection');
+  const closed = new Promise((r) => sock!.once('close', r));
+  p.b.close();
+  await closed;
+  agent.destroy(); p.close(); s1.close();
+});
+
 test('Listener validation: balance request needs type http1 and no affinity; connection is the default', () => {
   const doc = (spec: object) => ({ apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name: 'web' }, spec: { port: 8080, ...spec } });
   assert.is(validateListener(doc({ type: 'http1', balance: 'request' })).spec.balance, 'request');
