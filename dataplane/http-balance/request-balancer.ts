@@ -121,7 +121,7 @@ export class RequestBalancer {
   }
 
   /** The target for an attempt, counted as begun (ExchangeHost.begin). */
-  private pick(tried: Set<string>, retry: boolean, client = `pool of listener ${this.spec.name}`): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
+  private pick(tried: Set<string>, retry: boolean): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
     const key = this.keyNow();
     if (key === undefined) return undefined;
     const targets = this.targetsNow(key);
@@ -129,22 +129,22 @@ export class RequestBalancer {
     if (!t) return undefined;
     const e = this.pools.get(t.id, t.siteName);
     this.pools.begin(e, retry);
-    this.targetOf.set(t.id, { t, key, client });
+    this.targetOf.set(t.id, { t, key });
     return { id: t.id, label: t.kind === 'local' ? `${t.siteName}/${t.connector}` : `${t.siteName}#${t.lane}`, agent: e.pool, target: t, key };
   }
 
   /** Where each pool's new connections go: its target as last chosen (a pool's id names one target). */
-  private readonly targetOf = new Map<string, { t: BalanceTarget; key: string; client: string }>();
+  private readonly targetOf = new Map<string, { t: BalanceTarget; key: string }>();
 
   private open(id: string): Duplex {
     const w = this.targetOf.get(id)!;
-    return this.d.upstreams.connect(w.t, w.key, w.client);
+    // A pooled connection serves many clients: its OPEN names the listener's pool, not one client.
+    return this.d.upstreams.connect(w.t, w.key, `pool of listener ${this.spec.name}`);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const sink = this.sinks.get(req.socket);
     const host: ExchangeHost = {
-      // A pooled connection serves many clients: its OPEN names the listener's pool, not this client.
       begin: (tried, retry) => this.pick(tried, retry),
       finish: (id, failed) => { const e = this.pools.entry(id); if (e) this.pools.finish(e, failed); },
       done: (q) => sink?.request(q),
@@ -155,7 +155,7 @@ export class RequestBalancer {
   private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     const sink = this.sinks.get(socket);
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
-    const p = this.pick(new Set(), false, client);
+    const p = this.pick(new Set(), false);
     if (!p) { socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'); return; }
     const e = this.pools.entry(p.id)!;
     tunnel(req, socket, head, this.d.upstreams.connect(p.target, p.key, client), (q, failed) => {
