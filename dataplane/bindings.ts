@@ -26,7 +26,7 @@ const sameTls = <V>(a: V, b: V): boolean => a === b || JSON.stringify(a) === JSO
 
 /** Whether two listener specs ask for the same port and routing. */
 export const sameListener = equalBy<ListenerSpec>({
-  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same, tls: sameTls,
+  name: same, routingKey: same, host: same, port: same, mode: same, keys: sameWeightedKeys, affinity: same, type: same, tls: sameTls, balance: same,
 });
 
 /** Whether two connector specs name the same server for the same key. */

@@ -27,6 +27,8 @@ import type { Http1Core } from './core/http1-core.js';
 import { Http1FlowObserver } from './http-observer.js';
 import { clip } from '../common/log-budget.js';
 import { BENCH_KEY } from '../common/bench-request.js';
+import { Upstreams } from './http-balance/upstreams.js';
+import { acceptBalanced, type RequestBalancer } from './http-balance/balanced-client.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
@@ -71,6 +73,9 @@ export class FlowSetup {
   private readonly idPrefix = randomBytes(6).toString('hex');
   private lastId = 0;
   private http1: Http1Core | undefined;
+  /** connections of request-balanced listeners to their targets (issue 13), made on first use */
+  private upstreams: Upstreams | undefined;
+  private readonly balancers = new Set<RequestBalancer>();
 
   constructor(private readonly d: FlowSetupDeps) {}
 
@@ -87,6 +92,7 @@ export class FlowSetup {
   onClient(listener: ListenerPort, client: net.Socket): void {
     const d = this.d;
     const spec = listener.spec;
+    if (spec.balance === 'request' && spec.type === 'http1') return this.balanced(listener, client);
     const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
     const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
@@ -124,6 +130,12 @@ export class FlowSetup {
     const live = d.records.open(rec, flow, true);
     flow.tap = tap;
     d.endpoints.set(flow);
+  }
+
+  /** A client of a request-balanced http1 listener (http-balance/balanced-client.ts). */
+  private balanced(listener: ListenerPort, client: net.Socket): void {
+    this.upstreams ??= new Upstreams({ ...this.d, newId: () => this.newId() });
+    this.balancers.add(acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() }));
   }
 
   /** Ends a live record with its outcome; the error text (a peer or app may have made it) is clipped. */
@@ -294,5 +306,6 @@ export class FlowSetup {
   /** Resets the local splices (stream endpoints are reset through the endpoint table). */
   shutdown(): void {
     for (const s of [...this.splices]) s.reset('site shutting down');
+    for (const b of this.balancers) b.close();
   }
 }

@@ -39,7 +39,7 @@ const launch = (dirs: string[], nodeArgs: string[], runArgs: string[] = []): Chi
 
 /** Creates and starts the sites of a chain: dirs[0] has the connector, the last one the listener;
  *  each site redeems a token of the one before it. Independent CLI steps run concurrently. */
-async function startChain(ctx: SetupContext, count: number, runArgs: string[], consoles: boolean): Promise<{ port: number; dirs: string[]; procs: ChildProcess[]; consolePorts: number[] }> {
+async function startChain(ctx: SetupContext, count: number, runArgs: string[], consoles: boolean, listenerArgs: string[] = []): Promise<{ port: number; dirs: string[]; procs: ChildProcess[]; consolePorts: number[] }> {
   const ports = await freePorts(3 * count + 1);
   const entry = ports[2 * count];
   const consolePorts = consoles ? ports.slice(2 * count + 1) : [];
@@ -57,7 +57,7 @@ async function startChain(ctx: SetupContext, count: number, runArgs: string[], c
       await cli(['token', 'redeem', token, '--dir', d]);
     }),
     cli(['connector', 'create', 'bench', String(ctx.backendPort), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[0]]),
-    cli(['listener', 'create', 'bench', String(entry), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[count - 1]]),
+    cli(['listener', 'create', 'bench', String(entry), '--routing-key', 'bench', '--host', '127.0.0.1', '--dir', dirs[count - 1], ...listenerArgs]),
   ]);
   await until('listener ready', () => status(dirs[count - 1])?.listeners.some((l) => l.name === 'bench' && l.status === 'ready'));
   return { port: entry, dirs, procs, consolePorts };
@@ -83,15 +83,33 @@ function signingLoop(dir: string, csr: Promise<string>): ControlWork {
   };
 }
 
+/** A listener of type http1 (issue 13): observed, or request-balanced too. Only the HTTP scenarios make sense through it. */
+export type HttpListener = 'http1' | 'http1-request';
+
+/** Resolves once one HTTP GET through `port` is answered (a request-balanced listener carries nothing else). */
+async function waitUntilHttp(port: number, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/1k`)).ok) return; } catch { /* not yet */ }
+    if (Date.now() > end) throw new Error(`svcnet setup: no HTTP answer through port ${port} in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /**
  * svcnet with `sites` sites in a chain (2: one link; 3: two hops), each site with `workers` data-plane
- * engines; `consoles`: each site's console is open (bench/console-viewer.ts), to measure what it costs.
+ * engines; `consoles`: each site's console is open (bench/console-viewer.ts), to measure what it costs;
+ * `http`: the listener is http1 (observed) or http1 with `balance: request`.
  */
-export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false): SetupKind {
+export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false, http?: HttpListener): SetupKind {
   const runArgs = workers > 1 ? ['--dataplane-workers', String(workers)] : [];
+  const listenerArgs = http === undefined ? [] : ['--type', 'http1', ...(http === 'http1-request' ? ['--balance', 'request'] : [])];
+  const carrying = http === 'http1-request' ? waitUntilHttp : waitUntilCarrying;
   return {
-    name: `svcnet-${sites}${workers > 1 ? `-w${workers}` : ''}${consoles ? '-console' : ''}`,
-    description: consoles
+    name: `svcnet-${sites}${workers > 1 ? `-w${workers}` : ''}${consoles ? '-console' : ''}${http ? `-${http}` : ''}`,
+    description: http
+      ? `svcnet-${sites} with an http1 listener${http === 'http1-request' ? ' balancing per request (balance: request; one connector, so the cost of the proxying itself)' : ' (every request observed in the wasm core)'}; HTTP scenarios only`
+      : consoles
       ? `svcnet-${sites} with a console page open on every site (its event stream, and the flows table fetched again at most once a second while flows are open, as the page does)`
       : workers > 1
       ? `svcnet: ${sites} sites, each a control process and ${workers} engine processes (--dataplane-workers ${workers}; flows spread over the engines)`
@@ -101,9 +119,9 @@ export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false): SetupK
     role: 'svcnet',
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {
-      const chain = await startChain(ctx, sites, runArgs, consoles);
+      const chain = await startChain(ctx, sites, runArgs, consoles, listenerArgs);
       let procs = chain.procs;
-      await waitUntilCarrying(chain.port);
+      await carrying(chain.port);
       let viewers: ConsoleViewer[] = await Promise.all(chain.consolePorts.map(openConsoleViewer));
       const stop = async () => {
         const seen = await Promise.all(viewers.map((v) => v.stop()));
@@ -123,7 +141,7 @@ export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false): SetupK
         async relaunch(nodeArgs: string[]) {
           await stop();
           procs = launch(chain.dirs, nodeArgs, runArgs);
-          await waitUntilCarrying(chain.port);
+          await carrying(chain.port);
           viewers = await Promise.all(chain.consolePorts.map(openConsoleViewer));
         },
       };

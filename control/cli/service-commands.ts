@@ -13,6 +13,7 @@ import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
 const TYPE_HELP = 'tcp, http1 or http2: bytes pass unchanged in each; http1 requests are observed (flow records, metrics)';
+const BALANCE_HELP = 'listener: connection (each client connection to one connector) or request (each HTTP/1.1 request may go to another; needs --type http1)';
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
 /** Refuses a port that something else on this host already listens on. */
@@ -31,7 +32,7 @@ function checked(kind: 'listener' | 'connector', doc: { apiVersion: string; kind
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Name the argument as the user typed it, not the document field it became.
-    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'spec.tlsCredentials': doc.spec.tlsCredentials === undefined ? '--tls-credentials' : `--tls-credentials ${JSON.stringify(doc.spec.tlsCredentials)}`, 'spec.requireClientCert': '--require-client-cert', 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
+    const arg = { 'spec.port': `port ${JSON.stringify(portArg)}`, 'spec.host': `--host ${JSON.stringify(doc.spec.host)}`, 'spec.routingKey': `--routing-key ${JSON.stringify(doc.spec.routingKey)}`, 'spec.type': `--type ${JSON.stringify(doc.spec.type)}`, 'spec.tlsCredentials': doc.spec.tlsCredentials === undefined ? '--tls-credentials' : `--tls-credentials ${JSON.stringify(doc.spec.tlsCredentials)}`, 'spec.requireClientCert': '--require-client-cert', 'spec.balance': `--balance ${JSON.stringify(doc.spec.balance)}`, 'metadata.name': `name ${JSON.stringify(doc.metadata.name)}` }[err.field];
     throw new UsageError(`invalid ${kind}: ${arg ?? err.field} ${err.reason}`);
   }
 }
@@ -56,12 +57,12 @@ export function addServiceCommands(program: Command): void {
       .option('--host <host>', kind === 'listener' ? 'address to listen on' : 'host of the server', kind === 'listener' ? '0.0.0.0' : '127.0.0.1')
       .option('--type <type>', TYPE_HELP, 'tcp')
       .option('--tls-credentials <name>', kind === 'listener' ? 'terminate TLS for clients with these credentials (svcnet tls create)' : 'connect to the server with TLS, trusting these credentials\' CA (svcnet tls create)');
-    if (kind === 'listener') create.option('--require-client-cert', 'with --tls-credentials: refuse clients without a certificate signed by the credentials\' CA');
+    if (kind === 'listener') create.option('--balance <mode>', BALANCE_HELP).option('--require-client-cert', 'with --tls-credentials: refuse clients without a certificate signed by the credentials\' CA');
     else create.option('--use-client-cert', 'with --tls-credentials: present the credentials\' certificate to the server').option('--no-verify-hostname', 'with --tls-credentials: do not check that the server\'s certificate names --host');
     create
       .action(async (name: string, port: string, o) => {
         const routingKey: string = o.routingKey ?? name;
-        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type, ...tlsSpec(o) } };
+        const doc = { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec: { routingKey, port: /^\d+$/.test(port) ? Number(port) : port, host: o.host, type: o.type, ...tlsSpec(o), ...(o.balance !== undefined ? { balance: o.balance } : {}) } };
         checked(kind, doc, port);
         const waitMs = waitRequest(o);
         await withSession(o, async (s) => {
@@ -81,9 +82,11 @@ export function addServiceCommands(program: Command): void {
       .option('--port <port>', 'new port')
       .option('--host <host>', 'new host')
       .option('--type <type>', TYPE_HELP)
-      .option('--tls-credentials <name>', 'new TLS credentials (svcnet tls create)')
+      .option('--tls-credentials <name>', 'new TLS credentials (svcnet tls create)');
+    if (kind === 'listener') cmd.commands.at(-1)!.option('--balance <mode>', BALANCE_HELP);
+    cmd.commands.at(-1)!
       .action(async (name: string, o) => {
-        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined && o.tlsCredentials === undefined) throw new UsageError('nothing to change: give --routing-key, --port, --host, --type or --tls-credentials');
+        if (o.routingKey === undefined && o.port === undefined && o.host === undefined && o.type === undefined && o.tlsCredentials === undefined && o.balance === undefined) throw new UsageError(`nothing to change: give --routing-key, --port, --host, --type${kind === 'listener' ? ', --tls-credentials or --balance' : ' or --tls-credentials'}`);
         await withSession(o, async (s) => {
           const cur = await s.client.get({ kind: Kind, name: nameArg(name) });
           // The document form: the wire form carries proto3 defaults (null, '') that are no spec values.
@@ -93,6 +96,7 @@ export function addServiceCommands(program: Command): void {
           if (o.host !== undefined) spec.host = o.host;
           if (o.type !== undefined) spec.type = o.type;
           if (o.tlsCredentials !== undefined) spec.tlsCredentials = o.tlsCredentials;
+          if (o.balance !== undefined) spec.balance = o.balance;
           checked(kind, { apiVersion: API_VERSION, kind: Kind, metadata: { name }, spec }, String(o.port));
           // The version read above makes this a compare-and-set: a concurrent change is refused.
           await s.client.apply({ resources: [{ kind: Kind, metadata: { name, resourceVersion: cur.metadata.resourceVersion }, [kind]: spec }] });
@@ -113,8 +117,8 @@ export function addServiceCommands(program: Command): void {
         await withSession(o, async (s) => {
           const all: Resource[] = name ? [await s.client.get({ kind: Kind, name: nameArg(name) })] : (await s.client.list({ kind: Kind })).resources;
           const rows = all.map((r) => {
-            const spec = r[kind] as { routingKey: string; port: number; host: string; type?: string };
-            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, type: spec.type || 'tcp', status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
+            const spec = r[kind] as { routingKey: string; port: number; host: string; type?: string; balance?: string };
+            return { name: r.metadata.name, routingKey: spec.routingKey, host: spec.host, port: spec.port, type: spec.type || 'tcp', ...(kind === 'listener' ? { balance: spec.balance || 'connection' } : {}), status: r.status?.state ?? '', message: r.status?.message ?? '', flowsActive: r.status?.flowsActive ?? 0 };
           });
           if (kind === 'listener') print(format, rows, ['NAME', 'ROUTING KEY', 'PORT', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, r.port, r.type, r.status, r.flowsActive, r.message]));
           else print(format, rows, ['NAME', 'ROUTING KEY', 'TARGET', 'TYPE', 'STATUS', 'FLOWS', 'MESSAGE'], rows.map((r) => [r.name, r.routingKey, `${r.host}:${r.port}`, r.type, r.status, r.flowsActive, r.message]));

@@ -47,7 +47,7 @@ export function desiredState(input: SnapshotInput): { state: DesiredState; probl
     const mode = !l.spec.strategy ? 'single' as const : 'priority' in l.spec.strategy ? 'priority' as const : 'weighted' as const;
     const tls = tlsOf('Listener', l.metadata.name, l.spec.tlsCredentials, l.spec.requireClientCert ? { requireClientCert: true } : {});
     if (tls === null) return [];
-    return [{ name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type, ...(tls ? { tls } : {}) }];
+    return [{ name: l.metadata.name, routingKey: keys[0].key, host: l.spec.host, port: l.spec.port, mode, keys, affinity: l.spec.affinity, type: l.spec.type, ...(tls ? { tls } : {}), ...(l.spec.balance === 'request' ? { balance: 'request' as const } : {}) }];
   });
   const connectors = input.connectors.filter((c) => input.exposes(c.spec.routingKey, c.metadata.name)).flatMap((c) => {
     const tls = tlsOf('Connector', c.metadata.name, c.spec.tlsCredentials, c.spec.verifyHostname === false ? { verifyHostname: false } : {});

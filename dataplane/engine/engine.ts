@@ -164,7 +164,7 @@ export class Engine {
       pid: process.pid,
       node: { id: dp.siteId, name: dp.siteName },
       links: this.linkStatuses(),
-      listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened })),
+      listeners: [...dp.listenerPorts.values()].map((l) => ({ name: l.spec.name, routingKey: l.spec.routingKey, port: l.spec.port, status: l.status, message: l.message, flowsActive: l.flowsActive, flowsOpened: l.flowsOpened, ...(l.balancer ? { targets: l.balancer.status() } : {}) })),
       connectors: [...dp.connectors.values()].map((c) => ({ name: c.spec.name, routingKey: c.spec.routingKey, host: c.spec.host, port: c.spec.port, ready: c.ready, message: c.message, flowsActive: c.flowsActive, flowsOpened: c.flowsOpened })),
       network: {
         routesVersion: dp.routes.version,

@@ -56,7 +56,12 @@ export interface ListenerSpec {
   type?: ServiceType;
   /** absent: plain TCP; set: clients speak TLS to this port, which presents `tls.cert` */
   tls?: AppTlsSpec;
+  /** absent: connection (each client connection goes to one target); request: an http1 listener's requests are spread (issue 13) */
+  balance?: Balance;
 }
+
+/** How a listener spreads its clients' traffic over the connectors of its key. */
+export type Balance = 'connection' | 'request';
 
 /** A real server that receives the flows of a routing key. */
 export interface ConnectorSpec {

@@ -39,7 +39,13 @@ export interface LinkStatus {
   bytesOut?: number;
 }
 
-export interface ListenerStatus { name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number }
+export interface ListenerStatus {
+  name: string; routingKey: string; port: number; status: string; message: string; flowsActive: number; flowsOpened: number;
+  /** a request-balanced listener (issue 13): requests per target (a local connector, or a remote site's lane) */
+  targets?: BalanceTargetStatus[];
+}
+/** One target of a request-balanced listener: its requests sent (retries included), in flight, failed, retried here. */
+export interface BalanceTargetStatus { target: string; site: string; pooled: boolean; requests: number; active: number; failed: number; retried: number }
 export interface ConnectorStatus { name: string; routingKey: string; host: string; port: number; ready: boolean; message: string; flowsActive: number; flowsOpened: number }
 export interface NetworkSite { id: string; name: string; cost: number | null; links: { peer: string; cost: number }[]; keys: string[] }
 
@@ -156,6 +162,8 @@ export interface HttpRequest {
   bytesToClient: number;
   /** from the first byte of the request to the last of its response, ms */
   durationMs: number;
+  /** request-balanced listener (`balance: request`): the target that answered (connector, or site#lane) */
+  target?: string;
 }
 
 /** HTTP requests that completed since the last batch with one set of labels, with their durations in seconds. */

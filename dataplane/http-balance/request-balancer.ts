@@ -1,0 +1,174 @@
+// A request-balanced http1 listener (`balance: request`, issue 13): Node's HTTP/1.1 server parses the
+// requests of each client connection (pipelining, chunked bodies, Connection: close, Expect and 1xx
+// included) and each request goes to a target chosen per request (target-choice.ts), through that
+// target's pool of kept-alive upstream connections (an http.Agent whose connections are upstreams.ts's).
+// An Upgrade or CONNECT pins its client connection to one target and becomes raw bytes (upgrade-tunnel.ts).
+import http from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ListenerSpec } from '../port/push.js';
+import type { HttpRequest } from '../port/report.js';
+import type { RouteTable } from '../routing/route-table.js';
+import { chooseKey, type RoundRobinState } from '../routing/key-choice.js';
+import { targetsOf, chooseTarget, type BalanceTarget, type Cursor } from './target-choice.js';
+import { TargetPools } from './target-pools.js';
+import { RequestExchange, MAX_HEAD, type ExchangeHost } from './request-exchange.js';
+import { tunnel } from './upgrade-tunnel.js';
+import type { Upstreams } from './upstreams.js';
+
+/** Upstream connections one target's pool holds at most (requests beyond wait in the pool's queue). */
+export const POOL_SOCKETS = 64;
+/** Idle upstream connections a pool keeps. */
+export const POOL_IDLE = 16;
+/** An idle upstream connection closes after this long: below common servers' keep-alive (Node 5 s), as undici's 4 s. */
+export const POOL_IDLE_MS = 4000;
+/** A client connection idle this long between requests is closed. */
+export const CLIENT_IDLE_MS = 60_000;
+
+export interface BalancerDeps {
+  siteId: string;
+  /** the route snapshot now (the balancer reads it per request, never keeps it) */
+  routes: () => RouteTable;
+  reachable: (key: string) => boolean;
+  upstreams: Upstreams;
+  log: Logger;
+}
+
+/** Where a client connection's requests are reported (its flow record). */
+export interface ClientSink {
+  request(q: HttpRequest): void;
+  malformed(reason: string): void;
+}
+
+const idleTimer = Symbol('svcnet idle timer');
+type PooledSocket = Duplex & { [idleTimer]?: NodeJS.Timeout };
+
+/** One target's pool: kept-alive connections made by `open`, each closed after POOL_IDLE_MS idle. */
+class TargetAgent extends http.Agent {
+  constructor(private readonly open: () => Duplex) {
+    super({ keepAlive: true, maxSockets: POOL_SOCKETS, maxFreeSockets: POOL_IDLE, scheduling: 'lifo' });
+  }
+  // Node's Agent calls these: a connection of our own, and an idle timer per kept connection.
+  override createConnection(): Duplex { return this.open(); }
+  // @types/node says void; Node reads the answer (false: do not keep the connection).
+  override keepSocketAlive(socket: PooledSocket): boolean {
+    // Node's own first: it reads the server's Keep-Alive hint and may say no.
+    if ((super.keepSocketAlive(socket) as unknown) === false) return false;
+    clearTimeout(socket[idleTimer]);
+    socket[idleTimer] = setTimeout(() => socket.destroy(), POOL_IDLE_MS);
+    socket[idleTimer].unref();
+    return true;
+  }
+  // Node's own too: it drops the idle-time error listener and marks the request `reusedSocket` (retry-safety.ts reads it).
+  override reuseSocket(socket: PooledSocket, req: http.ClientRequest): void {
+    clearTimeout(socket[idleTimer]);
+    super.reuseSocket(socket, req);
+  }
+}
+
+export class RequestBalancer {
+  private readonly server: http.Server;
+  readonly pools: TargetPools<TargetAgent>;
+  private readonly cursor: Cursor = { next: 0 };
+  private readonly sinks = new WeakMap<object, ClientSink>();
+  private readonly rr: RoundRobinState = new Map();
+  private lastVersion = -1;
+
+  constructor(private readonly spec: ListenerSpec, private readonly d: BalancerDeps) {
+    this.pools = new TargetPools((id) => new TargetAgent(() => this.open(id)));
+    this.server = http.createServer({ requireHostHeader: false, maxHeaderSize: MAX_HEAD, keepAliveTimeout: CLIENT_IDLE_MS });
+    this.server.on('request', (req, res) => this.onRequest(req, res));
+    // Expect: 100-continue goes to the server, whose 100 (or final answer) is passed back.
+    this.server.on('checkContinue', (req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
+    this.server.on('connect', (req, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+  }
+
+  /** A new client connection; its requests are reported to `sink`. */
+  accept(client: net.Socket, sink: ClientSink): void {
+    this.sinks.set(client, sink);
+    this.server.emit('connection', client);
+  }
+
+  /** The site shuts down: client connections (not yet upgraded) and pooled upstream connections close. */
+  close(): void {
+    this.server.closeAllConnections();
+    this.pools.close();
+  }
+
+  /** Targets by request count, for the listener's status. */
+  status(): ReturnType<TargetPools<TargetAgent>['status']> { return this.pools.status(); }
+
+  private targetsNow(key: string): BalanceTarget[] {
+    const routes = this.d.routes();
+    const targets = targetsOf(key, routes.keys.get(key), this.d.siteId, this.d.upstreams.localConnectors(key));
+    if (routes.version !== this.lastVersion) {
+      // Routes changed: pools of targets that left (and are idle) close.
+      this.lastVersion = routes.version;
+      const live = new Set<string>();
+      for (const k of routes.keys.keys()) for (const t of targetsOf(k, routes.keys.get(k), this.d.siteId, this.d.upstreams.localConnectors(k))) live.add(t.id);
+      this.pools.prune(live);
+      for (const id of this.targetOf.keys()) if (!live.has(id) && !this.pools.entry(id)) this.targetOf.delete(id);
+    }
+    return targets;
+  }
+
+  private keyNow(): string | undefined {
+    const keys = this.spec.keys && this.spec.keys.length > 0 ? this.spec.keys : [{ key: this.spec.routingKey, weight: 1 }];
+    return chooseKey({ mode: this.spec.mode ?? 'single', keys }, this.d.reachable, this.rr);
+  }
+
+  /** The target for an attempt, counted as begun (ExchangeHost.begin). */
+  private pick(tried: Set<string>, retry: boolean): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
+    const key = this.keyNow();
+    if (key === undefined) return undefined;
+    const targets = this.targetsNow(key);
+    const t = chooseTarget(targets, (id) => this.pools.load(id), this.cursor, tried);
+    if (!t) return undefined;
+    const e = this.pools.get(t.id, t.siteName);
+    this.pools.begin(e, retry);
+    this.targetOf.set(t.id, { t, key });
+    return { id: t.id, label: t.kind === 'local' ? `${t.siteName}/${t.connector}` : `${t.siteName}#${t.lane}`, agent: e.pool, target: t, key };
+  }
+
+  /** Where each pool's new connections go: its target as last chosen (a pool's id names one target). */
+  private readonly targetOf = new Map<string, { t: BalanceTarget; key: string }>();
+
+  private open(id: string): Duplex {
+    const w = this.targetOf.get(id)!;
+    // A pooled connection serves many clients: its OPEN names the listener's pool, not one client.
+    return this.d.upstreams.connect(w.t, w.key, `pool of listener ${this.spec.name}`);
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const sink = this.sinks.get(req.socket);
+    const host: ExchangeHost = {
+      begin: (tried, retry) => this.pick(tried, retry),
+      finish: (id, failed) => { const e = this.pools.entry(id); if (e) this.pools.finish(e, failed); },
+      done: (q) => sink?.request(q),
+    };
+    new RequestExchange(req, res, host);
+  }
+
+  private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    const sink = this.sinks.get(socket);
+    const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    const p = this.pick(new Set(), false);
+    if (!p) { socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'); return; }
+    const e = this.pools.entry(p.id)!;
+    tunnel(req, socket, head, this.d.upstreams.connect(p.target, p.key, client), (q, failed) => {
+      this.pools.finish(e, failed);
+      sink?.request({ ...q, target: p.label });
+    });
+  }
+
+  /** Bytes Node's parser refused: answered as Node answers them (400, or 431 for a head too large), counted on the flow. */
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    this.sinks.get(socket)?.malformed(err.code === 'HPE_HEADER_OVERFLOW' ? 'head_too_large' : 'malformed_request');
+    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+}
