@@ -152,6 +152,8 @@ export interface HttpRequest {
   bytesToClient: number;
   /** from the first byte of the request to the last of its response, ms */
   durationMs: number;
+  /** gRPC over HTTP/2: the grpc-status of the response's trailers, when there was one */
+  grpcStatus?: number;
 }
 
 /** HTTP requests that completed since the last batch with one set of labels, with their durations in seconds. */
