@@ -74,12 +74,17 @@ const CODES: [number, number][] = (() => {
 
 /** Huffman-codes `s` (RFC 7541 5.2): EOS-prefix padding. */
 export function huffman(s: Uint8Array): Buffer {
-  const bits: number[] = [];
-  for (const c of s) { const [code, len] = CODES[c]; for (let i = len - 1; i >= 0; i--) bits.push(Math.floor(code / 2 ** i) & 1); }
-  while (bits.length % 8) bits.push(1);
-  const out = Buffer.alloc(bits.length / 8);
-  bits.forEach((b, i) => { if (b) out[i >> 3] |= 0x80 >> (i & 7); });
-  return out;
+  const out: number[] = [];
+  let acc = 0, n = 0;
+  for (const c of s) {
+    const [code, len] = CODES[c];
+    for (let i = len - 1; i >= 0; i--) {
+      acc = (acc << 1) | (Math.floor(code / 2 ** i) & 1);
+      if (++n === 8) { out.push(acc); acc = 0; n = 0; }
+    }
+  }
+  if (n > 0) out.push(((acc << (8 - n)) | ((1 << (8 - n)) - 1)) & 0xff);
+  return Buffer.from(out);
 }
 
 /** A string literal, raw or Huffman-coded. */
