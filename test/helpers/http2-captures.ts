@@ -69,5 +69,7 @@ export async function standardCaptures(): Promise<H2Capture[]> {
   return [
     await captureNodeH2([{ method: 'GET', path: '/' }, { method: 'GET', path: '/api/items?x=1' }, { method: 'POST', path: '/upload', body: 70000 }, { method: 'GET', path: '/missing' }]),
     await captureNodeH2([{ method: 'POST', path: '/grpc.Svc/Call', body: 20 }, { method: 'POST', path: '/grpc.Svc/Call', body: 20 }, { method: 'DELETE', path: '/api/1' }]),
+    // A client allowing a 64 KiB table: Node's encoder keeps to 4,096 bytes, so the observer still follows.
+    await captureNodeH2([{ method: 'GET', path: '/a' }, { method: 'GET', path: '/b' }], 65536),
   ];
 }

@@ -75,7 +75,8 @@ export function h2Pass(o: u32, d: u32, n: u32, now: f64): u32 {
   return n;
 }
 
-/** Follows `len` bytes of direction `d` copied to H2_IN; returns the bytes consumed (fewer only when H2_OUT could fill up). */
+/** Follows `len` bytes of direction `d` copied to H2_IN; returns the bytes consumed: fewer when a DATA payload begins
+ *  (the host passes it unread) or when H2_OUT could fill up. */
 export function h2Feed(o: u32, d: u32, len: u32, now: f64): u32 {
   clearOuts();
   if (len > <u32>H.H2_IN_CAP) len = H.H2_IN_CAP;
@@ -88,7 +89,12 @@ export function h2Feed(o: u32, d: u32, len: u32, now: f64): u32 {
     // A frame ends at most H2_STREAMS streams (a GOAWAY): stop while that many records are still free.
     if (outs() > <u32>H.H2_OUT_CAP - <u32>H.H2_STREAMS) return i;
     const st = ld8(dp + D_STATE);
-    if (st == DS_PAYLOAD) { i = payload(o, d, dp, i, len, now); continue; }
+    if (st == DS_PAYLOAD) {
+      // A DATA payload begun in this call is left to the host, to pass unread (h2Skip/h2Pass) instead of copying it in.
+      if (i > 0 && ld8(dp + D_FTYPE) == <u32>H.FT_DATA) return i;
+      i = payload(o, d, dp, i, len, now);
+      continue;
+    }
     const c = ld8(<u32>H.H2_IN + i);
     i++;
     const h = ld8(dp + D_HLEN);
