@@ -92,6 +92,20 @@ for (const [name, make] of cores) {
     assert.is(c.skip(o, Q), H.H2_SKIP_ALL);
   });
 
+  test(`issue 13 (${name}): through observeChunk, DATA payloads are passed, not fed (a 16 KiB frame's header is fed, its payload passed)`, () => {
+    const c = make();
+    let fed = 0, passed = 0;
+    const spy: Http2Core = Object.assign(Object.create(c) as Http2Core, {
+      feed: (o: number, d: number, b: Uint8Array, now: number) => { const n = c.feed(o, d, b, now); fed += n; return n; },
+      pass: (o: number, d: number, n: number, now: number) => { passed += n; return c.pass(o, d, n, now); },
+    });
+    const body = Buffer.concat(Array.from({ length: 8 }, (_, i) => data(1, 16384, i === 7)));
+    const { obs } = run(spy, [...start(), [Q, headers(1, GET('/x'), { endStream: true })], [R, Buffer.concat([headers(1, STATUS(200)), body])]], 65536);
+    assert.is(obs.length, 1);
+    assert.is(passed, 8 * 16384, 'every DATA payload byte passed');
+    assert.ok(fed < 400, `only frame headers, settings and header blocks fed: ${fed}`);
+  });
+
   test(`issue 13 (${name}): each malformed or over-budget input falls back with its reason`, () => {
     const ok = Buffer.concat([PREFACE, settings()]);
     const cases: [string, [number, Uint8Array][], number][] = [
