@@ -20,11 +20,13 @@ import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { sameSite } from '../common/identity.js';
 import { randomBytes } from 'node:crypto';
-import type { FlowInfo, FlowOutcome, FlowRole } from './port/report.js';
+import type { FlowInfo, FlowOutcome, FlowRole, HttpRequest } from './port/report.js';
 import { outcomeOf, relayOutcomeOf } from './flow-record.js';
 import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
 import type { Http1Core } from './core/http1-core.js';
-import { Http1FlowObserver } from './http-observer.js';
+import { Http1FlowObserver, type FlowTap } from './http-observer.js';
+import type { Http2Core } from './core/http2-core.js';
+import { Http2FlowObserver, http2CoreOf } from './http2-observer.js';
 import { clip } from '../common/log-budget.js';
 import { BENCH_KEY } from '../common/bench-request.js';
 import { Upstreams } from './http-balance/upstreams.js';
@@ -76,15 +78,17 @@ export class FlowSetup {
   /** connections of request-balanced listeners to their targets (issue 13), made on first use */
   private upstreams: Upstreams | undefined;
   private readonly balancers = new Set<RequestBalancer>();
+  private http2: Http2Core | undefined;
 
   constructor(private readonly d: FlowSetupDeps) {}
 
-  /** The observer of a flow on an http1 listener, its requests going to the flow's record (issue 13);
+  /** The observer of a flow on an http1 or http2 listener, its requests going to the flow's record (issue 13);
    *  undefined for other types, and when every observer is taken (the flow is then carried unobserved). */
-  private httpTap(spec: ListenerSpec, live: () => LiveFlow): Http1FlowObserver | undefined {
-    if (spec.type !== 'http1') return undefined;
+  private httpTap(spec: ListenerSpec, live: () => LiveFlow): FlowTap | undefined {
+    if (spec.type !== 'http1' && spec.type !== 'http2') return undefined;
     const records = this.d.records;
-    const o = new Http1FlowObserver((this.http1 ??= this.d.http1()), { onRequest: (q) => records.request(live(), q), onParseError: (why) => records.httpError(live(), why) });
+    const sink = { onRequest: (q: HttpRequest) => records.request(live(), q), onParseError: (why: string) => records.httpError(live(), why) };
+    const o = spec.type === 'http1' ? new Http1FlowObserver((this.http1 ??= this.d.http1()), sink) : new Http2FlowObserver((this.http2 ??= http2CoreOf(this.d.core)), sink);
     return o.observing ? o : undefined;
   }
 

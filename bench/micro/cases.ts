@@ -9,6 +9,7 @@ import { TsStreams } from '../../dataplane/core/ts-streams.js';
 import { TsDecoder, TsLink } from '../../dataplane/core/ts-decoder.js';
 import type { Step } from './measure.js';
 import { http1Cases } from './http1-cases.js';
+import { http2Cases } from './http2-cases.js';
 
 /** One row of the table: what is measured, the unit, and a Step per implementation (absent: n/a). */
 export interface Case { name: string; unit: 'frame' | 'call' | 'chunk' | 'request'; wasm?: () => Step; ts?: () => Step }
@@ -159,5 +160,6 @@ export function cases(): Case[] {
       wasm: () => { const c = loadCore(WINDOW); const into = new Uint8Array(c.x.memory.buffer, P.IN_BUF, P.IN_CAP); return () => { into.set(chunk64k); return { units: 1, bytes: 65536 }; }; },
     },
     ...http1Cases(),
+    ...http2Cases(),
   ];
 }

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import * as P from '../../wasm/assembly/protocol.js';
 import { hostClock, type CoreClock, type DecodeSink, type EncodedBatch, type ForwardingCore } from './core.js';
 import { HTTP1_EXPORT_NAMES, WasmHttp1, type Http1Exports } from './wasm-http1.js';
+import { HTTP2_EXPORT_NAMES, WasmHttp2, type Http2Exports } from './wasm-http2.js';
 
 /** Exports of build/core.wasm; test/unit/wasm-exports checks this against the module. */
-export interface CoreExports extends Http1Exports {
+export interface CoreExports extends Http1Exports, Http2Exports {
   memory: WebAssembly.Memory;
   init(window: number): number;
   linkOpen(link: number, dialer: number): number;
@@ -31,7 +32,7 @@ export interface CoreExports extends Http1Exports {
 export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   'memory', 'init', 'linkOpen', 'linkSetPeerWindow', 'linkClose', 'openStream', 'setForward',
   'consumedBytes', 'reserveCredit', 'release', 'find', 'usedSlots', 'settle', 'linkPeerStreams', 'decode', 'consumed', 'dataAhead', 'encode',
-  ...HTTP1_EXPORT_NAMES,
+  ...HTTP1_EXPORT_NAMES, ...HTTP2_EXPORT_NAMES,
 ];
 
 /** Path of the compiled core; `debug` selects the build with assertions and names. */
@@ -73,6 +74,9 @@ export class WasmCore implements ForwardingCore {
 
   /** The HTTP/1.1 observers of this instance, over the same memory (issue 13). */
   http1(): WasmHttp1 { return new WasmHttp1(this.x, this.u8, this.dv); }
+
+  /** The HTTP/2 observers of this instance, over the same memory (issue 13). */
+  http2(): WasmHttp2 { return new WasmHttp2(this.x, this.u8, this.dv); }
 
   linkOpen(link: number, dialer: boolean): void { this.x.linkOpen(link, dialer ? 1 : 0); }
   linkSetPeerWindow(link: number, window: number): void { this.x.linkSetPeerWindow(link, window); }

@@ -164,6 +164,8 @@ export interface HttpRequest {
   durationMs: number;
   /** request-balanced listener (`balance: request`): the target that answered (connector, or site#lane) */
   target?: string;
+  /** gRPC over HTTP/2: the grpc-status of the response's trailers, when there was one */
+  grpcStatus?: number;
 }
 
 /** HTTP requests that completed since the last batch with one set of labels, with their durations in seconds. */

@@ -40,6 +40,16 @@ const SHAPE: { [K in keyof CoreExports]: Shape<CoreExports[K]> } = {
   h1Pass: { kind: 'function', arity: 4 },
   h1Feed: { kind: 'function', arity: 4 },
   h1End: { kind: 'function', arity: 2 },
+  h2Init: { kind: 'function', arity: 0 },
+  h2Open: { kind: 'function', arity: 0 },
+  h2Close: { kind: 'function', arity: 1 },
+  h2Mode: { kind: 'function', arity: 1 },
+  h2Failure: { kind: 'function', arity: 1 },
+  h2Outs: { kind: 'function', arity: 0 },
+  h2Skip: { kind: 'function', arity: 2 },
+  h2Pass: { kind: 'function', arity: 4 },
+  h2Feed: { kind: 'function', arity: 4 },
+  h2End: { kind: 'function', arity: 2 },
 };
 
 /** Memory limits and active data segments, read from the binary (the JS API does not expose a maximum). */

@@ -10,6 +10,7 @@ import { setClock, windowConsumed } from './window';
 export { decode, consumed, dataAhead } from './decoder';
 export { encode } from './encoder';
 export { h1Init, h1Open, h1Close, h1Mode, h1Failure, h1Outs, h1Skip, h1Pass, h1Feed, h1End } from './http1';
+export { h2Init, h2Open, h2Close, h2Mode, h2Failure, h2Outs, h2Skip, h2Pass, h2Feed, h2End } from './http2';
 
 /** Resets the whole core; `window` is the receive credit this site grants per stream. */
 export function init(window: u32): u32 {

@@ -93,8 +93,9 @@ export const ERR_POLICY_DENIED = 20;
  */
 export const MAX_PEER_STREAMS = 4096;
 
-// Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 256 pages.
-export const MEMORY_PAGES = 256;
+// Fixed wasm memory layout (bytes). Memory never grows: maximum = initial = 512 pages (32 MiB: the forwarding
+// layout and the HTTP/1.1 observers in the first 16 MiB, the HTTP/2 observers above, http2-consts.ts).
+export const MEMORY_PAGES = 512;
 /** Input chunk copied in by the host before decode(). */
 export const IN_BUF = 65536;
 export const IN_CAP = 262144;
