@@ -69,13 +69,14 @@ async function main(): Promise<void> {
   lineup = await startLineup(kinds, { root, backendPort, certs });
 
   const runs: RunRecord[] = [];
-  const total = scenarios.length * opts.rounds * lineup.running.length;
+  const total = opts.rounds * scenarios.reduce((n, sc) => n + lineup!.running.filter((r) => !r.kind.scenarios || r.kind.scenarios.includes(sc.name)).length, 0);
   let i = 0;
   let quiet = 0;
   let previous: number[] = [];
   for (const sc of scenarios) {
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const { info, setup } of lineup.running) {
+      for (const { kind, info, setup } of lineup.running) {
+        if (kind.scenarios && !kind.scenarios.includes(sc.name)) continue;
         i++;
         const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
         const nodes = setup.pids().map((root) => processTree([root]));

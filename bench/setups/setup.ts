@@ -43,6 +43,8 @@ export interface SetupKind {
   /** installs what is missing; returns the version line, or throws why it cannot run */
   prepare(): Promise<string>;
   start(ctx: SetupContext): Promise<RunningSetup>;
+  /** the scenarios it runs (absent: all); the others are not run through it */
+  scenarios?: string[];
 }
 
 /** Thrown by prepare() when a peer cannot be installed: the bench says so and skips it. */

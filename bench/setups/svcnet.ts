@@ -117,6 +117,7 @@ export function svcnetSetup(sites: 2 | 3, workers = 1, consoles = false, http?: 
       ? 'svcnet: listener site ← one mTLS link → connector site (2 sites, each a control and an engine process)'
       : 'svcnet: listener site → relay site → connector site, two hops (3 sites, each a control and an engine process)',
     role: 'svcnet',
+    ...(http ? { scenarios: ['http-1k', 'http-64k'] } : {}),
     prepare: async () => `svcnet ${JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version} on Node ${process.version}`,
     async start(ctx) {
       const chain = await startChain(ctx, sites, runArgs, consoles, listenerArgs);
