@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
@@ -17,14 +18,16 @@ const ARTIFACTS = process.env.SVCNET_ARTIFACTS ?? path.resolve('test-artifacts')
 const root = tempDir('svcnet-cbench-');
 const [A, B] = ['a', 'b'].map((n) => path.join(root, n));
 let consolePort: number;
+let otherPort: number;
 let browser: Browser | undefined;
 let page: Page;
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `console-bench-${name}.png`), fullPage: true });
 
 test.before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const ports = await freePorts(3);
+  const ports = await freePorts(4);
   consolePort = ports[2];
+  otherPort = ports[3];
   await svcnetOk(['site', 'create', 'site-a', '--dir', A, '--console-port', String(consolePort)]);
   await svcnetOk(['site', 'create', 'site-b', '--dir', B, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
   runSite(A);
@@ -86,6 +89,33 @@ test('A\'s own page offers its peer; Stop cancels the run and A closes every flo
   await page.waitForFunction(() => /phase/.test(document.querySelector('#bench-status')?.textContent ?? ''), undefined, { timeout: 15_000 });
   await page.goto('about:blank');
   await waitFor('leaving the page cancelled the run', async () => (await streamsAtA()) === 0, 10_000);
+});
+
+test('a cross-origin page cannot start a bench (no preflight answered, the form-like post refused)', async () => {
+  // Another origin (another port of loopback, so no private-network rule stands in for the console's own checks).
+  const other = http.createServer((_req, res) => res.end('<!doctype html><title>another origin</title>'));
+  await new Promise<void>((r) => other.listen(otherPort, '127.0.0.1', r));
+  await page.goto(`http://127.0.0.1:${otherPort}/`, { timeout: 10_000 });
+  const target = `http://127.0.0.1:${consolePort}/api/bench`;
+  const tries = await page.evaluate(async (url) => {
+    const body = JSON.stringify({ to: 'site-b' });
+    const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => `status ${r.status}`, (e) => `failed: ${(e as Error).name}`);
+    const simple = await fetch(url, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).then((r) => r.type, (e) => `failed: ${(e as Error).name}`);
+    return { json, simple };
+  }, target);
+  assert.is(tries.json, 'failed: TypeError', 'the JSON post needs a CORS preflight the console never answers');
+  assert.is(tries.simple, 'opaque', 'the simple post reached the console (and was refused: below)');
+  other.close();
+  // Had either started a run, the console would refuse the next one (one run at a time): it starts.
+  await page.goto(`http://127.0.0.1:${consolePort}/`, { timeout: 10_000 });
+  const status = await page.evaluate(async () => {
+    const ctl = new AbortController();
+    const r = await fetch('/api/bench', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'site-b' }), signal: ctl.signal });
+    ctl.abort();
+    return r.status;
+  });
+  assert.is(status, 200, 'no cross-origin run was running');
+  await waitFor('the aborted run\'s flows closed', async () => (await streamsAtA()) === 0, 10_000);
 });
 
 test.run();
