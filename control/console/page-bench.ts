@@ -6,7 +6,7 @@
 
 export const BENCH_HTML = `<section class="wide" id="bench"><h2>Measure</h2>
 <style>#bench-result{max-width:640px;margin-top:6px} #bench-result td:first-child{width:6.5em;color:#667} #bench-status{overflow-wrap:anywhere}</style>
-<div class="filters" id="bench-buttons"></div><div id="bench-status" role="status"></div><table id="bench-result"></table></section>`;
+<div class="filters"><span id="bench-buttons" style="display:flex;flex-wrap:wrap;gap:8px"></span><span id="bench-stop"></span></div><div id="bench-status" role="status"></div><table id="bench-result"></table></section>`;
 
 export const BENCH_SCRIPT = `
 // The run in progress (its AbortController) and the targets the buttons were drawn for.
@@ -17,7 +17,7 @@ function benchReset() {
   bench.run?.abort();
   bench.run = null;
   bench.targets = '';
-  for (const id of ['bench-buttons', 'bench-status', 'bench-result']) $(id).replaceChildren();
+  for (const id of ['bench-buttons', 'bench-stop', 'bench-status', 'bench-result']) $(id).replaceChildren();
 }
 // Called with each site view: the buttons, redrawn only when the targets change (not under a click).
 function benchTargets(v) {
@@ -59,7 +59,8 @@ async function benchRun(to) {
   const stop = el('button', '', 'Stop');
   stop.type = 'button';
   stop.addEventListener('click', () => ctl.abort());
-  $('bench-buttons').append(stop);
+  // Apart from the buttons, which a change of the site's links may redraw during the run.
+  $('bench-stop').replaceChildren(stop);
   // Lines for this run only: a run stopped by leaving the page does not write on the next one.
   const say = (cls, text) => { if (bench.run === ctl) benchLine(cls, text); };
   let done = false;

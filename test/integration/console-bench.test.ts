@@ -1,7 +1,8 @@
 // Issue 14 item 2, the console's Measure button in a real browser (Debian chromium via
 // playwright-core) over two real loopback sites, A (with the console) linked to B: on B's page a
 // click runs a 5 s bench from A to B and the panel shows the throughput and the path, within a
-// 700 px wide window; A's own page offers B; Stop cancels a run and A's engine closes its flows.
+// 700 px wide window; A's own page offers B; Stop (or leaving the page) cancels a run and A's engine
+// closes its flows; a page of another origin cannot start one.
 // Screenshots go to $SVCNET_ARTIFACTS, else test-artifacts/ at the repo root (ignored by git).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -78,10 +79,12 @@ test('A\'s own page offers its peer; Stop cancels the run and A closes every flo
   const button = page.locator('#bench-buttons button', { hasText: 'Measure to site-b' });
   await button.waitFor({ timeout: 10_000 });
   await waitFor('no bench streams at A before', async () => (await streamsAtA()) === 0, 10_000);
+  // These runs would last a minute: flows that close within seconds were closed by the cancel.
+  await page.route('**/api/bench', (r) => r.continue({ postData: JSON.stringify({ to: 'site-b', durationMs: 60_000 }) }));
   await button.click();
   await page.waitForFunction(() => /throughput phase/.test(document.querySelector('#bench-status')?.textContent ?? ''), undefined, { timeout: 15_000 });
   assert.ok((await streamsAtA()) > 0, 'the run has streams open');
-  await page.locator('#bench-buttons button', { hasText: 'Stop' }).click();
+  await page.locator('#bench-stop button', { hasText: 'Stop' }).click();
   await page.waitForFunction(() => /stopped/.test(document.querySelector('#bench-status')?.textContent ?? ''), undefined, { timeout: 5_000 });
   await waitFor('A closed the run\'s flows', async () => (await streamsAtA()) === 0, 10_000);
   // The console is free again: a new run starts (and is left by leaving the page, which cancels it too).
@@ -89,6 +92,7 @@ test('A\'s own page offers its peer; Stop cancels the run and A closes every flo
   await page.waitForFunction(() => /phase/.test(document.querySelector('#bench-status')?.textContent ?? ''), undefined, { timeout: 15_000 });
   await page.goto('about:blank');
   await waitFor('leaving the page cancelled the run', async () => (await streamsAtA()) === 0, 10_000);
+  await page.unroute('**/api/bench');
 });
 
 test('a cross-origin page cannot start a bench (no preflight answered, the form-like post refused)', async () => {
