@@ -28,7 +28,8 @@ import { ServiceHistory } from './console/service-history.js';
 import { FlowQueries, listAllFlows } from './flows/flow-queries.js';
 import { BenchRuns } from './bench/bench-runs.js';
 import { loadPolicy, servesBench } from './pki/policy.js';
-import { attachControlApi } from './api/site-api.js';
+import { attachControlApi, apiContext } from './api/site-api.js';
+import { runBenchmark } from './bench/bench-api.js';
 import type { ApiServers } from './api/server.js';
 import { desiredState, SnapshotVersions } from './xds/snapshot.js';
 import { SnapshotPublisher } from './xds/publisher.js';
@@ -207,6 +208,8 @@ export class RunningSite {
         history: this.history,
         // A traffic event carries the whole network's rows: at most one a second per page.
         trafficEvents: (this.trafficEvents = new StatusEvents(() => this.traffic.view(), { minGapMs: 1000 }, 'traffic')),
+        // The Measure button runs the same RunBenchmark as the API (control/bench/bench-api.ts).
+        bench: (req, send, end) => runBenchmark(apiContext(this, this.log), req, send, end),
       }, { host: cfg.consoleHost ?? '127.0.0.1', port: cfg.consolePort, tls: serverTls(store), password: () => consolePassword(store) });
       this.log.info({ url: this.console.url, login: this.console.login ? `password in ${consolePasswordPath(store)} or an admin client certificate` : undefined }, 'console ready');
     }

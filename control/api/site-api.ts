@@ -29,12 +29,19 @@ export interface ApiSite {
 
 /** Starts the control API of `site`; close it on stop. */
 export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiServers> {
-  const { store, cfg, hub } = site;
+  const { store, cfg } = site;
   const server = cfg.apiPort ? store.readServerCert() : undefined;
   const tcp = server && cfg.apiPort
     ? { host: '0.0.0.0', port: cfg.apiPort, advertise: `${cfg.linkAccess.host}:${cfg.apiPort}`, key: server.key, cert: server.cert, ca: store.readCa().cert }
     : undefined;
-  const ctx: ApiContext = {
+  const ctx = apiContext(site, log, tcp?.advertise);
+  return startApiServers(ctx, { dir: store.dir, tcp });
+}
+
+/** The context the API's handlers (and the console's bench button) work with. */
+export function apiContext(site: ApiSite, log: Logger, apiEndpoint?: string): ApiContext {
+  const { store, hub } = site;
+  return {
     store, hub, log: log.child({ component: 'api' }), redeem: redeemWithTokenModule,
     site: {
       status: () => site.status(),
@@ -47,8 +54,7 @@ export async function attachControlApi(site: ApiSite, log: Logger): Promise<ApiS
       flows: (q) => site.flows.list(q),
       pkiChanged: () => site.pkiChanged(),
       bench: site.benchRuns ? (req, progress) => site.benchRuns!.run(req, progress) : undefined,
-      apiEndpoint: tcp?.advertise,
+      apiEndpoint,
     },
   };
-  return startApiServers(ctx, { dir: store.dir, tcp });
 }

@@ -15,6 +15,7 @@ import type { ConsoleAuth } from './console-auth.js';
 import { STALE_INTERVALS, type NetworkTraffic } from './traffic-view.js';
 import type { ServiceHistory } from './service-history.js';
 import { siteView } from './site-view.js';
+import { addBenchRoute, type ConsoleBench } from './bench-route.js';
 
 export interface ConsoleDeps {
   /** may wait for the data-plane engine's fresh status (a scrape then sees the counters as of now) */
@@ -36,6 +37,8 @@ export interface ConsoleDeps {
   history?: Pick<ServiceHistory, 'keys' | 'series'>;
   /** `traffic` events on the same stream as `status`, when the summaries change */
   trafficEvents?: StatusEvents;
+  /** runs a bench from this site for the page's Measure button (bench-route.ts, issue 14) */
+  bench?: ConsoleBench;
 }
 
 // The page loads only its own script and data; nothing inline runs, nothing frames it.
@@ -60,6 +63,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
   });
   if (deps.auth) addLogin(app, deps.auth);
+  addBenchRoute(app, deps.bench);
   app.get('/', (c) => c.html(CONSOLE_PAGE));
   app.get('/console.js', (c) => c.body(CONSOLE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/favicon.ico', (c) => c.body(new Uint8Array(FAVICON), 200, { 'content-type': 'image/x-icon', 'cache-control': 'max-age=86400' }));

@@ -2,10 +2,12 @@
 // it. `#/site/NAME` (a site in the graph, a site name in a table) hides the network page and shows
 // /api/sites/NAME (site-view.ts) — links with rate each way, listeners and connectors, traffic per
 // key (with HTTP requests by status class) and per peer, stale marking — and the flows at this site to or from that site, fetched again
-// with the status and traffic events at most once a second. The script uses page.ts's helpers.
+// with the status and traffic events at most once a second, and a Measure panel (page-bench.ts). The script uses page.ts's helpers.
+import { BENCH_HTML, BENCH_SCRIPT } from './page-bench.js';
 
 export const SITE_PAGE_HTML = `<main id="site-page" hidden>
 <section class="wide"><h2><a href="#">Network</a> \u203a site <span id="sp-name"></span></h2><div id="sp-state"></div></section>
+${BENCH_HTML}
 <section class="wide"><h2>Links</h2><div class="scroll"><table id="sp-links"></table></div></section>
 <section class="wide"><h2>Listeners and connectors</h2><div class="scroll"><table id="sp-endpoints"></table></div></section>
 <section class="wide"><h2>Traffic per service</h2><div class="scroll"><table id="sp-keys"></table></div></section>
@@ -25,6 +27,7 @@ function route() {
   sitePage.name = name;
   $('network-page').hidden = name !== null;
   $('site-page').hidden = name === null;
+  benchReset();
   if (name !== null) { $('sp-name').textContent = name; for (const id of ['sp-state', 'sp-links', 'sp-endpoints', 'sp-keys', 'sp-peers', 'sp-flows']) $(id).replaceChildren(); siteFollow(true); }
 }
 function siteFollow(now) {
@@ -41,6 +44,7 @@ async function siteShow(name) {
   if (name !== sitePage.name) return;
   if (r.status === 404) { $('sp-state').replaceChildren(el('span', 'bad', 'no site of this name in the network')); return; }
   const v = await r.json();
+  benchTargets(v);
   const age = typeof v.ageMs === 'number' ? Math.round(v.ageMs / 1000) + ' s' : '';
   $('sp-state').replaceChildren(
     v.self ? el('span', 'ok', 'this site') : v.reachable ? el('span', 'ok', 'reachable, cost ' + num(v.cost)) : el('span', 'bad', 'unreachable'), ' \\u00b7 ',
@@ -67,4 +71,4 @@ async function siteShow(name) {
   flowsTable('sp-flows', await (await fetch('/api/flows?' + q)).json());
 }
 window.addEventListener('hashchange', route);
-`;
+${BENCH_SCRIPT}`;
