@@ -178,7 +178,7 @@ test('issue 12: a site in the graph opens its page: links each way, endpoints, t
   for (const l of links) { assert.match(l[4], /^up/); assert.match(l[5], /\/s \/ .*\/s$/); assert.match(l[6], /MiB/, 'the hash flows crossed both of B\'s links'); }
   // kind, name, key, address, ready, open, flows, rates: another site's connector is ready when its routing record lists its key
   const endpoints = await spRows('sp-endpoints');
-  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && e[6] === '7'), JSON.stringify(endpoints));
+  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === '1/1 ready' && e[6] === '7'), JSON.stringify(endpoints));
   const keys = await spRows('sp-keys');
   assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 7'], 'per key and role, flows opened');
   // Requests are observed at the listener's site (A), so B's connector row has none.

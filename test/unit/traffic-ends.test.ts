@@ -75,6 +75,16 @@ test('issue 12: our own summary stays within its bound with a thousand keys of r
   assert.equal([whole.omitted, whole.ends!.length], [0, 200]);
 });
 
+test('issue 12: readiness of every one of 100 keys adds under 15% to a summary of one row per key', () => {
+  let seed = 7;
+  const rnd = (max: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor((seed / 2147483648) * max); };
+  const keys = Array.from({ length: 100 }, (_, i) => row({ key: `service-${String(i).padStart(3, '0')}`, role: 'connector', opened: rnd(1e5), bytesToServer: rnd(1e12), bytesToClient: rnd(1e12), rateToServer: rnd(1e8), rateToClient: rnd(1e8) }));
+  const ends = endpointRows(keys.map((k) => ({ key: k.key, ready: true })), keys.map((k, i) => ({ key: k.key, ready: i % 10 !== 0 })));
+  const size = (s: TrafficSummary) => encodeSummary(s, alice.pub, (b) => alice.sign(b)).length;
+  const [plain, withEnds] = [size(summary(alice, { keys })), size(summary(alice, { keys, ends }))];
+  assert.ok(withEnds > plain && withEnds < plain * 1.15, `${plain} -> ${withEnds}`);
+});
+
 test('issue 12: the view lists each key\'s listener and connector sites with readiness, rate, failed flows and staleness', () => {
   const held = [
     { summary: summary(alice, { keys: [row(), row({ key: 'web', role: 'local', peerSite: 'alice' })], ends: [end('hash', 1, 1, 0, 0), end('web', 1, 1, 0, 1)] }), receivedAt: T0, reachable: true, self: true },
