@@ -6,6 +6,7 @@
 // and a page per site (page-site.ts, `#/site/NAME`). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 import { SITE_PAGE_HTML, SITE_SCRIPT } from './page-site.js';
+import { SERVICES_SCRIPT } from './page-services.js';
 
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
@@ -142,38 +143,6 @@ $('graph').addEventListener('click', (e) => {
   const t = e.target instanceof Element ? e.target.closest('[data-site]') : null;
   if (t) location.hash = '#/site/' + encodeURIComponent(t.getAttribute('data-site'));
 });
-// The services table: each key, every site with a listener of it and every site with a connector
-// (readiness, rate, failed flows, stale marked; this site's listeners by name and state; sites the
-// routing records name that no summary tells of, by cost), and its traffic across the network.
-function serviceEnd(e, extra) {
-  const ready = typeof e.total === 'number' && typeof e.ready === 'number' ? el('span', e.ready === e.total && !e.stale ? 'ok' : 'bad', num(e.ready) + '/' + num(e.total) + ' ready') : el('span', 'muted', 'readiness not shared');
-  const figures = rate(e.rate) + (e.failed > 0 ? ', ' : '');
-  return el('div', 'end', siteLink(e.site), ' ', ready, ...extra, ' \u00b7 ' + figures, ...(e.failed > 0 ? [el('span', 'bad', num(e.failed) + ' failed')] : []), ...(e.stale ? [' ', el('span', 'bad', 'stale')] : []));
-}
-function services(s) {
-  const listeners = list(s.listeners);
-  const me = str(s.site && s.site.name);
-  const keys = new Map();
-  for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), x]);
-  for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
-  for (const t of list(traffic && traffic.services)) if (!keys.has(str(t.key))) keys.set(str(t.key), []);
-  const totals = new Map(list(traffic && traffic.services).map((t) => [str(t.key), t]));
-  table('services', ['routing key', 'listeners (site: ready, rate, failed)', 'connectors (site: ready, rate, failed)', 'network traffic'], [...keys].map(([k, recs]) => {
-    const t = totals.get(k);
-    const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l) => [' ' + str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
-    const ls = list(t && t.listeners).map((e) => serviceEnd(e, str(e.site) === me ? here : []));
-    if (here.length && !list(t && t.listeners).some((e) => str(e.site) === me)) ls.unshift(el('div', 'end', siteLink(me), ...here));
-    const cs = list(t && t.connectors).map((e) => {
-      const rec = recs.find((x) => str(x.name) === str(e.site));
-      return serviceEnd(e, rec ? [' ', el('span', 'muted', rec.cost === null ? '(unreachable)' : '(cost ' + num(rec.cost) + ')')] : []);
-    });
-    for (const x of recs) if (!list(t && t.connectors).some((e) => str(e.site) === str(x.name))) cs.push(el('div', 'end', siteLink(x.name), ' ' + (x.cost === null ? '(unreachable)' : '(cost ' + num(x.cost) + ')')));
-    // HTTP requests by status class, where http1 listeners observe the key.
-    const req = t && t.requests && typeof t.requests === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => t.requests[c] > 0).map((c) => c + ' ' + num(t.requests[c])) : [];
-    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient) + (req.length ? '; HTTP ' + req.join(', ') : ''), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
-    return [k, ls.length ? ls : '-', cs.length ? cs : el('span', 'bad', 'no connector'), net];
-  }));
-}
 // The network's traffic (/api/traffic, \`traffic\` events): the last view, and the link between two sites as either end reports it.
 let traffic = null;
 function linkTraffic(aId, aName, bId, bName) {
@@ -324,6 +293,7 @@ function live() {
     else $('updated').textContent = 'site not reachable, reconnecting';
   };
 }
+${SERVICES_SCRIPT}
 ${SITE_SCRIPT}
 route();
 flows().catch(() => {});
