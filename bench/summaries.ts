@@ -1,10 +1,12 @@
 // Issue 12: how many bytes a site's traffic summary costs, at 10 and 100 services, in the wire form
 // chosen (positional JSON, deflated, signed) against object and plain positional JSON, and with HTTP
-// status classes on every key; and what signing and checking one costs. `npm run build --silent && node dist/bench/summaries.js` (bench/analysis/summaries.md).
+// status classes on every key, and with listener and connector readiness on every key; and what
+// signing and checking one costs. `npm run build --silent && node dist/bench/summaries.js` (bench/analysis/summaries.md).
 import { SiteIdentity, keyOwnsId, verifySignature } from '../common/identity.js';
 import { TrafficTally } from '../dataplane/traffic/tally.js';
 import { decodeSummary, encodeSummary, summaryBody } from '../dataplane/traffic/summary-codec.js';
 import { TRAFFIC_INTERVAL_MS } from '../dataplane/traffic/traffic-node.js';
+import { endpointRows } from '../dataplane/traffic/endpoint-rows.js';
 import type { FlowRole } from '../dataplane/port/report.js';
 import type { TrafficSummary } from '../dataplane/port/traffic.js';
 
@@ -52,18 +54,22 @@ function timeUs(n: number, f: () => void): number {
 }
 
 const rows: string[] = [];
-rows.push('| services | rows (roles × peers) | name length | object JSON B | positional JSON B, signed | deflated positional, signed (chosen) B | bytes/s per site at 5 s | with HTTP status classes B | bytes/s with them | sign µs | check µs |');
-rows.push('|---|---|---|---|---|---|---|---|---|---|---|');
+rows.push('| services | rows (roles × peers) | name length | object JSON B | positional JSON B, signed | deflated positional, signed (chosen) B | bytes/s per site at 5 s | with HTTP status classes B | bytes/s with them | with readiness B | bytes/s with it | sign µs | check µs |');
+rows.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [services, roles, peers, nameLength] of [[10, ['connector'], 1, 10], [10, ['listener', 'connector'], 2, 10], [100, ['connector'], 1, 10], [100, ['listener', 'connector'], 2, 10], [100, ['connector'], 1, 63]] as [number, FlowRole[], number, number][]) {
   const withHttp = busySummary(services, roles, peers, nameLength);
   const s = { ...withHttp, http: undefined };
   const all = s.keys.length;
   const httpPayload = encodeSummary({ ...withHttp }, id.pub, (b) => id.sign(b)).length;
+  // Readiness of every key: one listener and one or two connectors each (every tenth one not ready), no HTTP counts.
+  const keyNames = [...new Set(s.keys.map((k) => k.key))];
+  const ends = endpointRows(keyNames.map((key) => ({ key, ready: true })), keyNames.flatMap((key, i) => (i % 3 ? [{ key, ready: true }] : [{ key, ready: true }, { key, ready: i % 10 !== 0 }])));
+  const endsPayload = encodeSummary({ ...s, ends }, id.pub, (b) => id.sign(b)).length;
   const object = Buffer.byteLength(objectJson(s));
   const plain = Buffer.byteLength(summaryBody(s, id.pub)) + 64;
   const payload = encodeSummary(s, id.pub, (b) => id.sign(b));
   const sign = timeUs(200, () => encodeSummary({ ...s }, id.pub, (b) => id.sign(b)));
   const check = timeUs(200, () => { const w = decodeSummary(payload)!; keyOwnsId(w.pub, w.summary.origin); verifySignature(w.pub, w.signed, w.sig.toString('base64')); });
-  rows.push(`| ${services} | ${all} (${roles.length} × ${peers})${s.omitted ? `, ${s.omitted} left out` : ''} | ${nameLength} | ${object} | ${plain} | ${payload.length} | ${Math.round((payload.length + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${httpPayload} | ${Math.round((httpPayload + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${sign.toFixed(0)} | ${check.toFixed(0)} |`);
+  rows.push(`| ${services} | ${all} (${roles.length} × ${peers})${s.omitted ? `, ${s.omitted} left out` : ''} | ${nameLength} | ${object} | ${plain} | ${payload.length} | ${Math.round((payload.length + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${httpPayload} | ${Math.round((httpPayload + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${endsPayload} | ${Math.round((endsPayload + 12) / (TRAFFIC_INTERVAL_MS / 1000))} | ${sign.toFixed(0)} | ${check.toFixed(0)} |`);
 }
 process.stdout.write(`${rows.join('\n')}\n`);

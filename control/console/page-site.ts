@@ -57,7 +57,7 @@ async function siteShow(name) {
     l.rateIn === null ? '-' : both(l.rateIn, l.rateOut), l.bytesIn === null ? '-' : bytes(l.bytesIn) + ' / ' + bytes(l.bytesOut)]));
   table('sp-endpoints', ['kind', 'name', 'routing key', 'address', 'ready', 'open', 'flows', 'rate to server / client'], list(v.endpoints).map((e) => [
     str(e.kind), e.name ? str(e.name) : '-', str(e.key), e.address ? str(e.address) : '-',
-    e.ready === null ? el('span', 'muted', 'not shared') : [el('span', e.ready ? 'ok' : 'bad', e.ready ? 'ready' : 'not ready'), ...(e.message ? [' ', el('span', 'muted', str(e.message))] : [])],
+    e.ready === null ? el('span', 'muted', 'not shared (older site)') : [el('span', e.ready ? 'ok' : 'bad', (typeof e.total === 'number' ? num(e.readyCount) + '/' + num(e.total) + ' ' : '') + (e.ready ? 'ready' : 'not ready')), ...(e.message ? [' ', el('span', 'muted', str(e.message))] : [])],
     num(e.active), num(e.opened), both(e.rateToServer, e.rateToClient)]));
   const classes = (r) => (r && typeof r === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => r[c] > 0).map((c) => c + ' ' + num(r[c])).join(', ') || '-' : '-');
   table('sp-keys', ['routing key', 'role', 'open', 'flows', 'failed', 'to server / client', 'rate', 'HTTP requests'], list(v.perKey).map((k) => [

@@ -6,6 +6,7 @@
 // and a page per site (page-site.ts, `#/site/NAME`). No build step, no external assets. Everything shown comes from peers and clients
 // as well as from this site, so the script builds nodes and sets text, never HTML (issue 10 #10).
 import { SITE_PAGE_HTML, SITE_SCRIPT } from './page-site.js';
+import { SERVICES_SCRIPT } from './page-services.js';
 
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>svcnet console</title>
@@ -30,7 +31,7 @@ main[hidden]{display:none} #sp-name,#sp-state{overflow-wrap:anywhere} header a{c
 <header><h1>svcnet</h1><span id="site"></span><span class="muted" id="updated"></span></header>
 <main id="network-page">
 <section><h2>Network</h2><svg id="graph" viewBox="0 0 390 320" width="390" height="320"></svg></section>
-<section><h2>Services</h2><table id="services"></table></section>
+<section class="wide"><h2>Services</h2><table id="services"></table></section>
 <section><h2>Links</h2><table id="links"></table></section>
 <section><h2>Traffic at this site</h2><table id="traffic"></table></section>
 <section class="wide"><h2>Traffic across the network</h2><div class="scroll"><table id="network-traffic"></table></div></section>
@@ -142,23 +143,6 @@ $('graph').addEventListener('click', (e) => {
   const t = e.target instanceof Element ? e.target.closest('[data-site]') : null;
   if (t) location.hash = '#/site/' + encodeURIComponent(t.getAttribute('data-site'));
 });
-// The services table: each key, its listeners here, the sites serving it, and its traffic across the network.
-function services(s) {
-  const listeners = list(s.listeners);
-  const keys = new Map();
-  for (const x of list(s.network && s.network.sites)) for (const k of list(x.keys)) keys.set(str(k), [...(keys.get(str(k)) || []), str(x.name) + (x.cost === null ? ' (unreachable)' : ' (cost ' + num(x.cost) + ')')]);
-  for (const l of listeners) if (!keys.has(str(l.routingKey))) keys.set(str(l.routingKey), []);
-  for (const t of list(traffic && traffic.services)) if (!keys.has(str(t.key))) keys.set(str(t.key), []);
-  const totals = new Map(list(traffic && traffic.services).map((t) => [str(t.key), t]));
-  table('services', ['routing key', 'listeners here', 'served by', 'network traffic'], [...keys].map(([k, v]) => {
-    const here = listeners.filter((l) => str(l.routingKey) === k).flatMap((l, i) => [...(i ? [el('br')] : []), str(l.name) + ':' + num(l.port) + ' ', state(l.status)]);
-    const t = totals.get(k);
-    // HTTP requests by status class, where http1 listeners observe the key.
-    const req = t && t.requests && typeof t.requests === 'object' ? ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'].filter((c) => t.requests[c] > 0).map((c) => c + ' ' + num(t.requests[c])) : [];
-    const net = t ? [num(t.active) + ' open, ' + num(t.opened) + ' flows, ' + num(t.failed) + ' failed, ' + bytes(t.bytesToServer + t.bytesToClient) + ', ' + rate(t.rateToServer + t.rateToClient) + (req.length ? '; HTTP ' + req.join(', ') : ''), ...(t.stale ? [' ', el('span', 'bad', '(partly stale)')] : [])] : '-';
-    return [k, here.length ? here : '-', v.length ? v.join(', ') : el('span', 'bad', 'no connector'), net];
-  }));
-}
 // The network's traffic (/api/traffic, \`traffic\` events): the last view, and the link between two sites as either end reports it.
 let traffic = null;
 function linkTraffic(aId, aName, bId, bName) {
@@ -309,6 +293,7 @@ function live() {
     else $('updated').textContent = 'site not reachable, reconnecting';
   };
 }
+${SERVICES_SCRIPT}
 ${SITE_SCRIPT}
 route();
 flows().catch(() => {});

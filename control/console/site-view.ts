@@ -1,7 +1,8 @@
 // One site's page in the console (issue 12 item 3, `/api/sites/:name`): its links (rate each way,
 // up or down), its listeners and connectors (readiness, rates), its traffic per key and per peer
 // site, stale marking — from what the console already holds: this site's status and the network's
-// traffic summaries (traffic-view.ts). Of another site the summaries give links and key rows; its
+// traffic summaries (traffic-view.ts). Of another site the summaries give links, key rows and its
+// listeners and connectors per key with their readiness (`ends`); from a site before that field its
 // listeners are known by their rows, its connectors also by its routing record's keys. Pure.
 import type { RuntimeStatus } from '../state/site-store.js';
 import type { NetworkTraffic, SiteTraffic } from './traffic-view.js';
@@ -35,8 +36,11 @@ export interface SiteEndpointView extends Figures {
   key: string;
   /** `port` of a listener, `host:port` of a connector (this site only) */
   address: string;
-  /** ready (true/false), or null when unknown (another site's listener) */
+  /** ready (true/false: all of them, for another site's), or null when unknown (a listener of a site that does not share readiness) */
   ready: boolean | null;
+  /** another site's: how many of the key's listeners (or connectors) it has, and how many are ready (its summaries' `ends`) */
+  readyCount?: number;
+  total?: number;
   message: string;
 }
 
@@ -126,8 +130,24 @@ export function siteView(status: RuntimeStatus, traffic: NetworkTraffic | undefi
     for (const c of status.connectors) endpoints.push({ kind: 'connector', name: c.name, key: c.routingKey, address: `${c.host}:${c.port}`, ready: c.ready, message: c.message, ...rolesOf(c.routingKey, ['connector', 'local']), active: c.flowsActive, opened: c.flowsOpened });
   } else {
     const keys = new Set(rec?.keys ?? []);
-    for (const key of new Set(perKey.filter((r) => r.role === 'listener').map((r) => r.key))) endpoints.push({ kind: 'listener', name: '', key, address: '', ready: null, message: '', ...rolesOf(key, ['listener', 'local']) });
-    for (const key of new Set([...keys, ...perKey.filter((r) => r.role === 'connector').map((r) => r.key)])) endpoints.push({ kind: 'connector', name: '', key, address: '', ready: keys.has(key) && rec!.cost !== null, message: keys.has(key) ? '' : 'not in its routing record', ...rolesOf(key, ['connector', 'local']) });
+    // Shared readiness: the most any engine of the site reports (each runs the same listeners and connectors).
+    const shared = new Map<string, { l: [number, number]; c: [number, number] }>();
+    for (const e of t?.ends ?? []) {
+      const x = shared.get(e.key) ?? { l: [0, 0], c: [0, 0] };
+      shared.set(e.key, { l: [Math.max(x.l[0], e.listenersReady), Math.max(x.l[1], e.listeners)], c: [Math.max(x.c[0], e.connectorsReady), Math.max(x.c[1], e.connectors)] });
+    }
+    const counted = ([ready, total]: [number, number]) => ({ ready: !siteStale && total > 0 && ready === total, readyCount: ready, total });
+    const listenerKeys = [...shared].filter(([, x]) => x.l[1] > 0).map(([k]) => k);
+    const connectorKeys = [...shared].filter(([, x]) => x.c[1] > 0).map(([k]) => k);
+    for (const key of new Set([...listenerKeys, ...perKey.filter((r) => r.role === 'listener').map((r) => r.key)])) {
+      const x = shared.get(key);
+      endpoints.push({ kind: 'listener', name: '', key, address: '', ...(x?.l[1] ? counted(x.l) : { ready: null }), message: siteStale && x ? 'as last shared' : '', ...rolesOf(key, ['listener', 'local']) });
+    }
+    for (const key of new Set([...keys, ...connectorKeys, ...perKey.filter((r) => r.role === 'connector').map((r) => r.key)])) {
+      const x = shared.get(key);
+      const message = siteStale && x ? 'as last shared' : keys.has(key) ? '' : 'not in its routing record';
+      endpoints.push({ kind: 'connector', name: '', key, address: '', ...(x?.c[1] ? counted(x.c) : { ready: keys.has(key) && rec!.cost !== null }), message, ...rolesOf(key, ['connector', 'local']) });
+    }
   }
   // HTTP requests are observed at listeners: on the key's listener row (else its local row).
   for (const h of t?.http ?? []) {

@@ -2,7 +2,7 @@
 // this site holds (port/traffic.ts), united by origin (the newest of each), grouped by site (a
 // site's further engines are nodes `<site id>/worker-k`), marked stale when the origin is
 // unreachable or silent for STALE_INTERVALS of its periods, and totalled per routing key. Pure.
-import type { HeldTraffic, HttpStatusClass, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow } from '../../dataplane/port/traffic.js';
+import type { HeldTraffic, HttpStatusClass, TrafficEndpointRow, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow } from '../../dataplane/port/traffic.js';
 import { baseSiteId } from '../../common/identity.js';
 
 /** A summary older than this many of its origin's periods is stale. */
@@ -30,6 +30,23 @@ export interface SiteTraffic {
   links: (TrafficLinkRow & { node?: string; stale?: boolean })[];
   /** HTTP requests by status class per key, observed at the site's http1 listeners (each engine's own rows) */
   http?: (TrafficHttpRow & { node?: string; stale?: boolean })[];
+  /** its listeners and connectors per key with their readiness (each engine's own rows); empty from a site before the field */
+  ends?: (TrafficEndpointRow & { node?: string; stale?: boolean })[];
+}
+
+/** One site's listeners (or connectors) of one key: readiness, and the flows at that end. */
+export interface ServiceEnd {
+  site: string;
+  /** how many are ready, of how many (the most any engine of the site reports); null when the site does not share them (a site before the field) */
+  ready: number | null;
+  total: number | null;
+  /** flows at that end (its rows of that role, and local ones): open, opened, failed, bytes/s both ways (fresh rows only) */
+  active: number;
+  opened: number;
+  failed: number;
+  rate: number;
+  /** the site's figures are stale */
+  stale: boolean;
 }
 
 /**
@@ -44,6 +61,9 @@ export interface ServiceTraffic extends Omit<TrafficKeyRow, 'role' | 'peerSite'>
   stale: boolean;
   /** HTTP requests by status class, summed over the sites that observed them (their listeners); absent when none did */
   requests?: Record<HttpStatusClass, number>;
+  /** every site with a listener of the key (shared, or known by its listener rows), and every site with a connector (networkTraffic always sets them) */
+  listeners?: ServiceEnd[];
+  connectors?: ServiceEnd[];
 }
 
 export interface NetworkTraffic {
@@ -82,7 +102,7 @@ export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfI
     const stale = !h.reachable || age > STALE_INTERVALS * s.intervalMs;
     let site = sites.get(id);
     if (!site) {
-      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [], http: [] }));
+      sites.set(id, (site = { id, name: node ? s.name.slice(0, s.name.length - node.length - 1) : s.name, self: id === selfId, reachable: h.reachable, stale, staleNodes: [], ageMs: age, intervalMs: s.intervalMs, omitted: 0, keys: [], links: [], http: [], ends: [] }));
     } else {
       site.reachable ||= h.reachable;
       site.stale &&= stale;
@@ -97,6 +117,7 @@ export function networkTraffic(lists: readonly (readonly HeldTraffic[])[], selfI
     site.keys.push(...s.keys.map(mark));
     site.links.push(...s.links.map(mark));
     site.http!.push(...(s.http ?? []).map(mark));
+    site.ends!.push(...(s.ends ?? []).map(mark));
   }
   for (const site of sites.values()) if (site.stale) site.staleNodes = [];
   const all = [...sites.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
@@ -108,8 +129,7 @@ export function serviceTotals(sites: readonly SiteTraffic[]): ServiceTraffic[] {
   const out = new Map<string, ServiceTraffic>();
   for (const site of sites) for (const r of site.keys) {
     if (r.role !== 'connector' && r.role !== 'local') continue;
-    let t = out.get(r.key);
-    if (!t) out.set(r.key, (t = { key: r.key, sites: [], opened: 0, active: 0, failed: 0, bytesToServer: 0, bytesToClient: 0, rateToServer: 0, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1, stale: false }));
+    const t = service(out, r.key);
     if (!t.sites.includes(site.name)) t.sites.push(site.name);
     t.opened += r.opened;
     t.active += r.active;
@@ -123,12 +143,52 @@ export function serviceTotals(sites: readonly SiteTraffic[]): ServiceTraffic[] {
   }
   // Requests are observed once each, at the listener's site: summed over every site's rows.
   for (const site of sites) for (const h of site.http ?? []) {
-    let t = out.get(h.key);
-    if (!t) out.set(h.key, (t = { key: h.key, sites: [], opened: 0, active: 0, failed: 0, bytesToServer: 0, bytesToClient: 0, rateToServer: 0, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1, stale: false }));
+    const t = service(out, h.key);
     const sum = (t.requests ??= { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 });
     for (const c of Object.keys(sum) as HttpStatusClass[]) sum[c] += h.requests[c] ?? 0;
   }
+  for (const site of sites) serviceEnds(site, out);
   return [...out.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+function service(out: Map<string, ServiceTraffic>, key: string): ServiceTraffic {
+  let t = out.get(key);
+  if (!t) out.set(key, (t = { key, sites: [], opened: 0, active: 0, failed: 0, bytesToServer: 0, bytesToClient: 0, rateToServer: 0, rateToClient: 0, ttfbP50Ms: -1, ttfbP99Ms: -1, stale: false, listeners: [], connectors: [] }));
+  return t;
+}
+
+/**
+ * Adds `site`'s listener and connector ends to each key's lists: readiness from its `ends` rows (the
+ * most any engine reports: every engine of a site runs the same listeners and connectors), flows from
+ * its key rows of that role (local rows count at both ends).
+ */
+function serviceEnds(site: SiteTraffic, out: Map<string, ServiceTraffic>): void {
+  const ends = new Map<string, ServiceEnd & { kind: 'listeners' | 'connectors' }>();
+  const end = (key: string, kind: 'listeners' | 'connectors') => {
+    const id = `${kind}\u0000${key}`;
+    let e = ends.get(id);
+    if (!e) ends.set(id, (e = { kind, site: site.name, ready: null, total: null, active: 0, opened: 0, failed: 0, rate: 0, stale: site.stale }));
+    service(out, key);
+    return e;
+  };
+  for (const r of site.ends ?? []) {
+    for (const [kind, ready, total] of [['listeners', r.listenersReady, r.listeners], ['connectors', r.connectorsReady, r.connectors]] as const) {
+      if (total === 0) continue;
+      const e = end(r.key, kind);
+      e.ready = Math.max(e.ready ?? 0, ready);
+      e.total = Math.max(e.total ?? 0, total);
+    }
+  }
+  for (const r of site.keys) {
+    const kinds = r.role === 'listener' ? ['listeners'] as const : r.role === 'connector' ? ['connectors'] as const : r.role === 'local' ? ['listeners', 'connectors'] as const : [];
+    for (const kind of kinds) {
+      const e = end(r.key, kind);
+      e.active += r.active; e.opened += r.opened; e.failed += r.failed;
+      if (!r.stale) e.rate += r.rateToServer + r.rateToClient;
+      e.stale ||= r.stale === true;
+    }
+  }
+  for (const [id, { kind, ...e }] of ends) out.get(id.slice(id.indexOf('\u0000') + 1))![kind]!.push(e);
 }
 
 /** What each engine of this site last reported; read as one view. */

@@ -74,7 +74,14 @@ export class Engine {
         known: (id) => this.dp.lsdb.has(id),
         reachable: (id) => this.dp.routes.paths.has(id),
         // The batch first: a flow that ended since the last one counts as ended, not as gone.
-        own: () => { this.sendFlows(); return { active: this.dp.flowRecords.query({ state: 'active', limit: FLOW_QUERY_MAX }), links: this.linkStatuses() }; },
+        own: () => {
+          this.sendFlows();
+          return {
+            active: this.dp.flowRecords.query({ state: 'active', limit: FLOW_QUERY_MAX }), links: this.linkStatuses(),
+            listeners: [...this.dp.listenerPorts.values()].map((l) => ({ key: l.spec.routingKey, ready: l.status === 'ready' })),
+            connectors: [...this.dp.connectors.values()].map((c) => ({ key: c.spec.routingKey, ready: c.ready })),
+          };
+        },
       },
     });
     this.dp.trafficSink = (l, payload) => this.traffic.onTraffic(l, payload);

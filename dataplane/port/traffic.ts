@@ -45,6 +45,18 @@ export interface TrafficHttpRow {
   requests: Record<HttpStatusClass, number>;
 }
 
+/**
+ * How many listeners and connectors of one routing key one node has, and how many of them are
+ * ready (listening; a connector's target answering), when the summary was made.
+ */
+export interface TrafficEndpointRow {
+  key: string;
+  listenersReady: number;
+  listeners: number;
+  connectorsReady: number;
+  connectors: number;
+}
+
 /** One node's summary, as its origin signed it. */
 export interface TrafficSummary {
   /** the node id (a site id, or `<site id>/worker-k` for its further engines) */
@@ -60,6 +72,8 @@ export interface TrafficSummary {
   omitted: number;
   /** HTTP requests by status class per key; absent when it observed none (and from sites before this field) */
   http?: TrafficHttpRow[];
+  /** its listeners and connectors per key with their readiness; absent when it has none (and from sites before this field) */
+  ends?: TrafficEndpointRow[];
 }
 
 /** A summary held by an engine: when it arrived (epoch ms, this host's clock) and whether its origin is reachable now. */

@@ -4,7 +4,7 @@
 // signed is those bytes: no canonical form to agree on. Pure.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { FlowRole } from '../port/report.js';
-import type { HttpStatusClass, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow, TrafficSummary } from '../port/traffic.js';
+import type { HttpStatusClass, TrafficEndpointRow, TrafficHttpRow, TrafficKeyRow, TrafficLinkRow, TrafficSummary } from '../port/traffic.js';
 
 /** A TRAFFIC payload larger than this is dropped unread; our own summaries stay under it (omitting quiet rows). */
 export const MAX_TRAFFIC_BYTES = 32 * 1024;
@@ -35,14 +35,17 @@ const round = (v: number, d = 1): number => Math.round(v * d) / d;
  * The body of a summary as JSON text with positional rows (rates to whole bytes/s, latency to 0.1 ms).
  * HTTP requests by status class ride in their own field, `http` (rows `[key, 1xx, 2xx, 3xx, 4xx, 5xx,
  * none]`), present only when some were observed: a site from before it reads `v: 1` bodies and skips
- * fields it does not know, so both can read each other's summaries.
+ * fields it does not know, so both can read each other's summaries. Listener and connector readiness
+ * rides the same way, in `ends` (rows `[key, listeners ready, listeners, connectors ready, connectors]`),
+ * present when the site has any.
  */
 export function summaryBody(s: TrafficSummary, pub: string): string {
   const keys = s.keys.map((r) => [r.key, r.role, r.peerSite, r.opened, r.active, r.failed, r.bytesToServer, r.bytesToClient,
     round(r.rateToServer), round(r.rateToClient), round(r.ttfbP50Ms, 10), round(r.ttfbP99Ms, 10)]);
   const links = s.links.map((l) => [l.name, l.direction === 'outbound' ? 'o' : 'i', l.peer, l.up ? 1 : 0, l.bytesIn, l.bytesOut, round(l.rateIn), round(l.rateOut)]);
   const http = s.http?.length ? { http: s.http.map((h) => [h.key, ...CLASSES.map((c) => h.requests[c])]) } : {};
-  return JSON.stringify({ v: 1, id: s.origin, name: s.name, seq: s.seq, every: s.intervalMs, pub, keys, links, omit: s.omitted, ...http });
+  const ends = s.ends?.length ? { ends: s.ends.map((e) => [e.key, e.listenersReady, e.listeners, e.connectorsReady, e.connectors]) } : {};
+  return JSON.stringify({ v: 1, id: s.origin, name: s.name, seq: s.seq, every: s.intervalMs, pub, keys, links, omit: s.omitted, ...http, ...ends });
 }
 
 /** Our own payloads stay this far under the receivers' bounds. */
@@ -57,13 +60,16 @@ export function sealBody(body: string, sign: (data: Buffer) => string): Buffer {
 
 /**
  * Our own summary's payload, within the bounds: with too many rows for them, the quietest key rows
- * (rows come busiest first) are left out and counted in `omitted`. Changes `s` to what was encoded.
+ * (rows come busiest first) are left out and counted in `omitted`; readiness rows (`ends`) go last,
+ * once no key row is left (not counted: a site with that many keys is far past what we measured).
+ * Changes `s` to what was encoded.
  */
 export function encodeSummary(s: TrafficSummary, pub: string, sign: (data: Buffer) => string): Buffer {
   for (;;) {
     const body = summaryBody(s, pub);
     const payload = Buffer.byteLength(body) <= MAX_BODY_BYTES - OWN_MARGIN ? sealBody(body, sign) : undefined;
-    if ((payload && payload.length <= MAX_TRAFFIC_BYTES - OWN_MARGIN) || s.keys.length === 0) return payload ?? sealBody(body, sign);
+    if ((payload && payload.length <= MAX_TRAFFIC_BYTES - OWN_MARGIN) || (s.keys.length === 0 && !s.ends?.length)) return payload ?? sealBody(body, sign);
+    if (s.keys.length === 0) { s.ends = s.ends!.slice(0, Math.floor(s.ends!.length * 0.8)); continue; }
     const keep = Math.floor(s.keys.length * 0.8);
     s.omitted += s.keys.length - keep;
     s.keys = s.keys.slice(0, keep);
@@ -102,6 +108,13 @@ function httpRow(r: unknown): TrafficHttpRow | null {
   return { key: r[0], requests: Object.fromEntries(CLASSES.map((c, i) => [c, counts[i]])) as Record<HttpStatusClass, number> };
 }
 
+function endRow(r: unknown): TrafficEndpointRow | null {
+  if (!Array.isArray(r) || r.length !== 5 || !str(r[0], TRAFFIC_LIMITS.keyLength)) return null;
+  const [key, lr, l, cr, c] = r as [string, unknown, unknown, unknown, unknown];
+  if (![lr, l, cr, c].every(count) || (lr as number) > (l as number) || (cr as number) > (c as number)) return null;
+  return { key, listenersReady: lr as number, listeners: l as number, connectorsReady: cr as number, connectors: c as number };
+}
+
 /** Parses a TRAFFIC payload; null when it is not a well-formed, bounded summary. The signature is checked by the caller (verify). */
 export function decodeSummary(payload: Buffer): WireSummary | null {
   if (payload.length <= SIG_BYTES || payload.length > MAX_TRAFFIC_BYTES) return null;
@@ -116,10 +129,12 @@ export function decodeSummary(payload: Buffer): WireSummary | null {
   if (o.http !== undefined && (!Array.isArray(o.http) || o.http.length > L.keys)) return null;
   const keys = o.keys.map(keyRow);
   const links = o.links.map(linkRow);
+  if (o.ends !== undefined && (!Array.isArray(o.ends) || o.ends.length > L.keys)) return null;
   const http = o.http === undefined ? undefined : (o.http as unknown[]).map(httpRow);
-  if (keys.includes(null) || links.includes(null) || http?.includes(null)) return null;
+  const ends = o.ends === undefined ? undefined : (o.ends as unknown[]).map(endRow);
+  if (keys.includes(null) || links.includes(null) || http?.includes(null) || ends?.includes(null)) return null;
   return {
-    summary: { origin: o.id, name: o.name, seq: o.seq, intervalMs: o.every, keys: keys as TrafficKeyRow[], links: links as TrafficLinkRow[], omitted: o.omit, ...(http ? { http: http as TrafficHttpRow[] } : {}) },
+    summary: { origin: o.id, name: o.name, seq: o.seq, intervalMs: o.every, keys: keys as TrafficKeyRow[], links: links as TrafficLinkRow[], omitted: o.omit, ...(http ? { http: http as TrafficHttpRow[] } : {}), ...(ends ? { ends: ends as TrafficEndpointRow[] } : {}) },
     pub: o.pub, sig: payload.subarray(0, SIG_BYTES), signed: Buffer.concat([DOMAIN, packed]),
   };
 }

@@ -13,6 +13,7 @@ import { peerKey } from '../routes-intake.js';
 import { encodeSummary } from './summary-codec.js';
 import { SummaryStore, TRAFFIC_REFUSALS, type TrafficStoreOptions } from './summary-store.js';
 import { TrafficTally } from './tally.js';
+import { endpointRows, type EndpointState } from './endpoint-rows.js';
 
 /** Summary period: SVCNET_TRAFFIC_INTERVAL_MS (tests shorten it, at least 200) or 5 s. */
 export const TRAFFIC_INTERVAL_MS = 5000;
@@ -27,8 +28,8 @@ export interface TrafficNet {
   known(nodeId: string): boolean;
   /** the node is reachable from here now */
   reachable(nodeId: string): boolean;
-  /** the open flows' records and the links' status, for our own summary */
-  own(): { active: FlowRecord[]; links: LinkStatus[] };
+  /** the open flows' records, the links' status, and the listeners' and connectors' readiness, for our own summary */
+  own(): { active: FlowRecord[]; links: LinkStatus[]; listeners?: EndpointState[]; connectors?: EndpointState[] };
 }
 
 export interface TrafficNodeOptions {
@@ -81,13 +82,15 @@ export class TrafficNode {
   /** Makes, signs, holds and floods our summary; reports what we hold. */
   tick(): void {
     const now = this.now();
-    const { active, links } = this.o.net.own();
+    const { active, links, listeners = [], connectors = [] } = this.o.net.own();
     const s: TrafficSummary = {
       origin: this.o.siteId, name: this.o.siteName, seq: (this.lastSeq = Math.max(this.lastSeq + 1, now)), intervalMs: this.intervalMs,
       keys: this.tally.keyRows(active, now), links: this.tally.linkRows(links, now), omitted: 0,
     };
     const http = this.tally.httpRows();
     if (http.length) s.http = http;
+    const ends = endpointRows(listeners, connectors);
+    if (ends.length) s.ends = ends;
     this.tally.mark(now);
     const payload = encodeSummary(s, this.o.identity.pub, (b) => this.o.identity.sign(b));
     this.store.putSelf(s, payload);

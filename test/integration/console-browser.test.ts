@@ -111,6 +111,16 @@ test('issue 12: a service\'s byte and flow counters rise while traffic flows thr
   const during = (await serviceFigures('hash'))!;
   assert.ok(during.flows > before.flows && during.bytes > before.bytes, `${JSON.stringify(before)} -> ${JSON.stringify(during)}`);
   await shot('traffic');
+  // Each end of it, as the summaries share it: its listener at site-a and its connector at site-c, ready.
+  const ends = () => page.evaluate(() => { const tr = [...document.querySelectorAll('#services tr')].find((r) => r.children[0]?.textContent === 'hash'); return [1, 2].map((i) => [...(tr?.children[i]?.querySelectorAll('div.end') ?? [])].map((d) => d.textContent ?? '')); });
+  await page.waitForFunction(() => {
+    const tr = [...document.querySelectorAll('#services tr')].find((r) => r.children[0]?.textContent === 'hash');
+    return [...(tr?.children[2]?.querySelectorAll('div.end') ?? [])].some((d) => /^site-c 1\/1 ready/.test(d.textContent ?? ''));
+  }, undefined, { timeout: 10_000 }).catch(async (err: Error) => { throw new Error(`${err.message}; hash's ends: ${JSON.stringify(await ends())}`); });
+  const [listeners, connectors] = await ends();
+  assert.ok(listeners.some((t) => /^site-a 1\/1 ready/.test(t)), JSON.stringify(listeners));
+  assert.ok(connectors.some((t) => /^site-c 1\/1 ready/.test(t)), JSON.stringify(connectors));
+  assert.not.ok([...listeners, ...connectors].some((t) => /^site-b /.test(t)), 'B only relays hash');
   for (const r of await Promise.all([first, second])) assert.ok(r.ok, r.detail);
   // The web service: a request of each class through the http1 listener.
   assert.equal([await get('/'), await get('/missing'), await get('/boom')], [200, 404, 503]);
@@ -168,7 +178,7 @@ test('issue 12: a site in the graph opens its page: links each way, endpoints, t
   for (const l of links) { assert.match(l[4], /^up/); assert.match(l[5], /\/s \/ .*\/s$/); assert.match(l[6], /MiB/, 'the hash flows crossed both of B\'s links'); }
   // kind, name, key, address, ready, open, flows, rates: another site's connector is ready when its routing record lists its key
   const endpoints = await spRows('sp-endpoints');
-  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === 'ready' && e[6] === '7'), JSON.stringify(endpoints));
+  assert.ok(endpoints.some((e) => e[0] === 'connector' && e[2] === 'web' && e[4] === '1/1 ready' && e[6] === '7'), JSON.stringify(endpoints));
   const keys = await spRows('sp-keys');
   assert.equal(keys.map((k) => `${k[0]} ${k[1]} ${k[3]}`).sort(), ['hash relay 3', 'web connector 7'], 'per key and role, flows opened');
   // Requests are observed at the listener's site (A), so B's connector row has none.

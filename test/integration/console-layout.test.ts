@@ -67,7 +67,9 @@ function trafficView(): NetworkTraffic {
       { id: 'me', name: long('site-with-a-long-name'), self: true, reachable: true, stale: false, staleNodes: [], ageMs: 100, intervalMs: 5000, omitted: 0, keys: [keyRow], links: [link] },
       { id: 'p', name: long('peer-site'), self: false, reachable: false, stale: true, staleNodes: [], ageMs: 16_000, intervalMs: 5000, omitted: 0, keys: [{ ...keyRow, key: long('another-key'), peerSite: long('site-with-a-long-name') }], links: [] },
     ],
-    services: [{ key: long('routing-key'), sites: [long('site-with-a-long-name')], opened: 40, active: 2, failed: 1, bytesToServer: 3 << 20, bytesToClient: 5 << 20, rateToServer: 2048, rateToClient: 4096, ttfbP50Ms: 1.5, ttfbP99Ms: 12.25, stale: false }],
+    services: [{ key: long('routing-key'), sites: [long('site-with-a-long-name')], opened: 40, active: 2, failed: 1, bytesToServer: 3 << 20, bytesToClient: 5 << 20, rateToServer: 2048, rateToClient: 4096, ttfbP50Ms: 1.5, ttfbP99Ms: 12.25, stale: false,
+      listeners: [{ site: long('peer-site'), ready: 1, total: 2, active: 1, opened: 5, failed: 3, rate: 1024, stale: true }],
+      connectors: [{ site: long('site-with-a-long-name'), ready: 1, total: 1, active: 2, opened: 40, failed: 1, rate: 6144, stale: false }] }],
   };
 }
 
@@ -168,6 +170,12 @@ test('issue 12: the graph draws the link\'s rate from the traffic view; services
   assert.match(graph, /1 \u00b7 3\.0 MiB\/s/, 'the link between this site and its peer is labelled with its rate');
   const services = await page.evaluate(() => document.getElementById('services')?.textContent ?? '');
   assert.match(services, /2 open, 40 flows, 1 failed, 8\.0 MiB, 6\.0 KiB\/s/);
+  // Each key's listener and connector sites: readiness, rate, failed flows, stale marked, linked to their pages.
+  const ends = await page.evaluate((k) => { const tr = [...document.querySelectorAll('#services tr')].find((r) => r.children[0]?.textContent === k)!; return [1, 2].map((i) => [...tr.children[i].querySelectorAll('div.end')].map((d) => [d.textContent, d.querySelector('a')?.getAttribute('href')])); }, long('routing-key'));
+  assert.equal(ends, [
+    [[`${long('site-with-a-long-name')} ${long('listener')}:8080 ready`, `#/site/${long('site-with-a-long-name')}`], [`${long('peer-site')} 1/2 ready \u00b7 1.0 KiB/s, 3 failed stale`, `#/site/${long('peer-site')}`]],
+    [[`${long('site-with-a-long-name')} 1/1 ready (cost 0) \u00b7 6.0 KiB/s, 1 failed`, `#/site/${long('site-with-a-long-name')}`]],
+  ]);
   const rows = await page.evaluate(() => [...document.querySelectorAll('#network-traffic tr')].slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
   assert.ok(rows.some((r) => r[0]!.includes('stale 16 s, unreachable') && r[1] === long('another-key')), JSON.stringify(rows));
   assert.ok(rows.some((r) => r[1] === `link ${long('link')}` && r[9] === '3.0 MiB/s'));

@@ -48,7 +48,10 @@ function traffic(): NetworkTraffic {
       keys: Array.from({ length: SERVICES / SITES }, (_, k) => ({ key: keyOf(i + k * SITES), role: 'connector' as const, peerSite: long('site', 0), opened: 10, active: 1, failed: 0, bytesToServer: 1 << 20, bytesToClient: 2 << 20, rateToServer: 1000, rateToClient: 2000, ttfbP50Ms: 1, ttfbP99Ms: 4 })),
       links: [{ name: long('link', i), direction: 'outbound' as const, peer: long('site', (i + 1) % SITES), up: true, bytesIn: 1 << 20, bytesOut: 1 << 20, rateIn: 1000, rateOut: 1000 }],
     })),
-    services: Array.from({ length: SERVICES }, (_, j) => ({ key: keyOf(j), sites: [long('site', j % SITES)], opened: 10, active: 1, failed: 0, bytesToServer: 1 << 20, bytesToClient: 2 << 20, rateToServer: 1000, rateToClient: 2000, ttfbP50Ms: 1, ttfbP99Ms: 4, stale: j % SITES === 7 })),
+    services: Array.from({ length: SERVICES }, (_, j) => ({ key: keyOf(j), sites: [long('site', j % SITES)], opened: 10, active: 1, failed: 0, bytesToServer: 1 << 20, bytesToClient: 2 << 20, rateToServer: 1000, rateToClient: 2000, ttfbP50Ms: 1, ttfbP99Ms: 4, stale: j % SITES === 7,
+      // Listeners at this site and two others, the connector at its serving site: four ends a key, each with a 63-character name.
+      listeners: [0, 1, 2].map((d) => ({ site: long('site', (j + d * 17) % SITES), ready: 1, total: 1, active: 0, opened: 3, failed: d, rate: 1500, stale: (j + d * 17) % SITES === 7 })),
+      connectors: [{ site: long('site', j % SITES), ready: 1, total: 2, active: 1, opened: 10, failed: 0, rate: 3000, stale: j % SITES === 7 }] })),
   };
 }
 
@@ -91,7 +94,7 @@ for (const width of [1280, 700]) {
       const titles = [...document.querySelectorAll('#graph circle.site > title')].map((t) => t.textContent ?? '');
       const graphBox = document.getElementById('graph')!.getBoundingClientRect();
       const sectionBox = document.getElementById('graph')!.parentElement!.getBoundingClientRect();
-      return { overlaps, overflowing, crowded, titles, smallest: Math.min(...nodes.map((n) => n.width)), graphInside: graphBox.right <= sectionBox.right + 1, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth, services: document.querySelectorAll('#services tr').length - 1 };
+      return { overlaps, overflowing, crowded, titles, smallest: Math.min(...nodes.map((n) => n.width)), graphInside: graphBox.right <= sectionBox.right + 1, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth, services: document.querySelectorAll('#services tr').length - 1, ends: document.querySelectorAll('#services div.end').length };
     });
     await page.screenshot({ path: path.join(ARTIFACTS, `console-scale-${width}.png`), fullPage: false });
     assert.equal(l.overlaps, [], 'overlapping sections');
@@ -103,6 +106,9 @@ for (const width of [1280, 700]) {
     assert.is(l.titles.length, SITES);
     for (const i of [0, 17, 49]) assert.ok(l.titles.some((t) => t.startsWith(long('site', i))), `site ${i} names itself`);
     assert.is(l.services, SERVICES);
+    // Four ends a key, and this site's own listener of each key whose shared ends do not list this site yet.
+    const hereOnly = Array.from({ length: SERVICES }, (_, j) => j).filter((j) => ![0, 1, 2].some((d) => (j + d * 17) % SITES === 0)).length;
+    assert.is(l.ends, SERVICES * 4 + hereOnly, 'every listener and connector site of every key is listed');
     await page.close();
   });
 }
