@@ -95,6 +95,9 @@ async function mallory(port: number, dir: string): Promise<LinkPeer> {
   return p;
 }
 
+/** Why legitimate flows failed, by error code: said in the output when a flow fails. */
+const errorCodes = new Map<string, number>();
+
 /** One echo flow with its own random bytes, sent in pieces: anything but exactly them back is a failure. */
 function echoFlow(bytes: number, pieces: number, gapMs: number): Promise<'ok' | 'error' | 'corrupt'> {
   const mine = randomBytes(bytes);
@@ -106,7 +109,7 @@ function echoFlow(bytes: number, pieces: number, gapMs: number): Promise<'ok' | 
     const t = setTimeout(() => finish('error'), 30_000);
     s.on('data', (d) => got.push(d));
     s.on('end', () => finish(Buffer.concat(got).equals(mine) ? 'ok' : 'corrupt'));
-    s.on('error', () => finish('error'));
+    s.on('error', (e: NodeJS.ErrnoException) => { errorCodes.set(e.code ?? e.message, (errorCodes.get(e.code ?? e.message) ?? 0) + 1); finish('error'); });
     s.on('connect', async () => {
       const step = Math.ceil(bytes / pieces);
       for (let off = 0; off < bytes && !s.destroyed; off += step) {
@@ -125,6 +128,8 @@ async function echoFlows(n: number, parallel: number): Promise<Record<string, nu
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (next < n) { next++; out[await echoFlow(16_384 + Math.floor(Math.random() * 49_152), 8, 25)]++; }
   }));
+  if (out.error) console.log(`# legit flows' errors: ${JSON.stringify(Object.fromEntries(errorCodes))}`);
+  errorCodes.clear();
   return out;
 }
 
