@@ -16,6 +16,21 @@ export function renewAt(certPem: string): number {
   return end - Math.max(0, end - issued) * RENEW_REMAINING_FRACTION;
 }
 
+/** First retry after a failed renewal, doubled per failure up to the cap. */
+export const RENEW_RETRY_MS = 2000;
+export const RENEW_RETRY_CAP_MS = 60_000;
+
+/**
+ * How long to wait before renewal attempt `failures + 1`, with `msLeft` of the certificate's life
+ * remaining: the backoff, but never past the expiry while life is left — within a third of what
+ * remains, and no sooner than `minMs` (the renewal check's period). A certificate that expires cannot
+ * renew itself (the issuer checks it by mutual TLS), so one failed try near the end must not be the last.
+ */
+export function renewRetryDelay(failures: number, msLeft: number, minMs: number): number {
+  const backoff = Math.min(RENEW_RETRY_CAP_MS, RENEW_RETRY_MS * 2 ** Math.max(0, failures - 1));
+  return msLeft > 0 ? Math.min(backoff, Math.max(minMs, msLeft / 3)) : backoff;
+}
+
 interface RenewResponse { certificate: string; ca: string }
 
 /** Renews the client certificate of link credentials `name`; returns the new serial and expiry. */

@@ -10,7 +10,7 @@ import { loadIssued, type IssuedCert } from './registry.js';
 import { currentRevocations } from '../grants.js';
 import { loadPolicy, peerRefusal, keyExposed, DEFAULT_POLICY, type SitePolicy } from './policy.js';
 import { serverTls, TlsProvider } from './trust.js';
-import { renewAt, renewLinkCredentials } from './renewal.js';
+import { renewAt, renewLinkCredentials, renewRetryDelay } from './renewal.js';
 import { renewServerCert } from './rotation.js';
 import { fdPressure } from '../../common/fd-pressure.js';
 import { LogBudget } from '../../common/log-budget.js';
@@ -18,8 +18,6 @@ import { LogBudget } from '../../common/log-budget.js';
 const RENEW_CHECK_MS = 1000;
 /** A refresh that failed (out of fds) is retried after this until it succeeds. */
 const REFRESH_RETRY_MS = 1000;
-const RENEW_RETRY_MS = 2000;
-const RENEW_RETRY_CAP_MS = 60_000;
 
 export interface SitePkiHooks {
   /** PKI state changed (issued, revoked, policy, server certificate, renewed link credentials): push it */
@@ -203,10 +201,11 @@ export class SitePki {
       await renew();
       this.retryAt.delete(id);
     } catch (err) {
-      const expired = certInfo(pem).notAfter.getTime() <= Date.now();
+      const msLeft = certInfo(pem).notAfter.getTime() - Date.now();
+      const expired = msLeft <= 0;
       this.log[expired ? 'error' : 'warn']({ what: id, err: (err as Error).message }, expired ? 'certificate expired and could not be renewed; redeem a new token' : 'certificate renewal failed; retrying');
       const failures = (this.retryAt.get(id)?.failures ?? 0) + 1;
-      this.retryAt.set(id, { at: Date.now() + Math.min(RENEW_RETRY_CAP_MS, RENEW_RETRY_MS * 2 ** (failures - 1)), failures });
+      this.retryAt.set(id, { at: Date.now() + renewRetryDelay(failures, msLeft, RENEW_CHECK_MS), failures });
     } finally {
       this.busy.delete(id);
     }

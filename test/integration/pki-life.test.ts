@@ -26,7 +26,7 @@ const MiB = 1 << 20;
 
 const ok = (args: string[]) => svcnetOk(args, LIFETIME);
 /** The log lines that explain a dropped flow, for failure messages. */
-const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + siteLog(d).split('\n').filter((l) => /link down|flow reset|stalled|closed|refused|"level":[56]0/.test(l)).slice(-6).join('\n    ')).join('');
+const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + siteLog(d).split('\n').filter((l) => /link down|flow reset|stalled|closed|refused|renewal failed|"level":[56]0/.test(l)).slice(-6).join('\n    ')).join('');
 /** A wait whose timeout message carries the explaining log lines. */
 const explained = <T>(p: Promise<T>) => p.catch((err: Error) => { throw new Error(err.message + why()); });
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
@@ -100,7 +100,7 @@ test('deleting the grant revokes: link closed within seconds, flows reset, recon
   // revocation and never an expiry. Alpha restarts right after a renewal, while beta's 8 s
   // certificate is fresh, and beta's next renewal brings the long one.
   const renewals = security(B)!.linkRenewals;
-  await waitFor('a fresh renewal', () => security(B)!.linkRenewals > renewals, 20_000, 50);
+  await explained(waitFor('a fresh renewal', () => security(B)!.linkRenewals > renewals, 20_000, 50));
   await kill(siteA);
   siteA = runSite(A, { env: LONG_LIFETIME });
   await explained(waitFor('beta renewed from the restarted alpha', () => security(B)!.linkRenewals > renewals + 1, 20_000));
