@@ -52,12 +52,24 @@ export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uin
 }
 
 /** The observer of one flow at a listener: request bytes from the client, response bytes toward it. */
-export class Http1FlowObserver implements FlowTap {
+/** What differs between the HTTP/1.1 and HTTP/2 observers of a flow: their failure labels and record form. */
+export interface ObservedProtocol {
+  /** label values of svcnet_http_observer_fallbacks_total, by the core's failure code */
+  failures: Readonly<Record<number, string>>;
+  record(ob: Http1Observation): HttpRequest;
+}
+
+/**
+ * The observer of one flow at a listener, over either core (both share the direction and mode codes:
+ * H1_REQ/H2_REQ, H1_PARSING/H2_PARSING, H1_FAILED/H2_FAILED): request bytes from the client, response
+ * bytes toward it; released once it stops parsing, so it then costs nothing more.
+ */
+export class HttpFlowObserver implements FlowTap {
   private o: number;
-  private readonly each = (ob: Http1Observation): void => this.sink.onRequest(toRecord(ob));
+  private readonly each = (ob: Http1Observation): void => this.sink.onRequest(this.protocol.record(ob));
 
   /** `o` is -1 when the core had no free observer: the flow is then carried unobserved. */
-  constructor(private readonly core: Http1Core, private readonly sink: HttpRequestSink, private readonly clock: () => number = () => performance.now()) {
+  constructor(private readonly core: Http1Core, private readonly protocol: ObservedProtocol, private readonly sink: HttpRequestSink, private readonly clock: () => number = () => performance.now()) {
     this.o = core.open();
   }
 
@@ -70,7 +82,7 @@ export class Http1FlowObserver implements FlowTap {
   /** Bytes the server sent (toward the client). */
   response(chunk: Uint8Array): void { this.feed(H.H1_RES, chunk); }
 
-  /** The connection ended: a response read until close completes, unanswered requests are listed with status 0. */
+  /** The connection ended: what is still open is listed with what was seen of it (status 0 if no response). */
   end(): void {
     if (this.o < 0) return;
     const outs = this.core.end(this.o, this.clock());
@@ -83,13 +95,20 @@ export class Http1FlowObserver implements FlowTap {
     observeChunk(this.core, this.o, dir, chunk, this.clock(), this.each);
     const mode = this.core.mode(this.o);
     if (mode === H.H1_PARSING) return;
-    if (mode === H.H1_FAILED) this.sink.onParseError(HTTP1_FAILURES[this.core.failure(this.o)] ?? 'unknown');
+    if (mode === H.H1_FAILED) this.sink.onParseError(this.protocol.failures[this.core.failure(this.o)] ?? 'unknown');
     this.release();
   }
 
   private release(): void {
     this.core.close(this.o);
     this.o = -1;
+  }
+}
+
+/** The observer of one HTTP/1.1 flow at an `http1` listener. */
+export class Http1FlowObserver extends HttpFlowObserver {
+  constructor(core: Http1Core, sink: HttpRequestSink, clock?: () => number) {
+    super(core, { failures: HTTP1_FAILURES, record: toRecord }, sink, clock);
   }
 }
 

@@ -49,4 +49,8 @@ test('issue 13: http2-state.ts (wasm) and ts-http2-state.ts (twin) define the sa
   for (const [, name, v] of defs) assert.is((S as unknown as Record<string, number>)[name], Number(v), name);
 });
 
+test('the HTTP/2 observer shares the HTTP/1.1 direction and mode codes (one HttpFlowObserver serves both)', () => {
+  assert.equal([H.H2_REQ, H.H2_RES, H.H2_PARSING, H.H2_FAILED], [H1.H1_REQ, H1.H1_RES, H1.H1_PARSING, H1.H1_FAILED]);
+});
+
 test.run();
