@@ -31,6 +31,14 @@ const why = () => [A, B].map((d) => `\n  ${path.basename(d)}: ` + siteLog(d).spl
 const explained = <T>(p: Promise<T>) => p.catch((err: Error) => { throw new Error(err.message + why()); });
 const ready = (dir: string) => runtimeStatus(dir)?.links.some((l) => l.status === 'ready');
 const security = (dir: string) => (runtimeStatus(dir) as unknown as { security: Record<string, number> } | undefined)?.security;
+/** Waits for beta's next link renewal, so that a restart right after it starts with a whole 8 s certificate:
+ *  one restarted late in its certificate's life (a third of 8 s left) may find it expired before its first
+ *  renewal under load, and an expired certificate can never be renewed. Returns the renewal count before. */
+async function freshRenewal(): Promise<number> {
+  const renewals = security(B)!.linkRenewals;
+  await explained(waitFor('a fresh renewal', () => security(B)!.linkRenewals > renewals, 20_000, 50));
+  return renewals;
+}
 
 test.before(async () => {
   ports = await freePorts(4);
@@ -87,6 +95,7 @@ test('rotating the CA with flows running drops nothing; beta learns the new CA a
   assert.ok(f.ok, f.detail + why());
   assert.is(logCount(B, /"link down"/), downs, 'the link never dropped');
   // A fresh dial with the renewed certificate (from the new CA) and the new trust anchor works.
+  await freshRenewal();
   await kill(siteB);
   siteB = runSite(B, { env: LIFETIME });
   await waitFor('link ready after beta restarts', () => ready(B), 20_000);
@@ -99,8 +108,7 @@ test('deleting the grant revokes: link closed within seconds, flows reset, recon
   // From here on alpha issues long-lived certificates, so that every refusal below is the
   // revocation and never an expiry. Alpha restarts right after a renewal, while beta's 8 s
   // certificate is fresh, and beta's next renewal brings the long one.
-  const renewals = security(B)!.linkRenewals;
-  await explained(waitFor('a fresh renewal', () => security(B)!.linkRenewals > renewals, 20_000, 50));
+  const renewals = await freshRenewal();
   await kill(siteA);
   siteA = runSite(A, { env: LONG_LIFETIME });
   await explained(waitFor('beta renewed from the restarted alpha', () => security(B)!.linkRenewals > renewals + 1, 20_000));
