@@ -92,7 +92,9 @@ test('issue 15: token redeem --wait returns once the link is up', async () => {
   await svcnetOk(['token', 'issue', tok, '--dir', E]);
   const out = await svcnetOk(['token', 'redeem', tok, '--wait', '--timeout', '30s', '--dir', W]);
   assert.match(out, /link link-east: ready[^\n]*\n$/);
-  assert.is(runtimeStatus(W)!.links.find((x) => x.name === 'link-east')?.status, 'ready');
+  // Asked through the API as --wait did (run/status.json is a snapshot written on a 500 ms cadence and may lag).
+  const links = JSON.parse(await svcnetOk(['link', 'status', '--dir', W, '-o', 'json'])) as { name: string; status: string }[];
+  assert.is(links.find((x) => x.name === 'link-east')?.status, 'ready');
 });
 
 test('issue 15: site delete asks (no terminal: refused, exit 2), stops a running site and removes its state', async () => {
