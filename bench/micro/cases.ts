@@ -7,12 +7,9 @@ import { loadCore, type WasmCore } from '../../dataplane/core/wasm-core.js';
 import { TsCore } from '../../dataplane/core/ts-core.js';
 import { TsStreams } from '../../dataplane/core/ts-streams.js';
 import { TsDecoder, TsLink } from '../../dataplane/core/ts-decoder.js';
-import type { Step } from './measure.js';
+import type { Case, Step } from './measure.js';
 import { http1Cases } from './http1-cases.js';
 import { http2Cases } from './http2-cases.js';
-
-/** One row of the table: what is measured, the unit, and a Step per implementation (absent: n/a). */
-export interface Case { name: string; unit: 'frame' | 'call' | 'chunk' | 'request'; wasm?: () => Step; ts?: () => Step }
 
 const WINDOW = 0x7fffffff;
 

@@ -1,8 +1,7 @@
 // Micro-benchmark cases of the HTTP/1.1 observer (issue 13): keep-alive exchanges with small bodies
 // (heads parsed, one read per message, as a listener sees them) and large bodies (passed unread
 // through h1Skip/h1Pass), through the host's observeChunk, on the wasm observer and on TsHttp1.
-import type { Case } from './cases.js';
-import type { Step } from './measure.js';
+import type { Case, Step } from './measure.js';
 import type { Http1Core } from '../../dataplane/core/http1-core.js';
 import { loadCore } from '../../dataplane/core/wasm-core.js';
 import { TsHttp1 } from '../../dataplane/core/ts-http1.js';

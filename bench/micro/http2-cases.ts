@@ -2,8 +2,7 @@
 // other, as a listener sees them — small responses (frame headers and HPACK blocks parsed, the dynamic
 // table in use as real encoders use it) and large ones (DATA frames of 16 KiB in 64 KiB reads, payloads
 // passed unread through h2Skip/h2Pass) — through the host's observeChunk, on the wasm observer and TsHttp2.
-import type { Case } from './cases.js';
-import type { Step } from './measure.js';
+import type { Case, Step } from './measure.js';
 import * as H from '../../wasm/assembly/http2-consts.js';
 import type { Http2Core } from '../../dataplane/core/http2-core.js';
 import { loadCore } from '../../dataplane/core/wasm-core.js';

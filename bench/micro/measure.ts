@@ -5,6 +5,9 @@ import { summarize, type Summary } from '../stats.js';
 /** One step of work: how many units (frames, calls) and input bytes it processed. */
 export type Step = () => { units: number; bytes: number };
 
+/** One row of the table: what is measured, the unit, and a Step per implementation (absent: n/a). */
+export interface Case { name: string; unit: 'frame' | 'call' | 'chunk' | 'request'; wasm?: () => Step; ts?: () => Step }
+
 /** Per-round figures of one case. */
 export interface Measured { nsPerUnit: Summary; gbPerSec: Summary; units: number }
 

@@ -3,8 +3,9 @@
 // the differential and fuzz tests and the baseline of bench/micro.
 import * as H from '../../wasm/assembly/http1-consts.js';
 import { LAYOUT_END, MEMORY_PAGES, ERR_TABLE_FULL } from '../../wasm/assembly/protocol.js';
-import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, E_CLOSE, E_CONNECT, E_UPGRADE, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_METHOD, P_REQ, P_SEG, P_SEG_LEN, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, copy, cur, dirPtr, entryPtr, fill, ld16, ld32, ld8, ldf, obsPtr, st16, st32, st8, stf, valid } from './ts-http1-state.js';
+import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_REQ, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, cur, dirPtr, entryPtr, fill, ld16, ld32, ld8, ldf, obsPtr, st16, st32, st8, stf, valid } from './ts-http1-state.js';
 import { headByte, chunkByte } from './ts-http1-head.js';
+import { emitFront, messageEnd } from './ts-http1-emit.js';
 import { MEM_BASE, newTwinState, use, type TwinState } from './ts-http1-state.js';
 import { readObservation, type Http1Core, type Http1Observation } from './http1-core.js';
 
@@ -156,38 +157,6 @@ function bodyBytes(o: number, d: number, n: number, now: number): void {
   if (left > 0) return;
   if (ld8(dp + D_STATE) == S_CDATA) st8(dp + D_STATE, S_CDATA_CR);
   else messageEnd(o, d, now);
-}
-
-/** Writes the observation of the oldest pending request and drops it. */
-export function emitFront(o: number, status: number, now: number): void {
-  const op = obsPtr(o);
-  const idx = ld8(op + O_PHEAD);
-  const ep = entryPtr(o, idx);
-  const rp = dirPtr(o, H.H1_RES);
-  const out = H.H1_OUT + cur.outCount * H.H1_OBS_SIZE;
-  const segLen = ld8(ep + P_SEG_LEN);
-  st8(out + H.OB_METHOD, ld8(ep + P_METHOD));
-  st8(out + H.OB_SEG_LEN, segLen);
-  st16(out + H.OB_STATUS, status);
-  stf(out + H.OB_REQ_BYTES, ldf(ep + P_REQ));
-  stf(out + H.OB_RES_BYTES, ldf(rp + D_BYTES));
-  stf(out + H.OB_START, ldf(ep + P_START));
-  stf(out + H.OB_END, now);
-  copy(out + H.OB_SEG, ep + P_SEG, segLen);
-  cur.outCount++;
-  stf(rp + D_BYTES, 0);
-  st8(op + O_PHEAD, ((idx + 1) % H.H1_PEND_CAP));
-  st8(op + O_NPEND, ld8(op + O_NPEND) - 1);
-  const qp = dirPtr(o, H.H1_REQ);
-  if (ld8(qp + D_ENTRY) == idx + 1) st8(qp + D_ENTRY, 0);
-}
-
-/** A request or response (body included) is complete. */
-export function messageEnd(o: number, d: number, now: number): void {
-  const dp = dirPtr(o, d);
-  const ef = ld8(dp + D_EFLAGS);
-  if (d == H.H1_RES) emitFront(o, ld16(dp + D_STATUS), now);
-  st8(dp + D_STATE, d == H.H1_REQ && (ef & (E_CONNECT | E_UPGRADE)) != 0 ? S_WAIT : (ef & E_CLOSE) != 0 ? S_DONE : S_IDLE);
 }
 
 /** Starts reading a new message of direction `d`. */

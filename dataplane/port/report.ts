@@ -2,7 +2,10 @@
 // discriminated union, plus the few commands the controller sends besides pushes. Types only.
 import type { Push, PushAck, ResourceType } from './push.js';
 import type { HeldTraffic } from './traffic.js';
+import type { FlowRole } from './flow-role.js';
 import type { BenchRequest, BenchProgress, BenchResult, BenchError } from './bench.js';
+
+export type { FlowRole };
 
 /** Per pushed type: the accepted version and, if the latest push was refused, what and why. */
 export interface PushStatus { version: string; nonce: string; refused?: { version: string; nonce: string; error: string; at: string } }
@@ -106,9 +109,6 @@ export interface FlowInfo {
 
 /** How a flow ended (docs/observability.md "Flow records"). Low-cardinality: a Prometheus label. */
 export type FlowOutcome = 'closed' | 'reset_by_client' | 'reset_by_server' | 'reset_by_network' | 'aborted' | 'refused' | 'no_route';
-/** Which part of a flow this site carried: the listener end, the connector end, a relay between
- *  two links, or both ends joined here (local). */
-export type FlowRole = 'listener' | 'connector' | 'relay' | 'local';
 
 /** One flow as one site saw it (engine: dataplane/flow-records.ts). Times are epoch ms. */
 export interface FlowRecord {

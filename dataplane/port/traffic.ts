@@ -1,7 +1,7 @@
 // The network's traffic summaries as the engine reports them (issue 12): what each site (each
 // engine, a routing node) says about its own flows and links, checked and held by the engine
 // (dataplane/traffic/). Types only: control/console/traffic-view.ts turns them into /api/traffic.
-import type { FlowRole } from './report.js';
+import type { FlowRole } from './flow-role.js';
 
 /** One routing key as one site carried it toward (or from) one peer site, since its engine started. */
 export interface TrafficKeyRow {

@@ -4,17 +4,17 @@
 // letting bytes pass. Bodies are never read: the host asks h1Skip() and passes them with h1Pass().
 import * as H from './http1-consts';
 import { LAYOUT_END, MEMORY_PAGES, ERR_TABLE_FULL } from './protocol';
-import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, E_CLOSE, E_CONNECT, E_UPGRADE, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_METHOD, P_REQ, P_SEG, P_SEG_LEN, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
+import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_REQ, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
 import { headByte, chunkByte } from './http1-head';
+import { emitFront, messageEnd, outCount, resetOuts } from './http1-emit';
 
-let outCount: u32 = 0;
 let cursor: u32 = 0;
 
 /** Clears the observer table; refuses (ERR_TABLE_FULL) if the region overlaps the forwarding layout or leaves memory. */
 export function h1Init(): u32 {
   if (<u32>LAYOUT_END > <u32>H.H1_BASE || <u32>H.H1_END > <u32>MEMORY_PAGES * 65536) return ERR_TABLE_FULL;
   memory.fill(H.H1_OBS_BUF, 0, <usize>H.H1_MAX * H.H1_SIZE);
-  outCount = 0;
+  resetOuts();
   cursor = 0;
   return 0;
 }
@@ -43,7 +43,7 @@ export function h1Mode(o: u32): u32 { return valid(o) ? <u32>load<u8>(obsPtr(o) 
 export function h1Failure(o: u32): u32 { return valid(o) ? <u32>load<u8>(obsPtr(o) + O_FAIL) : 0; }
 
 /** Observations written to H1_OUT by the last h1Feed/h1Pass/h1End call. */
-export function h1Outs(): u32 { return outCount; }
+export function h1Outs(): u32 { return outCount(); }
 
 /** How many of direction `d`'s next bytes may pass unread through h1Pass (a body; H1_SKIP_ALL when nothing is parsed any more). */
 export function h1Skip(o: u32, d: u32): u32 {
@@ -57,7 +57,7 @@ export function h1Skip(o: u32, d: u32): u32 {
 
 /** `n` bytes of direction `d` passed unread (n <= h1Skip; more makes the observer fall back). Returns n. */
 export function h1Pass(o: u32, d: u32, n: u32, now: f64): u32 {
-  outCount = 0;
+  resetOuts();
   if (!valid(o) || d > 1 || load<u8>(obsPtr(o) + O_MODE) != <u8>H.H1_PARSING) return n;
   if (n > h1Skip(o, d)) { fail(o, H.H1_FAIL_PASS); return n; }
   if (load<u8>(dirPtr(o, d) + D_STATE) == S_UNTIL_CLOSE) count(o, d, n);
@@ -67,7 +67,7 @@ export function h1Pass(o: u32, d: u32, n: u32, now: f64): u32 {
 
 /** Parses `len` bytes of direction `d` copied to H1_IN; returns the bytes consumed (fewer only when H1_OUT filled up). */
 export function h1Feed(o: u32, d: u32, len: u32, now: f64): u32 {
-  outCount = 0;
+  resetOuts();
   if (len > <u32>H.H1_IN_CAP) len = H.H1_IN_CAP;
   if (!valid(o) || d > 1) return len;
   const op = obsPtr(o);
@@ -75,7 +75,7 @@ export function h1Feed(o: u32, d: u32, len: u32, now: f64): u32 {
   let i: u32 = 0;
   while (i < len) {
     if (load<u8>(op + O_MODE) != <u8>H.H1_PARSING) return len;
-    if (outCount >= <u32>H.H1_OUT_CAP) return i;
+    if (outCount() >= <u32>H.H1_OUT_CAP) return i;
     const st = load<u8>(dp + D_STATE);
     if (st == S_BODY || st == S_CDATA) {
       const n = min<f64>(load<f64>(dp + D_REMAIN), <f64>(len - i));
@@ -117,7 +117,7 @@ function skipText(o: u32, d: u32, dp: usize, from: u32, len: u32): u32 {
 
 /** The connection ended: a response read until close completes, requests still waiting are observed with status 0. */
 export function h1End(o: u32, now: f64): u32 {
-  outCount = 0;
+  resetOuts();
   if (!valid(o)) return 0;
   const op = obsPtr(o);
   if (load<u8>(op + O_MODE) == <u8>H.H1_PARSING) {
@@ -128,7 +128,7 @@ export function h1End(o: u32, now: f64): u32 {
     while (load<u8>(op + O_NPEND) > 0) emitFront(o, 0, now);
     store<u8>(op + O_MODE, <u8>H.H1_ENDED);
   }
-  return outCount;
+  return outCount();
 }
 
 function fail(o: u32, reason: u32): void {
@@ -157,38 +157,6 @@ function bodyBytes(o: u32, d: u32, n: f64, now: f64): void {
   if (left > 0) return;
   if (load<u8>(dp + D_STATE) == S_CDATA) store<u8>(dp + D_STATE, S_CDATA_CR);
   else messageEnd(o, d, now);
-}
-
-/** Writes the observation of the oldest pending request and drops it. */
-export function emitFront(o: u32, status: u32, now: f64): void {
-  const op = obsPtr(o);
-  const idx = <u32>load<u8>(op + O_PHEAD);
-  const ep = entryPtr(o, idx);
-  const rp = dirPtr(o, H.H1_RES);
-  const out = <usize>H.H1_OUT + <usize>outCount * H.H1_OBS_SIZE;
-  const segLen = <u32>load<u8>(ep + P_SEG_LEN);
-  store<u8>(out + H.OB_METHOD, load<u8>(ep + P_METHOD));
-  store<u8>(out + H.OB_SEG_LEN, <u8>segLen);
-  store<u16>(out + H.OB_STATUS, <u16>status);
-  store<f64>(out + H.OB_REQ_BYTES, load<f64>(ep + P_REQ));
-  store<f64>(out + H.OB_RES_BYTES, load<f64>(rp + D_BYTES));
-  store<f64>(out + H.OB_START, load<f64>(ep + P_START));
-  store<f64>(out + H.OB_END, now);
-  memory.copy(out + H.OB_SEG, ep + P_SEG, segLen);
-  outCount++;
-  store<f64>(rp + D_BYTES, 0);
-  store<u8>(op + O_PHEAD, <u8>((idx + 1) % <u32>H.H1_PEND_CAP));
-  store<u8>(op + O_NPEND, load<u8>(op + O_NPEND) - 1);
-  const qp = dirPtr(o, H.H1_REQ);
-  if (<u32>load<u8>(qp + D_ENTRY) == idx + 1) store<u8>(qp + D_ENTRY, 0);
-}
-
-/** A request or response (body included) is complete. */
-export function messageEnd(o: u32, d: u32, now: f64): void {
-  const dp = dirPtr(o, d);
-  const ef = load<u8>(dp + D_EFLAGS);
-  if (d == <u32>H.H1_RES) emitFront(o, <u32>load<u16>(dp + D_STATUS), now);
-  store<u8>(dp + D_STATE, d == <u32>H.H1_REQ && (ef & (E_CONNECT | E_UPGRADE)) != 0 ? S_WAIT : (ef & E_CLOSE) != 0 ? S_DONE : S_IDLE);
 }
 
 /** Starts reading a new message of direction `d`. */
