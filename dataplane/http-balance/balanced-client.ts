@@ -5,12 +5,13 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerPort } from '../listener.js';
 import type { FlowRecords, FlowStart } from '../flow-records.js';
-import type { FlowStats } from '../flow-setup.js';
+import type { FlowStats } from '../flow-stats.js';
 import type { RoutingNode } from '../routing-node.js';
 import { keysOf } from '../listener.js';
 import { chooseKey } from '../routing/key-choice.js';
 import { RequestBalancer } from './request-balancer.js';
 import type { Upstreams } from './upstreams.js';
+import type { ListenerBalancer } from './listener-balancer.js';
 
 export interface BalancedClientEnv {
   siteId: string;
@@ -24,11 +25,9 @@ export interface BalancedClientEnv {
   id: string;
 }
 
-export type { RequestBalancer };
-
 /** Hands `client` to its listener's balancer (made on the first client, and returned) with its flow
  *  record; refused at once (reset) when no key of the listener is reachable. */
-export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): RequestBalancer {
+export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): ListenerBalancer {
   const { routing } = env;
   const balancer = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: env.siteId, routes: () => routing.routes, reachable: (k) => routing.reachable(k), upstreams: env.upstreams, log: env.log }));
   // The key now, for the record; each request chooses again (a multi-key listener may move on).

@@ -8,7 +8,6 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ListenerSpec } from '../port/push.js';
-import type { HttpRequest } from '../port/report.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { chooseKey, type RoundRobinState } from '../routing/key-choice.js';
 import { targetsOf, chooseTarget, type BalanceTarget, type Cursor } from './target-choice.js';
@@ -16,6 +15,7 @@ import { TargetPools } from './target-pools.js';
 import { RequestExchange, MAX_HEAD, type ExchangeHost } from './request-exchange.js';
 import { tunnel } from './upgrade-tunnel.js';
 import type { Upstreams } from './upstreams.js';
+import type { ClientSink, ListenerBalancer } from './listener-balancer.js';
 
 /** Upstream connections one target's pool holds at most (requests beyond wait in the pool's queue). */
 export const POOL_SOCKETS = 64;
@@ -35,11 +35,7 @@ export interface BalancerDeps {
   log: Logger;
 }
 
-/** Where a client connection's requests are reported (its flow record). */
-export interface ClientSink {
-  request(q: HttpRequest): void;
-  malformed(reason: string): void;
-}
+export type { ClientSink };
 
 const idleTimer = Symbol('svcnet idle timer');
 type PooledSocket = Duplex & { [idleTimer]?: NodeJS.Timeout };
@@ -67,7 +63,7 @@ class TargetAgent extends http.Agent {
   }
 }
 
-export class RequestBalancer {
+export class RequestBalancer implements ListenerBalancer {
   private readonly server: http.Server;
   readonly pools: TargetPools<TargetAgent>;
   private readonly cursor: Cursor = { next: 0 };
