@@ -95,7 +95,7 @@ export class FlowSetup {
   onClient(listener: ListenerPort, client: net.Socket): void {
     const d = this.d;
     const spec = listener.spec;
-    if (spec.balance === 'request' && spec.type === 'http1') return this.balanced(listener, client);
+    if (spec.balance === 'request' && (spec.type === 'http1' || spec.type === 'http2')) return this.balanced(listener, client);
     const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
     const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
@@ -135,7 +135,7 @@ export class FlowSetup {
     d.endpoints.set(flow);
   }
 
-  /** A client of a request-balanced http1 listener (http-balance/balanced-client.ts). */
+  /** A client of a request-balanced http1 or http2 listener (http-balance/balanced-client.ts). */
   private balanced(listener: ListenerPort, client: net.Socket): void {
     this.upstreams ??= new Upstreams({ ...this.d, newId: () => this.newId() });
     this.balancers.add(acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() }));
