@@ -46,6 +46,9 @@ export class StreamBalancer implements ListenerBalancer {
   /** A new client connection; its streams are reported to `sink`. */
   accept(client: net.Socket, sink: ClientSink): void {
     this.pending = sink;
+    // HTTP/2 has no half-closed connection: a client's FIN means it is gone (listener sockets are
+    // half-open for raw flows), so its session closes and its streams are cancelled upstream.
+    client.allowHalfOpen = false;
     try { this.server.emit('connection', client); } finally { this.pending = undefined; }
   }
 

@@ -56,7 +56,7 @@ export class StreamExchange {
   constructor(private readonly client: http2.ServerHttp2Stream, private readonly headers: http2.IncomingHttpHeaders, flags: number, private readonly host: StreamHost) {
     this.bodyEnded = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
     client.on('data', (c: Buffer) => this.body(c));
-    client.on('end', () => { this.bodyEnded = true; const a = this.attempt; if (a && !a.closed) a.up.end(); });
+    client.on('end', () => { this.bodyEnded = true; const a = this.attempt; if (a && !a.closed && !a.up.writableEnded) a.up.end(); });
     client.on('trailers', (h: http2.IncomingHttpHeaders) => { this.clientTrailers = trailerHeaders(h); });
     client.on('wantTrailers', () => { try { client.sendTrailers(this.upTrailers ?? {}); } catch { client.close(); } });
     // Errors end in 'close', where the peer stream is dealt with.

@@ -169,4 +169,27 @@ test('a server\'s GOAWAY: the in-flight stream finishes, later streams go to a n
   c.close(); p.close(); s.close();
 });
 
+test('the client\'s connection gone mid-stream: the upstream stream is cancelled; a 103 before the answer reaches the client', async () => {
+  const s = http2.createServer();
+  let closed!: (code: number | undefined) => void;
+  const upClosed = new Promise<number | undefined>((r) => { closed = r; });
+  s.on('stream', (st, h) => {
+    st.on('error', () => {});
+    if (h[':path'] === '/hints') { st.additionalHeaders({ ':status': 103, link: '</a.css>; rel=preload' }); st.respond({ ':status': 200 }); st.end('done'); return; }
+    st.on('close', () => closed(st.rstCode));
+    st.respond({ ':status': 200 });
+    st.write('partial');
+  });
+  const p = await balancer({ a: await listen(s) });
+  const c = http2.connect(`http://127.0.0.1:${p.port}`);
+  const info = await new Promise<http2.IncomingHttpHeaders>((resolve) => { const st = c.request({ ':path': '/hints' }); st.on('headers', resolve); st.resume(); });
+  assert.is(info[':status'], 103);
+  assert.is(info.link, '</a.css>; rel=preload');
+  const st = c.request({ ':method': 'POST', ':path': '/long' });
+  st.on('error', () => {});
+  st.once('data', () => c.destroy());
+  assert.is(await upClosed, http2.constants.NGHTTP2_CANCEL);
+  p.close(); s.close();
+});
+
 test.run();
