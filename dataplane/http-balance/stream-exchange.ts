@@ -108,7 +108,6 @@ export class StreamExchange {
       this.upTrailers = trailerHeaders(h);
       this.grpcStatus = grpcStatusOf(h) ?? this.grpcStatus;
     });
-    up.on('data', (c: Buffer) => { this.toClient += c.length; });
     up.on('end', () => { a.ended = true; });
     up.on('error', (err: Error) => { a.err = err; });
     up.on('close', () => this.upClosed(a));
@@ -134,6 +133,9 @@ export class StreamExchange {
       return;
     }
     c.respond(responseHeaders(h), { waitForTrailers: true });
+    // Only now does the upstream body flow: Node emits 'response' a tick after the HEADERS, and DATA
+    // that came in the same read waits in the stream's buffer for these readers.
+    a.up.on('data', (chunk: Buffer) => { this.toClient += chunk.length; });
     a.up.pipe(c);
   }
 

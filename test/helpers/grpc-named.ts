@@ -11,11 +11,14 @@ const method = (name: string, requestStream: boolean, responseStream: boolean) =
 const def: grpc.ServiceDefinition = { Say: method('Say', false, false), Count: method('Count', false, true), Echo: method('Echo', true, true) };
 
 export type NamedClient = grpc.Client & {
-  Say(req: Buffer, cb: (e: grpc.ServiceError | null, r?: Buffer) => void): grpc.ClientUnaryCall;
-  Count(req: Buffer): grpc.ClientReadableStream<Buffer>;
-  Echo(): grpc.ClientDuplexStream<Buffer, Buffer>;
+  Say(req: Buffer, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Buffer) => void): grpc.ClientUnaryCall;
+  Count(req: Buffer, options: grpc.CallOptions): grpc.ClientReadableStream<Buffer>;
+  Echo(options: grpc.CallOptions): grpc.ClientDuplexStream<Buffer, Buffer>;
 };
 const Client = grpc.makeGenericClientConstructor(def, 'Named');
+
+/** Every call's deadline: a call that hangs fails with DEADLINE_EXCEEDED instead of hanging the test. */
+export const within = (): grpc.CallOptions => ({ deadline: Date.now() + 20_000 });
 
 /** A server that says its name in every reply: Say → "NAME:req" (or NOT_FOUND with metadata for "fail"); Count "n" → n replies; Echo echoes until the client ends (ABORTED at "abort"). */
 export async function namedServer(name: string, port: number, calls: Record<string, number>): Promise<grpc.Server> {
@@ -56,7 +59,7 @@ export function namedClient(port: number): NamedClient {
 export const say = (c: NamedClient, msg: string) => new Promise<[number, string, string]>((resolve) => {
   let reply = '';
   // The status (with the trailing metadata) comes after the callback: the answer is complete then.
-  const call = c.Say(str(msg), (e, r) => { reply = e ? e.details : String(r ?? ''); });
+  const call = c.Say(str(msg), within(), (e, r) => { reply = e ? e.details : String(r ?? ''); });
   call.on('status', (s: grpc.StatusObject) => resolve([s.code, reply, String(s.metadata.get('x-server')[0] ?? s.metadata.get('x-why')[0] ?? '')]));
 });
 

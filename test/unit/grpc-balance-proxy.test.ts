@@ -5,14 +5,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import * as grpc from '@grpc/grpc-js';
+import { streamPair } from '../../dataplane/http-balance/stream-pair.js';
 import { StreamBalancer } from '../../dataplane/http-balance/stream-balancer.js';
 import type { Upstreams } from '../../dataplane/http-balance/upstreams.js';
 import type { BalanceTarget } from '../../dataplane/http-balance/target-choice.js';
 import type { RouteTable } from '../../dataplane/routing/route-table.js';
 import type { HttpRequest } from '../../dataplane/port/report.js';
-import { namedServer, namedClient, say, sayMany, tally, str } from '../helpers/grpc-named.js';
+import { namedServer, namedClient, say, sayMany, tally, str, within } from '../helpers/grpc-named.js';
 
 const calls: Record<string, number> = {};
 const seen: HttpRequest[] = [];
@@ -20,6 +22,19 @@ let front: net.Server;
 let balancer: StreamBalancer;
 let port = 0;
 const servers = new Map<string, grpc.Server>();
+
+/** A connection to `port` as a remote target's is: the session's socket is one end of a stream pair
+ *  (a JS stream, not a net.Socket), where Node gives a read's DATA before the 'response' of its
+ *  HEADERS; the body must still reach the client. */
+function viaPair(port: number): Duplex {
+  const { outer, inner } = streamPair();
+  const sock = net.connect(port, '127.0.0.1');
+  inner.pipe(sock);
+  sock.pipe(inner);
+  sock.on('error', (e) => inner.destroy(e));
+  inner.on('close', () => sock.destroy());
+  return outer;
+}
 
 const free = (): Promise<number> => new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => r(p)); }); });
 
@@ -29,7 +44,8 @@ test.before(async () => {
   servers.set('s2', await namedServer('s2', ports.b, calls));
   const upstreams = {
     localConnectors: () => Object.keys(ports),
-    connect: (t: BalanceTarget) => net.connect({ host: '127.0.0.1', port: ports[(t as { connector: string }).connector] }),
+    // s1 as a remote target's connection is (a stream pair), s2 a socket.
+    connect: (t: BalanceTarget) => ((t as { connector: string }).connector === 'a' ? viaPair(ports.a) : net.connect({ host: '127.0.0.1', port: ports.b })),
   } as unknown as Upstreams;
   const routes: RouteTable = { self: 'self', version: 1, paths: new Map(), keys: new Map([['k', [{ site: 'self', siteName: 'here', cost: 0, nextHop: 'self' }]]]) };
   balancer = new StreamBalancer({ name: 'l', routingKey: 'k', host: '127.0.0.1', port: 0, type: 'http2', balance: 'request' }, { siteId: 'self', routes: () => routes, reachable: () => true, upstreams, log: pino({ level: 'silent' }) });
@@ -59,13 +75,13 @@ test('unary calls of one client spread over both servers; a NOT_FOUND keeps its 
 test('server-streaming and bidi calls: every message in order, status and trailing metadata', async () => {
   const c = namedClient(port);
   const got: string[] = [];
-  const st = await new Promise<grpc.StatusObject>((resolve) => { const call = c.Count(str('300')); call.on('data', (m: Buffer) => got.push(String(m))); call.on('status', resolve); call.on('error', () => {}); });
+  const st = await new Promise<grpc.StatusObject>((resolve) => { const call = c.Count(str('300'), within()); call.on('data', (m: Buffer) => got.push(String(m))); call.on('status', resolve); call.on('error', () => {}); });
   assert.is(st.code, 0);
   assert.is(st.metadata.get('x-count')[0], '300');
   assert.ok(got.length === 300 && got.every((m, i) => m === `${got[0].slice(0, 2)}:${i}:${'x'.repeat(1000)}`));
   const echoes: string[] = [];
   const bs = await new Promise<grpc.StatusObject>((resolve) => {
-    const call = c.Echo();
+    const call = c.Echo(within());
     call.on('data', (m: Buffer) => { echoes.push(String(m)); if (echoes.length < 20) call.write(str(`e${echoes.length}`)); else call.end(); });
     call.on('status', resolve);
     call.on('error', () => {});
