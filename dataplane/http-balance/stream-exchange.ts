@@ -92,7 +92,7 @@ export class StreamExchange {
       // Headers Node refuses to send (or a session closing under us): nothing left for a server.
       t.pool.release(live);
       this.host.finish(t.id, true);
-      this.answerError(502, `upstream refused the request: ${(err as Error).message}`, t.label);
+      this.answerError(502, `upstream refused the request: ${(err as Error).message}`);
       return;
     }
     const a: Attempt = { id: t.id, label: t.label, pool: t.pool, live, up, answered: false, ended: false, closed: false, err: undefined };
@@ -161,7 +161,7 @@ export class StreamExchange {
       attempts: this.attempts,
     });
     if (v.kind === 'retry') { this.send(true); return; }
-    if (v.kind === 'answer') { this.answerError(v.status, `upstream failed: ${err?.message ?? `stream closed with code ${rstCode}`}`, a.label); return; }
+    if (v.kind === 'answer') { this.answerError(v.status, `upstream failed: ${err?.message ?? `stream closed with code ${rstCode}`}`); return; }
     this.client.close(v.code);
   }
 
@@ -176,13 +176,12 @@ export class StreamExchange {
   }
 
   /** svcnet's own answer when no server gave one. */
-  private answerError(status: number, why: string, label = ''): void {
+  private answerError(status: number, why: string): void {
     this.status = status;
     const c = this.client;
     if (c.destroyed || c.closed || c.headersSent) { c.close(http2.constants.NGHTTP2_INTERNAL_ERROR); return; }
     c.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });
     c.end(`svcnet: ${why}\n`);
-    if (label && this.attempt) this.attempt.label = label;
   }
 
   private complete(target: string): void {
