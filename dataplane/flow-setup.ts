@@ -30,7 +30,9 @@ import { Http2FlowObserver, http2CoreOf } from './http2-observer.js';
 import { clip } from '../common/log-budget.js';
 import { BENCH_KEY } from '../common/bench-request.js';
 import { Upstreams } from './http-balance/upstreams.js';
-import { acceptBalanced, type RequestBalancer } from './http-balance/balanced-client.js';
+import { acceptBalanced } from './http-balance/balanced-client.js';
+import type { ListenerBalancer } from './http-balance/listener-balancer.js';
+import type { FlowStats } from './flow-stats.js';
 
 /** What flow setup reports, as one union (the data plane re-emits each under its kind). */
 export type FlowEvent =
@@ -41,9 +43,6 @@ export type FlowEvent =
 /** Where a relayed bench stream's record goes: nowhere (it must not show among application flows). */
 type RelayRecords = { refused: FlowRecords['refused']; open: (...a: Parameters<FlowRecords['open']>) => LiveFlow | undefined };
 const NO_RECORDS: RelayRecords = { refused: () => {}, open: () => undefined };
-
-/** Counters of flows at this site (part of the data plane's stats). */
-export interface FlowStats { flowsOpened: number; flowsFailed: number }
 
 export interface FlowSetupDeps {
   siteId: string;
@@ -77,7 +76,7 @@ export class FlowSetup {
   private http1: Http1Core | undefined;
   /** connections of request-balanced listeners to their targets (issue 13), made on first use */
   private upstreams: Upstreams | undefined;
-  private readonly balancers = new Set<RequestBalancer>();
+  private readonly balancers = new Set<ListenerBalancer>();
   private http2: Http2Core | undefined;
 
   constructor(private readonly d: FlowSetupDeps) {}
@@ -96,7 +95,7 @@ export class FlowSetup {
   onClient(listener: ListenerPort, client: net.Socket): void {
     const d = this.d;
     const spec = listener.spec;
-    if (spec.balance === 'request' && spec.type === 'http1') return this.balanced(listener, client);
+    if (spec.balance === 'request' && (spec.type === 'http1' || spec.type === 'http2')) return this.balanced(listener, client);
     const hash = spec.affinity ? addressHash(client.remoteAddress ?? '') : undefined;
     const key = chooseKey({ mode: spec.mode ?? 'single', keys: keysOf(spec) }, (k) => d.routing.reachable(k), listener.rr, hash);
     const pick = key === undefined ? undefined : d.routing.pick(key, (site) => this.flowsToSite.get(site) ?? 0, hash);
@@ -136,7 +135,7 @@ export class FlowSetup {
     d.endpoints.set(flow);
   }
 
-  /** A client of a request-balanced http1 listener (http-balance/balanced-client.ts). */
+  /** A client of a request-balanced http1 or http2 listener (http-balance/balanced-client.ts). */
   private balanced(listener: ListenerPort, client: net.Socket): void {
     this.upstreams ??= new Upstreams({ ...this.d, newId: () => this.newId() });
     this.balancers.add(acceptBalanced(listener, client, { ...this.d, upstreams: this.upstreams, id: this.newId() }));

@@ -8,7 +8,7 @@ import { RETRY_BASE_MS, RETRY_CAP_MS } from '../common/guarded-listener.js';
 import type { RoundRobinState } from './routing/key-choice.js';
 import type { ListenerSpec } from './port/push.js';
 import { TlsTerminator } from './app-tls.js';
-import type { RequestBalancer } from './http-balance/request-balancer.js';
+import type { ListenerBalancer } from './http-balance/listener-balancer.js';
 
 export type { ListenerSpec };
 
@@ -33,8 +33,8 @@ export class ListenerPort {
   private failures = 0;
   /** smooth weighted round-robin state for weighted multi-key listeners */
   readonly rr: RoundRobinState = new Map();
-  /** a request-balanced http1 listener's balancer (issue 13), made by flow setup on its first client */
-  balancer: RequestBalancer | undefined;
+  /** a request-balanced listener's balancer (issue 13), made by flow setup on its first client */
+  balancer: ListenerBalancer | undefined;
 
   /** set when clients speak TLS to this port (issue 15): accepted sockets go through it first */
   readonly tls: TlsTerminator | undefined;

@@ -13,7 +13,7 @@ import { resourceToDocument } from '../api/convert.js';
 import type { Resource } from '../api/types.js';
 
 const TYPE_HELP = 'tcp, http1 or http2: bytes pass unchanged in each; http1 requests are observed (flow records, metrics)';
-const BALANCE_HELP = 'listener: connection (each client connection to one connector) or request (each HTTP/1.1 request may go to another; needs --type http1)';
+const BALANCE_HELP = 'listener: connection (each client connection to one connector) or request (each HTTP/1.1 request or HTTP/2 stream, so each gRPC call, may go to another; needs --type http1 or http2)';
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 
 /** Refuses a port that something else on this host already listens on. */

@@ -22,11 +22,11 @@ export const listenerSpecSchema = z.object({
   /** with tlsCredentials: refuse clients without a certificate signed by the credentials' CA */
   requireClientCert: z.boolean().optional(),
   /** connection (absent): each client connection goes to one connector; request: each HTTP/1.1 request
-   *  may go to another (an http1 listener; http2 streams are a later step of issue 13) */
+   *  (an http1 listener) or HTTP/2 stream, so each gRPC call (an http2 listener), may go to another */
   balance: z.enum(['connection', 'request'], { error: 'must be connection or request' }).optional(),
 }).strict().refine((s) => s.routingKey !== undefined || s.strategy !== undefined, { message: 'required unless spec.strategy is set', path: ['routingKey'] })
   .refine((s) => !s.requireClientCert || s.tlsCredentials !== undefined, { message: 'needs spec.tlsCredentials (the CA that signs client certificates)', path: ['requireClientCert'] })
-  .refine((s) => s.balance !== 'request' || s.type === 'http1', { message: 'request needs spec.type http1 (per-request balancing of http2 is not built yet)', path: ['balance'] })
+  .refine((s) => s.balance !== 'request' || s.type === 'http1' || s.type === 'http2', { message: 'request needs spec.type http1 or http2', path: ['balance'] })
   .refine((s) => s.balance !== 'request' || !s.affinity, { message: 'request cannot be combined with spec.affinity (affinity pins a client to one target)', path: ['balance'] });
 
 export const listenerSchema = z.object({

@@ -5,12 +5,14 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenerPort } from '../listener.js';
 import type { FlowRecords, FlowStart } from '../flow-records.js';
-import type { FlowStats } from '../flow-setup.js';
+import type { FlowStats } from '../flow-stats.js';
 import type { RoutingNode } from '../routing-node.js';
 import { keysOf } from '../listener.js';
 import { chooseKey } from '../routing/key-choice.js';
 import { RequestBalancer } from './request-balancer.js';
+import { StreamBalancer } from './stream-balancer.js';
 import type { Upstreams } from './upstreams.js';
+import type { ListenerBalancer } from './listener-balancer.js';
 
 export interface BalancedClientEnv {
   siteId: string;
@@ -24,13 +26,13 @@ export interface BalancedClientEnv {
   id: string;
 }
 
-export type { RequestBalancer };
-
 /** Hands `client` to its listener's balancer (made on the first client, and returned) with its flow
  *  record; refused at once (reset) when no key of the listener is reachable. */
-export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): RequestBalancer {
+export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: BalancedClientEnv): ListenerBalancer {
   const { routing } = env;
-  const balancer = (listener.balancer ??= new RequestBalancer(listener.spec, { siteId: env.siteId, routes: () => routing.routes, reachable: (k) => routing.reachable(k), upstreams: env.upstreams, log: env.log }));
+  const deps = { siteId: env.siteId, routes: () => routing.routes, reachable: (k: string) => routing.reachable(k), upstreams: env.upstreams, log: env.log };
+  // http2 streams (gRPC calls) one by one, or http1 requests (the listener's type chooses).
+  const balancer = (listener.balancer ??= listener.spec.type === 'http2' ? new StreamBalancer(listener.spec, deps) : new RequestBalancer(listener.spec, deps));
   // The key now, for the record; each request chooses again (a multi-key listener may move on).
   const key = chooseKey({ mode: listener.spec.mode ?? 'single', keys: keysOf(listener.spec) }, (k) => routing.reachable(k), new Map());
   const start: FlowStart = {
@@ -41,7 +43,7 @@ export function acceptBalanced(listener: ListenerPort, client: net.Socket, env: 
   listener.flowsOpened++;
   listener.flowsActive++;
   env.stats.flowsOpened++;
-  // Node's HTTP server reads the socket itself (no 'data' events): bytes are the socket's own counts.
+  // Node's HTTP server (HTTP/1.1 or HTTP/2) reads the socket itself (no 'data' events): bytes are the socket's own counts.
   const counters = {
     get bytesFromApp() { return client.bytesRead; },
     get bytesToApp() { return client.bytesWritten; },

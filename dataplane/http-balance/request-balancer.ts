@@ -8,14 +8,11 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ListenerSpec } from '../port/push.js';
-import type { HttpRequest } from '../port/report.js';
-import type { RouteTable } from '../routing/route-table.js';
-import { chooseKey, type RoundRobinState } from '../routing/key-choice.js';
-import { targetsOf, chooseTarget, type BalanceTarget, type Cursor } from './target-choice.js';
-import { TargetPools } from './target-pools.js';
+import type { TargetPools } from './target-pools.js';
+import { TargetPicker, type PickerDeps } from './target-picker.js';
 import { RequestExchange, MAX_HEAD, type ExchangeHost } from './request-exchange.js';
 import { tunnel } from './upgrade-tunnel.js';
-import type { Upstreams } from './upstreams.js';
+import type { ClientSink, ListenerBalancer } from './listener-balancer.js';
 
 /** Upstream connections one target's pool holds at most (requests beyond wait in the pool's queue). */
 export const POOL_SOCKETS = 64;
@@ -26,20 +23,11 @@ export const POOL_IDLE_MS = 4000;
 /** A client connection idle this long between requests is closed. */
 export const CLIENT_IDLE_MS = 60_000;
 
-export interface BalancerDeps {
-  siteId: string;
-  /** the route snapshot now (the balancer reads it per request, never keeps it) */
-  routes: () => RouteTable;
-  reachable: (key: string) => boolean;
-  upstreams: Upstreams;
+export interface BalancerDeps extends PickerDeps {
   log: Logger;
 }
 
-/** Where a client connection's requests are reported (its flow record). */
-export interface ClientSink {
-  request(q: HttpRequest): void;
-  malformed(reason: string): void;
-}
+export type { ClientSink };
 
 const idleTimer = Symbol('svcnet idle timer');
 type PooledSocket = Duplex & { [idleTimer]?: NodeJS.Timeout };
@@ -67,16 +55,15 @@ class TargetAgent extends http.Agent {
   }
 }
 
-export class RequestBalancer {
+export class RequestBalancer implements ListenerBalancer {
   private readonly server: http.Server;
-  readonly pools: TargetPools<TargetAgent>;
-  private readonly cursor: Cursor = { next: 0 };
+  private readonly picker: TargetPicker<TargetAgent>;
   private readonly sinks = new WeakMap<object, ClientSink>();
-  private readonly rr: RoundRobinState = new Map();
-  private lastVersion = -1;
+  private readonly upstreams: BalancerDeps['upstreams'];
 
-  constructor(private readonly spec: ListenerSpec, private readonly d: BalancerDeps) {
-    this.pools = new TargetPools((id) => new TargetAgent(() => this.open(id)));
+  constructor(spec: ListenerSpec, d: BalancerDeps) {
+    this.upstreams = d.upstreams;
+    this.picker = new TargetPicker(spec, d, (open) => new TargetAgent(open));
     this.server = http.createServer({ requireHostHeader: false, maxHeaderSize: MAX_HEAD, keepAliveTimeout: CLIENT_IDLE_MS });
     this.server.on('request', (req, res) => this.onRequest(req, res));
     // Expect: 100-continue goes to the server, whose 100 (or final answer) is passed back.
@@ -85,6 +72,9 @@ export class RequestBalancer {
     this.server.on('connect', (req, socket: net.Socket, head: Buffer) => this.onTunnel(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
   }
+
+  /** The pools, one per target (tests read them). */
+  get pools(): TargetPools<TargetAgent> { return this.picker.pools; }
 
   /** A new client connection; its requests are reported to `sink`. */
   accept(client: net.Socket, sink: ClientSink): void {
@@ -101,52 +91,11 @@ export class RequestBalancer {
   /** Targets by request count, for the listener's status. */
   status(): ReturnType<TargetPools<TargetAgent>['status']> { return this.pools.status(); }
 
-  private targetsNow(key: string): BalanceTarget[] {
-    const routes = this.d.routes();
-    const targets = targetsOf(key, routes.keys.get(key), this.d.siteId, this.d.upstreams.localConnectors(key));
-    if (routes.version !== this.lastVersion) {
-      // Routes changed: pools of targets that left (and are idle) close.
-      this.lastVersion = routes.version;
-      const live = new Set<string>();
-      for (const k of routes.keys.keys()) for (const t of targetsOf(k, routes.keys.get(k), this.d.siteId, this.d.upstreams.localConnectors(k))) live.add(t.id);
-      this.pools.prune(live);
-      for (const id of this.targetOf.keys()) if (!live.has(id) && !this.pools.entry(id)) this.targetOf.delete(id);
-    }
-    return targets;
-  }
-
-  private keyNow(): string | undefined {
-    const keys = this.spec.keys && this.spec.keys.length > 0 ? this.spec.keys : [{ key: this.spec.routingKey, weight: 1 }];
-    return chooseKey({ mode: this.spec.mode ?? 'single', keys }, this.d.reachable, this.rr);
-  }
-
-  /** The target for an attempt, counted as begun (ExchangeHost.begin). */
-  private pick(tried: Set<string>, retry: boolean): { id: string; label: string; agent: http.Agent; target: BalanceTarget; key: string } | undefined {
-    const key = this.keyNow();
-    if (key === undefined) return undefined;
-    const targets = this.targetsNow(key);
-    const t = chooseTarget(targets, (id) => this.pools.load(id), this.cursor, tried);
-    if (!t) return undefined;
-    const e = this.pools.get(t.id, t.siteName);
-    this.pools.begin(e, retry);
-    this.targetOf.set(t.id, { t, key });
-    return { id: t.id, label: t.kind === 'local' ? `${t.siteName}/${t.connector}` : `${t.siteName}#${t.lane}`, agent: e.pool, target: t, key };
-  }
-
-  /** Where each pool's new connections go: its target as last chosen (a pool's id names one target). */
-  private readonly targetOf = new Map<string, { t: BalanceTarget; key: string }>();
-
-  private open(id: string): Duplex {
-    const w = this.targetOf.get(id)!;
-    // A pooled connection serves many clients: its OPEN names the listener's pool, not one client.
-    return this.d.upstreams.connect(w.t, w.key, `pool of listener ${this.spec.name}`);
-  }
-
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const sink = this.sinks.get(req.socket);
     const host: ExchangeHost = {
-      begin: (tried, retry) => this.pick(tried, retry),
-      finish: (id, failed) => { const e = this.pools.entry(id); if (e) this.pools.finish(e, failed); },
+      begin: (tried, retry) => { const p = this.picker.pick(tried, retry); return p && { id: p.id, label: p.label, agent: p.pool }; },
+      finish: (id, failed) => this.picker.finish(id, failed),
       done: (q) => sink?.request(q),
     };
     new RequestExchange(req, res, host);
@@ -155,11 +104,10 @@ export class RequestBalancer {
   private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     const sink = this.sinks.get(socket);
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
-    const p = this.pick(new Set(), false);
+    const p = this.picker.pick(new Set(), false);
     if (!p) { socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'); return; }
-    const e = this.pools.entry(p.id)!;
-    tunnel(req, socket, head, this.d.upstreams.connect(p.target, p.key, client), (q, failed) => {
-      this.pools.finish(e, failed);
+    tunnel(req, socket, head, this.upstreams.connect(p.target, p.key, client), (q, failed) => {
+      this.picker.finish(p.id, failed);
       sink?.request({ ...q, target: p.label });
     });
   }

@@ -163,10 +163,10 @@ test('two local connectors: spread; one killed mid-run: later requests succeed o
   assert.equal(names(r.bodies.slice(10)), { s5: 10 }, 'after the kill every request is answered by the other');
 });
 
-test('balance request without type http1 is refused with one line naming the flag, exit 2', async () => {
+test('balance request without type http1 or http2 is refused with one line naming the flag, exit 2', async () => {
   const r = await svcnet(['listener', 'create', 'bad', String(ports[8]), '--balance', 'request', '--dir', B]);
   assert.is(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--balance "request" request needs spec.type http1/);
+  assert.match(r.stderr, /--balance "request" request needs spec.type http1 or http2/);
 });
 
 test('an Upgrade pins the client connection to one target and carries raw bytes both ways after 101', async () => {

@@ -159,12 +159,13 @@ test('close (site shutdown): an idle kept-alive client connection is closed', as
   agent.destroy(); p.close(); s1.close();
 });
 
-test('Listener validation: balance request needs type http1 and no affinity; connection is the default', () => {
+test('Listener validation: balance request needs type http1 or http2 and no affinity; connection is the default', () => {
   const doc = (spec: object) => ({ apiVersion: 'svcnet.io/v1', kind: 'Listener', metadata: { name: 'web' }, spec: { port: 8080, ...spec } });
   assert.is(validateListener(doc({ type: 'http1', balance: 'request' })).spec.balance, 'request');
   assert.is(validateListener(doc({})).spec.balance, undefined);
-  assert.throws(() => validateListener(doc({ balance: 'request' })), /spec\.balance.*needs spec\.type http1/);
-  assert.throws(() => validateListener(doc({ type: 'http2', balance: 'request' })), /needs spec\.type http1/);
+  assert.is(validateListener(doc({ type: 'http2', balance: 'request' })).spec.balance, 'request');
+  assert.throws(() => validateListener(doc({ balance: 'request' })), /spec\.balance.*needs spec\.type http1 or http2/);
+  assert.throws(() => validateListener(doc({ type: 'tcp', balance: 'request' })), /needs spec\.type http1 or http2/);
   assert.throws(() => validateListener(doc({ type: 'http1', balance: 'request', affinity: true })), /cannot be combined with spec\.affinity/);
   assert.throws(() => validateListener(doc({ type: 'http1', balance: 'stream' })), /spec\.balance.*must be connection or request/);
 });
