@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../../wasm/assembly/protocol.js';
 import { BenchServer, type BenchStats } from '../../dataplane/bench/bench-server.js';
+import { BenchEnds } from '../../dataplane/bench/bench-ends.js';
 import { BENCH_KEY, BENCH_LIMITS } from '../../common/bench-request.js';
 import type { EndpointTable } from '../../dataplane/endpoint-table.js';
 import type { Link } from '../../dataplane/link.js';
@@ -17,7 +18,7 @@ function setup(credit: Record<number, number> = {}) {
   const io = Object.assign(f.io, { set: (ep: StreamEndpoint) => eps.set(ep.slot, ep) }) as unknown as EndpointTable;
   const refused: string[] = [];
   const stats: BenchStats = { bytesSent: 0, bytesReceived: 0, streamsServed: 0, streamsRefused: 0 };
-  const server = new BenchServer({ io, stats, known: (id) => id === 'west', refuse: (_l, slot, why, code) => refused.push(`${slot}:${code}:${why}`) });
+  const server = new BenchServer({ io, stats, ends: new BenchEnds(), known: (id) => id === 'west', refuse: (_l, slot, why, code) => refused.push(`${slot}:${code}:${why}`) });
   const link = fakeWriter(1) as unknown as Link;
   const open = (slot: number, src: string, bench: string) => server.accept(link, slot, { key: BENCH_KEY, dst: 'east', src, bench: bench as 'sink' });
   return { ...f, eps, refused, stats, server, open };
