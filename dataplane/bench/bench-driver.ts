@@ -41,7 +41,7 @@ export interface BenchDriverDeps {
 interface Run { id: number; target: string; streams: Set<BenchStream>; flows: Set<Flow>; cleanups: (() => void)[]; timers: NodeJS.Timeout[]; over: boolean }
 
 /** What a run measured, before the result is put together. */
-interface Measured { seconds: number; sent: number; flows: ThroughputFlow[]; driverCpuUs: number; rtts: number[]; rate: { flows: number; failed: number; ms: number } }
+interface Measured { seconds: number; sent: number; flows: ThroughputFlow[]; driverCpuUs: number; targetCpuUs: number; rtts: number[]; rate: { flows: number; failed: number; ms: number } }
 
 const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
 const sleep = (ms: number, run: Run) => new Promise<void>((res) => { run.timers.push(setTimeout(res, ms)); });
@@ -121,7 +121,7 @@ export class BenchDriver {
     const driverCpu = m.driverCpuUs / 1e6;
     const lat = latencySummary(m.rtts);
     const rate = m.rate;
-    const targetCpu = Math.max(0, ...m.flows.map((f) => f.cpuUs)) / 1e6;
+    const targetCpu = m.targetCpuUs / 1e6;
     if (path.hops > 1) notes.push(`relay sites (${path.sites.slice(1, -1).map((s) => s.name).join(', ')}) report no CPU per bench`);
     return {
       from: { id: this.d.siteId, name: this.d.siteName }, to: { id: target.id, name: target.name }, path, ends: req.ends,
@@ -154,16 +154,17 @@ export class BenchDriver {
     const sr = new SocketRun({ siteId: this.d.siteId, io: this.d.io, nextLink: this.d.nextLink, stats: this.d.stats, ends: this.d.ends, newFlowId: () => `bench-${++this.flowIds}` }, run, target);
     await sr.prepare();
     const t0 = performance.now();
-    let sent = 0;
-    const stopTick = this.ticker(run, t0, () => sent);
-    const tp = await sr.throughput(req.flows, req.maxBytes, req.durationMs, DRAIN_MS, (n) => { sent = n; }).finally(stopTick);
+    let received = 0;
+    const stopTick = this.ticker(run, t0, () => received);
+    const tp = await sr.throughput(req.flows, req.maxBytes, req.durationMs, DRAIN_MS, (n) => { received = n; }).finally(stopTick);
     const seconds = (performance.now() - t0) / 1000;
     const side = sidePhaseMs(req.durationMs);
-    this.d.progress(run.id, { phase: 'latency', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent, gbps: 0 });
+    this.d.progress(run.id, { phase: 'latency', elapsedMs: Math.round(performance.now() - t0), bytes: tp.received, gbps: 0 });
     const rtts = await sr.latency(req.size, side);
-    this.d.progress(run.id, { phase: 'rate', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent, gbps: 0 });
+    this.d.progress(run.id, { phase: 'rate', elapsedMs: Math.round(performance.now() - t0), bytes: tp.received, gbps: 0 });
     const rate = await sr.rate(side);
-    return { seconds, sent: tp.sent, flows: tp.flows, driverCpuUs: tp.driverCpuUs, rtts, rate };
+    sr.end();
+    return { seconds, sent: tp.received, flows: tp.flows, driverCpuUs: tp.driverCpuUs, targetCpuUs: tp.targetCpuUs, rtts, rate };
   }
 
   /** Engine ends: streams straight from this engine to the target's (bench-phases.ts). */
@@ -189,6 +190,6 @@ export class BenchDriver {
     const rtts = await latency(open, req.size, side, run.streams);
     this.d.progress(run.id, { phase: 'rate', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent(), gbps: 0 });
     const rate = await flowRate(open, side, run.streams);
-    return { seconds, sent: tp.sent(), flows, driverCpuUs, rtts, rate };
+    return { seconds, sent: tp.sent(), flows, driverCpuUs, targetCpuUs: Math.max(0, ...flows.map((f) => f.cpuUs)), rtts, rate };
   }
 }

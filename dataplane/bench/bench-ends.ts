@@ -2,7 +2,7 @@
 // started on first use, calls answered by id, throughput progress heard as it comes, and stopped
 // once nothing used it for IDLE_MS, so an engine that is not benched carries no extra thread.
 import { Worker } from 'node:worker_threads';
-import type { SocketFlow } from './socket-phases.js';
+import { threadCpuUs, type SocketFlow } from './socket-phases.js';
 
 /** A call to the worker; `id` matches its reply. */
 export type EndsCall =
@@ -15,7 +15,9 @@ export type EndsCall =
 /** A reply: the call's outcome, or (throughput) bytes sent so far. */
 export type EndsReply = { id: number; ok?: unknown; error?: string; progress?: number };
 
-export interface EndsThroughput { flows: SocketFlow[]; sent: number; threadCpuUs: number }
+export interface EndsThroughput { flows: SocketFlow[]; received: number }
+/** The target's servers. */
+export interface EndsPorts { source: number; sink: number; echo: number }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; sent?: (n: number) => void };
 type Call = EndsCall extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
@@ -28,9 +30,11 @@ export class BenchEnds {
   private readonly pending = new Map<number, Pending>();
   private next = 1;
   private idle: NodeJS.Timeout | undefined;
-  private serving: Promise<{ sink: number; echo: number }> | undefined;
-  /** the sink and echo ports, once served */
-  ports: { sink: number; echo: number } | undefined;
+  private serving: Promise<EndsPorts> | undefined;
+  /** the servers' ports, once served */
+  ports: EndsPorts | undefined;
+  /** the worker thread's id (its first message), whose CPU engineCpuUs() leaves out */
+  private tid = 0;
   /** uses in progress (runs, served flows); the worker stops IDLE_MS after the last ends */
   private uses = 0;
 
@@ -43,10 +47,17 @@ export class BenchEnds {
     return { id, result };
   }
 
-  /** The sink and echo servers (started once per worker). */
-  serve(): Promise<{ sink: number; echo: number }> {
-    this.serving ??= this.call<{ sink: number; echo: number }>({ op: 'serve' }).result.then((p) => (this.ports = p));
+  /** The source, sink and echo servers (started once per worker). */
+  serve(): Promise<EndsPorts> {
+    this.serving ??= this.call<EndsPorts>({ op: 'serve' }).result.then((p) => (this.ports = p));
     return this.serving;
+  }
+
+  /** CPU microseconds this engine process spent, less the worker thread's (the applications' side):
+   *  what the proxy costs. Before the worker said its thread id, the whole process. */
+  engineCpuUs(): number {
+    const u = process.cpuUsage();
+    return u.user + u.system - (this.worker && this.tid ? threadCpuUs(this.tid) : 0);
   }
 
   /** Marks a use (held: the worker stays); the returned function releases it. */
@@ -67,6 +78,7 @@ export class BenchEnds {
     this.worker = undefined;
     this.serving = undefined;
     this.ports = undefined;
+    this.tid = 0;
     for (const p of this.pending.values()) p.reject(new Error('the bench-ends worker stopped'));
     this.pending.clear();
     void w?.terminate();
@@ -77,6 +89,7 @@ export class BenchEnds {
     const w = new Worker(new URL('./ends-worker.js', import.meta.url));
     w.unref();
     w.on('message', (r: EndsReply) => {
+      if (r.id === 0) { this.tid = Number(r.ok) || 0; return; }
       const p = this.pending.get(r.id);
       if (!p) return;
       if (r.progress !== undefined) { p.sent?.(r.progress); return; }

@@ -5,8 +5,9 @@
 // of our network (its routing record is in our database) and fewer than BENCH_LIMITS.maxServed
 // are open. Never a connector, never a flow record: bench bytes are counted apart (stats).
 // With `ends: 'socket'` (the default of `svcnet bench`) the stream is instead an ordinary Flow to a
-// real loopback sink or echo server in this engine's bench-ends worker (bench-ends.ts), dialled as
-// a connector's server is; a 'prepare' stream starts that worker and closes once it serves.
+// real loopback source, sink or echo server in this engine's bench-ends worker (bench-ends.ts),
+// dialled as a connector's server is; a 'control' stream of the run starts that worker, says when
+// it serves, and answers each mark with this engine's CPU so far (the worker's thread left out).
 import * as P from '../../wasm/assembly/protocol.js';
 import type { EndpointTable } from '../endpoint-table.js';
 import type { Link } from '../link.js';
@@ -22,7 +23,12 @@ import type { BenchEnds } from './bench-ends.js';
 export interface BenchStats { bytesSent: number; bytesReceived: number; streamsServed: number; streamsRefused: number }
 
 /** What a bench OPEN adds to the usual body: which end the opener wants here. */
-export interface BenchOpen extends OpenRequest { bench?: 'sink' | 'echo' | 'prepare'; ends?: 'socket' | 'engine' }
+export interface BenchOpen extends OpenRequest { bench?: BenchKind; ends?: 'socket' | 'engine' }
+/** sink and echo: either ends; source: socket ends only; control: a socket-mode run's control stream */
+export type BenchKind = 'sink' | 'echo' | 'source' | 'control';
+
+/** What a control stream answers: once the worker serves, and at each mark (a newline) the driver sends. */
+export interface ControlReport { cpuUs: number }
 
 /** The sink's answer at the end, as JSON in one DATA frame. */
 export interface SinkReport { bytes: number; cpuUs: number }
@@ -36,7 +42,7 @@ export interface BenchServerDeps {
   refuse(link: Link, slot: number, why: string, code: number): void;
   stats: BenchStats;
   /** the engine's bench-ends worker (socket mode) */
-  ends: BenchEnds;
+  ends: Pick<BenchEnds, 'serve' | 'hold' | 'ports' | 'engineCpuUs' | 'stop'>;
 }
 
 const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
@@ -55,15 +61,16 @@ export class BenchServer {
     const d = this.d;
     if (!this.allow) { d.stats.streamsRefused++; return d.refuse(link, slot, 'this site does not serve bench streams (policy bench: false)', P.ERR_POLICY_DENIED); }
     if (typeof req.src !== 'string' || !d.known(req.src)) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream from a site outside the network', P.ERR_POLICY_DENIED); }
-    if (req.bench !== 'sink' && req.bench !== 'echo' && req.bench !== 'prepare') { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream of an unknown kind', P.ERR_BAD_STATE); }
+    const socket = req.ends === 'socket';
+    if (!(req.bench === 'sink' || req.bench === 'echo' || (req.bench === 'source' && socket) || req.bench === 'control')) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream of an unknown kind', P.ERR_BAD_STATE); }
     if (this.served.size >= BENCH_LIMITS.maxServed) { d.stats.streamsRefused++; return d.refuse(link, slot, `${BENCH_LIMITS.maxServed} bench streams served already`, P.ERR_STREAM_QUOTA); }
-    if (req.bench === 'prepare') {
-      const s = new BenchStream(d.io, slot, link, this.prepare(), d.stats);
+    if (req.bench === 'control') {
+      const s = new BenchStream(d.io, slot, link, this.control(), d.stats);
       this.add(s);
-      d.ends.serve().then(() => s.close(), (err: Error) => s.reset(P.ERR_ABORTED, `bench ends did not start: ${err.message}`));
+      d.ends.serve().then(() => this.answer(s), (err: Error) => s.reset(P.ERR_ABORTED, `bench ends did not start: ${err.message}`));
       return;
     }
-    if (req.ends === 'socket') return this.socketEnd(link, slot, req.bench);
+    if (socket) return this.socketEnd(link, slot, req.bench);
     this.add(new BenchStream(d.io, slot, link, req.bench === 'sink' ? this.sink() : this.echo(), d.stats));
   }
 
@@ -75,27 +82,32 @@ export class BenchServer {
     this.startSweep();
   }
 
-  /** Starts the bench-ends worker's servers and closes once they listen (the driver then opens its
-   *  socket flows); reset when they cannot start. The worker stays while the stream is open. */
-  private prepare(): BenchBehaviour {
+  /** A socket-mode run's control stream: the worker stays while it is open; each newline the driver
+   *  sends is answered with this engine's CPU so far (the first answer, unasked, says it serves). */
+  private control(): BenchBehaviour {
     const release = this.d.ends.hold();
     return {
-      data: (s, payload) => s.grant(payload.length),
+      data: (s, payload) => { s.grant(payload.length); for (const b of payload) if (b === 0x0a) this.answer(s); },
       writable: () => {},
-      remoteClosed: () => {},
+      remoteClosed: (s) => s.close(),
       ended: (s) => { release(); this.served.delete(s); this.startedAt.delete(s); },
     };
   }
 
-  /** A socket-mode flow: the stream joined to a new connection to the worker's sink or echo, as a
+  private answer(s: BenchStream): void {
+    const r: ControlReport = { cpuUs: this.d.ends.engineCpuUs() };
+    s.send(Buffer.from(JSON.stringify(r) + '\n'));
+  }
+
+  /** A socket-mode flow: the stream joined to a new connection to the worker's source, sink or echo, as a
    *  connector's flow is joined to its server (headroom reads); bytes count in the bench stats. */
-  private socketEnd(link: Link, slot: number, kind: 'sink' | 'echo'): void {
+  private socketEnd(link: Link, slot: number, kind: 'sink' | 'echo' | 'source'): void {
     const d = this.d;
     const ports = d.ends.ports;
-    if (!ports) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench ends not serving here (no prepare stream came first)', P.ERR_NO_ROUTE); }
+    if (!ports) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench ends not serving here (no control stream came first)', P.ERR_NO_ROUTE); }
     const release = d.ends.hold();
     const reads = new HeadroomReads();
-    const socket = net.connect(withHeadroomReads({ host: '127.0.0.1', port: kind === 'sink' ? ports.sink : ports.echo, allowHalfOpen: true, noDelay: true }, reads));
+    const socket = net.connect(withHeadroomReads({ host: '127.0.0.1', port: ports[kind], allowHalfOpen: true, noDelay: true }, reads));
     const flow = new Flow(d.io, slot, link, socket, (f) => {
       release();
       d.stats.bytesReceived += f.bytesToApp;

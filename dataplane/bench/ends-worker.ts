@@ -4,7 +4,7 @@
 // A cancelled run needs nothing here: the engine resets its flows, which closes these sockets.
 import { parentPort } from 'node:worker_threads';
 import type net from 'node:net';
-import { serveEnds, socketThroughput, socketLatency, socketRate, threadCpuUs } from './socket-phases.js';
+import { serveEnds, socketThroughput, socketLatency, socketRate, threadId } from './socket-phases.js';
 import type { EndsCall, EndsReply } from './bench-ends.js';
 
 const port = parentPort!;
@@ -15,17 +15,17 @@ const reply = (r: EndsReply) => port.postMessage(r);
 async function handle(c: EndsCall): Promise<unknown> {
   switch (c.op) {
     case 'serve': {
-      const { sink, echo } = await serveEnds(sockets);
-      return { sink: (sink.address() as net.AddressInfo).port, echo: (echo.address() as net.AddressInfo).port };
+      const s = await serveEnds(sockets);
+      const at = (srv: net.Server) => (srv.address() as net.AddressInfo).port;
+      return { source: at(s.source), sink: at(s.sink), echo: at(s.echo) };
     }
     case 'throughput': {
-      const cpu0 = threadCpuUs();
       const tp = socketThroughput(c.port, c.flows, c.maxBytes, sockets);
       finishers.set(c.id, tp.finish);
-      const tick = setInterval(() => reply({ id: c.id, progress: tp.sent() }), 250);
+      const tick = setInterval(() => reply({ id: c.id, progress: tp.received() }), 250);
       try {
         const flows = await tp.done;
-        return { flows, sent: tp.sent(), threadCpuUs: threadCpuUs() - cpu0 };
+        return { flows, received: tp.received() };
       } finally { clearInterval(tick); finishers.delete(c.id); }
     }
     case 'finish': finishers.get(c.of)?.(); return undefined;
@@ -35,6 +35,8 @@ async function handle(c: EndsCall): Promise<unknown> {
   }
 }
 
+// The thread's id first: the engine reads this thread's CPU from /proc to leave it out of its own.
+reply({ id: 0, ok: threadId() });
 port.on('message', (c: EndsCall) => {
   handle(c).then((ok) => reply({ id: c.id, ok }), (err: Error) => reply({ id: c.id, error: err.message }));
 });

@@ -1,99 +1,87 @@
 // The application ends of `svcnet bench --ends socket` (issue 14): real loopback TCP sockets, as an
-// application's client and server would be. The client side (sources, pinger, open/close loop)
-// connects to the driving engine's bench entry port; the server side (sink, echo) is what the
-// target engine's bench flows are connected to, through the ordinary connector path. Both run in
+// application's client and server would be. The client side (bulk readers, pinger, open/close loop)
+// connects to the driving engine's bench entry port; the server side (source, sink, echo) is what
+// the target engine's bench flows are connected to, through the ordinary connector path. Both run in
 // the engine's bench-ends worker thread (ends-worker.ts), so the sockets' work never shares the
 // engine's event loop, as `npm run bench`'s load and backend processes do not. No engine imports.
 import net from 'node:net';
 import fs from 'node:fs';
 
-/** What the sink answers once its client half-closed: the bytes it read and the CPU the engine
- *  process spent meanwhile, less this thread's own (the proxy's cost, not the application's). */
-export interface SocketSinkReport { bytes: number; cpuUs: number }
-
 const CHUNK = Buffer.alloc(65_536);
-const REPORT_MAX = 4096;
 /** Flows of the rate phase in flight at once, and their pace (as bench-phases.ts). */
 const RATE_CONCURRENCY = 8;
 const RATE_MAX_PER_SEC = 5_000;
 const MAX_SAMPLES = 20_000;
 
-/** CPU microseconds this thread used (Linux /proc/thread-self; 0 where there is none). */
-export function threadCpuUs(): number {
-  try {
-    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    return (Number(f[11]) + Number(f[12])) * 10_000;
-  } catch { return 0; }
+/** CPU microseconds of one thread from its /proc stat line (utime + stime, fields 14 and 15 of
+ *  stat(5), in clock ticks of 10 ms on Linux); the name field may hold spaces and parentheses. */
+export function statCpuUs(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  return Number.isFinite(ticks) ? ticks * 10_000 : 0;
 }
 
-/** The engine process's CPU, microseconds, less this thread's. */
-export function engineCpuUs(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system - threadCpuUs();
+/** CPU microseconds of thread `tid` of this process ('thread-self': the calling thread); 0 where
+ *  /proc has none. */
+export function threadCpuUs(tid: number | 'thread-self' = 'thread-self'): number {
+  try { return statCpuUs(fs.readFileSync(tid === 'thread-self' ? '/proc/thread-self/stat' : `/proc/self/task/${tid}/stat`, 'utf8')); } catch { return 0; }
 }
 
-/** The sink and echo servers on 127.0.0.1:ephemeral; `sockets` holds every connection for stop(). */
-export function serveEnds(sockets: Set<net.Socket>): Promise<{ sink: net.Server; echo: net.Server }> {
+/** This thread's id (the first field of its /proc stat); 0 where there is none. */
+export function threadId(): number {
+  try { return parseInt(fs.readFileSync('/proc/thread-self/stat', 'utf8'), 10) || 0; } catch { return 0; }
+}
+
+/** The servers a target's bench flows are joined to, on 127.0.0.1:ephemeral: a source (writes zeros
+ *  until its client half-closes, as `npm run bench`'s backend streams), a sink (reads, and closes once
+ *  its client did: the flow-rate phase) and an echo. `sockets` holds every connection. */
+export function serveEnds(sockets: Set<net.Socket>): Promise<{ source: net.Server; sink: net.Server; echo: net.Server }> {
   const track = (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); };
-  const sink = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+  const source = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
     track(s);
-    const cpu0 = engineCpuUs();
-    let bytes = 0;
-    s.on('data', (d: Buffer) => { bytes += d.length; });
-    s.on('end', () => { const r: SocketSinkReport = { bytes, cpuUs: Math.max(0, engineCpuUs() - cpu0) }; s.end(JSON.stringify(r)); });
+    let stop = false;
+    const pump = () => { while (!stop && s.write(CHUNK)); };
+    s.on('drain', pump);
+    s.on('data', () => {});
+    s.on('end', () => { stop = true; s.end(); });
+    pump();
   });
+  const sink = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => { track(s); s.on('data', () => {}); s.on('end', () => s.end()); });
   const echo = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => { track(s); s.pipe(s); });
   const listen = (srv: net.Server) => new Promise<void>((res, rej) => { srv.once('error', rej); srv.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => res()); });
-  return Promise.all([listen(sink), listen(echo)]).then(() => ({ sink, echo }));
+  return Promise.all([listen(source), listen(sink), listen(echo)]).then(() => ({ source, sink, echo }));
 }
 
-export interface SocketFlow { bytes: number; ms: number; cpuUs: number }
+export interface SocketFlow { bytes: number; ms: number }
 
-/** `flows` sources writing zeros to `port` until finish() or `maxBytes` in all; each then half-closes
- *  and reads the sink's report. */
+/** `flows` clients of the target's source through `port`, each reading and counting until finish()
+ *  (or `maxBytes` received in all): it then half-closes, and its flow is over once the source's FIN
+ *  arrived after the bytes in flight. As `npm run bench`'s bulk client, counted where it arrives. */
 export function socketThroughput(port: number, flows: number, maxBytes: number, sockets: Set<net.Socket>) {
-  let sent = 0;
-  let finished = false;
+  let received = 0;
   const results: SocketFlow[] = [];
   let settle!: (r: SocketFlow[]) => void;
   let fail!: (e: Error) => void;
   const done = new Promise<SocketFlow[]>((res, rej) => { settle = res; fail = rej; });
   const all: net.Socket[] = [];
+  const finish = () => { for (const s of all) if (!s.writableEnded) s.end(); };
   for (let i = 0; i < flows; i++) {
     const t0 = performance.now();
     const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
     sockets.add(s);
     all.push(s);
-    let report = '';
-    const pump = () => {
-      while (!finished && sent < maxBytes) {
-        const n = Math.min(CHUNK.length, maxBytes - sent);
-        sent += n;
-        if (!s.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return; // 'drain' resumes
-      }
-      if (!s.writableEnded) s.end();
-    };
-    s.on('connect', pump);
-    s.on('drain', pump);
-    s.on('data', (d: Buffer) => { if (report.length + d.length <= REPORT_MAX) report += d.toString('utf8'); });
+    let bytes = 0;
+    s.on('data', (d: Buffer) => { bytes += d.length; received += d.length; if (received >= maxBytes) finish(); });
     s.on('end', () => {
       sockets.delete(s);
       s.destroy();
-      let r: SocketSinkReport;
-      try { r = JSON.parse(report) as SocketSinkReport; } catch { fail(new Error('the target sent no byte count')); return; }
-      results.push({ bytes: Number(r.bytes) || 0, ms: performance.now() - t0, cpuUs: Number(r.cpuUs) || 0 });
+      results.push({ bytes, ms: performance.now() - t0 });
       if (results.length === flows) settle(results);
     });
     s.on('error', (err) => fail(new Error(`a throughput flow failed: ${err.message}`)));
     s.on('close', () => { sockets.delete(s); if (!s.readableEnded) fail(new Error('a throughput flow was reset')); });
   }
-  return {
-    sent: () => sent,
-    finish: () => { finished = true; for (const s of all) if (!s.writableEnded) s.end(); },
-    done,
-  };
+  return { received: () => received, finish, done };
 }
 
 /** Round trips of `size`-byte messages over one connection to an echo, for `ms`; in ms. */
@@ -120,7 +108,7 @@ export function socketLatency(port: number, size: number, ms: number, sockets: S
   });
 }
 
-/** Connections opened, half-closed and answered (the sink's report, then its FIN) for `ms`,
+/** Connections opened, half-closed and answered (the sink's FIN) for `ms`,
  *  RATE_CONCURRENCY at a time and at most RATE_MAX_PER_SEC. */
 export function socketRate(port: number, ms: number, sockets: Set<net.Socket>): Promise<{ flows: number; failed: number; ms: number }> {
   return new Promise((resolve) => {

@@ -3,21 +3,23 @@
 // connect to a bench entry port this engine opens on 127.0.0.1:ephemeral for the run only (never a
 // listener of the site's, never exposed, closed after the run); each connection becomes an ordinary
 // Flow toward the target, as a listener's client does, and the target joins it to its worker's
-// sink or echo as a connector joins its server. Figures come back as bench-phases.ts gives them.
+// source, sink or echo as a connector joins its server. Bulk bytes flow from the target's source to
+// this side's clients, as `npm run bench`'s bulk flows go from the backend (behind the connector)
+// to the load client (at the listener). A control stream beside the flows carries the target's CPU.
 import net from 'node:net';
 import * as P from '../../wasm/assembly/protocol.js';
 import { Flow } from '../flow.js';
 import type { EndpointTable } from '../endpoint-table.js';
 import type { Link } from '../link.js';
 import { BenchStream } from './bench-stream.js';
-import type { BenchOpen, BenchStats } from './bench-server.js';
+import type { BenchKind, BenchOpen, BenchStats, ControlReport } from './bench-server.js';
 import type { BenchEnds, EndsThroughput } from './bench-ends.js';
 import type { ThroughputFlow } from './bench-phases.js';
 import { StreamFailed } from './bench-phases.js';
 import { BENCH_KEY } from '../../common/bench-request.js';
 
-/** How long the target may take to start its sink and echo servers. */
-export const PREPARE_MS = 10_000;
+/** How long the target may take to start its servers, and to answer a mark. */
+export const CONTROL_MS = 10_000;
 
 export interface SocketRunDeps {
   siteId: string;
@@ -28,57 +30,84 @@ export interface SocketRunDeps {
   newFlowId(): string;
 }
 
-/** The run's live state the driver resets on cancel (flows, the prepare stream, the entry port). */
+/** The run's live state the driver resets on cancel (flows, the control stream, the entry port). */
 export interface SocketRunState { over: boolean; streams: Set<BenchStream>; flows: Set<Flow>; cleanups: (() => void)[] }
-
-const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
 
 export class SocketRun {
   /** what the next accepted connection asks of the target */
-  private kind: 'sink' | 'echo' = 'sink';
+  private kind: BenchKind = 'source';
   private port = 0;
+  private control: BenchStream | undefined;
+  /** answers of the control stream not yet taken, and who waits for the next */
+  private answers: ControlReport[] = [];
+  private waiting: ((r: ControlReport) => void) | undefined;
+  private failed: ((e: Error) => void) | undefined;
+  private line = '';
 
   constructor(private readonly d: SocketRunDeps, private readonly run: SocketRunState, private readonly target: string) {}
 
   /** Opens a stream of the run toward the target (OPEN on the reserved key), or undefined. */
-  private openSlot(): { link: Link; slot: number } | undefined {
+  private openSlot(bench: BenchKind, ends?: 'socket'): { link: Link; slot: number } | undefined {
     if (this.run.over) return undefined;
     const link = this.d.nextLink(this.target);
     if (!link) return undefined;
     const slot = this.d.io.core.openStream(link.index);
-    return slot === 0 ? undefined : { link, slot };
-  }
-
-  private sendOpen(link: Link, slot: number, bench: BenchOpen['bench'], ends?: 'socket'): void {
+    if (slot === 0) return undefined;
     const open: BenchOpen = { key: BENCH_KEY, dst: this.target, src: this.d.siteId, flow: this.d.newFlowId(), bench, ...(ends ? { ends } : {}) };
     this.d.io.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
+    return { link, slot };
   }
 
-  /** The target starts its sink and echo (a prepare stream it closes once they listen); this side's
-   *  worker and the entry port start meanwhile. */
-  async prepare(): Promise<void> {
-    const release = this.d.ends.hold();
-    this.run.cleanups.push(release);
-    const ready = new Promise<void>((resolve, reject) => {
-      const at = this.openSlot();
-      if (!at) { reject(new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE)); return; }
-      this.sendOpen(at.link, at.slot, 'prepare');
-      const timer = setTimeout(() => s.reset(P.ERR_ABORTED, 'prepare timed out'), PREPARE_MS);
-      const s = new BenchStream(this.d.io, at.slot, at.link, {
-        data: (st, payload) => st.grant(payload.length),
-        writable: () => {},
-        remoteClosed: (st) => st.close(),
-        ended: (st, error) => {
-          clearTimeout(timer);
-          this.run.streams.delete(st);
-          if (error === undefined) resolve();
-          else if (st.endCode === P.ERR_BAD_STATE) reject(new StreamFailed('the target does not serve socket ends (an older svcnet?); run with --ends engine', st.endCode));
-          else reject(new StreamFailed(`the target could not start its sink and echo: ${error}`, st.endCode));
-        },
-      }, this.d.stats);
-      this.d.io.set(s);
-      this.run.streams.add(s);
+  /** The target's next control answer (its first says it serves). */
+  private next(what: string): Promise<ControlReport> {
+    const got = this.answers.shift();
+    if (got) return Promise.resolve(got);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StreamFailed(`the target did not answer ${what} within ${CONTROL_MS / 1000} s`, undefined)), CONTROL_MS);
+      this.waiting = (r) => { clearTimeout(timer); resolve(r); };
+      this.failed = (e) => { clearTimeout(timer); reject(e); };
     });
+  }
+
+  /** The target's engine CPU so far, microseconds (a mark on the control stream). */
+  mark(): Promise<number> {
+    this.control?.send(Buffer.from('\n'));
+    return this.next('a mark').then((r) => Number(r.cpuUs) || 0);
+  }
+
+  /** The control stream (the target starts its servers and says so), the worker here and the
+   *  entry port, all at once. */
+  async prepare(): Promise<void> {
+    this.run.cleanups.push(this.d.ends.hold());
+    const at = this.openSlot('control');
+    if (!at) throw new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE);
+    const s = new BenchStream(this.d.io, at.slot, at.link, {
+      data: (st, payload) => {
+        st.grant(payload.length);
+        this.line += payload.toString('utf8');
+        for (let i = this.line.indexOf('\n'); i >= 0; i = this.line.indexOf('\n')) {
+          let r: ControlReport;
+          try { r = JSON.parse(this.line.slice(0, i)) as ControlReport; } catch { r = { cpuUs: 0 }; }
+          this.line = this.line.slice(i + 1);
+          const w = this.waiting;
+          this.waiting = undefined;
+          if (w) w(r); else this.answers.push(r);
+        }
+      },
+      writable: () => {},
+      remoteClosed: (st) => st.close(),
+      ended: (st, error) => {
+        this.run.streams.delete(st);
+        this.control = undefined;
+        if (error === undefined) return;
+        this.failed?.(st.endCode === P.ERR_BAD_STATE
+          ? new StreamFailed('the target does not serve socket ends (an older svcnet?); run with --ends engine', st.endCode)
+          : new StreamFailed(`the target did not take the bench: ${error}`, st.endCode));
+      },
+    }, this.d.stats);
+    this.control = s;
+    this.d.io.set(s);
+    this.run.streams.add(s);
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.run.cleanups.push(() => server.close());
     const listening = new Promise<void>((resolve, reject) => {
@@ -86,14 +115,16 @@ export class SocketRun {
       // exclusive: bound by this engine itself, never through the site's cluster primary.
       server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => { this.port = (server.address() as net.AddressInfo).port; resolve(); });
     });
-    await Promise.all([ready, listening, this.d.ends.call({ op: 'ping' }).result]);
+    await Promise.all([this.next('its control stream'), listening, this.d.ends.call({ op: 'ping' }).result]);
   }
+
+  /** Closes the control stream: the run is over. */
+  end(): void { this.control?.close(); }
 
   /** A client socket of the worker: a Flow toward the target, as a listener's client becomes one. */
   private accept(socket: net.Socket): void {
-    const at = this.openSlot();
+    const at = this.openSlot(this.kind, 'socket');
     if (!at) { socket.resetAndDestroy(); return; }
-    this.sendOpen(at.link, at.slot, this.kind, 'socket');
     // Bench bytes count in the bench stats only, never in flow records.
     const flow = new Flow(this.d.io, at.slot, at.link, socket, (f) => {
       this.d.stats.bytesSent += f.bytesFromApp;
@@ -104,28 +135,31 @@ export class SocketRun {
     this.d.io.set(flow);
   }
 
-  /** Sources for `durationMs` (or `maxBytes`), then each sink's count; `sent` hears the bytes written so far. */
-  async throughput(flows: number, maxBytes: number, durationMs: number, drainMs: number, sent: (n: number) => void): Promise<{ flows: ThroughputFlow[]; sent: number; driverCpuUs: number }> {
-    this.kind = 'sink';
-    const cpu0 = cpuUs();
-    const call = this.d.ends.call<EndsThroughput>({ op: 'throughput', port: this.port, flows, maxBytes }, sent);
+  /** Bulk flows from the target's source for `durationMs` (or `maxBytes`), counted where they
+   *  arrive; `received` hears the bytes so far. CPU: both engines, the worker threads left out. */
+  async throughput(flows: number, maxBytes: number, durationMs: number, drainMs: number, received: (n: number) => void): Promise<{ flows: ThroughputFlow[]; received: number; driverCpuUs: number; targetCpuUs: number }> {
+    this.kind = 'source';
+    const target0 = await this.mark();
+    const cpu0 = this.d.ends.engineCpuUs();
+    const call = this.d.ends.call<EndsThroughput>({ op: 'throughput', port: this.port, flows, maxBytes }, received);
     const stop = setTimeout(() => { if (!this.run.over) this.d.ends.call({ op: 'finish', of: call.id }).result.catch(() => {}); }, durationMs);
     let drain: NodeJS.Timeout | undefined;
     this.run.cleanups.push(() => { clearTimeout(stop); clearTimeout(drain); });
     const r = await Promise.race([call.result, new Promise<never>((_, rej) => {
-      drain = setTimeout(() => rej(new StreamFailed(`the target's byte counts did not arrive within ${drainMs / 1000} s of the end`, undefined)), durationMs + drainMs);
+      drain = setTimeout(() => rej(new StreamFailed(`the flows did not end within ${drainMs / 1000} s of the end`, undefined)), durationMs + drainMs);
     })]).finally(() => { clearTimeout(stop); clearTimeout(drain); });
-    // The engine's CPU, less the worker thread's (the application's side, not the proxy's).
-    return { flows: r.flows, sent: r.sent, driverCpuUs: Math.max(0, cpuUs() - cpu0 - r.threadCpuUs) };
+    const driverCpuUs = this.d.ends.engineCpuUs() - cpu0;
+    const targetCpuUs = (await this.mark()) - target0;
+    return { flows: r.flows.map((f) => ({ ...f, cpuUs: 0 })), received: r.received, driverCpuUs: Math.max(0, driverCpuUs), targetCpuUs: Math.max(0, targetCpuUs) };
   }
 
-  /** Round trips of `size` bytes through an echo for `ms`. */
+  /** Round trips of `size` bytes through the target's echo for `ms`. */
   latency(size: number, ms: number): Promise<number[]> {
     this.kind = 'echo';
     return this.d.ends.call<number[]>({ op: 'latency', port: this.port, size, ms }).result;
   }
 
-  /** Connections opened and closed for `ms`. */
+  /** Connections opened and closed through the target's sink for `ms`. */
   rate(ms: number): Promise<{ flows: number; failed: number; ms: number }> {
     this.kind = 'sink';
     return this.d.ends.call<{ flows: number; failed: number; ms: number }>({ op: 'rate', port: this.port, ms }).result;
