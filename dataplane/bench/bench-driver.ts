@@ -17,6 +17,7 @@ import { checkBenchRequest, BENCH_KEY } from '../../common/bench-request.js';
 import type { Flow } from '../flow.js';
 import type { BenchEnds } from './bench-ends.js';
 import { SocketRun } from './socket-run.js';
+import { RelayCpu } from './relay-cpu.js';
 import type { BenchError, BenchProgress, BenchRequest, BenchResult } from '../port/bench.js';
 
 export const PROGRESS_EVERY_MS = 500;
@@ -114,7 +115,8 @@ export class BenchDriver {
 
   private async execute(run: Run, req: BenchRequest, target: SiteRecord, path: BenchResult['path']): Promise<BenchResult> {
     const notes: string[] = [];
-    const m = req.ends === 'engine' ? await this.measureEngine(run, req, target.id) : await this.measureSocket(run, req, target.id);
+    const relays = new RelayCpu(this.controlDeps(), path.sites.slice(1, -1), run.streams);
+    const m = req.ends === 'engine' ? await this.measureEngine(run, req, target.id, relays) : await this.measureSocket(run, req, target.id, relays);
     if (run.over) throw new Error('bench cancelled');
     if (m.sent >= req.maxBytes) notes.push(`the throughput phase stopped at the byte cap (${req.maxBytes} bytes)`);
     const bytes = m.flows.reduce((a, f) => a + f.bytes, 0);
@@ -122,7 +124,8 @@ export class BenchDriver {
     const lat = latencySummary(m.rtts);
     const rate = m.rate;
     const targetCpu = m.targetCpuUs / 1e6;
-    if (path.hops > 1) notes.push(`relay sites (${path.sites.slice(1, -1).map((s) => s.name).join(', ')}) report no CPU per bench`);
+    const relayCpu = relays.results();
+    for (const r of relayCpu) if (r.cpuSeconds === undefined) notes.push(`relay site ${r.site.name} reports no CPU: ${r.why}`);
     return {
       from: { id: this.d.siteId, name: this.d.siteName }, to: { id: target.id, name: target.name }, path, ends: req.ends,
       throughput: { flows: req.flows, seconds: round(m.seconds), bytes, totalGbps: round(gbps(bytes, m.seconds * 1000)), perFlowGbps: m.flows.map((f) => round(gbps(f.bytes, f.ms))) },
@@ -131,6 +134,7 @@ export class BenchDriver {
       cpu: [
         { site: this.d.siteName, role: 'driver', cpuSeconds: round(driverCpu), secondsPerGb: round(cpuPerGB(driverCpu, bytes)) },
         { site: target.name, role: 'target', cpuSeconds: round(targetCpu), secondsPerGb: round(cpuPerGB(targetCpu, bytes)) },
+        ...relayCpu.flatMap((r) => (r.cpuSeconds === undefined ? [] : [{ site: r.site.name, role: 'relay' as const, cpuSeconds: round(r.cpuSeconds), secondsPerGb: round(cpuPerGB(r.cpuSeconds, bytes)) }])),
       ],
       notes,
     };
@@ -149,14 +153,20 @@ export class BenchDriver {
     return () => clearInterval(tick);
   }
 
+  private controlDeps() {
+    return { siteId: this.d.siteId, io: this.d.io, nextLink: this.d.nextLink, stats: this.d.stats, ends: this.d.ends, newFlowId: () => `bench-${++this.flowIds}` };
+  }
+
   /** Socket ends: the worker's loopback sockets through ordinary flows (socket-run.ts). */
-  private async measureSocket(run: Run, req: BenchRequest, target: string): Promise<Measured> {
-    const sr = new SocketRun({ siteId: this.d.siteId, io: this.d.io, nextLink: this.d.nextLink, stats: this.d.stats, ends: this.d.ends, newFlowId: () => `bench-${++this.flowIds}` }, run, target);
+  private async measureSocket(run: Run, req: BenchRequest, target: string, relays: RelayCpu): Promise<Measured> {
+    const sr = new SocketRun(this.controlDeps(), run, target);
     await sr.prepare();
+    await relays.start();
     const t0 = performance.now();
     let received = 0;
     const stopTick = this.ticker(run, t0, () => received);
     const tp = await sr.throughput(req.flows, req.maxBytes, req.durationMs, DRAIN_MS, (n) => { received = n; }).finally(stopTick);
+    await relays.stop();
     const seconds = (performance.now() - t0) / 1000;
     const side = sidePhaseMs(req.durationMs);
     this.d.progress(run.id, { phase: 'latency', elapsedMs: Math.round(performance.now() - t0), bytes: tp.received, gbps: 0 });
@@ -168,8 +178,9 @@ export class BenchDriver {
   }
 
   /** Engine ends: streams straight from this engine to the target's (bench-phases.ts). */
-  private async measureEngine(run: Run, req: BenchRequest, target: string): Promise<Measured> {
+  private async measureEngine(run: Run, req: BenchRequest, target: string, relays: RelayCpu): Promise<Measured> {
     const open = this.opener(run, target);
+    await relays.start();
     // Throughput: sources for the duration, then the sinks' counts.
     const t0 = performance.now();
     const cpu0 = cpuUs();
@@ -184,6 +195,7 @@ export class BenchDriver {
     })]).finally(() => { stopTick(); clearTimeout(drainTimer); });
     const seconds = (performance.now() - t0) / 1000;
     const driverCpuUs = cpuUs() - cpu0;
+    await relays.stop();
     // Latency, then the flow rate, each a fifth of the duration (0.5..3 s).
     const side = sidePhaseMs(req.durationMs);
     this.d.progress(run.id, { phase: 'latency', elapsedMs: Math.round(performance.now() - t0), bytes: tp.sent(), gbps: 0 });

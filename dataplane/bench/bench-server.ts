@@ -24,8 +24,9 @@ export interface BenchStats { bytesSent: number; bytesReceived: number; streamsS
 
 /** What a bench OPEN adds to the usual body: which end the opener wants here. */
 export interface BenchOpen extends OpenRequest { bench?: BenchKind; ends?: 'socket' | 'engine' }
-/** sink and echo: either ends; source: socket ends only; control: a socket-mode run's control stream */
-export type BenchKind = 'sink' | 'echo' | 'source' | 'control';
+/** sink and echo: either ends; source: socket ends only; control: a socket-mode run's control stream
+ *  (bench-control.ts); cpu: a relay's, which only answers CPU marks */
+export type BenchKind = 'sink' | 'echo' | 'source' | 'control' | 'cpu';
 
 /** What a control stream answers: once the worker serves, and at each mark (a newline) the driver sends. */
 export interface ControlReport { cpuUs: number }
@@ -62,12 +63,18 @@ export class BenchServer {
     if (!this.allow) { d.stats.streamsRefused++; return d.refuse(link, slot, 'this site does not serve bench streams (policy bench: false)', P.ERR_POLICY_DENIED); }
     if (typeof req.src !== 'string' || !d.known(req.src)) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream from a site outside the network', P.ERR_POLICY_DENIED); }
     const socket = req.ends === 'socket';
-    if (!(req.bench === 'sink' || req.bench === 'echo' || (req.bench === 'source' && socket) || req.bench === 'control')) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream of an unknown kind', P.ERR_BAD_STATE); }
+    if (!(req.bench === 'sink' || req.bench === 'echo' || (req.bench === 'source' && socket) || req.bench === 'control' || req.bench === 'cpu')) { d.stats.streamsRefused++; return d.refuse(link, slot, 'bench stream of an unknown kind', P.ERR_BAD_STATE); }
     if (this.served.size >= BENCH_LIMITS.maxServed) { d.stats.streamsRefused++; return d.refuse(link, slot, `${BENCH_LIMITS.maxServed} bench streams served already`, P.ERR_STREAM_QUOTA); }
     if (req.bench === 'control') {
       const s = new BenchStream(d.io, slot, link, this.control(), d.stats);
       this.add(s);
       d.ends.serve().then(() => this.answer(s), (err: Error) => s.reset(P.ERR_ABORTED, `bench ends did not start: ${err.message}`));
+      return;
+    }
+    if (req.bench === 'cpu') {
+      const s = new BenchStream(d.io, slot, link, this.control(false), d.stats);
+      this.add(s);
+      this.answer(s);
       return;
     }
     if (socket) return this.socketEnd(link, slot, req.bench);
@@ -82,10 +89,11 @@ export class BenchServer {
     this.startSweep();
   }
 
-  /** A socket-mode run's control stream: the worker stays while it is open; each newline the driver
-   *  sends is answered with this engine's CPU so far (the first answer, unasked, says it serves). */
-  private control(): BenchBehaviour {
-    const release = this.d.ends.hold();
+  /** A run's control stream: each newline the driver sends is answered with this engine's CPU so far
+   *  (the first answer comes unasked: for a socket-mode run's, once the servers listen; the worker
+   *  stays while it is open). A relay's (`cpu`) holds no worker. */
+  private control(holdEnds = true): BenchBehaviour {
+    const release = holdEnds ? this.d.ends.hold() : () => {};
     return {
       data: (s, payload) => { s.grant(payload.length); for (const b of payload) if (b === 0x0a) this.answer(s); },
       writable: () => {},

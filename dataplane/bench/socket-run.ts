@@ -12,14 +12,12 @@ import { Flow } from '../flow.js';
 import type { EndpointTable } from '../endpoint-table.js';
 import type { Link } from '../link.js';
 import { BenchStream } from './bench-stream.js';
-import type { BenchKind, BenchOpen, BenchStats, ControlReport } from './bench-server.js';
+import type { BenchKind, BenchOpen, BenchStats } from './bench-server.js';
+import { ControlStream } from './bench-control.js';
 import type { BenchEnds, EndsThroughput } from './bench-ends.js';
 import type { ThroughputFlow } from './bench-phases.js';
 import { StreamFailed } from './bench-phases.js';
 import { BENCH_KEY } from '../../common/bench-request.js';
-
-/** How long the target may take to start its servers, and to answer a mark. */
-export const CONTROL_MS = 10_000;
 
 export interface SocketRunDeps {
   siteId: string;
@@ -37,12 +35,7 @@ export class SocketRun {
   /** what the next accepted connection asks of the target */
   private kind: BenchKind = 'source';
   private port = 0;
-  private control: BenchStream | undefined;
-  /** answers of the control stream not yet taken, and who waits for the next */
-  private answers: ControlReport[] = [];
-  private waiting: ((r: ControlReport) => void) | undefined;
-  private failed: ((e: Error) => void) | undefined;
-  private line = '';
+  private control: ControlStream | undefined;
 
   constructor(private readonly d: SocketRunDeps, private readonly run: SocketRunState, private readonly target: string) {}
 
@@ -58,56 +51,19 @@ export class SocketRun {
     return { link, slot };
   }
 
-  /** The target's next control answer (its first says it serves). */
-  private next(what: string): Promise<ControlReport> {
-    const got = this.answers.shift();
-    if (got) return Promise.resolve(got);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StreamFailed(`the target did not answer ${what} within ${CONTROL_MS / 1000} s`, undefined)), CONTROL_MS);
-      this.waiting = (r) => { clearTimeout(timer); resolve(r); };
-      this.failed = (e) => { clearTimeout(timer); reject(e); };
-    });
-  }
-
   /** The target's engine CPU so far, microseconds (a mark on the control stream). */
-  mark(): Promise<number> {
-    this.control?.send(Buffer.from('\n'));
-    return this.next('a mark').then((r) => Number(r.cpuUs) || 0);
+  private mark(): Promise<number> {
+    if (!this.control) return Promise.reject(new StreamFailed('the control stream is gone', undefined));
+    return this.control.mark();
   }
 
   /** The control stream (the target starts its servers and says so), the worker here and the
    *  entry port, all at once. */
   async prepare(): Promise<void> {
     this.run.cleanups.push(this.d.ends.hold());
-    const at = this.openSlot('control');
-    if (!at) throw new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE);
-    const s = new BenchStream(this.d.io, at.slot, at.link, {
-      data: (st, payload) => {
-        st.grant(payload.length);
-        this.line += payload.toString('utf8');
-        for (let i = this.line.indexOf('\n'); i >= 0; i = this.line.indexOf('\n')) {
-          let r: ControlReport;
-          try { r = JSON.parse(this.line.slice(0, i)) as ControlReport; } catch { r = { cpuUs: 0 }; }
-          this.line = this.line.slice(i + 1);
-          const w = this.waiting;
-          this.waiting = undefined;
-          if (w) w(r); else this.answers.push(r);
-        }
-      },
-      writable: () => {},
-      remoteClosed: (st) => st.close(),
-      ended: (st, error) => {
-        this.run.streams.delete(st);
-        this.control = undefined;
-        if (error === undefined) return;
-        this.failed?.(st.endCode === P.ERR_BAD_STATE
-          ? new StreamFailed('the target does not serve socket ends (an older svcnet?); run with --ends engine', st.endCode)
-          : new StreamFailed(`the target did not take the bench: ${error}`, st.endCode));
-      },
-    }, this.d.stats);
-    this.control = s;
-    this.d.io.set(s);
-    this.run.streams.add(s);
+    const control = ControlStream.open(this.d, this.target, 'control', this.run.streams);
+    if (!control) throw new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE);
+    this.control = control;
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.run.cleanups.push(() => server.close());
     const listening = new Promise<void>((resolve, reject) => {
@@ -115,7 +71,7 @@ export class SocketRun {
       // exclusive: bound by this engine itself, never through the site's cluster primary.
       server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => { this.port = (server.address() as net.AddressInfo).port; resolve(); });
     });
-    await Promise.all([this.next('its control stream'), listening, this.d.ends.call({ op: 'ping' }).result]);
+    await Promise.all([control.next('the control stream'), listening, this.d.ends.call({ op: 'ping' }).result]);
   }
 
   /** Closes the control stream: the run is over. */

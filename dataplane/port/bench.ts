@@ -35,7 +35,7 @@ export interface BenchProgress {
 }
 
 /** CPU a site spent while the throughput phase ran, per GB delivered; sites that did not report are absent. */
-export interface BenchCpu { site: string; role: 'driver' | 'target'; cpuSeconds: number; secondsPerGb: number }
+export interface BenchCpu { site: string; role: 'driver' | 'target' | 'relay'; cpuSeconds: number; secondsPerGb: number }
 
 /** The figures of a finished run. */
 export interface BenchResult {
