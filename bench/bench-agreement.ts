@@ -4,7 +4,8 @@
 // optionally runs `node dist/bench/run.js --only bulk-1 --setups svcnet-2` before and after, and
 // prints every figure, the medians and the verdict. Every process it starts is stopped by pid.
 //
-//   node dist/bench/bench-agreement.js [--runs 3] [--duration 10s] [--flows 1] [--ends socket,engine] [--npm-rounds 3 | --no-npm]
+//   node dist/bench/bench-agreement.js [--runs 3] [--duration 10s] [--flows 1] [--ends socket,engine] [--npm-rounds 3 | --no-npm] [--show]
+// (--show: at the end, one `svcnet bench` with its plain table, as README shows it.)
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,10 +20,10 @@ const RUN = fileURLToPath(new URL('./run.js', import.meta.url));
 /** The issue's bound: svcnet bench within 15% of npm run bench's svcnet-2 bulk-1. */
 const WITHIN = 0.15;
 
-interface Args { runs: number; duration: string; flows: number; ends: string[]; npmRounds: number }
+interface Args { runs: number; duration: string; flows: number; ends: string[]; npmRounds: number; show: boolean }
 
 function args(argv: string[]): Args {
-  const a: Args = { runs: 3, duration: '10s', flows: 1, ends: ['socket', 'engine'], npmRounds: 3 };
+  const a: Args = { runs: 3, duration: '10s', flows: 1, ends: ['socket', 'engine'], npmRounds: 3, show: false };
   for (let i = 0; i < argv.length; i++) {
     const v = () => { const x = argv[++i]; if (x === undefined) { process.stderr.write(`${argv[i - 1]} needs a value\n`); process.exit(2); } return x; };
     if (argv[i] === '--runs') a.runs = Math.max(1, Number(v()) | 0);
@@ -31,7 +32,8 @@ function args(argv: string[]): Args {
     else if (argv[i] === '--ends') a.ends = v().split(',');
     else if (argv[i] === '--npm-rounds') a.npmRounds = Math.max(1, Number(v()) | 0);
     else if (argv[i] === '--no-npm') a.npmRounds = 0;
-    else { process.stderr.write(`unknown option ${argv[i]}\nusage: node dist/bench/bench-agreement.js [--runs N] [--duration 10s] [--flows N] [--ends socket,engine] [--npm-rounds N | --no-npm]\n`); process.exit(2); }
+    else if (argv[i] === '--show') a.show = true;
+    else { process.stderr.write(`unknown option ${argv[i]}\nusage: node dist/bench/bench-agreement.js [--runs N] [--duration 10s] [--flows N] [--ends socket,engine] [--npm-rounds N | --no-npm] [--show]\n`); process.exit(2); }
   }
   return a;
 }
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
       console.log(`svcnet bench --ends ${ends} run ${i}: ${r.throughput.totalGbps.toFixed(2)} Gbit/s, latency p50 ${r.latency.p50Ms.toFixed(3)} ms, ${r.rate.flowsPerSec.toFixed(0)} new flows/s, CPU s/GB ${cpu}; load ${load()}`);
     }
   }
+  if (a.show) console.log(`\n$ svcnet bench --to bench-1 --dir bench-0 --duration 5s --flows 2\n${await cli(['bench', '--to', 'bench-1', '--dir', dirs[0], '--duration', '5s', '--flows', '2'])}`);
   await stopAll();
   if (a.npmRounds) {
     const after = await npmBench(root, a.npmRounds, 'after');
