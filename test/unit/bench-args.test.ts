@@ -46,7 +46,7 @@ const result: BenchResult = {
   latency: { size: 64, samples: 1000, p50Ms: 0.2, p90Ms: 0.3, p99Ms: 0.9 },
   rate: { flows: 2000, seconds: 1, flowsPerSec: 2000, failed: 0 },
   cpu: [{ site: 'site-c', role: 'driver', cpuSeconds: 1, secondsPerGb: 1.9 }],
-  notes: ['relay sites (site-b) report no CPU per bench'],
+  notes: ['relay site site-b reports no CPU: no answer'],
 };
 
 test('engine reports reach their run: progress, then one end; cancel and a restarted engine end it', async () => {
@@ -80,7 +80,7 @@ test('the table and the progress line', () => {
   assert.match(t, /PER FLOW\s+1\.01 0\.99 Gbit\/s/);
   assert.match(t, /LATENCY\s+p50 0\.200 ms {2}p90 0\.300 ms {2}p99 0\.900 ms \(64 B echoed, 1000 round trips\)/);
   assert.match(t, /NEW FLOWS\s+2000\/s/);
-  assert.match(t, /NOTE\s+relay sites/);
+  assert.match(t, /NOTE\s+relay site site-b reports no CPU/);
   assert.is(progressLine({ phase: 'throughput', elapsedMs: 1500, bytes: 3 * 2 ** 20, gbps: 1.234 }), '1.5s  throughput 1.23 Gbit/s  3 MiB sent');
   assert.is(progressLine({ phase: 'rate', elapsedMs: 12_000, bytes: 0, gbps: 0 }), '12.0s  measuring new flows');
 });
