@@ -26,6 +26,7 @@ import { FlowRecords } from './flow-records.js';
 import { http1CoreOf } from './http-observer.js';
 import { BenchServer, type BenchStats } from './bench/bench-server.js';
 import { BenchDriver } from './bench/bench-driver.js';
+import { BenchEnds } from './bench/bench-ends.js';
 
 /** What the data plane signs with: the site's identity key (common/identity.ts SiteIdentity). */
 export interface IdentitySigner {
@@ -79,6 +80,8 @@ export class Dataplane extends EventEmitter implements LinkEvents {
   readonly benchServer: BenchServer;
   /** runs this site's benches; emits 'bench-progress' (id, progress) and 'bench-end' (id, result, error) */
   readonly benchDriver: BenchDriver;
+  /** the bench-ends worker thread (`--ends socket`): started on first use, stopped when idle */
+  readonly benchEnds = new BenchEnds();
   /** TRAFFIC frames go here (the engine's traffic node, dataplane/traffic/); none set: ignored */
   trafficSink: ((from: Link, payload: Buffer) => void) | undefined;
 
@@ -118,11 +121,11 @@ export class Dataplane extends EventEmitter implements LinkEvents {
       event: (e: FlowEvent) => (e.kind === 'relay-end' ? this.emit(e.kind, { key: e.key, error: e.error }) : this.emit(e.kind, e.flow)),
     });
     this.benchServer = new BenchServer({
-      io: this.endpoints, stats: this.benchStats, known: (id) => this.routing.lsdb.has(id),
+      io: this.endpoints, stats: this.benchStats, ends: this.benchEnds, known: (id) => this.routing.lsdb.has(id),
       refuse: (link, slot, why, code) => this.admission.refuse(link, slot, 'bench', why, 0, code),
     });
     this.benchDriver = new BenchDriver({
-      siteId: opts.siteId, siteName: opts.siteName, io: this.endpoints, stats: this.benchStats,
+      siteId: opts.siteId, siteName: opts.siteName, io: this.endpoints, stats: this.benchStats, ends: this.benchEnds,
       nextLink: (id) => this.routing.nextLink(id), records: () => this.routing.lsdb.all,
       progress: (id, p) => this.emit('bench-progress', id, p), end: (id, result, error) => this.emit('bench-end', id, result, error),
     });

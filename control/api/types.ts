@@ -90,7 +90,7 @@ export interface RevokedLineage { lineage: string; grant: string; serials: strin
 export interface RevokeSiteResponse { revoked: RevokedLineage[]; appliedNow: boolean }
 
 /** RunBenchmark (issue 14): the request, and the events streamed back (the messages have the port's shapes). */
-export interface RunBenchmarkRequest { to: string; from?: string; flows?: number; durationMs?: number; size?: number; maxBytes?: number }
+export interface RunBenchmarkRequest { to: string; from?: string; flows?: number; durationMs?: number; size?: number; maxBytes?: number; ends?: string }
 export type BenchmarkProgress = BenchProgress;
 export type BenchmarkResult = BenchResult;
 export interface BenchmarkEvent { progress?: BenchmarkProgress | null; result?: BenchmarkResult | null; event?: 'progress' | 'result' }

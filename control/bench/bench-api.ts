@@ -4,7 +4,7 @@
 import { ApiError, type ApiErrorCode } from '../api/errors.js';
 import type { ApiContext } from '../api/context.js';
 import type { BenchmarkEvent, RunBenchmarkRequest } from '../api/types.js';
-import { checkBenchRequest } from '../../common/bench-request.js';
+import { checkBenchRequest, type BenchEnds } from '../../common/bench-request.js';
 import { BenchRunError } from './bench-runs.js';
 
 /** The API error for a run's end code. */
@@ -26,7 +26,7 @@ export function runBenchmark(ctx: ApiContext, req: RunBenchmarkRequest, send: (e
     end(new ApiError('SVCNET_ERR_PRECONDITION', `a bench runs from the site whose API is called (${self.name}), not ${String(req.from).slice(0, 64)}: call that site's API (its --dir or address)`, 'from'));
     return () => {};
   }
-  const checked = checkBenchRequest({ to: req.to, flows: req.flows, durationMs: req.durationMs, size: req.size, maxBytes: req.maxBytes });
+  const checked = checkBenchRequest({ to: req.to, flows: req.flows, durationMs: req.durationMs, size: req.size, maxBytes: req.maxBytes, ends: (req.ends || undefined) as BenchEnds | undefined });
   if ('error' in checked) { end(new ApiError('SVCNET_ERR_INVALID_ARGUMENT', checked.error, checked.error.split(':')[0])); return () => {}; }
   const run = site.bench(checked.req, (progress) => send({ progress }));
   run.result.then(

@@ -1,6 +1,6 @@
 // `svcnet bench` options turned into a RunBenchmark request (issue 14), pure: durations (10s,
 // 1500ms, 1m), sizes (64, 1k, 64KiB, 1MB, 10G) and the caps, each refusal one line naming the flag.
-import { BENCH_LIMITS } from '../../common/bench-request.js';
+import { BENCH_LIMITS, BENCH_ENDS, type BenchEnds } from '../../common/bench-request.js';
 import type { RunBenchmarkRequest } from '../api/types.js';
 
 /** A value on the command line that can never be valid (the CLI exits 2 with it). */
@@ -24,7 +24,7 @@ export function parseBytes(v: string, flag: string): number {
 }
 
 /** The options as commander hands them over. */
-export interface BenchOptions { to?: string; from?: string; flows?: string; duration?: string; size?: string; bytes?: string }
+export interface BenchOptions { to?: string; from?: string; flows?: string; duration?: string; size?: string; bytes?: string; ends?: string }
 
 /** The request, or BenchArgError for the first option out of its range. */
 export function benchRequest(o: BenchOptions): RunBenchmarkRequest {
@@ -50,6 +50,10 @@ export function benchRequest(o: BenchOptions): RunBenchmarkRequest {
     const n = parseBytes(o.bytes, '--bytes');
     if (n < 1 || n > L.maxBytes) throw new BenchArgError(`--bytes must be 1..100GiB, not "${o.bytes}"`);
     req.maxBytes = n;
+  }
+  if (o.ends !== undefined) {
+    if (!BENCH_ENDS.includes(o.ends as BenchEnds)) throw new BenchArgError(`--ends must be ${BENCH_ENDS.join(' or ')}, not "${o.ends}"`);
+    req.ends = o.ends;
   }
   return req;
 }

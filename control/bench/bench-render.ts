@@ -11,6 +11,11 @@ export function progressLine(p: BenchmarkProgress): string {
   return `${t}  throughput ${p.gbps.toFixed(2)} Gbit/s  ${(p.bytes / 2 ** 20).toFixed(0)} MiB sent`;
 }
 
+const ENDS: Record<string, string> = {
+  socket: 'socket (loopback TCP sockets at both ends, through listener and connector flows)',
+  engine: 'engine (engine to engine, no socket at either end: the network alone)',
+};
+
 const fix = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 /** The result as label/value rows. */
@@ -20,6 +25,7 @@ export function resultRows(r: BenchmarkResult): [string, string][] {
   const t = r.throughput;
   const rows: [string, string][] = [
     ['PATH', `${sites} (${r.path.hops} hop${r.path.hops === 1 ? '' : 's'}: ${links})`],
+    ['ENDS', ENDS[r.ends] ?? (r.ends || 'engine')],
     ['THROUGHPUT', `${fix(t.totalGbps)} Gbit/s over ${t.flows} flow${t.flows === 1 ? '' : 's'} (${(t.bytes / 2 ** 20).toFixed(0)} MiB in ${fix(t.seconds, 1)} s)`],
   ];
   if (t.perFlowGbps.length > 1) rows.push(['PER FLOW', t.perFlowGbps.map((g) => fix(g)).join(' ') + ' Gbit/s']);

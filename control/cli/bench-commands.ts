@@ -19,6 +19,7 @@ export function addBenchCommands(program: Command): void {
     .option('--duration <time>', 'throughput phase, e.g. 10s (1s..60s, default 10s)')
     .option('--size <bytes>', 'bytes per latency message (default 64)')
     .option('--bytes <bytes>', 'stop sending after this many bytes (default and cap 100GiB)')
+    .option('--ends <ends>', 'socket: real loopback sockets at both ends through listener and connector flows, what applications get (default); engine: engine to engine, the network alone')
     .addOption(new Option('-o, --output <format>', 'json or yaml instead of a table'))
     .action(async (o: BenchOptions & { dir?: string; output?: string }) => {
       const format = parseFormat(o.output);

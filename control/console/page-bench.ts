@@ -42,6 +42,7 @@ function benchShow(r) {
   const t = r.throughput || {}, l = r.latency || {}, f = r.rate || {};
   table('bench-result', ['measure', str(r.from && r.from.name) + ' \\u2192 ' + str(r.to && r.to.name)], [
     ['path', list(p.sites).map((s) => str(s.name)).join(' \\u2192 ') + ' (' + hops + (p.hops === 1 ? ' hop' : ' hops') + (links ? ': ' + links : '') + ')'],
+    ['ends', r.ends === 'engine' ? 'engine to engine (the network alone)' : 'loopback sockets at both ends (what applications get)'],
     ['throughput', fixed(t.totalGbps, 2) + ' Gbit/s over ' + num(t.flows) + (t.flows === 1 ? ' flow' : ' flows') + ' (' + bytes(t.bytes) + ' in ' + fixed(t.seconds, 1) + ' s)'],
     ['latency', 'p50 ' + fixed(l.p50Ms, 3) + ' ms, p90 ' + fixed(l.p90Ms, 3) + ' ms, p99 ' + fixed(l.p99Ms, 3) + ' ms (' + num(l.samples) + ' round trips)'],
     ['new flows', fixed(f.flowsPerSec, 0) + '/s' + (f.failed ? ' (' + num(f.failed) + ' failed)' : '')],

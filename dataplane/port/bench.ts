@@ -15,6 +15,9 @@ export interface BenchRequest {
   size: number;
   /** stop sending once this many bytes went out (all flows) */
   maxBytes: number;
+  /** socket: real loopback sockets at both ends through the ordinary flow path (what applications
+   *  get); engine: streams straight between the two engines (the network alone) */
+  ends: 'socket' | 'engine';
 }
 
 /** One site on the measured path. */
@@ -32,13 +35,15 @@ export interface BenchProgress {
 }
 
 /** CPU a site spent while the throughput phase ran, per GB delivered; sites that did not report are absent. */
-export interface BenchCpu { site: string; role: 'driver' | 'target'; cpuSeconds: number; secondsPerGb: number }
+export interface BenchCpu { site: string; role: 'driver' | 'target' | 'relay'; cpuSeconds: number; secondsPerGb: number }
 
 /** The figures of a finished run. */
 export interface BenchResult {
   from: BenchSite;
   to: BenchSite;
   path: BenchPath;
+  /** what was at the flows' ends (the request's `ends`) */
+  ends: 'socket' | 'engine';
   throughput: { flows: number; seconds: number; bytes: number; totalGbps: number; perFlowGbps: number[] };
   latency: { size: number; samples: number; p50Ms: number; p90Ms: number; p99Ms: number };
   rate: { flows: number; seconds: number; flowsPerSec: number; failed: number };

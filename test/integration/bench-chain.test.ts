@@ -1,5 +1,6 @@
 // `svcnet bench` (issue 14) on a chain of three loopback sites (C -> B -> A; C and A not linked):
-// the bench from C to A crosses B and says so, its traffic stays out of every site's flow records,
+// the bench from C to A crosses B and says so (socket ends, the default, and engine ends; the relay
+// reports its CPU), a socket-ends bench between two neighbours, its traffic stays out of every site's flow records,
 // a second run between the same sites is refused while one runs, cancelling (API and Ctrl-C) closes
 // every flow, a target whose policy refuses bench streams fails the run with the code, and the
 // reserved key cannot be bound.
@@ -56,9 +57,23 @@ function apiRun(dir: string, req: { to: string; durationMs: number; flows?: numb
   return { first, done, cancel: () => cancel() };
 }
 
+/** Every figure of a finished run is there and sane (no timing thresholds). */
+function sane(r: BenchmarkResult, flows: number): void {
+  assert.is(r.throughput.flows, flows);
+  assert.is(r.throughput.perFlowGbps.length, flows);
+  assert.ok(r.throughput.bytes > 1_000_000, `bytes ${r.throughput.bytes}`);
+  assert.ok(r.throughput.totalGbps > 0 && r.throughput.perFlowGbps.every((g) => g > 0), JSON.stringify(r.throughput));
+  assert.ok(r.latency.samples > 10 && r.latency.p50Ms > 0 && r.latency.p50Ms <= r.latency.p90Ms && r.latency.p90Ms <= r.latency.p99Ms, JSON.stringify(r.latency));
+  assert.ok(r.rate.flows > 10 && r.rate.flowsPerSec > 0, JSON.stringify(r.rate));
+  assert.is(r.rate.failed, 0, JSON.stringify(r.rate));
+  for (const c of r.cpu) assert.ok(c.cpuSeconds > 0 && c.secondsPerGb > 0, JSON.stringify(c));
+}
+
 test('the bench from C to A crosses B, reports every figure, and stays out of the flow records', async () => {
   const out = await svcnetOk(['bench', '--to', 'site-a', '--dir', C, '--duration', '2s', '--flows', '2', '-o', 'json']);
   const r = JSON.parse(out) as BenchmarkResult;
+  assert.is(r.ends, 'socket');
+  sane(r, 2);
   assert.equal(r.path.sites.map((s) => s.name), ['site-c', 'site-b', 'site-a']);
   assert.is(r.path.hops, 2);
   assert.is(r.throughput.flows, 2);
@@ -67,8 +82,8 @@ test('the bench from C to A crosses B, reports every figure, and stays out of th
   assert.ok(r.throughput.totalGbps > 0);
   assert.ok(r.latency.samples > 10 && r.latency.p50Ms > 0 && r.latency.p50Ms <= r.latency.p90Ms && r.latency.p90Ms <= r.latency.p99Ms, JSON.stringify(r.latency));
   assert.ok(r.rate.flows > 10 && r.rate.flowsPerSec > 0, JSON.stringify(r.rate));
-  assert.equal(r.cpu.map((c) => c.role), ['driver', 'target']);
-  assert.ok(r.notes.some((n) => n.includes('site-b')), 'the relay is named among the sites without CPU figures');
+  assert.equal(r.cpu.map((c) => `${c.site} ${c.role}`), ['site-c driver', 'site-a target', 'site-b relay']);
+  assert.equal(r.notes, []);
   // No site lists a bench stream among its flows (relay included), nor counts it in flow metrics.
   for (const dir of [A, B, C]) {
     const flows = JSON.parse(await svcnetOk(['flow', 'list', '--dir', dir, '-o', 'json'])) as unknown[];
@@ -82,6 +97,28 @@ test('the bench from C to A crosses B, reports every figure, and stays out of th
   const table = await svcnetOk(['bench', '--to', 'site-a', '--dir', C, '--duration', '1s']);
   assert.match(table, /PATH\s+site-c -> site-b -> site-a \(2 hops/);
   assert.match(table, /THROUGHPUT\s+[\d.]+ Gbit\/s/);
+  assert.match(table, /ENDS\s+socket \(loopback TCP sockets/);
+  assert.match(table, /CPU PER GB\s+site-c \(driver\) [\d.]+ s, site-a \(target\) [\d.]+ s, site-b \(relay\) [\d.]+ s/);
+  // Never a listener or connector of the sites', and nothing left open once over.
+  for (const dir of [A, B, C]) {
+    const st = runtimeStatus(dir)!;
+    assert.equal(st.listeners, [], dir);
+    await waitFor(`${dir}: no stream left`, async () => (await streams(dir)) === 0);
+  }
+});
+
+test('engine ends cross the relay too; socket ends between two neighbours', async () => {
+  const e = JSON.parse(await svcnetOk(['bench', '--to', 'site-a', '--dir', C, '--duration', '1s', '--ends', 'engine', '-o', 'json'])) as BenchmarkResult;
+  assert.is(e.ends, 'engine');
+  assert.is(e.path.hops, 2);
+  sane(e, 1);
+  assert.equal(e.cpu.map((c) => c.role), ['driver', 'target', 'relay']);
+  const two = JSON.parse(await svcnetOk(['bench', '--to', 'site-b', '--dir', C, '--duration', '1s', '--flows', '3', '-o', 'json'])) as BenchmarkResult;
+  assert.is(two.ends, 'socket');
+  assert.equal(two.path.sites.map((s) => s.name), ['site-c', 'site-b']);
+  sane(two, 3);
+  assert.equal(two.cpu.map((c) => c.role), ['driver', 'target']);
+  for (const dir of [B, C]) await waitFor(`${dir}: no stream left`, async () => (await streams(dir)) === 0);
 });
 
 test('a second bench between the same sites is refused; cancelling closes every flow', async () => {
@@ -124,7 +161,7 @@ test('a target whose policy refuses bench streams fails the run with the code', 
 });
 
 test('usage errors exit 2 in one line; an unknown site exits 1', async () => {
-  for (const args of [[], ['--to', 'site-a', '--flows', '0'], ['--to', 'site-a', '--duration', '2h'], ['--to', 'site-a', '--size', 'big'], ['--to', 'site-a', '-o', 'xml']]) {
+  for (const args of [[], ['--to', 'site-a', '--ends', 'kernel'], ['--to', 'site-a', '--flows', '0'], ['--to', 'site-a', '--duration', '2h'], ['--to', 'site-a', '--size', 'big'], ['--to', 'site-a', '-o', 'xml']]) {
     const r = await svcnet(['bench', '--dir', C, ...args]);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);

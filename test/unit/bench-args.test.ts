@@ -41,20 +41,20 @@ test('the request from options; every out-of-range option is one line naming its
 
 const result: BenchResult = {
   from: { id: 'c', name: 'site-c' }, to: { id: 'a', name: 'site-a' },
-  path: { sites: [{ id: 'c', name: 'site-c' }, { id: 'b', name: 'site-b' }, { id: 'a', name: 'site-a' }], links: [{ from: 'site-c', to: 'site-b', cost: 1 }, { from: 'site-b', to: 'site-a', cost: 1 }], hops: 2 },
+  path: { sites: [{ id: 'c', name: 'site-c' }, { id: 'b', name: 'site-b' }, { id: 'a', name: 'site-a' }], links: [{ from: 'site-c', to: 'site-b', cost: 1 }, { from: 'site-b', to: 'site-a', cost: 1 }], hops: 2 }, ends: 'socket',
   throughput: { flows: 2, seconds: 2.1, bytes: 500 * 2 ** 20, totalGbps: 1.997, perFlowGbps: [1.01, 0.99] },
   latency: { size: 64, samples: 1000, p50Ms: 0.2, p90Ms: 0.3, p99Ms: 0.9 },
   rate: { flows: 2000, seconds: 1, flowsPerSec: 2000, failed: 0 },
   cpu: [{ site: 'site-c', role: 'driver', cpuSeconds: 1, secondsPerGb: 1.9 }],
-  notes: ['relay sites (site-b) report no CPU per bench'],
+  notes: ['relay site site-b reports no CPU: no answer'],
 };
 
 test('engine reports reach their run: progress, then one end; cancel and a restarted engine end it', async () => {
   const sent: EngineCommand[] = [];
   const runs = new BenchRuns((cmd) => { sent.push(cmd); return true; });
   const progress: number[] = [];
-  const a = runs.run({ to: 'site-a', flows: 1, durationMs: 1000, size: 64, maxBytes: 1 }, (p) => progress.push(p.elapsedMs));
-  const b = runs.run({ to: 'site-b', flows: 1, durationMs: 1000, size: 64, maxBytes: 1 }, () => {});
+  const a = runs.run({ to: 'site-a', flows: 1, durationMs: 1000, size: 64, maxBytes: 1, ends: 'engine' }, (p) => progress.push(p.elapsedMs));
+  const b = runs.run({ to: 'site-b', flows: 1, durationMs: 1000, size: 64, maxBytes: 1, ends: 'engine' }, () => {});
   assert.equal(sent.map((c) => c.kind), ['bench', 'bench']);
   const [ida, idb] = sent.map((c) => (c as { id: number }).id);
   runs.report({ kind: 'bench-progress', id: ida, progress: { phase: 'throughput', elapsedMs: 500, bytes: 1, gbps: 1 } });
@@ -68,7 +68,7 @@ test('engine reports reach their run: progress, then one end; cancel and a resta
   runs.abandon();
   try { await b.result; assert.unreachable(); } catch (err) { assert.instance(err, BenchRunError); assert.is((err as BenchRunError).code, 'SVCNET_ERR_BENCH_FAILED'); }
   assert.is(runs.active, 0);
-  const none = new BenchRuns(() => false).run({ to: 'x', flows: 1, durationMs: 1000, size: 1, maxBytes: 1 }, () => {});
+  const none = new BenchRuns(() => false).run({ to: 'x', flows: 1, durationMs: 1000, size: 1, maxBytes: 1, ends: 'engine' }, () => {});
   try { await none.result; assert.unreachable(); } catch (err) { assert.match((err as Error).message, /engine is not running/); }
 });
 
@@ -80,7 +80,7 @@ test('the table and the progress line', () => {
   assert.match(t, /PER FLOW\s+1\.01 0\.99 Gbit\/s/);
   assert.match(t, /LATENCY\s+p50 0\.200 ms {2}p90 0\.300 ms {2}p99 0\.900 ms \(64 B echoed, 1000 round trips\)/);
   assert.match(t, /NEW FLOWS\s+2000\/s/);
-  assert.match(t, /NOTE\s+relay sites/);
+  assert.match(t, /NOTE\s+relay site site-b reports no CPU/);
   assert.is(progressLine({ phase: 'throughput', elapsedMs: 1500, bytes: 3 * 2 ** 20, gbps: 1.234 }), '1.5s  throughput 1.23 Gbit/s  3 MiB sent');
   assert.is(progressLine({ phase: 'rate', elapsedMs: 12_000, bytes: 0, gbps: 0 }), '12.0s  measuring new flows');
 });

@@ -11,16 +11,31 @@ import type { Link } from '../../dataplane/link.js';
 import type { StreamEndpoint } from '../../dataplane/endpoint.js';
 import { fakeIO, fakeWriter } from '../helpers/fake-stream-io.js';
 
-function setup(credit: Record<number, number> = {}) {
+/** The bench-ends worker as the server sees it: serving at once, a CPU figure that grows by 1000 per ask. */
+function fakeEnds() {
+  let cpu = 0;
+  let held = 0;
+  const ends = {
+    ports: undefined as { source: number; sink: number; echo: number } | undefined,
+    serve: () => { ends.ports = { source: 1, sink: 2, echo: 3 }; return Promise.resolve(ends.ports); },
+    hold: () => { held++; return () => { held--; }; },
+    engineCpuUs: () => (cpu += 1000),
+    stop: () => {},
+    held: () => held,
+  };
+  return ends;
+}
+
+function setup(credit: Record<number, number> = {}, ends = fakeEnds()) {
   const f = fakeIO(credit);
   const eps = new Map<number, StreamEndpoint>();
   const io = Object.assign(f.io, { set: (ep: StreamEndpoint) => eps.set(ep.slot, ep) }) as unknown as EndpointTable;
   const refused: string[] = [];
   const stats: BenchStats = { bytesSent: 0, bytesReceived: 0, streamsServed: 0, streamsRefused: 0 };
-  const server = new BenchServer({ io, stats, known: (id) => id === 'west', refuse: (_l, slot, why, code) => refused.push(`${slot}:${code}:${why}`) });
+  const server = new BenchServer({ io, stats, ends, known: (id) => id === 'west', refuse: (_l, slot, why, code) => refused.push(`${slot}:${code}:${why}`) });
   const link = fakeWriter(1) as unknown as Link;
-  const open = (slot: number, src: string, bench: string) => server.accept(link, slot, { key: BENCH_KEY, dst: 'east', src, bench: bench as 'sink' });
-  return { ...f, eps, refused, stats, server, open };
+  const open = (slot: number, src: string, bench: string, socket = false) => server.accept(link, slot, { key: BENCH_KEY, dst: 'east', src, bench: bench as 'sink', ...(socket ? { ends: 'socket' as const } : {}) });
+  return { ...f, eps, refused, stats, server, open, ends };
 }
 
 test('refused: policy off, a site outside the network, an unknown kind, past the cap', () => {
@@ -77,6 +92,24 @@ test('a reset from the driver ends a served stream at once', () => {
   t.eps.get(8)!.onReset(P.ERR_ABORTED);
   assert.is(t.server.active, 0);
   assert.equal(t.illegal, []);
+});
+
+test('socket ends: a control stream answers once serving and at each mark; flows before it and engine-mode sources are refused', async () => {
+  const t = setup({ 20: 1000 });
+  t.open(30, 'west', 'source', true); // no control stream yet: the servers are not up
+  t.open(31, 'west', 'source'); // a source exists only with socket ends
+  assert.equal(t.refused.map((r) => r.split(':').slice(0, 2).join(':')), [`30:${P.ERR_NO_ROUTE}`, `31:${P.ERR_BAD_STATE}`]);
+  t.open(20, 'west', 'control', true);
+  assert.is(t.ends.held(), 1, 'the worker is held while the control stream is open');
+  await Promise.resolve();
+  assert.equal(t.frames(), ['DATA@20:15'], 'the first answer says the servers are up'); // {"cpuUs":1000}\n
+  const ep = t.eps.get(20)!;
+  ep.onData(Buffer.from('\n\n'));
+  assert.equal(t.frames().filter((f) => f.startsWith('DATA')).length, 3, 'one answer per mark');
+  ep.onRemoteClose(false);
+  assert.is(t.frames().at(-1), 'CLOSE@20');
+  assert.is(t.ends.held(), 0);
+  assert.is(t.server.active, 0);
 });
 
 test.run();

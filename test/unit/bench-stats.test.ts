@@ -34,7 +34,7 @@ test('latency and flow-rate phases: a fifth of the duration, within 0.5..3 s', (
 test('the request: defaults, and each cap refused naming its field', () => {
   const ok = checkBenchRequest({ to: ' east ' });
   assert.ok('req' in ok);
-  if ('req' in ok) assert.equal(ok.req, { to: 'east', flows: 1, durationMs: 10_000, size: 64, maxBytes: BENCH_LIMITS.maxBytes });
+  if ('req' in ok) assert.equal(ok.req, { to: 'east', flows: 1, durationMs: 10_000, size: 64, maxBytes: BENCH_LIMITS.maxBytes, ends: 'socket' });
   const cases: [object, RegExp][] = [
     [{}, /^to:/],
     [{ to: 'x'.repeat(254) }, /^to:/],

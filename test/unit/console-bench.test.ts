@@ -15,7 +15,7 @@ const status = () => ({ pid: 1, updatedAt: '', site: { id: 'i', name: 'west' }, 
 const H = { host: '127.0.0.1:8080', 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' };
 const RESULT = {
   from: { id: 'w', name: 'west' }, to: { id: 'e', name: 'east' },
-  path: { sites: [{ id: 'w', name: 'west' }, { id: 'e', name: 'east' }], links: [{ from: 'west', to: 'east', cost: 1 }], hops: 1 },
+  path: { sites: [{ id: 'w', name: 'west' }, { id: 'e', name: 'east' }], links: [{ from: 'west', to: 'east', cost: 1 }], hops: 1 }, ends: 'socket' as const,
   throughput: { flows: 1, seconds: 5, bytes: 1e9, totalGbps: 1.6, perFlowGbps: [1.6] },
   latency: { size: 64, samples: 100, p50Ms: 0.1, p90Ms: 0.2, p99Ms: 0.5 },
   rate: { flows: 10, seconds: 1, flowsPerSec: 10, failed: 0 }, cpu: [], notes: [],
