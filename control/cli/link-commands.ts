@@ -1,7 +1,6 @@
 // `svcnet token issue|redeem`, `svcnet link status|delete`, `svcnet network status`: joining
 // sites and looking at the network, through the control API.
 import { Command, Option } from 'commander';
-import { readToken } from '../token.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
@@ -42,6 +41,7 @@ export function addLinkCommands(program: Command): void {
     .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
       const waitMs = waitRequest(o);
+      const { readToken } = await import('../token.js'); // with the grant client: only this command needs it
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
