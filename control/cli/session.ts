@@ -25,13 +25,13 @@ export interface Session {
 /** Opens the site in --dir: its API when it runs, its directory otherwise. */
 export async function openSession(o: { dir?: string }): Promise<Session> {
   const store = SiteStore.open(siteDir(o));
-  const { unixClient, inProcessClient } = await import('../api/client.js');
-  const { apiSocketPath } = await import('../api/server.js');
+  const { apiSocketPath } = await import('../api/service.js');
   if (store.readRuntimeStatus() && fs.existsSync(apiSocketPath(store.dir))) {
+    const { unixClient } = await import('../api/client.js');
     const client = unixClient(store.dir, { who: `site ${store.readConfig().name}` });
     return { store, client, running: true, close: () => client.close() };
   }
-  const [{ default: pino }, { WatchHub }, { redeemWithTokenModule }] = await Promise.all([import('pino'), import('../api/watch-hub.js'), import('../api/tokens.js')]);
+  const [{ inProcessClient }, { default: pino }, { WatchHub }, { redeemWithTokenModule }] = await Promise.all([import('../api/in-process-client.js'), import('pino'), import('../api/watch-hub.js'), import('../api/tokens.js')]);
   const ctx = { store, hub: new WatchHub(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };
   return { store, client: inProcessClient(ctx), running: false, close() {} };
 }
