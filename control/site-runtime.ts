@@ -18,7 +18,7 @@ import { fdPressure, surviveAcceptExhaustion } from '../common/fd-pressure.js';
 import { LogBudget } from '../common/log-budget.js';
 import { SitePki } from './pki/site-pki.js';
 import { loadIdentity } from './pki/site-identity.js';
-import { startConsole, type ConsoleServer } from './console/console-server.js';
+import type { ConsoleServer } from './console/console-server.js';
 import { consolePassword, consolePasswordPath } from './console/console-password.js';
 import { serverTls } from './pki/trust.js';
 import { SiteMetrics } from './console/metrics.js';
@@ -199,6 +199,8 @@ export class RunningSite {
       });
     }
     if (cfg.consolePort) {
+      // The console's web stack (hono) loads only for a site that serves it.
+      const { startConsole } = await import('./console/console-server.js');
       this.console = await startConsole({
         status: async () => { await this.engine.barrier(); return this.status(); },
         metrics: async () => { await this.engine.barrier(); return this.metrics.text(); },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds (wasm + tsc) only when an output is missing or older than a source, so `npm run demo`
-// right after `npm install` (whose `prepare` built everything) starts at once (issue 15).
+// Builds (wasm + tsc) only when an output is missing or older than a source, so `npm run demo` and
+// `npm test` right after `npm install` (whose `prepare` built everything) start at once (issue 15).
 // Usage: node scripts/build-if-stale.mjs [--check]   (--check: print the reason, build nothing)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

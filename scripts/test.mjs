@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Runs every uvu test file (compiled to dist/test) in its own process — unit, then integration,
+// Runs every uvu test file (compiled to dist/test) in its own process — unit and integration, then
 // netns and fuzz — and ends with the plain line "N passed, N failed". Unit and integration files
-// run a few at a time (each owns its ports, directories and processes); netns files, which change
-// the host's namespaces and routes, and the time-bounded fuzz files run one at a time. A file's
-// output is printed whole when it ends, so lanes never interleave.
+// run a few at a time from one queue (each owns its ports, directories and processes); netns files,
+// which change the host's namespaces and routes, and the time-bounded fuzz files run one at a time.
+// A file's output is printed whole when it ends, so lanes never interleave.
+// The longest files start first (scripts/test-times.json: seconds per file from a CI run), so the
+// lanes end together instead of one lane finishing a long file alone; a file not listed there is
+// taken for a long one and starts early. SVCNET_TEST_TIMES=FILE writes this run's times to FILE
+// in that form (to refresh the list).
 // Usage: node scripts/test.mjs [substring filter]   (SVCNET_TEST_JOBS=1 runs everything one by one)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,8 +17,11 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const filter = process.argv[2] ?? '';
 const jobs = Math.max(1, Number(process.env.SVCNET_TEST_JOBS) || Math.min(2, os.availableParallelism()));
-/** How many files of each group run at once. */
-const groups = [['unit', jobs], ['integration', jobs], ['netns', 1], ['fuzz', 1]];
+/** The directories whose files share a queue, and how many of them run at once. */
+const groups = [[['unit', 'integration'], jobs], [['netns'], 1], [['fuzz'], 1]];
+/** Seconds each file took in a recorded run ("integration/NAME": s); unlisted files count as longest. */
+const times = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'test-times.json'), 'utf8'));
+const took = {};
 
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0;
@@ -47,16 +54,24 @@ function runFile(file) {
         f = total - ok - skipped;
         if (code !== 0 && f === 0) f = 1; // exited non-zero with nothing failed: still a failure
         report += `# ${rel}: ${ok}/${total} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`;
+        took[rel.replace(/\.test\.js$/, '')] = Math.round((Date.now() - started) / 1000);
       }
       resolve({ report, p, f });
     });
   });
 }
 
-for (const [group, width] of groups) {
-  const dir = path.join(root, 'dist', 'test', group);
-  if (!fs.existsSync(dir)) continue;
-  const queue = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js') && `${group}/${f}`.includes(filter)).sort().map((f) => path.join(dir, f));
+/** A file's recorded seconds, or Infinity when it has none. */
+const expected = (file) => times[path.relative(path.join(root, 'dist', 'test'), file).replace(/\.test\.js$/, '')] ?? Infinity;
+
+for (const [dirs, width] of groups) {
+  const queue = dirs.flatMap((group) => {
+    const dir = path.join(root, 'dist', 'test', group);
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.test.js') && `${group}/${f}`.includes(filter)).sort().map((f) => path.join(dir, f));
+  });
+  // Longest first (a stable sort: equal times keep the alphabetical order).
+  queue.sort((a, b) => expected(b) - expected(a));
   files += queue.length;
   // `width` lanes take the next file as each finishes; reports print in the order files end.
   await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
@@ -69,5 +84,9 @@ for (const [group, width] of groups) {
   }));
 }
 
+if (process.env.SVCNET_TEST_TIMES) {
+  const all = Object.fromEntries(Object.entries({ ...times, ...took }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  fs.writeFileSync(process.env.SVCNET_TEST_TIMES, `{\n${Object.entries(all).map(([k, v]) => `  ${JSON.stringify(k)}: ${v}`).join(',\n')}\n}\n`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 || files === 0 ? 1 : 0);

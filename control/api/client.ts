@@ -1,12 +1,11 @@
 // Clients of the control API: over the local unix socket, over TCP with mutual TLS (remote
-// orchestrators), or in-process on a stopped site's directory. All three have the same methods
-// and fail with ApiError, so the CLI does not care which one it holds.
+// orchestrators), or in-process on a stopped site's directory (in-process-client.ts). All three
+// have the same methods and fail with ApiError, so the CLI does not care which one it holds.
+// The gRPC clients load neither the handlers nor the server, so a CLI command on a running site
+// starts without them.
 import * as grpc from '@grpc/grpc-js';
-import { controlService, apiSocketPath } from './server.js';
-import { fromServiceError, asApiError, ApiError } from './errors.js';
-import { createControlHandlers, watch as watchHandler } from './handlers.js';
-import type { ApiContext } from './context.js';
-import { runBenchmark } from '../bench/bench-api.js';
+import { controlService, apiSocketPath } from './service.js';
+import { fromServiceError, ApiError } from './errors.js';
 import type * as T from './types.js';
 
 export interface ControlClient {
@@ -74,30 +73,4 @@ export function unixClient(dir: string, o: { timeoutMs?: number; who?: string } 
 /** A remote client: TCP with the certificate from `svcnet admin issue`. */
 export function tlsClient(address: string, pem: { key: string; cert: string; ca: string }, o: { timeoutMs?: number; who?: string } = {}): ControlClient {
   return grpcClient(address, grpc.credentials.createSsl(Buffer.from(pem.ca), Buffer.from(pem.key), Buffer.from(pem.cert)), o);
-}
-
-/** The handlers called directly (a stopped site: the CLI works on its directory). */
-export function inProcessClient(ctx: ApiContext): ControlClient {
-  const h = createControlHandlers(ctx);
-  // The same error type a remote caller gets; an unexpected error keeps its message (it is local).
-  const call = <R>(p: () => Promise<R>) => p().catch((err) => { throw asApiError(err, (err as Error).message); });
-  return {
-    apply: (r) => call(() => h.Apply(r)),
-    delete: (r) => call(() => h.Delete(r)),
-    get: (r) => call(() => h.Get(r)),
-    list: (r) => call(() => h.List(r)),
-    getNetwork: () => call(() => h.GetNetwork({})),
-    getMetrics: () => call(() => h.GetMetrics({})),
-    listFlows: (r) => call(() => h.ListFlows(r)),
-    issueToken: (r) => call(() => h.IssueToken(r)),
-    issueAdminCertificate: (r) => call(() => h.IssueAdminCertificate(r)),
-    generateLink: (r) => call(() => h.GenerateLink(r)),
-    rotateCertificates: (r) => call(() => h.RotateCertificates(r ?? {})),
-    getPolicy: () => call(() => h.GetPolicy({})),
-    setPolicy: (r) => call(() => h.SetPolicy(r)),
-    revokeSite: (r) => call(() => h.RevokeSite(r)),
-    watch: (req, onEvent) => ({ cancel: watchHandler(ctx, req, onEvent) }),
-    runBenchmark: (req, onEvent, onEnd) => ({ cancel: runBenchmark(ctx, req, onEvent, onEnd) }),
-    close: () => {},
-  };
 }

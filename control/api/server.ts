@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSvcnetV1 } from '../grpc-proto.js';
+import { apiSocketPath, controlService } from './service.js';
 import { createControlHandlers, watch, type ControlHandlers } from './handlers.js';
 import { toServiceError, ApiError } from './errors.js';
 import { authorize, OptionalClientCertCredentials } from './auth.js';
@@ -14,14 +14,7 @@ import { runBenchmark } from '../bench/bench-api.js';
 /** A watcher more than this many events behind is cut off rather than buffered without bound. */
 export const WATCH_BACKLOG_LIMIT = 10_000;
 
-/** Where the local API socket of a site directory is. */
-export function apiSocketPath(dir: string): string { return path.resolve(dir, 'run', 'api.sock'); }
-
-let service: grpc.ServiceDefinition | undefined;
-/** The ControlService definition, loaded once. */
-export function controlService(): grpc.ServiceDefinition {
-  return (service ??= (loadSvcnetV1('svcnet/v1/control.proto').ControlService as grpc.ServiceClientConstructor).service);
-}
+export { apiSocketPath, controlService } from './service.js';
 
 type Check = (call: { getAuthContext(): unknown }) => void;
 

@@ -5,7 +5,6 @@ import { Command, Option } from 'commander';
 import { createCsr } from '../pki/ca.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { EVENT_TYPES, type EventType } from '../api/types.js';
-import { ADMIN_CN_PREFIX } from '../api/tokens.js';
 import { UsageError } from './output.js';
 import { withSession } from './session.js';
 import { nameArg } from './args.js';
@@ -23,6 +22,7 @@ export function addAdminCommands(program: Command): void {
       if (!/^\d+$/.test(o.days) || Number(o.days) < 1) throw new UsageError(`--days must be a positive number, not "${o.days}"`);
       nameArg(name); // it becomes NAME.key and NAME.crt in --out
       await withSession(o, async (s) => {
+        const { ADMIN_CN_PREFIX } = await import('../api/tokens.js');
         const { key, csr } = await createCsr(`${ADMIN_CN_PREFIX}${name}`);
         const res = await s.client.issueAdminCertificate({ name, csr, days: Number(o.days) });
         writeFileAtomic(path.join(o.out, `${name}.key`), key, 0o600);

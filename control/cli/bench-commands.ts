@@ -2,8 +2,7 @@
 // on a terminal (stderr; nothing when it is not one but a line per phase) and the result as a
 // plain table, JSON or YAML. Ctrl-C cancels the run (every flow is closed) and exits 1.
 import { Command, Option } from 'commander';
-import YAML from 'yaml';
-import { parseFormat, UsageError } from './output.js';
+import { parseFormat, UsageError, yaml } from './output.js';
 import { withSession } from './session.js';
 import { benchRequest, BenchArgError, type BenchOptions } from '../bench/bench-args.js';
 import { progressLine, resultTable } from '../bench/bench-render.js';
@@ -50,7 +49,7 @@ export function addBenchCommands(program: Command): void {
         });
         if (format === 'table') process.stdout.write(resultTable(result));
         else if (format === 'json') process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        else process.stdout.write(YAML.stringify(result));
+        else process.stdout.write(yaml().stringify(result));
       });
     });
 }

@@ -1,9 +1,7 @@
 // `svcnet token issue|redeem`, `svcnet link status|delete`, `svcnet network status`: joining
 // sites and looking at the network, through the control API.
 import { Command, Option } from 'commander';
-import { readToken } from '../token.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { ApiError } from '../api/errors.js';
 import { grantRequestProblem, GRANT_LIMITS } from '../resources/access-grant.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { nameArg, intArg, parseDuration } from './args.js';
@@ -12,7 +10,6 @@ import { waitOptions, waitRequest, waitReady } from './wait.js';
 import { withSession, appliesWhen } from './session.js';
 import { addAlias } from './flag-alias.js';
 import { addLinkGenerate } from './link-generate.js';
-import { retryUnavailable } from './redeem-retry.js';
 
 const dirOption = () => new Option('--dir <dir>', 'site state directory (default: $SVCNET_DIR)');
 const outputOption = () => new Option('-o, --output <format>', 'json or yaml instead of a table');
@@ -42,9 +39,11 @@ export function addLinkCommands(program: Command): void {
     .option('--cost <n>', 'link cost for routing', intArg('--cost'), 1)
     .action(async (file: string, o) => {
       const waitMs = waitRequest(o);
+      const { readToken } = await import('../token.js'); // with the grant client: only this command needs it
       const t = readToken(file);
       const name = o.name ?? `link-${t.spec.site ?? 'peer'}`;
       await withSession(o, async (s) => {
+        const { retryUnavailable } = await import('./redeem-retry.js');
         const redeem = () => s.client.apply({ resources: [{ kind: 'AccessToken', metadata: { name }, accessToken: { ...t.spec, linkCost: o.cost } }], createOnly: true });
         // With --wait, an issuing site that is still starting is waited for too.
         await (waitMs === undefined ? redeem() : retryUnavailable(redeem, waitMs, (l) => console.error(`token redeem: ${l}`)));
@@ -71,6 +70,7 @@ export function addLinkCommands(program: Command): void {
         try {
           await s.client.delete({ refs: [{ kind: 'Link', name: nameArg(name) }] });
         } catch (err) {
+          const { ApiError } = await import('../api/errors.js'); // loaded with the session's client: no gRPC at startup
           if (!(err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND')) throw err;
           // Not an outbound link: the inbound link of peer site NAME. Deleting it revokes its certificates.
           try {

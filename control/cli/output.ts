@@ -1,5 +1,14 @@
 // Plain, short CLI output: aligned tables for people, JSON or YAML for programs.
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
+import type YAMLModule from 'yaml';
+
+let yamlLoaded: typeof YAMLModule | undefined;
+/** The yaml package, loaded on first use: most commands print no YAML, and every run pays its import
+ *  (it is CommonJS under Node, so a synchronous require keeps print() synchronous). */
+export function yaml(): typeof YAMLModule {
+  yamlLoaded ??= createRequire(import.meta.url)('yaml') as typeof YAMLModule;
+  return yamlLoaded;
+}
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -12,7 +21,7 @@ export function parseFormat(v: string | undefined): OutputFormat {
 /** Prints `data` as JSON/YAML, or `rows` as a table with `headers`. */
 export function print(format: OutputFormat, data: unknown, headers: string[], rows: (string | number | undefined)[][]): void {
   if (format === 'json') { process.stdout.write(JSON.stringify(data, null, 2) + '\n'); return; }
-  if (format === 'yaml') { process.stdout.write(YAML.stringify(data)); return; }
+  if (format === 'yaml') { process.stdout.write(yaml().stringify(data)); return; }
   if (rows.length === 0) { process.stdout.write('none\n'); return; }
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));

@@ -1,13 +1,11 @@
 // `svcnet apply -f`, `svcnet delete`, `svcnet get`: the declarative commands, as in kubectl and
 // Skupper v2. Files may hold svcnet.io/v1 or skupper.io/v2alpha1 documents.
 import { Command, Option } from 'commander';
-import YAML from 'yaml';
 import { KINDS, type Kind } from '../resources/common.js';
 import { kindFromName } from '../resources/kinds.js';
 import { nameArg } from './args.js';
-import { print, parseFormat, UsageError } from './output.js';
+import { print, parseFormat, UsageError, yaml } from './output.js';
 import { withSession, appliesWhen, siteDir } from './session.js';
-import { createSiteFromManifests } from './site-from-manifest.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { readManifests } from './manifests.js';
 import { toDocument, COLUMNS } from './render.js';
@@ -26,7 +24,7 @@ function kindArg(v: string): Kind {
 export function printResources(format: string | undefined, resources: Resource[], single: boolean): void {
   const f = parseFormat(format);
   const docs = resources.map(toDocument);
-  if (f === 'yaml') { process.stdout.write(docs.map((d) => YAML.stringify(d)).join('---\n')); return; }
+  if (f === 'yaml') { process.stdout.write(docs.map((d) => yaml().stringify(d)).join('---\n')); return; }
   if (f === 'json') { process.stdout.write(JSON.stringify(single ? docs[0] : docs, null, 2) + '\n'); return; }
   if (resources.length === 0) { process.stdout.write('none\n'); return; }
   const kinds = [...new Set(resources.map((r) => r.kind as Kind))];
@@ -50,6 +48,7 @@ export function addResourceCommands(program: Command): void {
       if (o.output) parseFormat(o.output);
       // A Site applied to an empty directory creates the site, as `skupper system` does.
       if (!o.dryRun) {
+        const { createSiteFromManifests } = await import('./site-from-manifest.js');
         const made = await createSiteFromManifests(siteDir(o), manifests);
         if (made) console.log(made);
       }

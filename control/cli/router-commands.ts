@@ -7,10 +7,6 @@ import { SiteStore } from '../state/site-store.js';
 import { loadIdentity } from '../pki/site-identity.js';
 import { issueLeaf } from '../pki/ca.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { createLogger } from '../log.js';
-import { Router, routerFiles } from '../xds/router.js';
-import { ROUTER_CN_PREFIX } from '../xds/server.js';
-import { DEFAULT_WINDOW } from '../site-runtime.js';
 import { UsageError } from './output.js';
 import { isWorkerName } from '../engine/worker-node.js';
 import { siteDir } from './session.js';
@@ -25,6 +21,8 @@ export function addRouterCommands(program: Command): void {
     .option('--listener-port-offset <n>', 'open the site\'s listeners too, at port + N (default: no listeners, links and connectors only)')
     .action(async (o) => {
       if (!o.control || !/^[^:]+:\d+$/.test(o.control)) throw new UsageError('--control HOST:PORT is required');
+      // The replica's runtime (gRPC, engine) loads only for this command, so other commands start fast.
+      const [{ createLogger }, { Router, routerFiles }, { DEFAULT_WINDOW }] = await Promise.all([import('../log.js'), import('../xds/router.js'), import('../site-runtime.js')]);
       if (!o.dir || !fs.existsSync(routerFiles(o.dir).cert)) throw new UsageError(`--dir must hold the files of "svcnet router issue NAME --out DIR"${o.dir ? ` (no ${routerFiles(o.dir).cert})` : ''}`);
       if (o.listenerPortOffset !== undefined && !/^\d+$/.test(o.listenerPortOffset)) throw new UsageError(`--listener-port-offset must be a number, not "${o.listenerPortOffset}"`);
       const log = createLogger(`router ${path.basename(path.resolve(o.dir))}`);
@@ -46,6 +44,7 @@ export function addRouterCommands(program: Command): void {
       if (!/^\d+$/.test(o.days) || Number(o.days) < 1) throw new UsageError(`--days must be a positive number, not "${o.days}"`);
       // commander hands "--dir" after "issue" to the router command, which has a --dir of its own.
       const store = SiteStore.open(siteDir({ dir: o.dir ?? router.opts().dir }));
+      const [{ routerFiles }, { ROUTER_CN_PREFIX }] = await Promise.all([import('../xds/router.js'), import('../xds/server.js')]);
       const leaf = await issueLeaf(store.readCa(), { commonName: `${ROUTER_CN_PREFIX}${name}`, client: true, lifetimeMs: Number(o.days) * 86400_000 });
       fs.mkdirSync(o.out, { recursive: true, mode: 0o700 });
       const f = routerFiles(o.out);

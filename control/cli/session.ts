@@ -1,12 +1,10 @@
 // How a CLI command reaches its site: through the API socket when the site runs, or by calling
 // the same API handlers on the state directory when it does not (changes then apply at next start).
+// The clients (gRPC, proto loading, the API handlers) load only once a command opens a session, so
+// usage errors, --version and --help start without them.
 import fs from 'node:fs';
-import pino from 'pino';
 import { SiteStore } from '../state/site-store.js';
-import { unixClient, inProcessClient, type ControlClient } from '../api/client.js';
-import { apiSocketPath } from '../api/server.js';
-import { WatchHub } from '../api/watch-hub.js';
-import { redeemWithTokenModule } from '../api/tokens.js';
+import type { ControlClient } from '../api/client.js';
 import { UsageError } from './output.js';
 
 /** The site directory from --dir or $SVCNET_DIR; a usage error when neither is set. */
@@ -25,19 +23,22 @@ export interface Session {
 }
 
 /** Opens the site in --dir: its API when it runs, its directory otherwise. */
-export function openSession(o: { dir?: string }): Session {
+export async function openSession(o: { dir?: string }): Promise<Session> {
   const store = SiteStore.open(siteDir(o));
+  const { apiSocketPath } = await import('../api/service.js');
   if (store.readRuntimeStatus() && fs.existsSync(apiSocketPath(store.dir))) {
+    const { unixClient } = await import('../api/client.js');
     const client = unixClient(store.dir, { who: `site ${store.readConfig().name}` });
     return { store, client, running: true, close: () => client.close() };
   }
+  const [{ inProcessClient }, { default: pino }, { WatchHub }, { redeemWithTokenModule }] = await Promise.all([import('../api/in-process-client.js'), import('pino'), import('../api/watch-hub.js'), import('../api/tokens.js')]);
   const ctx = { store, hub: new WatchHub(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };
   return { store, client: inProcessClient(ctx), running: false, close() {} };
 }
 
 /** Runs `fn` with a session and closes it afterwards. */
 export async function withSession<T>(o: { dir?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = openSession(o);
+  const s = await openSession(o);
   if (!s.running) await s.store.recover(); // a change a crash interrupted is finished before this one
   try { return await fn(s); } finally { s.close(); }
 }

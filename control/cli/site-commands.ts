@@ -4,9 +4,7 @@ import { consoleUrl as consoleUrlOf } from '../console/console-auth.js';
 import { Command, Option } from 'commander';
 import { SiteStore } from '../state/site-store.js';
 import { createSite, DEFAULT_LINK_PORT } from '../site-setup.js';
-import { RunningSite } from '../site-runtime.js';
 import { MAX_WORKERS } from '../engine/worker-node.js';
-import { createLogger } from '../log.js';
 import { print, parseFormat, UsageError } from './output.js';
 import { siteDir, withSession } from './session.js';
 import { intArg as int, newNameArg, hostArg, parseDuration } from './args.js';
@@ -52,6 +50,8 @@ export function addSiteCommands(program: Command): void {
       if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
       if (o.routerPort !== undefined && (o.routerPort < 1 || o.routerPort > 65535)) throw new UsageError(`port ${o.routerPort} is outside 1..65535`);
       const recovered = await store.recover(); // before anything reads the state: it may change site.json
+      // The runtime (gRPC, console, metrics, engine) loads only here: every other command starts without it.
+      const [{ createLogger }, { RunningSite }] = await Promise.all([import('../log.js'), import('../site-runtime.js')]);
       const log = createLogger(store.readConfig().name);
       if (recovered) log.warn('finished a change that a crash had interrupted (pending-batch.json)');
       const running = new RunningSite(store, log, { routerPort: o.routerPort, localDataplane: o.localDataplane, dataplaneWorkers: o.dataplaneWorkers });

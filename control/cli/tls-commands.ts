@@ -4,10 +4,9 @@
 // them at once; they are stored as tls/NAME.json (0600).
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import YAML from 'yaml';
 import { ValidationError } from '../resources/common.js';
 import { applicationSecretDocument, checkTlsCredentials, describeCredentials, type TlsCredentials } from '../resources/tls-credentials.js';
-import { print, parseFormat, UsageError } from './output.js';
+import { print, parseFormat, UsageError, yaml } from './output.js';
 import { withSession, appliesWhen } from './session.js';
 import { nameArg } from './args.js';
 
@@ -40,7 +39,7 @@ export function addTlsCommands(program: Command): void {
         throw err;
       }
       await withSession(o, async (s) => {
-        await s.client.apply({ manifests: [{ source: `tls create ${name}`, text: YAML.stringify(applicationSecretDocument(c)) }] });
+        await s.client.apply({ manifests: [{ source: `tls create ${name}`, text: yaml().stringify(applicationSecretDocument(c)) }] });
         const d = describeCredentials(c);
         const parts = [d.subject ? `certificate ${d.subject}, expires ${d.expires}` : '', d.cas ? `${d.cas} CA certificate${d.cas === 1 ? '' : 's'}` : ''].filter(Boolean);
         console.log(`TLS credentials ${name} stored (${parts.join('; ')}); ${appliesWhen(s.running)}`);

@@ -11,7 +11,6 @@ import { certInfo, parseLifetime } from './ca.js';
 import { trustedCas } from './trust.js';
 import { nameArg } from '../cli/args.js';
 import { withSession, appliesWhen, siteDir } from '../cli/session.js';
-import { ApiError } from '../api/errors.js';
 import type { Policy } from '../api/types.js';
 
 const open = (o: { dir?: string }): SiteStore => SiteStore.open(siteDir(o));
@@ -80,6 +79,7 @@ export function addPkiCommands(program: Command): void {
         try {
           saved = mask.length ? (await s.client.setPolicy({ policy, updateMask: mask })).policy : await s.client.getPolicy();
         } catch (err) {
+          const { ApiError } = await import('../api/errors.js'); // loaded with the session's client: no gRPC at startup
           throw err instanceof ApiError && err.code === 'SVCNET_ERR_INVALID_ARGUMENT' ? new UsageError(`invalid policy: ${err.message}`) : err;
         }
         const shown = { linkAccess: saved.linkAccess, allowedPeers: saved.allowAnyPeer ? null : saved.allowedPeers, exposedKeys: saved.exposeAllKeys ? null : saved.exposedKeys, inboundLinkCost: Number(saved.inboundLinkCost), bench: !saved.refuseBench };
@@ -123,6 +123,7 @@ export function addPkiCommands(program: Command): void {
         try {
           await s.client.delete({ refs: [{ kind: 'AccessGrant', name }] });
         } catch (err) {
+          const { ApiError } = await import('../api/errors.js');
           throw err instanceof ApiError && err.code === 'SVCNET_ERR_NOT_FOUND' ? new Error(`no grant named ${name}`) : err;
         }
         const sites = [...new Set(loadIssued(s.store).filter((e) => e.grant === name).map((e) => e.site))];

@@ -13,7 +13,7 @@ import { SiteStore } from '../../control/state/site-store.js';
 import { UnsafeNameError } from '../../control/state/safe-name.js';
 import { WatchHub } from '../../control/api/watch-hub.js';
 import { createControlHandlers } from '../../control/api/handlers.js';
-import { inProcessClient } from '../../control/api/client.js';
+import { inProcessClient } from '../../control/api/in-process-client.js';
 import { ApiError, API_ERRORS, toServiceError } from '../../control/api/errors.js';
 import type { ApiContext } from '../../control/api/context.js';
 

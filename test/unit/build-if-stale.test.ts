@@ -41,10 +41,12 @@ test('issue 15: fresh after a build, stale when a source is newer or an output i
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('issue 15: package.json runs the demo through build-if-stale, not a full build', () => {
+test('issue 15: package.json runs the demo and the tests through build-if-stale, not a full build', () => {
   const pkg = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8'));
   assert.match(pkg.scripts.demo, /^node scripts\/build-if-stale\.mjs && node dist\/control\/demo\.js$/);
   assert.match(pkg.scripts.prepare, /npm run build/, 'npm install builds, so the demo finds fresh outputs');
+  // npm test right after npm install (CI) would otherwise build everything a second time.
+  assert.is(pkg.scripts.pretest, 'node scripts/build-if-stale.mjs');
 });
 
 test.run();
