@@ -59,6 +59,9 @@ export class RequestBalancer implements ListenerBalancer {
   private readonly server: http.Server;
   private readonly picker: TargetPicker<TargetAgent>;
   private readonly sinks = new WeakMap<object, ClientSink>();
+  /** Client connections still speaking HTTP. Node tracks a server's connections (closeAllConnections)
+   *  only once it listens, and this one never does: it is handed sockets. */
+  private readonly clients = new Set<net.Socket>();
   private readonly upstreams: BalancerDeps['upstreams'];
 
   constructor(spec: ListenerSpec, d: BalancerDeps) {
@@ -79,12 +82,15 @@ export class RequestBalancer implements ListenerBalancer {
   /** A new client connection; its requests are reported to `sink`. */
   accept(client: net.Socket, sink: ClientSink): void {
     this.sinks.set(client, sink);
+    this.clients.add(client);
+    client.once('close', () => this.clients.delete(client));
     this.server.emit('connection', client);
   }
 
   /** The site shuts down: client connections (not yet upgraded) and pooled upstream connections close. */
   close(): void {
-    this.server.closeAllConnections();
+    for (const c of this.clients) c.destroy();
+    this.clients.clear();
     this.pools.close();
   }
 
@@ -102,6 +108,7 @@ export class RequestBalancer implements ListenerBalancer {
   }
 
   private onTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    this.clients.delete(socket); // raw bytes from here on: the tunnel owns it
     const sink = this.sinks.get(socket);
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
     const p = this.picker.pick(new Set(), false);
