@@ -97,7 +97,7 @@ if (!HAVE) {
     assert.match(balanced.text, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 
-  test('half a request head, then the client vanishes (a reset): nothing reaches it either way; observed: a flow with no request; request mode: counted malformed', async () => {
+  test('half a request head, then the client vanishes (a reset): nothing reaches it either way; counted (request_cut_short observed, malformed_request balanced)', async () => {
     const HALF = 'GET /index.txt HTTP/1.1\r\nHost: x\r\nAcc';
     const vanish = (port: number) => new Promise<number>((resolve) => {
       let got = 0;
@@ -107,12 +107,10 @@ if (!HAVE) {
     });
     assert.is(await vanish(ports[P.web]), 0, 'direct: nginx had nothing to say to half a head');
     const seen0 = new Set((await flows(sites.B, '--routing-key', 'web')).map((f) => f.id));
-    const [got] = await Promise.all([vanish(ports[L.web]), goodH1(ports[L.web])]);
-    assert.is(got, 0);
-    // Half a head is no request: the observer lists none and has no fallback to report (the gap
-    // docs/observability.md names); the flow record shows the bytes that came.
-    const rec = await waitFor('the vanished flow', async () => (await flows(sites.B, '--routing-key', 'web')).find((f) => !seen0.has(f.id) && !f.active && f.bytesToServer === HALF.length));
-    assert.equal([rec.requestCount, rec.httpError], [0, '']);
+    assert.is(await counted('web', 'request_cut_short', () => vanish(ports[L.web]), () => goodH1(ports[L.web])), 0);
+    // Half a head is no request: the record lists none, names the cut and keeps the bytes that came.
+    const rec = await waitFor('the vanished flow', async () => (await flows(sites.B, '--routing-key', 'web')).find((f) => !seen0.has(f.id) && f.httpError === 'request_cut_short'));
+    assert.equal([rec.requestCount, rec.bytesToServer], [0, HALF.length]);
     assert.is(await counted('webr', 'malformed_request', () => vanish(ports[L.webr]), () => goodH1(ports[L.webr])), 0);
   });
 }
