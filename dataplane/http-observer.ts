@@ -31,6 +31,9 @@ export const HTTP1_FAILURES: Readonly<Record<number, string>> = {
   [H.H1_FAIL_PIPELINE]: 'pipeline_too_deep', [H.H1_FAIL_PASS]: 'host_overran_body',
 };
 
+/** The fallback reported at the end of a connection that ended inside a request head (not a core code: the host sees it). */
+export const HTTP1_CUT_SHORT = 'request_cut_short';
+
 /** Feeds `chunk` of direction `dir` to observer `o`; calls `each` per observation. */
 export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uint8Array, now: number, each: (ob: Http1Observation) => void): void {
   const len = chunk.length;
@@ -117,7 +120,7 @@ export class HttpFlowObserver implements FlowTap {
 /** The observer of one HTTP/1.1 flow at an `http1` listener. */
 export class Http1FlowObserver extends HttpFlowObserver {
   constructor(core: Http1Core, sink: HttpRequestSink, clock?: () => number) {
-    super(core, { failures: HTTP1_FAILURES, record: toRecord, cutShort: 'request_cut_short' }, sink, clock);
+    super(core, { failures: HTTP1_FAILURES, record: toRecord, cutShort: HTTP1_CUT_SHORT }, sink, clock);
   }
 }
 
