@@ -31,6 +31,9 @@ export const HTTP1_FAILURES: Readonly<Record<number, string>> = {
   [H.H1_FAIL_PIPELINE]: 'pipeline_too_deep', [H.H1_FAIL_PASS]: 'host_overran_body',
 };
 
+/** The fallback reported at the end of a connection that ended inside a request head (not a core code: the host sees it). */
+export const HTTP1_CUT_SHORT = 'request_cut_short';
+
 /** Feeds `chunk` of direction `dir` to observer `o`; calls `each` per observation. */
 export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uint8Array, now: number, each: (ob: Http1Observation) => void): void {
   const len = chunk.length;
@@ -57,6 +60,11 @@ export interface ObservedProtocol {
   /** label values of svcnet_http_observer_fallbacks_total, by the core's failure code */
   failures: Readonly<Record<number, string>>;
   record(ob: Http1Observation): HttpRequest;
+  /**
+   * HTTP/1.1 only: its observations account for every request byte, so request bytes left over at
+   * the end are a request cut short (half a head): reported as this fallback reason.
+   */
+  cutShort?: string;
 }
 
 /**
@@ -66,7 +74,10 @@ export interface ObservedProtocol {
  */
 export class HttpFlowObserver implements FlowTap {
   private o: number;
-  private readonly each = (ob: Http1Observation): void => this.sink.onRequest(this.protocol.record(ob));
+  /** request bytes fed, and those the observations accounted for (cutShort) */
+  private sent = 0;
+  private accounted = 0;
+  private readonly each = (ob: Http1Observation): void => { this.accounted += ob.bytesToServer; this.sink.onRequest(this.protocol.record(ob)); };
 
   /** `o` is -1 when the core had no free observer: the flow is then carried unobserved. */
   constructor(private readonly core: Http1Core, private readonly protocol: ObservedProtocol, private readonly sink: HttpRequestSink, private readonly clock: () => number = () => performance.now()) {
@@ -77,7 +88,7 @@ export class HttpFlowObserver implements FlowTap {
   get observing(): boolean { return this.o >= 0; }
 
   /** Bytes the client sent (toward the server). */
-  request(chunk: Uint8Array): void { this.feed(H.H1_REQ, chunk); }
+  request(chunk: Uint8Array): void { this.sent += chunk.length; this.feed(H.H1_REQ, chunk); }
 
   /** Bytes the server sent (toward the client). */
   response(chunk: Uint8Array): void { this.feed(H.H1_RES, chunk); }
@@ -87,6 +98,7 @@ export class HttpFlowObserver implements FlowTap {
     if (this.o < 0) return;
     const outs = this.core.end(this.o, this.clock());
     for (let i = 0; i < outs; i++) this.each(this.core.observation(i));
+    if (this.protocol.cutShort !== undefined && this.sent > this.accounted) this.sink.onParseError(this.protocol.cutShort);
     this.release();
   }
 
@@ -108,7 +120,7 @@ export class HttpFlowObserver implements FlowTap {
 /** The observer of one HTTP/1.1 flow at an `http1` listener. */
 export class Http1FlowObserver extends HttpFlowObserver {
   constructor(core: Http1Core, sink: HttpRequestSink, clock?: () => number) {
-    super(core, { failures: HTTP1_FAILURES, record: toRecord }, sink, clock);
+    super(core, { failures: HTTP1_FAILURES, record: toRecord, cutShort: HTTP1_CUT_SHORT }, sink, clock);
   }
 }
 

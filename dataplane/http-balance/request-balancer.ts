@@ -68,6 +68,10 @@ export class RequestBalancer implements ListenerBalancer {
     this.upstreams = d.upstreams;
     this.picker = new TargetPicker(spec, d, (open) => new TargetAgent(open));
     this.server = http.createServer({ requireHostHeader: false, maxHeaderSize: MAX_HEAD, keepAliveTimeout: CLIENT_IDLE_MS });
+    // A client may half-close once its requests are sent (`nc -N`, a script's socket.end(req)): its
+    // answers still go out, then the connection ends, as with a direct server. Node's default (false)
+    // aborted them at the client's FIN. Node reads this property in socketOnEnd; no option sets it.
+    (this.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.on('request', (req, res) => this.onRequest(req, res));
     // Expect: 100-continue goes to the server, whose 100 (or final answer) is passed back.
     this.server.on('checkContinue', (req, res) => this.onRequest(req, res));
