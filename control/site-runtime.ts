@@ -220,6 +220,9 @@ export class RunningSite {
     this.timers.push(setInterval(() => this.guarded('status', () => this.publishStatus()), STATUS_EVERY_MS));
     this.hub.onWatchersChanged(() => this.engine.send(this.watchCommand()));
     this.publishStatus();
+    await this.publishing;
+    // From here a CLI finds the status and the API socket and goes through the API (cli/session.ts).
+    store.clearStarting();
     this.log.info({ name: cfg.name, id: cfg.id }, 'site running');
   }
 

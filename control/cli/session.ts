@@ -3,6 +3,7 @@
 // The clients (gRPC, proto loading, the API handlers) load only once a command opens a session, so
 // usage errors, --version and --help start without them.
 import fs from 'node:fs';
+import path from 'node:path';
 import { SiteStore } from '../state/site-store.js';
 import type { ControlClient } from '../api/client.js';
 import { UsageError } from './output.js';
@@ -26,7 +27,11 @@ export interface Session {
 export async function openSession(o: { dir?: string }): Promise<Session> {
   const store = SiteStore.open(siteDir(o));
   const { apiSocketPath } = await import('../api/service.js');
-  if (store.readRuntimeStatus() && fs.existsSync(apiSocketPath(store.dir))) {
+  const up = () => Boolean(store.readRuntimeStatus() && fs.existsSync(apiSocketPath(store.dir)));
+  // A site that is starting has read its resources already: a change written to the directory now would
+  // wait for its next start. Wait for its API instead.
+  if (!up() && store.startingPid() !== undefined) await waitForStart(store, up);
+  if (up()) {
     const { unixClient } = await import('../api/client.js');
     const client = unixClient(store.dir, { who: `site ${store.readConfig().name}` });
     return { store, client, running: true, close: () => client.close() };
@@ -34,6 +39,23 @@ export async function openSession(o: { dir?: string }): Promise<Session> {
   const [{ inProcessClient }, { default: pino }, { WatchHub }, { redeemWithTokenModule }] = await Promise.all([import('../api/in-process-client.js'), import('pino'), import('../api/watch-hub.js'), import('../api/tokens.js')]);
   const ctx = { store, hub: new WatchHub(), log: pino({ level: 'silent' }), redeem: redeemWithTokenModule };
   return { store, client: inProcessClient(ctx), running: false, close() {} };
+}
+
+/** How long a command waits for a starting site's API. */
+export const START_WAIT_MS = 30_000;
+
+/** Resolves once `up()` holds or the starting process has died; throws after START_WAIT_MS. Woken by
+ *  the run directory's changes (the status file and the socket appear there); a slow tick notices a death. */
+function waitForStart(store: SiteStore, up: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => { watcher?.close(); clearInterval(tick); clearTimeout(limit); if (err) reject(err); else resolve(); };
+    const look = () => { if (up() || store.startingPid() === undefined) done(); };
+    let watcher: fs.FSWatcher | undefined;
+    try { watcher = fs.watch(path.join(store.dir, 'run'), look); } catch { /* the tick still looks */ }
+    const tick = setInterval(look, 500);
+    const limit = setTimeout(() => done(new Error(`site in ${store.dir} is starting (pid ${store.startingPid()}) and its API did not come up within ${START_WAIT_MS / 1000} s`)), START_WAIT_MS);
+    look();
+  });
 }
 
 /** Runs `fn` with a session and closes it afterwards. */

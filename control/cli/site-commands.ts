@@ -48,6 +48,9 @@ export function addSiteCommands(program: Command): void {
       if (o.dataplaneWorkers < 1 || o.dataplaneWorkers > MAX_WORKERS) throw new UsageError(`--dataplane-workers ${o.dataplaneWorkers} is outside 1..${MAX_WORKERS}`);
       const store = SiteStore.open(siteDir(o));
       if (store.readRuntimeStatus()) throw new Error(`site in ${store.dir} is already running (pid ${store.readRuntimeStatus()!.pid})`);
+      const starting = store.startingPid();
+      if (starting !== undefined && starting !== process.pid) throw new Error(`site in ${store.dir} is already starting (pid ${starting})`);
+      store.markStarting(process.pid); // cleared once the site publishes its first status (site-runtime.ts)
       if (o.routerPort !== undefined && (o.routerPort < 1 || o.routerPort > 65535)) throw new UsageError(`port ${o.routerPort} is outside 1..65535`);
       const recovered = await store.recover(); // before anything reads the state: it may change site.json
       // The runtime (gRPC, console, metrics, engine) loads only here: every other command starts without it.

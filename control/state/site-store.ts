@@ -8,7 +8,7 @@
 // synchronous (small files, page cache).
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicAsync, removeDurable } from './atomic.js';
+import { writeFileAtomic, writeFileAtomicAsync, removeDurable } from './atomic.js';
 import { safeName, assertInside } from './safe-name.js';
 import type { KeyPairPem } from '../pki/ca.js';
 
@@ -235,6 +235,18 @@ export class SiteStore {
   /** Published twice a second by the running site: atomic, but not fsynced (it is rebuilt at every start). */
   writeRuntimeStatus(s: RuntimeStatus): Promise<void> { return writeFileAtomicAsync(this.p('run', 'status.json'), JSON.stringify(s, null, 2) + '\n', 0o644, false); }
   clearRuntimeStatus(): void { fs.rmSync(this.p('run', 'status.json'), { force: true }); }
+
+  /** Marks a site process between `site run` and its first status: it has read (or is about to read) the
+   *  stored resources, so a CLI must wait for its API rather than write behind its back. */
+  markStarting(pid: number): void { writeFileAtomic(this.p('run', 'starting.json'), JSON.stringify({ pid }) + '\n', 0o644, false); }
+  clearStarting(): void { fs.rmSync(this.p('run', 'starting.json'), { force: true }); }
+  /** The pid of a site process that is starting, or undefined (none, or it died while starting). */
+  startingPid(): number | undefined {
+    try {
+      const { pid } = JSON.parse(fs.readFileSync(this.p('run', 'starting.json'), 'utf8')) as { pid: number };
+      return isAlive(pid) ? pid : undefined;
+    } catch { return undefined; }
+  }
 }
 
 /** One data-plane engine of a site that runs several (`--dataplane-workers`): control/engine/engine-pool.ts. */
