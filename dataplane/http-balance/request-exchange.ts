@@ -7,9 +7,8 @@ import { AttemptState, mayMove, retryable, isIdempotent, MAX_ATTEMPTS } from './
 import { endToEnd } from './hop-headers.js';
 import { isNotReached } from './upstreams.js';
 import type { HttpRequest } from '../port/report.js';
+import { HeldBody } from './held-body.js';
 
-/** Request body bytes held for a retry; a longer body makes its request unretryable. */
-export const RETRY_BODY_MAX = 64 * 1024;
 /** Largest head accepted each way (the issue's bound for "a request head over 64 KiB"). */
 export const MAX_HEAD = 64 * 1024;
 
@@ -29,8 +28,7 @@ export class RequestExchange {
   private attempt: Attempt | undefined;
   private readonly tried = new Set<string>();
   private attempts = 0;
-  private held: Buffer[] | undefined = [];
-  private heldBytes = 0;
+  private readonly held = new HeldBody();
   private bodyEnded = false;
   private toServer = 0;
   private toClient = 0;
@@ -49,10 +47,7 @@ export class RequestExchange {
 
   private body(chunk: Buffer): void {
     this.toServer += chunk.length;
-    if (this.held) {
-      this.heldBytes += chunk.length;
-      if (this.heldBytes <= RETRY_BODY_MAX) this.held.push(chunk); else this.held = undefined;
-    }
+    this.held.add(chunk);
     const a = this.attempt;
     if (a && !a.up.write(chunk)) {
       this.req.pause();
@@ -79,7 +74,7 @@ export class RequestExchange {
     up.on('information', (info: http.InformationEvent) => this.informational(info));
     up.on('response', (r) => this.answered(a, r));
     up.on('error', (err) => this.failed(a, err));
-    for (const c of this.held ?? []) up.write(c);
+    this.held.replay(up);
     if (this.bodyEnded) up.end();
   }
 
@@ -102,7 +97,7 @@ export class RequestExchange {
   private answered(a: Attempt, r: http.IncomingMessage): void {
     if (this.attempt !== a || !this.move(a, AttemptState.Answered)) { r.resume(); return; }
     this.status = r.statusCode ?? 0;
-    this.held = undefined;
+    this.held.release();
     this.res.writeHead(this.status, r.statusMessage, endToEnd(r.rawHeaders));
     r.on('data', (c: Buffer) => { this.toClient += c.length; });
     r.pipe(this.res);
@@ -120,7 +115,7 @@ export class RequestExchange {
     if (!this.move(a, AttemptState.Failed)) return;
     this.host.finish(a.id, true);
     if (this.attempt !== a || this.over) return;
-    const safe = retryable({ state, notReached: isNotReached(err), reused: a.reused, idempotent: isIdempotent(this.req.method ?? ''), replayable: this.held !== undefined });
+    const safe = retryable({ state, notReached: isNotReached(err), reused: a.reused, idempotent: isIdempotent(this.req.method ?? ''), replayable: this.held.replayable });
     if (safe && this.attempts < MAX_ATTEMPTS) { this.send(true); return; }
     if (this.res.headersSent) { this.status = this.status || 502; this.res.destroy(err); this.complete(a.label); return; }
     this.answerError(502, `upstream failed: ${err.message}`, a.label);
@@ -146,7 +141,7 @@ export class RequestExchange {
   private complete(target: string): void {
     if (this.over) return;
     this.over = true;
-    this.held = undefined;
+    this.held.release();
     const url = this.req.url ?? '';
     const seg = url.startsWith('/') ? url.slice(1).split(/[/?#]/, 1)[0] : '';
     this.host.done({ method: this.req.method ?? 'OTHER', path: seg.slice(0, 64), status: this.status, bytesToServer: this.toServer, bytesToClient: this.toClient, durationMs: performance.now() - this.t0, target });

@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import { requestHeaders, responseHeaders, trailerHeaders, firstSegment, grpcStatusOf } from './h2-headers.js';
 import { streamVerdict } from './stream-failure.js';
 import { isNotReached } from './upstreams.js';
-import { RETRY_BODY_MAX } from './request-exchange.js';
+import { HeldBody } from './held-body.js';
 import type { TargetSessions, UpstreamSession } from './target-sessions.js';
 import type { HttpRequest } from '../port/report.js';
 
@@ -41,8 +41,7 @@ export class StreamExchange {
   private attempt: Attempt | undefined;
   private readonly tried = new Set<string>();
   private attempts = 0;
-  private held: Buffer[] | undefined = [];
-  private heldBytes = 0;
+  private readonly held = new HeldBody();
   private bodyEnded: boolean;
   private clientTrailers: http2.OutgoingHttpHeaders | undefined;
   private upTrailers: http2.OutgoingHttpHeaders | undefined;
@@ -67,10 +66,7 @@ export class StreamExchange {
 
   private body(chunk: Buffer): void {
     this.toServer += chunk.length;
-    if (this.held) {
-      this.heldBytes += chunk.length;
-      if (this.heldBytes <= RETRY_BODY_MAX) this.held.push(chunk); else this.held = undefined;
-    }
+    this.held.add(chunk);
     const a = this.attempt;
     if (a && !a.closed && !a.up.write(chunk)) {
       this.client.pause();
@@ -84,7 +80,7 @@ export class StreamExchange {
     this.tried.add(t.id);
     this.attempts++;
     const live = t.pool.take();
-    const endNow = this.bodyEnded && this.clientTrailers === undefined && (this.held?.length ?? 0) === 0;
+    const endNow = this.bodyEnded && this.clientTrailers === undefined && this.held.count === 0;
     let up: http2.ClientHttp2Stream;
     try {
       up = live.session.request(requestHeaders(this.headers), endNow ? { endStream: true } : { waitForTrailers: true });
@@ -112,7 +108,7 @@ export class StreamExchange {
     up.on('error', (err: Error) => { a.err = err; });
     up.on('close', () => this.upClosed(a));
     if (!endNow) {
-      for (const c of this.held ?? []) up.write(c);
+      this.held.replay(up);
       if (this.bodyEnded) up.end();
       else if (this.client.isPaused()) this.client.resume();
     }
@@ -121,7 +117,7 @@ export class StreamExchange {
   private answered(a: Attempt, h: http2.IncomingHttpHeaders, flags: number): void {
     if (this.attempt !== a || this.over) return;
     a.answered = true;
-    this.held = undefined;
+    this.held.release();
     this.status = Number(h[':status']) || 0;
     this.grpcStatus = grpcStatusOf(h);
     const c = this.client;
@@ -157,7 +153,7 @@ export class StreamExchange {
       notReached: isNotReached(err) || isNotReached(err?.cause),
       streamId: up.id,
       goawayLastId: a.live.goawayLastId,
-      replayable: this.held !== undefined,
+      replayable: this.held.replayable,
       attempts: this.attempts,
     });
     if (v.kind === 'retry') { this.send(true); return; }
@@ -187,7 +183,7 @@ export class StreamExchange {
   private complete(target: string): void {
     if (this.over) return;
     this.over = true;
-    this.held = undefined;
+    this.held.release();
     const q: HttpRequest = { method: String(this.headers[':method'] ?? 'OTHER'), path: firstSegment(this.headers[':path']), status: this.status, bytesToServer: this.toServer, bytesToClient: this.toClient, durationMs: performance.now() - this.t0, target };
     if (this.grpcStatus !== undefined) q.grpcStatus = this.grpcStatus;
     this.host.done(q);
