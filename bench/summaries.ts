@@ -39,7 +39,7 @@ function busySummary(services: number, roles: FlowRole[], peers: number, nameLen
   const s: TrafficSummary = { origin: id.id, name: site(99), seq: now, intervalMs: TRAFFIC_INTERVAL_MS, keys: tally.keyRows([], now), links: tally.linkRows(links.map((l) => ({ ...l, bytesIn: l.bytesIn + rnd(5e8) })), now), omitted: 0 };
   // Every key an HTTP service with requests of all six classes (the most the `http` field carries).
   const http = [];
-  for (let i = 0; i < services; i++) for (const [statusClass, max] of [['1xx', 3], ['2xx', 1e6], ['3xx', 1e4], ['4xx', 1e4], ['5xx', 1e3], ['none', 100]] as const) http.push({ key: name(i), method: 'GET', statusClass, count: 1 + rndHttp(max), seconds: [] });
+  for (let i = 0; i < services; i++) for (const [statusClass, max] of [['1xx', 3], ['2xx', 1e6], ['3xx', 1e4], ['4xx', 1e4], ['5xx', 1e3], ['none', 100]] as const) http.push({ key: name(i), method: 'GET', statusClass, count: 1 + rndHttp(max), buckets: [], sumSeconds: 0 });
   tally.add({ ended: [], bytes: [], overflow: 0, http }, now);
   return { ...s, http: tally.httpRows() };
 }

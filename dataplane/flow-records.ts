@@ -2,6 +2,7 @@
 // query over both, and the batches that carry ended flows and moved bytes to the controller.
 import { HTTP_REQUESTS_KEPT, type FlowBatch, type FlowBytes, type FlowEndGroup, type FlowOutcome, type FlowQuery, type FlowRecord, type HttpRequest, type HttpRequestGroup } from './port/report.js';
 import { FLOW_QUERY_DEFAULT, FLOW_QUERY_MAX, flowQueryLimit } from '../common/flow-query-limit.js';
+import { emptyRequestBuckets, requestBucket } from '../common/request-seconds.js';
 
 /**
  * The live counts an endpoint keeps of its application socket (Flow, LocalSplice; a relay's pair
@@ -27,7 +28,14 @@ export interface LiveFlow {
   /** bytes already counted in a batch */
   sentToServer: number;
   sentToClient: number;
+  /** the HTTP group its last request was counted in, and the batch that group belongs to (FlowRecords.httpBatch):
+   *  a flow's requests mostly share method and status class, so most skip the lookup (issue 13's cost bound) */
+  lastHttp?: HttpRequestGroup;
+  lastHttpBatch?: number;
 }
+
+/** Label values of status classes by the status's first digit; 0 is a request with no response. */
+const STATUS_CLASSES: readonly string[] = ['none', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
 
 export interface FlowRecordsOptions {
   /** ended records kept (default 1,000) */
@@ -58,7 +66,8 @@ export class FlowRecords {
   /** HTTP requests and observer fallbacks since the last batch (issue 13) */
   private http = new Map<string, HttpRequestGroup>();
   private httpErrors = new Map<string, { key: string; reason: string; count: number }>();
-  private httpSamples = 0;
+  /** counts batches made: a LiveFlow's lastHttp from an earlier one has been sent */
+  private httpBatch = 0;
   readonly capacity: number;
   private readonly batchMax: number;
   private readonly now: () => number;
@@ -81,7 +90,7 @@ export class FlowRecords {
       client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
       requests: undefined, requestCount: undefined, httpError: undefined,
     };
-    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0 };
+    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0, lastHttp: undefined, lastHttpBatch: 0 };
     this.active.add(live);
     return live;
   }
@@ -115,12 +124,19 @@ export class FlowRecords {
     if (list.length >= HTTP_REQUESTS_KEPT) list.shift();
     list.push(q);
     r.requestCount = (r.requestCount ?? 0) + 1;
-    const statusClass = q.status === 0 ? 'none' : `${Math.floor(q.status / 100)}xx`;
-    const k = `${r.key}\u0000${q.method}\u0000${statusClass}`;
-    let g = this.http.get(k);
-    if (!g) this.http.set(k, (g = { key: r.key, method: q.method, statusClass, count: 0, seconds: [] }));
+    const statusClass = STATUS_CLASSES[Math.floor(q.status / 100)] ?? 'none';
+    let g = live.lastHttp;
+    if (g === undefined || live.lastHttpBatch !== this.httpBatch || g.method !== q.method || g.statusClass !== statusClass) {
+      const k = `${r.key}\u0000${q.method}\u0000${statusClass}`;
+      g = this.http.get(k);
+      if (!g) this.http.set(k, (g = { key: r.key, method: q.method, statusClass, count: 0, buckets: emptyRequestBuckets(), sumSeconds: 0 }));
+      live.lastHttp = g;
+      live.lastHttpBatch = this.httpBatch;
+    }
+    const seconds = q.durationMs / 1000;
     g.count++;
-    if (this.httpSamples < this.batchMax) { this.httpSamples++; g.seconds.push(q.durationMs / 1000); }
+    g.sumSeconds += seconds;
+    g.buckets[requestBucket(seconds)]++;
   }
 
   /** The HTTP observer of a live flow stopped on bytes it could not follow; `reason` names why. */
@@ -162,7 +178,7 @@ export class FlowRecords {
     }
     if (this.ended.size === 0 && this.moved.size === 0 && this.http.size === 0 && this.httpErrors.size === 0) return undefined;
     const b: FlowBatch = { ended: [...this.ended.values()], bytes: [...this.moved.values()], overflow: this.overflow };
-    if (this.http.size > 0) { b.http = [...this.http.values()]; this.http = new Map(); this.httpSamples = 0; }
+    if (this.http.size > 0) { b.http = [...this.http.values()]; this.http = new Map(); this.httpBatch++; }
     if (this.httpErrors.size > 0) { b.httpErrors = [...this.httpErrors.values()]; this.httpErrors = new Map(); }
     this.ended = new Map();
     this.moved = new Map();

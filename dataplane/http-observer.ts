@@ -46,7 +46,8 @@ export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uin
       outs = core.pass(o, dir, n, now);
       off += n;
     } else {
-      off += core.feed(o, dir, chunk.subarray(off, Math.min(len, off + FEED_WINDOW)), now);
+      const end = Math.min(len, off + FEED_WINDOW);
+      off += core.feed(o, dir, off === 0 && end === len ? chunk : chunk.subarray(off, end), now);
       outs = core.outs();
     }
     for (let i = 0; i < outs; i++) each(core.observation(i));

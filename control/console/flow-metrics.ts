@@ -3,6 +3,8 @@
 // keep growing across engine restarts. Label values from peers are capped in number.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { FlowBatch } from '../../dataplane/port/report.js';
+import { REQUEST_SECONDS_BOUNDS } from '../../common/request-seconds.js';
+import { BucketedHistogram } from './bucketed-histogram.js';
 
 /** Distinct routing keys (and peer sites) given labels of their own; more share OTHER. A peer
  *  chooses the key of an OPEN it sends, so without a cap it could grow the registry without end. */
@@ -12,8 +14,6 @@ export const OTHER = '_other';
 /** Seconds: from a few ms (loopback) to hours (long-lived connections). */
 const DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600];
 const TTFB_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
-/** Seconds from a request's first byte to its response's last (issue 13). */
-const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A label value kept as is while fewer than `max` distinct ones were seen, else OTHER. */
 class CappedLabel {
@@ -36,7 +36,7 @@ export class FlowMetrics {
   private readonly ttfb: Histogram<'routing_key' | 'role'>;
   private readonly overflow: Counter;
   private readonly requests: Counter<'routing_key' | 'method' | 'status_class'>;
-  private readonly requestSeconds: Histogram<'routing_key' | 'method' | 'status_class'>;
+  private readonly requestSeconds: BucketedHistogram<'routing_key' | 'method' | 'status_class'>;
   private readonly fallbacks: Counter<'routing_key' | 'reason'>;
 
   constructor(registry: Registry) {
@@ -46,7 +46,7 @@ export class FlowMetrics {
     this.duration = new Histogram({ name: 'svcnet_flow_duration_seconds', help: 'How long flows lasted, from the client\'s connection to the end of both directions or a reset.', labelNames: ['routing_key', 'role'], buckets: DURATION_BUCKETS, registers });
     this.ttfb = new Histogram({ name: 'svcnet_flow_first_byte_seconds', help: 'Time from a flow\'s start to the first byte from the server side passing this site.', labelNames: ['routing_key', 'role'], buckets: TTFB_BUCKETS, registers });
     this.requests = new Counter({ name: 'svcnet_http_requests_total', help: 'HTTP requests observed on flows of http1 and http2 listeners here, by routing key, method and status class (none: no response before the connection ended).', labelNames: ['routing_key', 'method', 'status_class'], registers });
-    this.requestSeconds = new Histogram({ name: 'svcnet_http_request_duration_seconds', help: 'Time from an observed HTTP request\'s first byte to the last byte of its response, at the listener.', labelNames: ['routing_key', 'method', 'status_class'], buckets: REQUEST_BUCKETS, registers });
+    this.requestSeconds = new BucketedHistogram({ name: 'svcnet_http_request_duration_seconds', help: 'Time from an observed HTTP request\'s first byte to the last byte of its response, at the listener.', labelNames: ['routing_key', 'method', 'status_class'], bounds: REQUEST_SECONDS_BOUNDS, registers });
     this.fallbacks = new Counter({ name: 'svcnet_http_observer_fallbacks_total', help: 'Flows of http1 and http2 listeners whose bytes the HTTP observer could not follow (it stops observing; the bytes pass unchanged), by routing key and reason.', labelNames: ['routing_key', 'reason'], registers });
     this.overflow = new Counter({ name: 'svcnet_flow_samples_overflow_total', help: 'Ended flows counted in svcnet_flows_total but left out of the duration and first-byte histograms because a batch from the engine was full.', registers });
   }
@@ -69,7 +69,7 @@ export class FlowMetrics {
     for (const g of batch.http ?? []) {
       const labels = { routing_key: this.keys.of(g.key), method: g.method, status_class: g.statusClass };
       this.requests.inc(labels, g.count);
-      for (const s of g.seconds) this.requestSeconds.observe(labels, s);
+      this.requestSeconds.add(labels, g.buckets, g.sumSeconds);
     }
     for (const e of batch.httpErrors ?? []) this.fallbacks.inc({ routing_key: this.keys.of(e.key), reason: e.reason }, e.count);
   }

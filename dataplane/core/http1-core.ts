@@ -44,12 +44,31 @@ export interface Http1Core {
   observation(i: number): Http1Observation;
 }
 
+/** The last path segment decoded, and its text: a connection's requests mostly share their path's first
+ *  segment, and decoding one costs an allocation and a native call per request (issue 13's cost bound). */
+const lastSegment = new Uint8Array(H.H1_SEG_MAX);
+let lastSegmentLen = -1;
+let lastSegmentText = '';
+
+/** The latin1 text of `len` (<= H1_SEG_MAX) bytes at `at`, reused while the bytes repeat. */
+function segmentText(u8: Uint8Array, at: number, len: number): string {
+  if (len === lastSegmentLen) {
+    let i = 0;
+    while (i < len && u8[at + i] === lastSegment[i]) i++;
+    if (i === len) return lastSegmentText;
+  }
+  const bytes = u8.subarray(at, at + len);
+  lastSegment.set(bytes);
+  lastSegmentLen = len;
+  return (lastSegmentText = String.fromCharCode(...bytes));
+}
+
 /** Reads observation record `i` of the table at `base` (H1_OUT) in `u8`/`dv`, whose byte 0 is address `origin`. */
 export function readObservation(u8: Uint8Array, dv: DataView, origin: number, i: number): Http1Observation {
   const p = H.H1_OUT - origin + i * H.H1_OBS_SIZE;
   return {
     method: u8[p + H.OB_METHOD],
-    segment: Buffer.from(u8.buffer, u8.byteOffset + p + H.OB_SEG, u8[p + H.OB_SEG_LEN]).toString('latin1'),
+    segment: segmentText(u8, p + H.OB_SEG, Math.min(u8[p + H.OB_SEG_LEN], H.H1_SEG_MAX)),
     status: dv.getUint16(p + H.OB_STATUS, true),
     bytesToServer: dv.getFloat64(p + H.OB_REQ_BYTES, true),
     bytesToClient: dv.getFloat64(p + H.OB_RES_BYTES, true),

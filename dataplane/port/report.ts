@@ -168,8 +168,9 @@ export interface HttpRequest {
   grpcStatus?: number;
 }
 
-/** HTTP requests that completed since the last batch with one set of labels, with their durations in seconds. */
-export interface HttpRequestGroup { key: string; method: string; statusClass: string; count: number; seconds: number[] }
+/** HTTP requests that completed since the last batch with one set of labels, and how long they took:
+ *  counted into the buckets of common/request-seconds.ts (one per bound, the last above the largest). */
+export interface HttpRequestGroup { key: string; method: string; statusClass: string; count: number; buckets: number[]; sumSeconds: number }
 
 /** Which flow records to list. Site matches either end's site name. */
 export interface FlowQuery {

@@ -30,7 +30,9 @@ test('issue 13: a record lists its requests (bounded) and the batch groups them 
   const g = (m: string, c: string) => b.http!.find((x) => x.method === m && x.statusClass === c)!;
   assert.is(g('GET', '2xx').count, HTTP_REQUESTS_KEPT + 4);
   assert.is(g('GET', '4xx').count, 1);
-  assert.equal(g('POST', 'none').seconds, [0.001]);
+  assert.is(g('POST', 'none').sumSeconds, 0.001);
+  assert.equal(g('POST', 'none').buckets, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'counted in the first bucket (le 0.001)');
+  assert.is(g('GET', '2xx').buckets.reduce((a, b) => a + b, 0), HTTP_REQUESTS_KEPT + 4, 'every request is in a bucket');
   assert.is(r.batch(), undefined, 'counted once');
 });
 
@@ -80,3 +82,21 @@ test('issue 13: Http1FlowObserver reports requests and one fallback, then lets g
 });
 
 test.run();
+
+test('issue 13: a flow\'s requests are counted in the batch they happen in, whatever groups came before', () => {
+  const r = new FlowRecords();
+  const a = r.open(start, meter, true);
+  const b = r.open(start, meter, true);
+  r.request(a, req(200));
+  r.request(a, req(500));
+  r.request(a, req(201));
+  r.request(b, req(200, 5, 'POST'));
+  const first = r.batch()!.http!;
+  assert.equal(first.map((g) => [g.method, g.statusClass, g.count]), [['GET', '2xx', 2], ['GET', '5xx', 1], ['POST', '2xx', 1]]);
+  r.request(a, req(200, 20));
+  r.request(b, req(200, 5, 'POST'));
+  const second = r.batch()!.http!;
+  assert.equal(second.map((g) => [g.method, g.statusClass, g.count]), [['GET', '2xx', 1], ['POST', '2xx', 1]], 'a group sent in an earlier batch is not counted into again');
+  assert.is(second[0].sumSeconds, 0.02);
+  assert.is(first[0].count, 2, 'the batch already made is left as it was');
+});

@@ -9,6 +9,7 @@ import { SiteMetrics } from '../../control/console/metrics.js';
 import { LABEL_VALUES_MAX, OTHER } from '../../control/console/flow-metrics.js';
 import type { RuntimeStatus } from '../../control/state/site-store.js';
 import type { EngineStatus, FlowEndGroup } from '../../dataplane/port/report.js';
+import { emptyRequestBuckets, requestBucket } from '../../common/request-seconds.js';
 
 const dp = { counters: { flowsOpened: 7, flowsFailed: 2, opensRefused: 5, illegalTransitions: 3 }, streamsActive: 3, eventLoop: { stalls: 1, longestMs: 450 }, memory: { rss: 0, heapUsed: 0 } } as unknown as EngineStatus;
 const status = (extra: Partial<RuntimeStatus>): RuntimeStatus => ({
@@ -19,6 +20,12 @@ const metricsOf = (s: RuntimeStatus, e: EngineStatus | undefined = dp) => new Si
 
 const ended = (g: Partial<FlowEndGroup>): FlowEndGroup => ({ key: 'db', role: 'listener', peerSite: 'west', outcome: 'closed', count: 1, seconds: [0.25], ttfbSeconds: [], ...g });
 
+/** Durations counted as the engine counts them (flow-records.ts): buckets and their sum. */
+const counted = (seconds: number[]) => {
+  const buckets = emptyRequestBuckets();
+  for (const x of seconds) buckets[requestBucket(x)]++;
+  return { buckets, sumSeconds: seconds.reduce((a, b) => a + b, 0) };
+};
 const PROMTOOL = spawnSync('which', ['promtool']).status === 0;
 
 /** promtool's verdict on an exposition (lint problems are reported on stdout/stderr, exit 1). */
@@ -87,13 +94,19 @@ test('issue 12: flow batches feed svcnet_flows_total, svcnet_bytes_total and the
 
 test('issue 13: observed HTTP requests feed svcnet_http_requests_total, svcnet_http_request_duration_seconds and the fallback counter', async () => {
   const m = metricsOf(status({}));
-  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 3, seconds: [0.002, 0.004, 0.3] }, { key: 'web', method: 'POST', statusClass: 'none', count: 1, seconds: [1] }] });
-  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, seconds: [0.01] }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 2 }] });
+  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 3, ...counted([0.002, 0.004, 0.3]) }, { key: 'web', method: 'POST', statusClass: 'none', count: 1, ...counted([1]) }] });
+  m.flows.add({ ended: [], bytes: [], overflow: 0, http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, ...counted([0.01]) }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 2 }] });
   const text = await m.text();
   assert.match(text, /^svcnet_http_requests_total\{routing_key="web",method="GET",status_class="2xx"\} 4$/m);
   assert.match(text, /^svcnet_http_requests_total\{routing_key="web",method="POST",status_class="none"\} 1$/m);
   assert.match(text, /^svcnet_http_request_duration_seconds_count\{routing_key="web",method="GET",status_class="2xx"\} 4$/m);
   assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="0\.005",routing_key="web",method="GET",status_class="2xx"\} 2$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="0\.01",routing_key="web",method="GET",status_class="2xx"\} 3$/m, 'buckets are cumulative, over both batches');
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="0\.25",routing_key="web",method="GET",status_class="2xx"\} 3$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="\+Inf",routing_key="web",method="GET",status_class="2xx"\} 4$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_sum\{routing_key="web",method="GET",status_class="2xx"\} 0\.316$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="0\.5",routing_key="web",method="POST",status_class="none"\} 0$/m);
+  assert.match(text, /^svcnet_http_request_duration_seconds_bucket\{le="1",routing_key="web",method="POST",status_class="none"\} 1$/m, 'a bound is inclusive (le)');
   assert.match(text, /^svcnet_http_observer_fallbacks_total\{routing_key="web",reason="malformed_request"\} 2$/m);
 });
 
@@ -109,7 +122,7 @@ test('issue 12: routing keys chosen by peers get at most LABEL_VALUES_MAX label 
 test('issue 12: the exposition passes promtool check metrics (process metrics and flow families included)', async () => {
   const m = new SiteMetrics({ status: () => status({ security: { refused: { SVCNET_ERR_CERT_REVOKED: 1 } } } as Partial<RuntimeStatus>), engine: () => dp }, { processMetrics: true });
   m.flows.add({ ended: [ended({ ttfbSeconds: [0.002] })], bytes: [{ key: 'db', role: 'listener', peerSite: 'west', toServer: 1, toClient: 1 }], overflow: 0,
-    http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, seconds: [0.01] }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 1 }] });
+    http: [{ key: 'web', method: 'GET', statusClass: '2xx', count: 1, ...counted([0.01]) }], httpErrors: [{ key: 'web', reason: 'malformed_request', count: 1 }] });
   const text = await m.text();
   assert.match(text, /^svcnet_http_requests_total\{/m, 'issue 13: the HTTP families are in the checked exposition');
   assert.match(text, /^process_cpu_user_seconds_total /m);

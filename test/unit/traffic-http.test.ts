@@ -24,7 +24,7 @@ const summary = (by: SiteIdentity, o: Partial<TrafficSummary> = {}): TrafficSumm
   origin: by.id, name: by === alice ? 'alice' : 'bob', seq: T0, intervalMs: 5000, keys: [row()], omitted: 0, links: [], ...o,
 });
 const seal = (body: string) => sealBody(body, (b) => alice.sign(b));
-const group = (key: string, statusClass: string, count: number): HttpRequestGroup => ({ key, method: 'GET', statusClass, count, seconds: [] });
+const group = (key: string, statusClass: string, count: number): HttpRequestGroup => ({ key, method: 'GET', statusClass, count, buckets: [], sumSeconds: 0 });
 
 test('issue 12: status-class counts round-trip in a field of their own; key and link rows keep their shape', () => {
   const s = summary(alice, { http: [{ key: 'web', requests: req({ '2xx': 40, '4xx': 3, '5xx': 1, none: 2 }) }] });
