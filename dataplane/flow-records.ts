@@ -32,6 +32,10 @@ export interface LiveFlow {
    *  a flow's requests mostly share method and status class, so most skip the lookup (issue 13's cost bound) */
   lastHttp?: HttpRequestGroup;
   lastHttpBatch?: number;
+  /** its last HTTP_REQUESTS_KEPT requests, a ring whose oldest is at `recentAt` once full: the record's
+   *  `requests` list is made from it only when the record is read (a shift per request cost more) */
+  recent?: HttpRequest[];
+  recentAt: number;
 }
 
 /** Label values of status classes by the status's first digit; 0 is a request with no response. */
@@ -90,7 +94,7 @@ export class FlowRecords {
       client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
       requests: undefined, requestCount: undefined, httpError: undefined,
     };
-    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0, lastHttp: undefined, lastHttpBatch: 0 };
+    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0, lastHttp: undefined, lastHttpBatch: 0, recent: undefined, recentAt: 0 };
     this.active.add(live);
     return live;
   }
@@ -98,7 +102,7 @@ export class FlowRecords {
   /** The flow ended: its record, with final bytes and outcome, joins the ring and the next batch. */
   end(live: LiveFlow, outcome: FlowOutcome, error?: string): void {
     if (!this.active.delete(live)) return;
-    const r = this.read(live);
+    const r = this.readAll(live);
     r.endedAt = this.now();
     r.outcome = outcome;
     if (outcome !== 'closed') r.error = error;
@@ -120,9 +124,9 @@ export class FlowRecords {
   /** An HTTP request observed on a live flow (issue 13): listed in its record (the last HTTP_REQUESTS_KEPT) and counted in the next batch. */
   request(live: LiveFlow, q: HttpRequest): void {
     const r = live.record;
-    const list = (r.requests ??= []);
-    if (list.length >= HTTP_REQUESTS_KEPT) list.shift();
-    list.push(q);
+    const ring = (live.recent ??= []);
+    if (ring.length < HTTP_REQUESTS_KEPT) ring.push(q);
+    else { ring[live.recentAt] = q; live.recentAt = (live.recentAt + 1) % HTTP_REQUESTS_KEPT; }
     r.requestCount = (r.requestCount ?? 0) + 1;
     const statusClass = STATUS_CLASSES[Math.floor(q.status / 100)] ?? 'none';
     let g = live.lastHttp;
@@ -156,7 +160,7 @@ export class FlowRecords {
     const out: FlowRecord[] = [];
     const state = q.state ?? 'all';
     if (state !== 'recent' && q.outcome === undefined) {
-      const live = [...this.active].map((l) => ({ ...this.read(l) })).filter(match).sort((a, b) => b.startedAt - a.startedAt);
+      const live = [...this.active].map((l) => ({ ...this.readAll(l) })).filter(match).sort((a, b) => b.startedAt - a.startedAt);
       out.push(...live.slice(0, limit));
     }
     if (state !== 'active') {
@@ -201,6 +205,14 @@ export class FlowRecords {
     r.bytesToClient = client ? c.bytesToApp : c.bytesFromApp;
     const first = client ? c.firstToAppAt : c.firstFromAppAt;
     if (r.ttfbMs === undefined && first > 0) r.ttfbMs = Math.max(0, Math.round((first - live.t0) * 1000) / 1000);
+    return r;
+  }
+
+  /** read() with the record's list of recent requests, oldest first. */
+  private readAll(live: LiveFlow): FlowRecord {
+    const r = this.read(live);
+    const ring = live.recent;
+    if (ring !== undefined) r.requests = live.recentAt === 0 ? ring.slice() : ring.slice(live.recentAt).concat(ring.slice(0, live.recentAt));
     return r;
   }
 
