@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnetOk, stopAll, tempDir, waitFor } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
-import type { FlowRecordMessage } from '../../control/api/types.js';
+import { linkedPair, flows, listenerReady as listenerReadyAt } from '../helpers/http-sites.js';
 import { namedServer, namedClient, say, sayMany, tally, str, within, type NamedClient } from '../helpers/grpc-named.js';
 
 const root = tempDir();
@@ -29,20 +29,11 @@ function client(port: number): NamedClient {
   return c;
 }
 
-const flows = async (dir: string, ...args: string[]): Promise<FlowRecordMessage[]> => JSON.parse(await svcnetOk(['flow', 'list', '--dir', dir, '-o', 'json', ...args]));
-const listenerReady = (name: string) => waitFor(`listener ${name} ready`, () => runtimeStatus(B)?.listeners.find((l) => l.name === name && l.status === 'ready'), 20_000);
+const listenerReady = (name: string) => listenerReadyAt(B, name);
 
 test.before(async () => {
   ports = await freePorts(8);
-  await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
-  await svcnetOk(['site', 'create', 'beta', '--dir', B]);
-  runSite(A);
-  runSite(B);
-  await waitFor('alpha running', () => runtimeStatus(A));
-  await waitFor('beta running', () => runtimeStatus(B));
-  const token = path.join(root, 'token.yaml');
-  await svcnetOk(['token', 'issue', token, '--dir', A]);
-  await svcnetOk(['token', 'redeem', token, '--dir', B]);
+  await linkedPair(root, ports);
   servers.set('s1', await namedServer('s1', ports[3], calls));
   servers.set('s2', await namedServer('s2', ports[4], calls));
   await svcnetOk(['connector', 'create', 'rpc-1', String(ports[3]), '--routing-key', 'rpc', '--type', 'http2', '--dir', A]);

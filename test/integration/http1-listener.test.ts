@@ -9,11 +9,11 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import type net from 'node:net';
-import { svcnet, svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnet, svcnetOk, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
+import { linkedPair, flows, listenerReady as listenerReadyAt } from '../helpers/http-sites.js';
 import { echoServer, exchange } from '../helpers/tcp.js';
 import { startNginx, which, type App } from '../helpers/apps.js';
-import type { FlowRecordMessage } from '../../control/api/types.js';
 
 const root = tempDir();
 const A = path.join(root, 'a');
@@ -23,22 +23,13 @@ const servers: net.Server[] = [];
 let nginx: App | undefined;
 const HAVE = which('nginx') !== undefined && which('curl') !== undefined;
 
-const flows = async (dir: string, ...args: string[]): Promise<FlowRecordMessage[]> => JSON.parse(await svcnetOk(['flow', 'list', '--dir', dir, '-o', 'json', ...args]));
 const metrics = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 const run = (cmd: string, args: string[]) => new Promise<string>((resolve, reject) => execFile(cmd, args, { timeout: 20_000 }, (e, out) => (e ? reject(e) : resolve(out))));
-const listenerReady = (name: string) => waitFor(`listener ${name} ready`, () => runtimeStatus(B)?.listeners.find((l) => l.name === name && l.status === 'ready'), 20_000);
+const listenerReady = (name: string) => listenerReadyAt(B, name);
 
 test.before(async () => {
   ports = await freePorts(12);
-  await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
-  await svcnetOk(['site', 'create', 'beta', '--dir', B, '--console-port', String(ports[2])]);
-  runSite(A);
-  runSite(B);
-  await waitFor('alpha running', () => runtimeStatus(A));
-  await waitFor('beta running', () => runtimeStatus(B));
-  const token = path.join(root, 'token.yaml');
-  await svcnetOk(['token', 'issue', token, '--dir', A]);
-  await svcnetOk(['token', 'redeem', token, '--dir', B]);
+  await linkedPair(root, ports);
 });
 
 test.after(async () => {

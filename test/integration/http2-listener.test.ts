@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
+import { svcnetOk, stopAll, tempDir, waitFor } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
+import { linkedPair, flows, listenerReady as listenerReadyAt } from '../helpers/http-sites.js';
 import { exchange } from '../helpers/tcp.js';
-import type { FlowRecordMessage } from '../../control/api/types.js';
 
 const root = tempDir();
 const A = path.join(root, 'a');
@@ -20,21 +20,12 @@ let ports: number[];
 let h2server: http2.Http2Server | undefined;
 let grpcServer: grpc.Server | undefined;
 
-const flows = async (dir: string, ...args: string[]): Promise<FlowRecordMessage[]> => JSON.parse(await svcnetOk(['flow', 'list', '--dir', dir, '-o', 'json', ...args]));
 const metrics = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-const listenerReady = (name: string) => waitFor(`listener ${name} ready`, () => runtimeStatus(B)?.listeners.find((l) => l.name === name && l.status === 'ready'), 20_000);
+const listenerReady = (name: string) => listenerReadyAt(B, name);
 
 test.before(async () => {
   ports = await freePorts(10);
-  await svcnetOk(['site', 'create', 'alpha', '--dir', A, '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
-  await svcnetOk(['site', 'create', 'beta', '--dir', B, '--console-port', String(ports[2])]);
-  runSite(A);
-  runSite(B);
-  await waitFor('alpha running', () => runtimeStatus(A));
-  await waitFor('beta running', () => runtimeStatus(B));
-  const token = path.join(root, 'token.yaml');
-  await svcnetOk(['token', 'issue', token, '--dir', A]);
-  await svcnetOk(['token', 'redeem', token, '--dir', B]);
+  await linkedPair(root, ports);
 });
 
 test.after(async () => {
