@@ -140,7 +140,7 @@ function hexValue(c: u32): i32 {
 }
 
 /** CR or LF ending a start line. */
-function lineEnd(dp: usize, c: u32): bool {
+export function lineEnd(dp: usize, c: u32): bool {
   if (c == 13) { store<u8>(dp + D_STATE, S_LINE_LF); return true; }
   if (c != 10) return false;
   store<u8>(dp + D_STATE, S_HSTART);
@@ -159,7 +159,7 @@ function nameByte(dp: usize, c: u32): void {
   if (n < 255) store<u8>(dp + D_NAME_LEN, <u8>(n + 1));
 }
 
-function methodCode(dp: usize): u32 {
+export function methodCode(dp: usize): u32 {
   const n = <u32>load<u8>(dp + D_TOK_LEN);
   const p = dp + D_TOK;
   if (isWord(p, n, H.W_GET)) return H.H1_M_GET;
@@ -202,7 +202,7 @@ function targetByte(o: u32, dp: usize, c: u32): void {
 }
 
 /** After a header name's colon: which header it is decides how its value is read. */
-function startValue(dp: usize): void {
+export function startValue(dp: usize): void {
   const n = <u32>load<u8>(dp + D_NAME_LEN);
   const p = dp + D_NAME;
   const h = isWord(p, n, H.W_CONTENT_LENGTH) ? HD_CL : isWord(p, n, H.W_TRANSFER_ENCODING) ? HD_TE
@@ -237,7 +237,7 @@ function valueByte(dp: usize, c: u32): bool {
 }
 
 /** End of one token of a Transfer-Encoding or Connection list. */
-function tokenEnd(dp: usize, h: u8): void {
+export function tokenEnd(dp: usize, h: u8): void {
   const n = <u32>load<u8>(dp + D_TOK_LEN);
   if (n == 0) return;
   const p = dp + D_TOK;
@@ -251,7 +251,7 @@ function tokenEnd(dp: usize, h: u8): void {
 }
 
 /** End of a header line. */
-function headerEnd(dp: usize): bool {
+export function headerEnd(dp: usize): bool {
   const h = load<u8>(dp + D_HDR);
   store<u8>(dp + D_STATE, S_HSTART);
   if (h == HD_CL) {
