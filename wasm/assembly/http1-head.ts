@@ -1,6 +1,8 @@
 // The HTTP/1.1 observer's byte machine (issue 13): one byte of a start line, a header line, a
 // chunk-size line, the CRLF after chunk data or trailers at a time; false means malformed, and the
-// caller (http1.ts step) makes the observer fall back.
+// caller (http1.ts step) makes the observer fall back. Most head bytes never get here: http1-runs.ts
+// reads them in runs, calling the transitions exported here (lineEnd, methodCode, startValue,
+// headerEnd, tokenEnd) so that both ways change the state alike.
 import * as H from './http1-consts';
 import { D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HDR, D_HEAD, D_NAME, D_NAME_LEN, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK, D_TOK_LEN, E_CLOSE, E_CONNECT, E_HEAD, E_UPGRADE, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, HD_CL, HD_CONN, HD_OTHER, HD_TE, HD_UPGRADE, MAX_SAFE, NAME_MAX, O_MODE, O_NPEND, O_PHEAD, P_FLAGS, P_METHOD, P_REQ, P_SEG, P_SEG_LEN, S_BODY, S_CDATA, S_CDATA_CR, S_CDATA_LF, S_CEXT, S_CSIZE, S_CSIZE_LF, S_DONE, S_HEAD_LF, S_HLF, S_HNAME, S_HSTART, S_HVALUE, S_IDLE, S_LINE_LF, S_METHOD, S_REASON, S_RVERSION, S_STATUS, S_TARGET, S_TLINE, S_TRAILER, S_TRAILER_LF, S_UNTIL_CLOSE, S_VERSION, S_WAIT, TOK_MAX, WORDS, dirPtr, entryPtr, isDigit, isToken, isWord, lower, obsPtr } from './http1-state';
 import { emitFront, messageEnd } from './http1-emit';
@@ -140,7 +142,7 @@ function hexValue(c: u32): i32 {
 }
 
 /** CR or LF ending a start line. */
-function lineEnd(dp: usize, c: u32): bool {
+export function lineEnd(dp: usize, c: u32): bool {
   if (c == 13) { store<u8>(dp + D_STATE, S_LINE_LF); return true; }
   if (c != 10) return false;
   store<u8>(dp + D_STATE, S_HSTART);
@@ -159,7 +161,7 @@ function nameByte(dp: usize, c: u32): void {
   if (n < 255) store<u8>(dp + D_NAME_LEN, <u8>(n + 1));
 }
 
-function methodCode(dp: usize): u32 {
+export function methodCode(dp: usize): u32 {
   const n = <u32>load<u8>(dp + D_TOK_LEN);
   const p = dp + D_TOK;
   if (isWord(p, n, H.W_GET)) return H.H1_M_GET;
@@ -202,7 +204,7 @@ function targetByte(o: u32, dp: usize, c: u32): void {
 }
 
 /** After a header name's colon: which header it is decides how its value is read. */
-function startValue(dp: usize): void {
+export function startValue(dp: usize): void {
   const n = <u32>load<u8>(dp + D_NAME_LEN);
   const p = dp + D_NAME;
   const h = isWord(p, n, H.W_CONTENT_LENGTH) ? HD_CL : isWord(p, n, H.W_TRANSFER_ENCODING) ? HD_TE
@@ -237,7 +239,7 @@ function valueByte(dp: usize, c: u32): bool {
 }
 
 /** End of one token of a Transfer-Encoding or Connection list. */
-function tokenEnd(dp: usize, h: u8): void {
+export function tokenEnd(dp: usize, h: u8): void {
   const n = <u32>load<u8>(dp + D_TOK_LEN);
   if (n == 0) return;
   const p = dp + D_TOK;
@@ -251,7 +253,7 @@ function tokenEnd(dp: usize, h: u8): void {
 }
 
 /** End of a header line. */
-function headerEnd(dp: usize): bool {
+export function headerEnd(dp: usize): bool {
   const h = load<u8>(dp + D_HDR);
   store<u8>(dp + D_STATE, S_HSTART);
   if (h == HD_CL) {

@@ -64,12 +64,29 @@ export const WORDS = memory.data<u8>([71, 69, 84, 72, 69, 65, 68, 80, 79, 83, 84
 @inline export function lower(c: u32): u32 { return c >= 65 && c <= 90 ? c | 32 : c; }
 @inline export function isDigit(c: u32): bool { return c >= 48 && c <= 57; }
 
-/** tchar of RFC 9110: visible ASCII except delimiters. */
-export function isToken(c: u32): bool {
-  if (c <= 32 || c >= 127) return false;
-  return c != 34 && c != 40 && c != 41 && c != 44 && c != 47 && c != 58 && c != 59 && c != 60 && c != 61
-    && c != 62 && c != 63 && c != 64 && c != 91 && c != 92 && c != 93 && c != 123 && c != 125;
-}
+// tchar of RFC 9110 (visible ASCII except delimiters), one byte per value: a load instead of a compare chain
+// on the parser's hottest test. The twin's isToken (ts-http1-state.ts) is the same set as a compare chain.
+const TCHAR = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, // SP ! " # $ % & ' ( ) * + , - . /
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, // 0-9 : ; < = > ?
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // @ A-O
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, // P-Z [ \ ] ^ _
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // ` a-o
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, // p-z { | } ~ DEL
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
+/** Whether byte `c` (0..255) is a tchar. */
+@inline export function isToken(c: u32): bool { return load<u8>(TCHAR + <usize>(c & 255)) != 0; }
 
 /** Whether `len` bytes at `p` equal the word `w` (offset * 256 + length in WORDS). */
 export function isWord(p: usize, len: u32, w: u32): bool {

@@ -4,8 +4,9 @@
 // letting bytes pass. Bodies are never read: the host asks h1Skip() and passes them with h1Pass().
 import * as H from './http1-consts';
 import { LAYOUT_END, MEMORY_PAGES, ERR_TABLE_FULL } from './protocol';
-import { D_HDR, HD_OTHER, S_HVALUE, S_REASON, D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_REQ, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
+import { D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_REQ, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
 import { headByte, chunkByte } from './http1-head';
+import { headRun } from './http1-runs';
 import { emitFront, messageEnd, outCount, resetOuts } from './http1-emit';
 
 let cursor: u32 = 0;
@@ -85,34 +86,23 @@ export function h1Feed(o: u32, d: u32, len: u32, now: f64): u32 {
       count(o, d, <f64>(len - i));
       i = len;
     } else {
-      if ((st == S_HVALUE && load<u8>(dp + D_HDR) == HD_OTHER) || st == S_REASON) {
-        // Most of a head: values of headers that do not matter, a reason phrase.
-        const j = skipText(o, d, dp, i, len);
-        if (j != i) { i = j; continue; }
+      if (st > S_IDLE && st < S_HEAD_LF) {
+        // Most of a head is run (http1-runs.ts), inside the size bound: the byte past it is stepped, and fails.
+        const head = load<u32>(dp + D_HEAD);
+        const to = head < <u32>H.H1_MAX_HEAD ? min<u32>(len, i + <u32>H.H1_MAX_HEAD - head) : i;
+        const j = headRun(o, dp, i, to);
+        if (j != i) {
+          count(o, d, <f64>(j - i));
+          store<u32>(dp + D_HEAD, head + j - i);
+          i = j;
+          continue;
+        }
       }
       step(o, d, <u32>load<u8>(<usize>H.H1_IN + i), now);
       i++;
     }
   }
   return len;
-}
-
-/** Runs over text bytes (HT, SP, VCHAR, obs-text) up to the next CR, LF or control byte, counting them as one
- *  step each would (the head's size bound included); the byte that stops it goes to step(). */
-function skipText(o: u32, d: u32, dp: usize, from: u32, len: u32): u32 {
-  let j = from;
-  while (j < len) {
-    const c = <u32>load<u8>(<usize>H.H1_IN + j);
-    if (c < 32 ? c != 9 : c == 127) break;
-    j++;
-  }
-  const n = j - from;
-  if (n == 0) return from;
-  count(o, d, <f64>n);
-  const head = load<u32>(dp + D_HEAD) + n;
-  store<u32>(dp + D_HEAD, head);
-  if (head > <u32>H.H1_MAX_HEAD) fail(o, H.H1_FAIL_HEAD_SIZE);
-  return j;
 }
 
 /** The connection ended: a response read until close completes, requests still waiting are observed with status 0. */
