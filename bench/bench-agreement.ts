@@ -1,6 +1,6 @@
 // Does `svcnet bench` agree with `npm run bench`? (issue 14: within 15% of svcnet-2's bulk-1 figure
-// in the same session.) Starts two loopback sites linked by a token, runs `svcnet bench` between
-// them N times in each ends mode (socket: what applications get; engine: the network alone), each
+// in the same session.) Starts two loopback sites linked by a token per ends mode, runs `svcnet bench`
+// between them N times in each ends mode (socket: what applications get; engine: the network alone), each
 // time right after `node dist/bench/run.js --only bulk-1 --setups svcnet-2 --rounds R` (a pair), and
 // prints every figure, the medians and the verdict. Every process it starts is stopped by pid.
 //
@@ -65,13 +65,8 @@ async function npmBench(root: string, rounds: number, tag: string): Promise<numb
   return r.runs.filter((x) => x.scenario === 'bulk-1' && x.setup === 'svcnet-2' && !x.error && Number.isFinite(x.values.gbps)).map((x) => x.values.gbps);
 }
 
-async function main(): Promise<void> {
-  const a = args(process.argv.slice(2));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcnet-agreement-'));
-  installCleanup(stopAll);
-  console.log(`svcnet bench vs npm run bench: ${a.runs} runs per ends mode, ${a.flows} flow(s), ${a.duration}; logs in ${root}; load ${load()}`);
-  const npm: number[] = [];
-  // Two sites as svcnet-2 has them: the first gives link access, the second redeems its token.
+/** Two linked sites under `root` (bench-0 gives link access, bench-1 redeems its token); their dirs. */
+async function startPair(root: string): Promise<string[]> {
   const ports = await freePorts(2);
   const dirs = ['bench-0', 'bench-1'].map((n) => path.join(root, n));
   await cli(['site', 'create', 'bench-0', '--dir', dirs[0], '--link-access', '--link-port', String(ports[0]), '--grant-port', String(ports[1])]);
@@ -83,6 +78,21 @@ async function main(): Promise<void> {
   await cli(['token', 'issue', token, '--dir', dirs[0]]);
   await cli(['token', 'redeem', token, '--dir', dirs[1]]);
   await until('the link', () => dirs.every((d) => status(d)?.links.some((l) => l.status === 'ready')));
+  return dirs;
+}
+
+async function main(): Promise<void> {
+  const a = args(process.argv.slice(2));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcnet-agreement-'));
+  installCleanup(stopAll);
+  console.log(`svcnet bench vs npm run bench: ${a.runs} runs per ends mode, ${a.flows} flow(s), ${a.duration}; logs in ${root}; load ${load()}`);
+  const npm: number[] = [];
+  // Two sites as svcnet-2 has them (the first gives link access, the second redeems its token), one
+  // pair per ends mode: an engine that has served socket-ends flows, even a 1 s run, then spends
+  // 1.3-4x the CPU per GB as an engine-ends sink (a mark-compact every ~70 ms, bench/RESULTS.md), so
+  // engine ends measured on the socket pair were not the network alone.
+  const pairs = new Map<string, string[]>();
+  for (const ends of a.ends) pairs.set(ends, await startPair(path.join(root, ends)));
   // Pairs, so that a load that comes and goes on a shared machine hits both sides alike: one
   // `npm run bench` run of svcnet-2 bulk-1 (its own sites, started and stopped), then one
   // `svcnet bench` from bench-0 toward bench-1 per ends mode; each compared with its pair's figure.
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
       console.log(`pair ${i}: npm run bench svcnet-2 bulk-1 ${g.map((x) => x.toFixed(2)).join(' ')} Gbit/s; load ${load()}`);
     }
     for (const ends of a.ends) {
-      const out = await cli(['bench', '--to', 'bench-1', '--dir', dirs[0], '--flows', String(a.flows), '--duration', a.duration, '--ends', ends, '-o', 'json']);
+      const out = await cli(['bench', '--to', 'bench-1', '--dir', pairs.get(ends)![0], '--flows', String(a.flows), '--duration', a.duration, '--ends', ends, '-o', 'json']);
       const r = JSON.parse(out) as { throughput: { totalGbps: number }; latency: { p50Ms: number }; rate: { flowsPerSec: number }; cpu: { site: string; role: string; secondsPerGb: number }[] };
       const f = figures.get(ends)!;
       f.gbps.push(r.throughput.totalGbps);
@@ -105,7 +115,7 @@ async function main(): Promise<void> {
       console.log(`pair ${i}: svcnet bench --ends ${ends} ${r.throughput.totalGbps.toFixed(2)} Gbit/s${Number.isFinite(pair) ? ` (${(r.throughput.totalGbps / pair).toFixed(2)}×)` : ''}, latency p50 ${r.latency.p50Ms.toFixed(3)} ms, ${r.rate.flowsPerSec.toFixed(0)} new flows/s, CPU s/GB ${cpu}; load ${load()}`);
     }
   }
-  if (a.show) console.log(`\n$ svcnet bench --to bench-1 --dir bench-0 --duration 5s --flows 2\n${await cli(['bench', '--to', 'bench-1', '--dir', dirs[0], '--duration', '5s', '--flows', '2'])}`);
+  if (a.show) console.log(`\n$ svcnet bench --to bench-1 --dir bench-0 --duration 5s --flows 2\n${await cli(['bench', '--to', 'bench-1', '--dir', (pairs.get('socket') ?? [...pairs.values()][0])[0], '--duration', '5s', '--flows', '2'])}`);
   await stopAll();
   console.log('');
   if (npm.length) console.log(`npm run bench svcnet-2 bulk-1: ${spread(npm)} Gbit/s (median, min–max of ${npm.length} rounds)`);

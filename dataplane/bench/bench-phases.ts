@@ -6,6 +6,7 @@ import { BenchStream, type BenchBehaviour } from './bench-stream.js';
 import type { SinkReport } from './bench-server.js';
 import { protocolErrorName } from '../errors.js';
 import * as P from '../../wasm/assembly/protocol.js';
+import { pacedOpens, RATE_MAX_PER_SEC, type RateFigures } from './paced-opens.js';
 
 /** Opens a stream of `kind` toward the target (undefined: no slot or no route now). */
 export type OpenBench = (kind: 'sink' | 'echo', b: BenchBehaviour) => BenchStream | undefined;
@@ -27,9 +28,8 @@ const REPORT_MAX = 4096;
 export const RATE_CONCURRENCY = 8;
 /** Most round trips of the latency phase and flows of the rate phase. */
 export const MAX_SAMPLES = 20_000;
-/** Flows the rate phase opens per second at most: half a link's OPEN budget (LINK_LIMITS.opensPerSec,
- *  10,000/s), so the flows of applications on the same links are never refused because of a bench. */
-export const RATE_MAX_PER_SEC = 5_000;
+/** the rate phase's cap (paced-opens.ts), for the tests and docs that name it here */
+export { RATE_MAX_PER_SEC };
 
 export interface ThroughputFlow { bytes: number; ms: number; cpuUs: number }
 
@@ -122,44 +122,27 @@ export function latency(open: OpenBench, size: number, ms: number, streams: Set<
   });
 }
 
-/** Flows opened and closed (OPEN, CLOSE, the sink's answer and CLOSE back) for `ms`, RATE_CONCURRENCY at a time. */
-export function flowRate(open: OpenBench, ms: number, streams: Set<BenchStream>): Promise<{ flows: number; failed: number; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const until = t0 + ms;
-    let flows = 0;
-    let failed = 0;
-    let live = 0;
-    let paced: NodeJS.Timeout | undefined;
-    const start = () => {
-      const now = performance.now();
-      if (now >= until || flows + failed + live >= MAX_SAMPLES) {
-        if (live === 0) { clearTimeout(paced); resolve({ flows, failed, ms: now - t0 }); }
-        return;
-      }
-      // Ahead of RATE_MAX_PER_SEC: the next opens wait for the rate to catch up (one timer for all).
-      if (flows + failed + live >= ((now - t0) / 1000) * RATE_MAX_PER_SEC + RATE_CONCURRENCY) {
-        paced ??= setTimeout(() => { paced = undefined; for (let i = live; i < RATE_CONCURRENCY; i++) start(); }, 2);
-        return;
-      }
+/** Flows opened and closed (OPEN, CLOSE, the sink's answer and CLOSE back) for `ms`, RATE_CONCURRENCY
+ *  at a time and at most RATE_MAX_PER_SEC (paced-opens.ts). */
+export function flowRate(open: OpenBench, ms: number, streams: Set<BenchStream>): Promise<RateFigures> {
+  return pacedOpens({
+    ms, concurrency: RATE_CONCURRENCY, maxFlows: MAX_SAMPLES,
+    open: (ended) => {
       const s = open('sink', {
         data: (st, payload) => st.grant(payload.length),
         writable: () => {},
         remoteClosed: (st) => st.close(),
         ended: (st, error) => {
           streams.delete(st);
-          live--;
-          if (error === undefined) flows++; else failed++;
-          // A target that refuses every flow fails the phase instead of spinning.
-          if (failed > 100 && flows === 0) { reject(new StreamFailed(`flows toward the target fail: ${error}`, st.endCode)); return; }
-          start();
+          ended(error === undefined ? undefined : new StreamFailed(`flows toward the target fail: ${error}`, st.endCode));
         },
       });
-      if (!s) { if (live === 0) reject(new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE)); return; }
-      live++;
+      if (!s) return false;
       streams.add(s);
       s.close();
-    };
-    for (let i = 0; i < RATE_CONCURRENCY; i++) start();
+      return true;
+    },
+    noneOpened: () => new StreamFailed('no stream slot or route toward the target', P.ERR_NO_ROUTE),
+    allFailing: (last) => last,
   });
 }

@@ -6,14 +6,14 @@
 // engine's event loop, as `npm run bench`'s load and backend processes do not. No engine imports.
 import net from 'node:net';
 import fs from 'node:fs';
+import { pacedOpens, type RateFigures } from './paced-opens.js';
 
 const CHUNK = Buffer.alloc(65_536);
 /** Connections of the rate phase in flight at once: 32, as `npm run bench`'s connect-rate loops (a
  *  socket-ends flow crosses four event loops each way, so 8 left them idle between hops and
- *  measured the hand-offs), at most RATE_MAX_PER_SEC as engine ends (bench-phases.ts). */
+ *  measured the hand-offs), at most RATE_MAX_PER_SEC as engine ends (paced-opens.ts). */
 export const SOCKET_RATE_CONCURRENCY = 32;
 const RATE_CONCURRENCY = SOCKET_RATE_CONCURRENCY;
-const RATE_MAX_PER_SEC = 5_000;
 const MAX_SAMPLES = 20_000;
 
 /** CPU microseconds of one thread from its /proc stat line (utime + stime, fields 14 and 15 of
@@ -112,23 +112,11 @@ export function socketLatency(port: number, size: number, ms: number, sockets: S
 }
 
 /** Connections opened, half-closed and answered (the sink's FIN) for `ms`,
- *  RATE_CONCURRENCY at a time and at most RATE_MAX_PER_SEC. */
-export function socketRate(port: number, ms: number, sockets: Set<net.Socket>): Promise<{ flows: number; failed: number; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const until = t0 + ms;
-    let flows = 0;
-    let failed = 0;
-    let live = 0;
-    let paced: NodeJS.Timeout | undefined;
-    const start = () => {
-      const now = performance.now();
-      if (now >= until || flows + failed + live >= MAX_SAMPLES) { if (live === 0) { clearTimeout(paced); resolve({ flows, failed, ms: now - t0 }); } return; }
-      if (flows + failed + live >= ((now - t0) / 1000) * RATE_MAX_PER_SEC + RATE_CONCURRENCY) {
-        paced ??= setTimeout(() => { paced = undefined; for (let i = live; i < RATE_CONCURRENCY; i++) start(); }, 2);
-        return;
-      }
-      live++;
+ *  RATE_CONCURRENCY at a time and at most RATE_MAX_PER_SEC (paced-opens.ts). */
+export function socketRate(port: number, ms: number, sockets: Set<net.Socket>): Promise<RateFigures> {
+  return pacedOpens({
+    ms, concurrency: RATE_CONCURRENCY, maxFlows: MAX_SAMPLES,
+    open: (ended) => {
       const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true });
       sockets.add(s);
       let ok = false;
@@ -136,15 +124,11 @@ export function socketRate(port: number, ms: number, sockets: Set<net.Socket>): 
       s.on('data', () => {});
       s.on('end', () => { ok = true; s.destroy(); });
       s.on('error', () => s.destroy());
-      s.on('close', () => {
-        sockets.delete(s);
-        live--;
-        if (ok) flows++; else failed++;
-        // A target that refuses every flow ends the phase instead of spinning.
-        if (failed > 100 && flows === 0) { resolve({ flows, failed, ms: performance.now() - t0 }); return; }
-        start();
-      });
-    };
-    for (let i = 0; i < RATE_CONCURRENCY; i++) start();
+      s.on('close', () => { sockets.delete(s); ended(ok ? undefined : new Error('connection failed')); });
+      return true;
+    },
+    noneOpened: () => new Error('no connection could be opened'),
+    // A target that refuses every connection ends the phase with its figures.
+    allFailing: () => undefined,
   });
 }
