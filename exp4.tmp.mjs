@@ -1,0 +1,16 @@
+import http2 from 'node:http2';
+import { badHpackServer, BAD_HPACK_MARK } from './dist/test/helpers/bad-servers.js';
+const sport = 20000 + Math.floor(Math.random() * 20000);
+await badHpackServer(sport);
+const s = http2.connect(`http://127.0.0.1:${sport}`);
+s.on('error', (e) => console.log('session error', e.code));
+s.on('frameError', (...a) => console.log('session frameError', a));
+s.on('close', () => console.log('session close'));
+const get = (pad) => new Promise((resolve) => { const st = s.request({ ':path': '/x', ...(pad ? { 'x-pad': 'a'.repeat(2 * BAD_HPACK_MARK) } : {}) }); st.on('frameError', (...a) => console.log('stream frameError', a)); st.on('error', (e) => console.log('stream err', e.code)); st.on('close', () => resolve(st.rstCode)); });
+get(true).then((c) => console.log('bad closed', c));
+await new Promise(r => setTimeout(r, 300));
+console.log('q', s.state.outboundQueueSize);
+get(false).then((c) => console.log('second closed', c));
+await new Promise(r => setTimeout(r, 50));
+console.log('q', s.state.outboundQueueSize);
+setTimeout(() => process.exit(0), 1500);
