@@ -17,7 +17,7 @@ const port = await listen(front);
 const get = (c, pad) => new Promise((resolve) => { const st = c.request({ ':path': '/x', ...(pad ? { 'x-pad': 'a'.repeat(2 * BAD_HPACK_MARK) } : {}) }); let h, body = ''; st.on('response', (x) => { h = x; }); st.on('data', d => body += d); st.on('error', (e) => {}); st.on('close', () => resolve({ status: h?.[':status'], body, rst: st.rstCode })); });
 const c1 = http2.connect(`http://127.0.0.1:${port}`); c1.on('error', () => {});
 const c2 = http2.connect(`http://127.0.0.1:${port}`); c2.on('error', () => {});
-const t = setTimeout(() => { console.log('TIMEOUT', seen, malformed, b.pools.status()); process.exit(1); }, 5000);
+const t = setTimeout(() => { console.log('TIMEOUT', seen, malformed, b.pools.status()); process.exit(1); }, 12000);
 const r = await Promise.all([get(c1, true), get(c2, false)]);
 console.log(r);
 console.log('after', await get(c2, false));

@@ -7,6 +7,7 @@
 // at the client's FIN — so only a timer can end it.
 import type http2 from 'node:http2';
 import { CLIENT_IDLE_MS } from './request-balancer.js';
+import { probeEnded } from './h2-liveness.js';
 
 /** The idle timeout: SVCNET_H2_CLIENT_IDLE_MS (tests shorten it) or CLIENT_IDLE_MS. */
 export function clientIdleMsFromEnv(): number {
@@ -45,12 +46,9 @@ export class ClientIdle {
   private expire(): void {
     const s = this.s;
     if (s.destroyed || s.closed || this.open > 0) return;
-    // nghttp2 sends nothing more once it has ended a session itself: a PING it keeps in its queue
-    // tells such a session from a live one (whose PING leaves with the next write, before our turn).
-    try { s.ping(() => {}); } catch { /* a session closing under us */ }
-    setImmediate(() => {
+    // With no stream open nothing of ours is being written: a frame still queued means nghttp2 ended it.
+    probeEnded(s, (ended) => {
       if (s.destroyed) return;
-      const ended = s.state.outboundQueueSize !== undefined && s.state.outboundQueueSize > 0;
       if (ended) { this.dead(); s.destroy(); return; }
       s.close();
       // A client that neither closes after the GOAWAY nor opens anything is dropped one timeout later.

@@ -26,6 +26,8 @@ export interface StreamBalancerDeps extends PickerDeps {
   log: Logger;
   /** a client connection with no open stream this long is closed (client-idle.ts); default clientIdleMsFromEnv() */
   clientIdleMs?: number;
+  /** an upstream session quiet this long with streams in flight is probed (target-sessions.ts); default UPSTREAM_QUIET_MS */
+  upstreamQuietMs?: number;
 }
 
 export class StreamBalancer implements ListenerBalancer {
@@ -39,7 +41,7 @@ export class StreamBalancer implements ListenerBalancer {
   private readonly idleMs: number;
 
   constructor(spec: ListenerSpec, d: StreamBalancerDeps) {
-    this.picker = new TargetPicker(spec, d, (open) => new TargetSessions(open));
+    this.picker = new TargetPicker(spec, d, (open) => new TargetSessions(open, d.upstreamQuietMs));
     this.idleMs = d.clientIdleMs ?? clientIdleMsFromEnv();
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: CLIENT_STREAMS, initialWindowSize: STREAM_WINDOW, maxHeaderListSize: CLIENT_HEADER_LIST, enablePush: false },

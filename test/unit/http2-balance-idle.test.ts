@@ -3,6 +3,8 @@
 // closed; one with a slow stream open stays past several timeouts and is closed only once idle; a
 // HEADERS block HPACK cannot decode (which nghttp2 answers with GOAWAY COMPRESSION_ERROR and no event)
 // is counted as h2_connection_error and its connection closed; the good client beside it is not.
+// And the same from a server (target-sessions.ts's probe, 200 ms): its stream is answered 502 instead
+// of waiting forever on the upstream session nghttp2 ended, and the next stream gets a new session.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2 from 'node:http2';
@@ -11,6 +13,8 @@ import pino from 'pino';
 import { StreamBalancer } from '../../dataplane/http-balance/stream-balancer.js';
 import type { Upstreams } from '../../dataplane/http-balance/upstreams.js';
 import type { RouteTable } from '../../dataplane/routing/route-table.js';
+import { freePorts } from '../helpers/ports.js';
+import { badHpackServer, BAD_HPACK_MARK } from '../helpers/bad-servers.js';
 
 const IDLE = 300;
 const listen = (s: net.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
@@ -22,18 +26,20 @@ const frame = (type: number, flags: number, stream: number, payload: Buffer) => 
   return Buffer.concat([h, payload]);
 };
 
-/** A balancer (idle timeout IDLE) over one h2c server: `/slow` answers after `slowMs`, anything else at once. */
-async function setup(slowMs: number) {
-  const server = http2.createServer();
-  server.on('stream', (st, h) => {
-    st.on('error', () => {});
-    st.respond({ ':status': 200 });
-    if (h[':path'] === '/slow') { st.write('started '); setTimeout(() => st.end('slow done'), slowMs); } else st.end('fast');
-  });
-  const sport = await listen(server);
+/** A balancer (idle timeout IDLE) over one h2c server: `/slow` answers after `slowMs`, anything else at once; or over `server`. */
+async function setup(slowMs: number, given?: { server: net.Server; port: number }) {
+  const server = given?.server ?? http2.createServer();
+  if (!given) {
+    server.on('stream', (st: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => {
+      st.on('error', () => {});
+      st.respond({ ':status': 200 });
+      if (h[':path'] === '/slow') { st.write('started '); setTimeout(() => st.end('slow done'), slowMs); } else st.end('fast');
+    });
+  }
+  const sport = given?.port ?? await listen(server);
   const upstreams = { localConnectors: () => ['a'], connect: () => net.connect({ host: '127.0.0.1', port: sport }) } as unknown as Upstreams;
   const routes: RouteTable = { self: 'self', version: 1, paths: new Map(), keys: new Map([['k', [{ site: 'self', siteName: 'here', cost: 0, nextHop: 'self' }]]]) };
-  const b = new StreamBalancer({ name: 'l', routingKey: 'k', host: '127.0.0.1', port: 0, type: 'http2', balance: 'request' }, { siteId: 'self', routes: () => routes, reachable: () => true, upstreams, log: pino({ level: 'silent' }), clientIdleMs: IDLE });
+  const b = new StreamBalancer({ name: 'l', routingKey: 'k', host: '127.0.0.1', port: 0, type: 'http2', balance: 'request' }, { siteId: 'self', routes: () => routes, reachable: () => true, upstreams, log: pino({ level: 'silent' }), clientIdleMs: IDLE, upstreamQuietMs: 200 });
   const malformed: string[] = [];
   const front = net.createServer({ allowHalfOpen: true }, (c) => b.accept(c, { request: () => {}, malformed: (why) => malformed.push(why) }));
   const port = await listen(front);
@@ -119,6 +125,26 @@ test('a HEADERS block HPACK cannot decode: the client gets GOAWAY (COMPRESSION_E
   assert.is((await goodEnd).goaway, http2.constants.NGHTTP2_NO_ERROR, 'and later closed as idle, not as an error');
   assert.equal(p.malformed, ['h2_connection_error']);
   p.close();
+});
+
+test('a server\'s HEADERS block HPACK cannot decode: its stream gets svcnet\'s 502 (not a wait forever); the next stream goes on a new upstream session and is answered', async () => {
+  const [port] = await freePorts(1);
+  const p = await setup(0, { server: await badHpackServer(port), port });
+  const c = http2.connect(`http://127.0.0.1:${p.port}`);
+  const call = (marked: boolean) => new Promise<string>((resolve) => {
+    const st = c.request({ ':path': '/x', ...(marked ? { 'x-pad': 'a'.repeat(2 * BAD_HPACK_MARK) } : {}) });
+    let status = 0;
+    let body = '';
+    st.setEncoding('utf8');
+    st.on('response', (h) => { status = Number(h[':status']); });
+    st.on('data', (d: string) => { body += d; });
+    st.on('error', () => {});
+    st.on('close', () => resolve(`${status} ${body.trim()}`));
+  });
+  assert.match(await call(true), /^502 svcnet: upstream failed: the upstream HTTP\/2 session was ended by a connection error/);
+  assert.is(await call(false), '200 ');
+  assert.equal(p.b.pools.status().map((t) => [t.requests, t.failed]), [[2, 1]]);
+  c.close(); p.close();
 });
 
 test.run();
