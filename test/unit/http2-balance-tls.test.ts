@@ -1,11 +1,13 @@
 // Issue 13 with issue 15: a stream-balanced (HTTP/2) listener behind application TLS, in process
 // (TlsTerminator + StreamBalancer over a local h2c server). Offering h2 in ALPN (what listener.ts does
 // for an http2 listener) lets an HTTP/2 client over TLS through; without it Node's HTTP/2 server
-// refuses the TLS socket with its own "403 Missing ALPN Protocol".
+// refuses the TLS socket with its own "403 Missing ALPN Protocol", as it still does a client that
+// offers no ALPN (h2 with prior knowledge over TLS): not supported in request mode.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import pino from 'pino';
 import { StreamBalancer } from '../../dataplane/http-balance/stream-balancer.js';
 import { TlsTerminator } from '../../dataplane/app-tls.js';
@@ -51,6 +53,20 @@ function get(port: number): Promise<string> {
 test('ALPN h2 offered: an HTTP/2 client over TLS is balanced and answered', async () => {
   const p = await setup(['h2']);
   assert.is(await get(p.port), 'h2 200 ok /x');
+  p.close();
+});
+
+test('ALPN h2 offered, a client that offers none (prior knowledge over TLS): still Node\'s 403', async () => {
+  const p = await setup(['h2']);
+  const got = await new Promise<string>((resolve) => {
+    let text = '';
+    const c = tls.connect({ port: p.port, host: '127.0.0.1', ca: ca.cert }, () => c.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00'));
+    c.setEncoding('latin1');
+    c.on('data', (d: string) => { text += d; });
+    c.on('close', () => resolve(text));
+    c.on('error', () => {});
+  });
+  assert.match(got, /^HTTP\/1\.0 403 Forbidden\r\n[\s\S]*Missing ALPN Protocol/);
   p.close();
 });
 
