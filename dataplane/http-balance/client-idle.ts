@@ -17,30 +17,24 @@ export function clientIdleMsFromEnv(): number {
 
 export class ClientIdle {
   private open = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** one timer per session, restarted (refresh) when its last stream closes: nothing made per stream */
+  private readonly timer: NodeJS.Timeout;
 
   /** `dead`: called (before the close) when the session turns out to be one nghttp2 had ended. */
   constructor(private readonly s: http2.ServerHttp2Session, private readonly ms: number, private readonly dead: () => void) {
-    this.arm();
+    this.timer = setTimeout(() => this.expire(), ms);
+    this.timer.unref();
     s.once('close', () => clearTimeout(this.timer));
   }
 
-  /** A stream of the session opened: no timeout while it is open. */
+  /** A stream of the session opened: no timeout while it is open (the timer, if it fires, finds it). */
   opened(): void {
     this.open++;
-    clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   /** A stream of the session closed: the timeout starts again when it was the last. */
   closed(): void {
-    if (--this.open === 0) this.arm();
-  }
-
-  private arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.expire(), this.ms);
-    this.timer.unref();
+    if (--this.open === 0 && !this.s.destroyed) this.timer.refresh();
   }
 
   private expire(): void {
