@@ -41,7 +41,8 @@ export class TlsTerminator {
   private readonly guard: AcceptGuard;
   private readonly budget: LogBudget;
 
-  constructor(private readonly listener: string, spec: AppTlsSpec, onSecure: (s: tls.TLSSocket) => void, private readonly onFailure: () => void, log: Logger, limits: AcceptLimits = APP_TLS_LIMITS) {
+  /** `alpn`: the protocols offered in ALPN (['h2'] for an http2 listener: clients that ask choose HTTP/2, as they would with the server itself). */
+  constructor(private readonly listener: string, spec: AppTlsSpec, onSecure: (s: tls.TLSSocket) => void, private readonly onFailure: () => void, log: Logger, limits: AcceptLimits = APP_TLS_LIMITS, alpn?: string[]) {
     this.budget = new LogBudget(log);
     this.guard = new AcceptGuard(`listener ${listener} TLS`, limits, this.budget, this.refused);
     const requireCert = spec.requireClientCert === true;
@@ -50,6 +51,7 @@ export class TlsTerminator {
     this.server = tls.createServer({
       key: spec.key, cert: spec.cert, ca: spec.ca, requestCert: requireCert, rejectUnauthorized: requireCert,
       handshakeTimeout: limits.handshakeMs, allowHalfOpen: true,
+      ...(alpn ? { ALPNProtocols: alpn } : {}),
     }, (s) => {
       const raw = (s as unknown as { _parent?: net.Socket })._parent;
       this.guard.handshaken(raw);

@@ -40,7 +40,10 @@ export class ListenerPort {
   readonly tls: TlsTerminator | undefined;
 
   constructor(readonly spec: ListenerSpec, private readonly onClient: (l: ListenerPort, socket: net.Socket) => void, private readonly log: Logger) {
-    this.tls = spec.tls && new TlsTerminator(spec.name, spec.tls, (s) => this.onClient(this, s), () => { if (this.status === 'ready') this.message = this.readyMessage(); }, log);
+    this.tls = spec.tls && new TlsTerminator(spec.name, spec.tls, (s) => this.onClient(this, s), () => { if (this.status === 'ready') this.message = this.readyMessage(); }, log,
+      // An http2 listener agrees on h2 in ALPN: without it curl falls back to HTTP/1.1, and Node's HTTP/2
+      // server (balance: request) answers a TLS socket without h2 with its own "403 Missing ALPN Protocol".
+      undefined, spec.type === 'http2' ? ['h2'] : undefined);
   }
 
   /** The message of an open port: where, whether TLS, and the TLS handshakes that failed. */

@@ -12,6 +12,7 @@ import type { TargetPools } from './target-pools.js';
 import { TargetSessions, STREAM_WINDOW, SESSION_WINDOW } from './target-sessions.js';
 import { StreamExchange, type StreamHost } from './stream-exchange.js';
 import type { ClientSink, ListenerBalancer } from './listener-balancer.js';
+import { ClientIdle, clientIdleMsFromEnv } from './client-idle.js';
 
 /** Streams one client connection may have open at once (its SETTINGS_MAX_CONCURRENT_STREAMS; Node
  *  refuses more with REFUSED_STREAM). 128 is above RFC 9113's advised minimum of 100, so h2load's
@@ -21,7 +22,13 @@ export const CLIENT_STREAMS = 128;
 /** Header list a client may send (SETTINGS_MAX_HEADER_LIST_SIZE): the HTTP/1.1 balancer's 64 KiB. */
 export const CLIENT_HEADER_LIST = 64 * 1024;
 
-export interface StreamBalancerDeps extends PickerDeps { log: Logger }
+export interface StreamBalancerDeps extends PickerDeps {
+  log: Logger;
+  /** a client connection with no open stream this long is closed (client-idle.ts); default clientIdleMsFromEnv() */
+  clientIdleMs?: number;
+  /** an upstream session quiet this long with streams in flight is probed (target-sessions.ts); default UPSTREAM_QUIET_MS */
+  upstreamQuietMs?: number;
+}
 
 export class StreamBalancer implements ListenerBalancer {
   private readonly server: http2.Http2Server;
@@ -30,9 +37,12 @@ export class StreamBalancer implements ListenerBalancer {
   /** the sink of the connection being handed to the server ('session' follows 'connection' at once) */
   private pending: ClientSink | undefined;
   private readonly sinks = new WeakMap<http2.Http2Session, ClientSink>();
+  private readonly idles = new WeakMap<http2.Http2Session, ClientIdle>();
+  private readonly idleMs: number;
 
   constructor(spec: ListenerSpec, d: StreamBalancerDeps) {
-    this.picker = new TargetPicker(spec, d, (open) => new TargetSessions(open));
+    this.picker = new TargetPicker(spec, d, (open) => new TargetSessions(open, d.upstreamQuietMs));
+    this.idleMs = d.clientIdleMs ?? clientIdleMsFromEnv();
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: CLIENT_STREAMS, initialWindowSize: STREAM_WINDOW, maxHeaderListSize: CLIENT_HEADER_LIST, enablePush: false },
     });
@@ -69,10 +79,14 @@ export class StreamBalancer implements ListenerBalancer {
     // Bytes Node's HTTP/2 refuses (no preface: HTTP/1.1, TLS; a protocol error) close the session, counted on the record.
     s.on('error', (err: Error & { code?: string }) => sink?.malformed(err.code === 'ERR_HTTP2_ERROR' || err.code === 'ERR_HTTP2_SESSION_ERROR' ? 'h2_protocol_error' : 'h2_session_error'));
     s.once('close', () => this.sessions.delete(s));
+    // A HEADERS block HPACK cannot decode ends the session inside nghttp2 with no event: the idle timer finds it.
+    this.idles.set(s, new ClientIdle(s, this.idleMs, () => sink?.malformed('h2_connection_error')));
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number): void {
     const sink = this.sinks.get(stream.session!);
+    const idle = this.idles.get(stream.session!);
+    if (idle) { idle.opened(); stream.once('close', () => idle.closed()); }
     const host: StreamHost = {
       begin: (tried, retry) => { const p = this.picker.pick(tried, retry); return p && { id: p.id, label: p.label, pool: p.pool }; },
       finish: (id, failed) => this.picker.finish(id, failed),

@@ -3,7 +3,8 @@
 // case: the bad client sees what the same bytes sent straight to nginx show (an observed listener
 // passes nginx's own answer; a request-balanced one answers 400/431 itself — docs/observability.md),
 // the flow record and /metrics count it, and a good client on the same listener at the same time
-// gets its file.
+// gets its file. A request-balanced http2 listener (Node's HTTP/2 server) meets garbage and a HEADERS
+// block HPACK cannot decode with a GOAWAY of its own, as nginx does.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -21,9 +22,31 @@ let ports: number[];
 let sites: Pair;
 let nginx: App | undefined;
 const HAVE = which('nginx') !== undefined && which('curl') !== undefined;
-// nginx's ports, then beta's listeners: web (observed), webr (request-balanced), h2 (observed).
+// nginx's ports, then beta's listeners: web (observed), webr (request-balanced), h2 (observed), h2r (stream-balanced).
 const P = { web: 3, h2: 4 };
-const L = { web: 5, webr: 6, h2: 7 };
+const L = { web: 5, webr: 6, h2: 7, h2r: 8 };
+// h2r's client idle timeout, which is what ends a session nghttp2 gave up on (client-idle.ts).
+process.env.SVCNET_H2_CLIENT_IDLE_MS = '1000';
+const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+const h2frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type; h[4] = flags;
+  h.writeUInt32BE(stream, 5);
+  return Buffer.concat([h, payload]);
+};
+/** The preface, empty SETTINGS, and stream 1's HEADERS (END_HEADERS, END_STREAM) whose only field is index 126: in neither HPACK table. */
+const BAD_HPACK = Buffer.concat([Buffer.from(PREFACE), h2frame(4, 0, 0, Buffer.alloc(0)), h2frame(1, 5, 1, Buffer.from([0xfe]))]);
+const FRAME_NAMES: Record<number, string> = { 4: 'SETTINGS', 8: 'WINDOW_UPDATE', 6: 'PING', 3: 'RST_STREAM' };
+/** The frames of an HTTP/2 answer by type (SETTINGS ACKs included), a GOAWAY with its error code. */
+function frameList(text: string): string[] {
+  const b = Buffer.from(text, 'latin1');
+  const out: string[] = [];
+  for (let i = 0; i + 9 <= b.length; i += 9 + b.readUIntBE(i, 3)) {
+    out.push(b[i + 3] === 7 ? `GOAWAY(${b.readUInt32BE(i + 13)})` : FRAME_NAMES[b[i + 3]] ?? `type${b[i + 3]}`);
+  }
+  return out;
+}
 const GARBAGE = '\x16\x03\x01\x02\x00 this is no HTTP request\r\n\r\n';
 const BIG_HEAD = `GET /index.txt HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`;
 
@@ -51,19 +74,20 @@ if (!HAVE) {
   test('bad clients (SKIPPED)', () => { console.log('  SKIP: nginx or curl not installed; .ci/run installs them'); });
 } else {
   test.before(async () => {
-    ports = await freePorts(8);
+    ports = await freePorts(9);
     sites = await linkedPair(root, ports);
     fs.mkdirSync(path.join(ngx, 'www'), { recursive: true });
     fs.writeFileSync(path.join(ngx, 'www', 'index.txt'), 'good\n');
     nginx = startNginxServers(ngx, [{ name: 'web', port: ports[P.web], root: path.join(ngx, 'www') }, { name: 'h2', port: ports[P.h2], root: path.join(ngx, 'www'), h2: true }]);
     await waitFor('nginx up', () => run('curl', ['-sf', `http://127.0.0.1:${ports[P.web]}/index.txt`]).then(() => true));
-    for (const [key, port, type] of [['web', P.web, 'http1'], ['webr', P.web, 'http1'], ['h2', P.h2, 'http2']] as const) {
+    for (const [key, port, type] of [['web', P.web, 'http1'], ['webr', P.web, 'http1'], ['h2', P.h2, 'http2'], ['h2r', P.h2, 'http2']] as const) {
       await applyDoc(sites.A, 'Connector', key, { routingKey: key, host: '127.0.0.1', port: ports[port], type });
     }
     await applyDoc(sites.B, 'Listener', 'web', { routingKey: 'web', host: '127.0.0.1', port: ports[L.web], type: 'http1' });
     await applyDoc(sites.B, 'Listener', 'webr', { routingKey: 'webr', host: '127.0.0.1', port: ports[L.webr], type: 'http1', balance: 'request' });
     await applyDoc(sites.B, 'Listener', 'h2', { routingKey: 'h2', host: '127.0.0.1', port: ports[L.h2], type: 'http2' });
-    for (const l of ['web', 'webr', 'h2']) await listenerReady(sites.B, l);
+    await applyDoc(sites.B, 'Listener', 'h2r', { routingKey: 'h2r', host: '127.0.0.1', port: ports[L.h2r], type: 'http2', balance: 'request' });
+    for (const l of ['web', 'webr', 'h2', 'h2r']) await listenerReady(sites.B, l);
   });
 
   test.after(async () => {
@@ -86,6 +110,29 @@ if (!HAVE) {
     const direct = await talk(ports[P.h2], GARBAGE);
     const through = await counted('h2', 'h2_bad_preface', () => talk(ports[L.h2], GARBAGE), () => goodH2(ports[L.h2]));
     assert.equal(through, direct);
+  });
+
+  test('garbage on a stream-balanced http2 listener: Node\'s GOAWAY where nginx sends its own, connection closed; counted h2_protocol_error; a good h2c client unaffected', async () => {
+    const direct = await talk(ports[P.h2], GARBAGE);
+    assert.equal([frameList(direct.text), direct.end], [['SETTINGS', 'WINDOW_UPDATE', 'GOAWAY(1)'], 'end'], 'nginx: PROTOCOL_ERROR');
+    const balanced = await counted('h2r', 'h2_protocol_error', () => talk(ports[L.h2r], GARBAGE), () => goodH2(ports[L.h2r]));
+    // Node destroys the session on the error it reports, which sends INTERNAL_ERROR.
+    assert.equal([frameList(balanced.text), balanced.end], [['SETTINGS', 'WINDOW_UPDATE', 'GOAWAY(2)'], 'end'], 'request mode: Node\'s HTTP/2 end refuses it');
+    await goodH2(ports[L.h2r]);
+  });
+
+  test('a HEADERS block HPACK cannot decode: GOAWAY (COMPRESSION_ERROR) directly, observed and stream-balanced; counted (h2_malformed_hpack, h2_connection_error); a good h2c client unaffected', async () => {
+    const direct = await talk(ports[P.h2], BAD_HPACK);
+    const goaway = `GOAWAY(${http2.constants.NGHTTP2_COMPRESSION_ERROR})`;
+    assert.ok(frameList(direct.text).includes(goaway), frameList(direct.text).join(','));
+    assert.is(direct.end, 'end');
+    const observed = await counted('h2', 'h2_malformed_hpack', () => talk(ports[L.h2], BAD_HPACK), () => goodH2(ports[L.h2]));
+    assert.equal(observed, direct, 'observed: nginx\'s bytes');
+    // nghttp2 ends the session without a word to Node's JavaScript; the idle timeout finds and closes it.
+    const balanced = await counted('h2r', 'h2_connection_error', () => talk(ports[L.h2r], BAD_HPACK), () => goodH2(ports[L.h2r]));
+    assert.ok(frameList(balanced.text).includes(goaway), frameList(balanced.text).join(','));
+    assert.is(balanced.end, 'end');
+    await goodH2(ports[L.h2r]);
   });
 
   test('a request head over 64 KiB: nginx\'s 400 passes when observed (head_too_large), svcnet answers 431 when request-balanced', async () => {

@@ -2,7 +2,9 @@
 // invalid status line, and an h2c server whose HEADERS block HPACK cannot decode (tiny raw servers,
 // test/helpers/bad-servers.ts), met by raw sockets and curl. The client sees what a direct connection shows (an observed listener
 // passes the bytes; a request-balanced one answers 502 itself), the error is counted, and a good
-// client of the same listener and server at the same time gets its answer.
+// client of the same listener and server at the same time gets its answer. A stream-balanced http2
+// listener shares one upstream connection among its clients' streams: a server's broken HPACK block
+// ends that connection, so its stream gets svcnet's 502, and the next client's stream a new one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -17,9 +19,9 @@ const root = tempDir();
 let ports: number[];
 let sites: Pair;
 const servers: net.Server[] = [];
-// The raw servers' ports, then beta's listeners: bs (observed), bsr (request-balanced), bh (observed h2c).
+// The raw servers' ports, then beta's listeners: bs (observed), bsr (request-balanced), bh (observed h2c), bhr (stream-balanced h2c).
 const P = { bs: 3, bh: 4 };
-const L = { bs: 5, bsr: 6, bh: 7 };
+const L = { bs: 5, bsr: 6, bh: 7, bhr: 8 };
 const BAD_GET = 'GET /bad HTTP/1.1\r\nHost: x\r\n\r\n';
 const GOOD_GET = 'GET /good HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
@@ -34,16 +36,18 @@ function h2curl(port: number, marked: boolean): Promise<string> {
 }
 
 test.before(async () => {
-  ports = await freePorts(8);
+  ports = await freePorts(9);
   sites = await linkedPair(root, ports);
   servers.push(await badStatusServer(ports[P.bs]), await badHpackServer(ports[P.bh]));
   await applyDoc(sites.A, 'Connector', 'bs', { routingKey: 'bs', host: '127.0.0.1', port: ports[P.bs], type: 'http1' });
   await applyDoc(sites.A, 'Connector', 'bsr', { routingKey: 'bsr', host: '127.0.0.1', port: ports[P.bs], type: 'http1' });
   await applyDoc(sites.A, 'Connector', 'bh', { routingKey: 'bh', host: '127.0.0.1', port: ports[P.bh], type: 'http2' });
+  await applyDoc(sites.A, 'Connector', 'bhr', { routingKey: 'bhr', host: '127.0.0.1', port: ports[P.bh], type: 'http2' });
   await applyDoc(sites.B, 'Listener', 'bs', { routingKey: 'bs', host: '127.0.0.1', port: ports[L.bs], type: 'http1' });
   await applyDoc(sites.B, 'Listener', 'bsr', { routingKey: 'bsr', host: '127.0.0.1', port: ports[L.bsr], type: 'http1', balance: 'request' });
   await applyDoc(sites.B, 'Listener', 'bh', { routingKey: 'bh', host: '127.0.0.1', port: ports[L.bh], type: 'http2' });
-  for (const l of ['bs', 'bsr', 'bh']) await listenerReady(sites.B, l);
+  await applyDoc(sites.B, 'Listener', 'bhr', { routingKey: 'bhr', host: '127.0.0.1', port: ports[L.bhr], type: 'http2', balance: 'request' });
+  for (const l of ['bs', 'bsr', 'bh', 'bhr']) await listenerReady(sites.B, l);
 });
 
 test.after(async () => {
@@ -82,6 +86,15 @@ test('a broken HPACK block from the server: the client sees the same error as di
   assert.is(through, direct);
   assert.is(good, '0|200|');
   await waitFor('h2_malformed_hpack counted', async () => (await fallbacks('bh', 'h2_malformed_hpack')) === f0 + 1);
+});
+
+test('a broken HPACK block from the server, stream-balanced: svcnet answers 502 (counted 5xx) instead of waiting on the dead upstream connection; good clients before and after get 200', async () => {
+  const e0 = await requests('bhr', '5xx');
+  assert.is(await h2curl(ports[L.bhr], false), '0|200|', 'before');
+  // The upstream session nghttp2 ended is found after two quiet spells (UPSTREAM_QUIET_MS, 2 s each).
+  assert.match(await h2curl(ports[L.bhr], true), /^0\|svcnet: upstream failed: the upstream HTTP\/2 session was ended by a connection error [^\n]*\n502\|$/);
+  await waitFor('the 502 counted', async () => (await requests('bhr', '5xx')) === e0 + 1);
+  assert.is(await h2curl(ports[L.bhr], false), '0|200|', 'after: a new upstream connection');
 });
 
 test.run();
