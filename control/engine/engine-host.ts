@@ -6,14 +6,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { EngineCommand, EngineInit, EngineReport, EngineStatus } from '../../dataplane/port/report.js';
+import { ENGINE_V8_FLAGS } from './engine-v8-flags.js';
 
 const ENGINE_MAIN = fileURLToPath(new URL('../../dataplane/engine/main.js', import.meta.url));
 const RESTART_FIRST_MS = 100;
 const RESTART_CAP_MS = 5000;
 /** An engine that ran this long resets the restart backoff. */
 const HEALTHY_AFTER_MS = 30_000;
-/** The engine's V8 heap is bounded; payload Buffers live outside it. */
-const ENGINE_HEAP_MB = 256;
 
 export type EngineState = 'starting' | 'running' | 'restarting' | 'stopped';
 
@@ -66,7 +65,7 @@ export class EngineHost {
 
   private spawn(): void {
     this.state = this.restarts ? 'restarting' : 'starting';
-    const child = (this.o.spawn ?? forkEngine)(ENGINE_MAIN, [...process.execArgv, `--max-old-space-size=${ENGINE_HEAP_MB}`]); // --cpu-prof and the like reach the engine too
+    const child = (this.o.spawn ?? forkEngine)(ENGINE_MAIN, [...process.execArgv, ...ENGINE_V8_FLAGS]); // --cpu-prof and the like reach the engine too
     this.child = child;
     this.early = [];
     this.startedAt = Date.now();
