@@ -128,9 +128,15 @@ test('two connectors at one remote site: request mode spreads one connection\'s 
   assert.match(await post.text(), /^s[12] \/up 2097152$/);
   const big = Buffer.from(await (await fetch(`http://127.0.0.1:${ports[4]}/big`)).arrayBuffer());
   assert.ok(big.equals(BIG), `3 MiB answer intact (${big.length} bytes)`);
-  // The listener's status counts requests per target.
-  const targets = await waitFor('targets in status', () => (runtimeStatus(B)?.listeners.find((l) => l.name === 'one') as { targets?: { requests: number }[] } | undefined)?.targets);
-  assert.ok(targets.reduce((s, t) => s + t.requests, 0) >= 20, JSON.stringify(targets));
+  // The listener's status counts requests per target. run/status.json is a snapshot taken every 500 ms,
+  // so it is read until it holds the 22 requests above (the listener became ready with `targets: []`).
+  const targetsNow = () => (runtimeStatus(B)?.listeners.find((l) => l.name === 'one') as { targets?: { requests: number }[] } | undefined)?.targets ?? [];
+  const total = (t: { requests: number }[]) => t.reduce((s, x) => s + x.requests, 0);
+  let last: { requests: number }[] = [];
+  const targets = await waitFor('the 22 requests counted per target in status', () => { last = targetsNow(); return total(last) >= 22 ? last : undefined; }, 10_000)
+    .catch((err: Error) => { throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`); });
+  // Both connectors are at alpha, so the targets are alpha's lanes (site/lane), each counted.
+  assert.ok(targets.every((t) => (t as { site?: string }).site === 'alpha' && t.requests > 0), JSON.stringify(targets));
 
   // Through the CLI (the wire form carries `balance` both ways: update reads the stored spec back).
   await svcnetOk(['listener', 'update', 'one', '--balance', 'connection', '--dir', B]);
