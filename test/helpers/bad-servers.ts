@@ -26,13 +26,19 @@ export function badStatusServer(port: number): Promise<net.Server> {
   return new Promise((resolve) => s.listen(port, '127.0.0.1', () => resolve(s)));
 }
 
-const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+/** One HTTP/2 frame: the 9-byte header, then `payload`. */
+export const h2Frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
   const h = Buffer.alloc(9);
   h.writeUIntBE(payload.length, 0, 3);
   h[3] = type; h[4] = flags;
   h.writeUInt32BE(stream, 5);
   return Buffer.concat([h, payload]);
 };
+const frame = h2Frame;
+
+/** What a client sends whose HEADERS block HPACK cannot decode: the preface, empty SETTINGS, and stream 1's
+ *  HEADERS (END_HEADERS, END_STREAM) whose only field is index 126, in neither HPACK table. */
+export const BAD_HPACK_CLIENT = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), h2Frame(4, 0, 0, Buffer.alloc(0)), h2Frame(1, 5, 1, Buffer.from([0xfe]))]);
 
 /**
  * h2c (prior knowledge) on `port`: each client stream gets one HEADERS frame (END_STREAM, END_HEADERS):

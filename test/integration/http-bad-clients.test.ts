@@ -15,6 +15,7 @@ import { stopAll, tempDir, waitFor } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { which, type App } from '../helpers/apps.js';
 import { linkedPair, applyDoc, listenerReady, run, startNginxServers, flows, metric, talk, undated, type Pair } from '../helpers/http-sites.js';
+import { BAD_HPACK_CLIENT } from '../helpers/bad-servers.js';
 
 const root = tempDir();
 const ngx = path.join(root, 'nginx');
@@ -27,16 +28,7 @@ const P = { web: 3, h2: 4 };
 const L = { web: 5, webr: 6, h2: 7, h2r: 8 };
 // h2r's client idle timeout, which is what ends a session nghttp2 gave up on (client-idle.ts).
 process.env.SVCNET_H2_CLIENT_IDLE_MS = '1000';
-const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
-const h2frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type; h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-};
-/** The preface, empty SETTINGS, and stream 1's HEADERS (END_HEADERS, END_STREAM) whose only field is index 126: in neither HPACK table. */
-const BAD_HPACK = Buffer.concat([Buffer.from(PREFACE), h2frame(4, 0, 0, Buffer.alloc(0)), h2frame(1, 5, 1, Buffer.from([0xfe]))]);
+const BAD_HPACK = BAD_HPACK_CLIENT;
 const FRAME_NAMES: Record<number, string> = { 4: 'SETTINGS', 8: 'WINDOW_UPDATE', 6: 'PING', 3: 'RST_STREAM' };
 /** The frames of an HTTP/2 answer by type (SETTINGS ACKs included), a GOAWAY with its error code. */
 function frameList(text: string): string[] {

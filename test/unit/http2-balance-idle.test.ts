@@ -14,17 +14,10 @@ import { StreamBalancer } from '../../dataplane/http-balance/stream-balancer.js'
 import type { Upstreams } from '../../dataplane/http-balance/upstreams.js';
 import type { RouteTable } from '../../dataplane/routing/route-table.js';
 import { freePorts } from '../helpers/ports.js';
-import { badHpackServer, BAD_HPACK_MARK } from '../helpers/bad-servers.js';
+import { badHpackServer, BAD_HPACK_MARK, BAD_HPACK_CLIENT } from '../helpers/bad-servers.js';
 
 const IDLE = 300;
 const listen = (s: net.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
-const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type; h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-};
 
 /** A balancer (idle timeout IDLE) over one h2c server: `/slow` answers after `slowMs`, anything else at once; or over `server`. */
 async function setup(slowMs: number, given?: { server: net.Server; port: number }) {
@@ -102,7 +95,7 @@ test('a HEADERS block HPACK cannot decode: the client gets GOAWAY (COMPRESSION_E
   const goodEnd = ending(good, performance.now());
   const goodBody = get(good, '/slow');
   // Index 126 (0xfe) is in neither HPACK table.
-  const bad = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0)), frame(1, 5, 1, Buffer.from([0xfe]))]);
+  const bad = BAD_HPACK_CLIENT;
   const got = await new Promise<{ frames: string[]; end: string }>((resolve) => {
     const parts: Buffer[] = [];
     const s = net.connect({ port: p.port, host: '127.0.0.1' }, () => s.write(bad));
