@@ -6,28 +6,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2 from 'node:http2';
 import net from 'node:net';
-import pino from 'pino';
 import { StreamBalancer } from '../../dataplane/http-balance/stream-balancer.js';
-import type { Upstreams } from '../../dataplane/http-balance/upstreams.js';
-import type { BalanceTarget } from '../../dataplane/http-balance/target-choice.js';
-import type { RouteTable } from '../../dataplane/routing/route-table.js';
-import type { HttpRequest } from '../../dataplane/port/report.js';
-
-const listen = (s: net.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
+import { localBalancer, listen } from '../helpers/local-balancer.js';
 
 /** A balancer over local "connectors" named by port; `ports[name]` says where each one's server is. */
 async function balancer(ports: Record<string, number>) {
-  const upstreams = {
-    localConnectors: () => Object.keys(ports),
-    connect: (t: BalanceTarget) => net.connect({ host: '127.0.0.1', port: ports[(t as { connector: string }).connector] }),
-  } as unknown as Upstreams;
-  const routes: RouteTable = { self: 'self', version: 1, paths: new Map(), keys: new Map([['k', [{ site: 'self', siteName: 'here', cost: 0, nextHop: 'self' }]]]) };
-  const b = new StreamBalancer({ name: 'l', routingKey: 'k', host: '127.0.0.1', port: 0, type: 'http2', balance: 'request' }, { siteId: 'self', routes: () => routes, reachable: () => true, upstreams, log: pino({ level: 'silent' }) });
-  const seen: HttpRequest[] = [];
-  const malformed: string[] = [];
-  const front = net.createServer({ allowHalfOpen: true }, (c) => b.accept(c, { request: (q) => seen.push(q), malformed: (why) => malformed.push(why) }));
-  const port = await listen(front);
-  return { b, port, seen, malformed, close: () => { front.close(); b.close(); } };
+  const p = await localBalancer('http2', ports, (spec, deps) => new StreamBalancer(spec, deps));
+  return { ...p, close: () => { p.close(); p.b.close(); } };
 }
 
 /** An h2c server answering with its name, the path and the request body's length; trailers echo the request's `x-in` trailer. */
