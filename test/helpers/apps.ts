@@ -30,8 +30,9 @@ export function startRedis(port: number, dir: string): App {
   return { name: 'redis', stop: () => stopChild(c) };
 }
 
-/** nginx serving `root`: HTTP/1.1 on `http1Port`, cleartext HTTP/2 (prior knowledge) on `h2Port`. */
-export function startNginx(http1Port: number, h2Port: number, dir: string, root: string): App {
+/** Writes DIR/nginx.conf for Debian's nginx run by a test: one process in the foreground, every file in `dir`,
+ *  and `http` (its directives and server blocks) inside the http block. Returns the file's path. */
+export function nginxConfig(dir: string, http: string): string {
   const conf = path.join(dir, 'nginx.conf');
   fs.writeFileSync(conf, `daemon off;
 master_process off;
@@ -40,16 +41,26 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 256; }
 http {
-  access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  default_type application/octet-stream;
-  server { listen 127.0.0.1:${http1Port}; root ${root}; }
-  server { listen 127.0.0.1:${h2Port} http2; root ${root}; }
+${http}
 }
 `);
+  return conf;
+}
+
+/** Runs nginx on `conf` (nginxConfig) with prefix `dir`; stopped by pid. */
+export function runNginx(conf: string, dir: string): App {
   const c = spawn(which('nginx')!, ['-c', conf, '-p', dir], { stdio: 'ignore' });
   return { name: 'nginx', stop: () => stopChild(c) };
+}
+
+/** nginx serving `root`: HTTP/1.1 on `http1Port`, cleartext HTTP/2 (prior knowledge) on `h2Port`. */
+export function startNginx(http1Port: number, h2Port: number, dir: string, root: string): App {
+  return runNginx(nginxConfig(dir, `  access_log off;
+  default_type application/octet-stream;
+  server { listen 127.0.0.1:${http1Port}; root ${root}; }
+  server { listen 127.0.0.1:${h2Port} http2; root ${root}; }`), dir);
 }
 
 /** A throwaway PostgreSQL cluster (trust auth on loopback), run as the postgres user in its own temp dir. */

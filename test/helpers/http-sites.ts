@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { svcnetOk, runSite, waitFor, runtimeStatus } from './cli.js';
-import { which, type App } from './apps.js';
+import { nginxConfig, runNginx, type App } from './apps.js';
 import type { FlowRecordMessage } from '../../control/api/types.js';
 
 export interface Pair { A: string; B: string; consolePort: number }
@@ -63,38 +63,17 @@ export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<st
 
 /** Starts nginx (Debian's) on the servers of nginxConf(dir, servers); stopped by pid. */
 export function startNginxServers(dir: string, servers: Parameters<typeof nginxConf>[1]): App {
-  const c = spawn(which('nginx')!, ['-c', nginxConf(dir, servers), '-p', dir], { stdio: 'ignore' });
-  return {
-    name: 'nginx',
-    stop: () => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    }),
-  };
+  return runNginx(nginxConf(dir, servers), dir);
 }
 
 /** nginx with one server block per entry (each its own root and access log `DIR/NAME.log`, h2c when `h2`). */
 export function nginxConf(dir: string, servers: { name: string; port: number; root: string; h2?: boolean }[]): string {
-  const conf = path.join(dir, 'nginx.conf');
   // nginx 1.22 (Debian 12) spells h2c `listen ... http2;` (1.25.1 added `http2 on;`).
   const blocks = servers.map((s) => `  server { listen 127.0.0.1:${s.port}${s.h2 ? ' http2' : ''}; root ${s.root}; access_log ${dir}/${s.name}.log short; }`).join('\n');
-  fs.writeFileSync(conf, `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  log_format short '$status $request_uri $server_protocol';
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  return nginxConfig(dir, `  log_format short '$status $request_uri $server_protocol';
   default_type application/octet-stream;
   keepalive_requests 100000;
-${blocks}
-}
-`);
-  return conf;
+${blocks}`);
 }
 
 /** Lines nginx's server block `name` has logged so far in `dir` (each "STATUS URI PROTOCOL"). */

@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { svcnetOk, runSite, stopAll, tempDir, waitFor, runtimeStatus } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
-import { which, type App } from '../helpers/apps.js';
+import { which, nginxConfig, runNginx, type App } from '../helpers/apps.js';
 
 const root = tempDir();
 const A = path.join(root, 'a');
@@ -43,23 +43,9 @@ function leaf(ca: string, name: string, cn: string, san: string): void {
 /** nginx serving `www` over TLS on `port` with the `cert` pair. */
 function startTlsNginx(port: number, dir: string, www: string, cert: string): App {
   fs.mkdirSync(dir, { recursive: true });
-  const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  return runNginx(nginxConfig(dir, `  access_log off;
   default_type text/plain;
-  server { listen 127.0.0.1:${port} ssl; server_name localhost; ssl_certificate ${f(`${cert}.crt`)}; ssl_certificate_key ${f(`${cert}.key`)}; root ${www}; }
-}
-`);
-  const c = spawn(which('nginx')!, ['-c', conf, '-p', dir], { stdio: 'ignore' });
-  return { name: 'nginx', stop: async () => { if (c.exitCode === null) { c.kill('SIGTERM'); await new Promise((r) => c.once('exit', r)); } } };
+  server { listen 127.0.0.1:${port} ssl; server_name localhost; ssl_certificate ${f(`${cert}.crt`)}; ssl_certificate_key ${f(`${cert}.key`)}; root ${www}; }`), dir);
 }
 
 type Status = { listeners: { name: string; status: string; message: string }[]; connectors: { name: string; ready: boolean; message: string }[] };
