@@ -1,8 +1,10 @@
 // The flow records of one engine: the active set, a bounded ring of recent (ended) records, the
 // query over both, and the batches that carry ended flows and moved bytes to the controller.
-import { HTTP_REQUESTS_KEPT, type FlowBatch, type FlowBytes, type FlowEndGroup, type FlowOutcome, type FlowQuery, type FlowRecord, type HttpRequest, type HttpRequestGroup } from './port/report.js';
+import { type FlowBatch, type FlowBytes, type FlowEndGroup, type FlowOutcome, type FlowQuery, type FlowRecord, type HttpRequest, type HttpRequestGroup } from './port/report.js';
 import { FLOW_QUERY_DEFAULT, FLOW_QUERY_MAX, flowQueryLimit } from '../common/flow-query-limit.js';
 import { emptyRequestBuckets, requestBucket } from '../common/request-seconds.js';
+import { RecentRequests } from './recent-requests.js';
+import { PendingRequests } from './pending-requests.js';
 
 /**
  * The live counts an endpoint keeps of its application socket (Flow, LocalSplice; a relay's pair
@@ -32,10 +34,10 @@ export interface LiveFlow {
    *  a flow's requests mostly share method and status class, so most skip the lookup (issue 13's cost bound) */
   lastHttp?: HttpRequestGroup;
   lastHttpBatch?: number;
-  /** its last HTTP_REQUESTS_KEPT requests, a ring whose oldest is at `recentAt` once full: the record's
-   *  `requests` list is made from it only when the record is read (a shift per request cost more) */
-  recent?: HttpRequest[];
-  recentAt: number;
+  /** its last HTTP_REQUESTS_KEPT requests: the record's `requests` list is made from them only when the record is read */
+  recent?: RecentRequests;
+  /** requests observed in all (the record's requestCount, set when it is read) */
+  requestCount: number;
 }
 
 /** Label values of status classes by the status's first digit; 0 is a request with no response. */
@@ -46,6 +48,8 @@ export interface FlowRecordsOptions {
   capacity?: number;
   /** duration samples one batch carries; more flows are counted but not sampled (default 10,000) */
   batchMax?: number;
+  /** observed requests held before they are folded into their flows and the batch (default 4,096) */
+  pendingCapacity?: number;
   /** clocks, for tests */
   now?: () => number;
   monotonic?: () => number;
@@ -72,6 +76,9 @@ export class FlowRecords {
   private httpErrors = new Map<string, { key: string; reason: string; count: number }>();
   /** counts batches made: a LiveFlow's lastHttp from an earlier one has been sent */
   private httpBatch = 0;
+  /** requests observed since the last fold (pending-requests.ts), and the one object they are read into */
+  private readonly pending: PendingRequests<LiveFlow>;
+  private readonly folding: HttpRequest = { method: '', path: '', status: 0, bytesToServer: 0, bytesToClient: 0, durationMs: 0, target: undefined, grpcStatus: undefined };
   readonly capacity: number;
   private readonly batchMax: number;
   private readonly now: () => number;
@@ -82,6 +89,7 @@ export class FlowRecords {
     this.batchMax = o.batchMax ?? 10_000;
     this.now = o.now ?? Date.now;
     this.monotonic = o.monotonic ?? (() => performance.now());
+    this.pending = new PendingRequests(o.pendingCapacity ?? 4096);
   }
 
   get activeCount(): number { return this.active.size; }
@@ -94,14 +102,16 @@ export class FlowRecords {
       client: s.client, target: s.target, startedAt: this.now(), endedAt: undefined, bytesToServer: 0, bytesToClient: 0, ttfbMs: undefined, outcome: undefined, error: undefined,
       requests: undefined, requestCount: undefined, httpError: undefined,
     };
-    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0, lastHttp: undefined, lastHttpBatch: 0, recent: undefined, recentAt: 0 };
+    const live: LiveFlow = { record, counters, appIsClient, t0: this.monotonic(), sentToServer: 0, sentToClient: 0, lastHttp: undefined, lastHttpBatch: 0, recent: undefined, requestCount: 0 };
     this.active.add(live);
     return live;
   }
 
   /** The flow ended: its record, with final bytes and outcome, joins the ring and the next batch. */
   end(live: LiveFlow, outcome: FlowOutcome, error?: string): void {
-    if (!this.active.delete(live)) return;
+    if (!this.active.has(live)) return;
+    this.fold();
+    this.active.delete(live);
     const r = this.readAll(live);
     r.endedAt = this.now();
     r.outcome = outcome;
@@ -121,19 +131,35 @@ export class FlowRecords {
     });
   }
 
-  /** An HTTP request observed on a live flow (issue 13): listed in its record (the last HTTP_REQUESTS_KEPT) and counted in the next batch. */
-  request(live: LiveFlow, q: HttpRequest): void {
-    const r = live.record;
-    const ring = (live.recent ??= []);
-    if (ring.length < HTTP_REQUESTS_KEPT) ring.push(q);
-    else { ring[live.recentAt] = q; live.recentAt = (live.recentAt + 1) % HTTP_REQUESTS_KEPT; }
-    r.requestCount = (r.requestCount ?? 0) + 1;
+  /** An HTTP request observed on a live flow (issue 13): listed in its record (the last HTTP_REQUESTS_KEPT) and counted in the
+   *  next batch. `q` is not kept (observers reuse theirs). */
+  request(live: LiveFlow, q: Readonly<HttpRequest>): void {
+    if (this.pending.push(live, q)) this.fold();
+  }
+
+  /** The sink of a live flow's HTTP observer: its requests and fallback go to this flow's record. */
+  sink(live: LiveFlow): FlowRequestSink { return new FlowRequestSink(this, live); }
+
+  /** Counts the pending requests into their flows and the batch's groups, in the order they were observed. */
+  private fold(): void {
+    const p = this.pending;
+    for (let i = 0; i < p.size; i++) {
+      p.read(i, this.folding);
+      this.count(p.flow(i), this.folding);
+    }
+    p.size = 0;
+  }
+
+  private count(live: LiveFlow, q: Readonly<HttpRequest>): void {
+    (live.recent ??= new RecentRequests()).add(q);
+    live.requestCount++;
     const statusClass = STATUS_CLASSES[Math.floor(q.status / 100)] ?? 'none';
     let g = live.lastHttp;
     if (g === undefined || live.lastHttpBatch !== this.httpBatch || g.method !== q.method || g.statusClass !== statusClass) {
-      const k = `${r.key}\u0000${q.method}\u0000${statusClass}`;
+      const key = live.record.key;
+      const k = `${key}\u0000${q.method}\u0000${statusClass}`;
       g = this.http.get(k);
-      if (!g) this.http.set(k, (g = { key: r.key, method: q.method, statusClass, count: 0, buckets: emptyRequestBuckets(), sumSeconds: 0 }));
+      if (!g) this.http.set(k, (g = { key, method: q.method, statusClass, count: 0, buckets: emptyRequestBuckets(), sumSeconds: 0 }));
       live.lastHttp = g;
       live.lastHttpBatch = this.httpBatch;
     }
@@ -153,6 +179,7 @@ export class FlowRecords {
 
   /** Records that match, newest first: active ones (with their bytes now), then recent ones. */
   query(q: FlowQuery = {}): FlowRecord[] {
+    this.fold();
     const limit = flowQueryLimit(q.limit);
     const match = (r: FlowRecord) => (q.key === undefined || r.key === q.key)
       && (q.site === undefined || r.listenerSite === q.site || r.connectorSite === q.site)
@@ -174,6 +201,7 @@ export class FlowRecords {
 
   /** Ended flows and moved bytes since the last batch; undefined when nothing happened. */
   batch(): FlowBatch | undefined {
+    this.fold();
     for (const live of this.active) {
       const r = this.read(live);
       this.addBytes(r, r.bytesToServer - live.sentToServer, r.bytesToClient - live.sentToClient);
@@ -211,8 +239,10 @@ export class FlowRecords {
   /** read() with the record's list of recent requests, oldest first. */
   private readAll(live: LiveFlow): FlowRecord {
     const r = this.read(live);
-    const ring = live.recent;
-    if (ring !== undefined) r.requests = live.recentAt === 0 ? ring.slice() : ring.slice(live.recentAt).concat(ring.slice(0, live.recentAt));
+    if (live.recent !== undefined) {
+      r.requests = live.recent.list();
+      r.requestCount = live.requestCount;
+    }
     return r;
   }
 
@@ -235,4 +265,12 @@ export class FlowRecords {
     g.seconds.push(Math.max(0, r.endedAt! - r.startedAt) / 1000);
     if (r.ttfbMs !== undefined) g.ttfbSeconds.push(r.ttfbMs / 1000);
   }
+}
+
+/** Where an observer's requests go (http-observer.ts HttpRequestSink): one object per flow, no closures,
+ *  so a request touches no more of its flow than this. */
+export class FlowRequestSink {
+  constructor(private readonly records: FlowRecords, private readonly live: LiveFlow) {}
+  onRequest(q: Readonly<HttpRequest>): void { this.records.request(this.live, q); }
+  onParseError(reason: string): void { this.records.httpError(this.live, reason); }
 }

@@ -20,7 +20,7 @@ import type { RouteTarget } from './routing/route-table.js';
 import { chooseKey, addressHash } from './routing/key-choice.js';
 import { sameSite } from '../common/identity.js';
 import { randomBytes } from 'node:crypto';
-import type { FlowInfo, FlowOutcome, FlowRole, HttpRequest } from './port/report.js';
+import type { FlowInfo, FlowOutcome, FlowRole } from './port/report.js';
 import { outcomeOf, relayOutcomeOf } from './flow-record.js';
 import type { FlowRecords, FlowStart, LiveFlow } from './flow-records.js';
 import type { Http1Core } from './core/http1-core.js';
@@ -83,10 +83,9 @@ export class FlowSetup {
 
   /** The observer of a flow on an http1 or http2 listener, its requests going to the flow's record (issue 13);
    *  undefined for other types, and when every observer is taken (the flow is then carried unobserved). */
-  private httpTap(spec: ListenerSpec, live: () => LiveFlow): FlowTap | undefined {
+  private httpTap(spec: ListenerSpec, live: LiveFlow): FlowTap | undefined {
     if (spec.type !== 'http1' && spec.type !== 'http2') return undefined;
-    const records = this.d.records;
-    const sink = { onRequest: (q: HttpRequest) => records.request(live(), q), onParseError: (why: string) => records.httpError(live(), why) };
+    const sink = this.d.records.sink(live);
     const o = spec.type === 'http1' ? new Http1FlowObserver((this.http1 ??= this.d.http1()), sink) : new Http2FlowObserver((this.http2 ??= http2CoreOf(this.d.core)), sink);
     return o.observing ? o : undefined;
   }
@@ -124,14 +123,13 @@ export class FlowSetup {
     const open: OpenRequest = { key, dst: target.site, src: d.siteId, client: clientAddr, affinity: hash, flow: rec.id };
     d.outbox.stream(link, P.FRAME_OPEN, slot, Buffer.from(JSON.stringify(open)));
     const ended = this.listenerSide(listener, key, target);
-    const tap = this.httpTap(spec, () => live);
     const flow = new Flow(d.endpoints, slot, link, client, (f, error) => {
-      tap?.end();
+      f.tap?.end();
       ended(f.bytesFromApp, f.bytesToApp, error);
       this.recordEnd(live, outcomeOf(f.endCause, 'client'), error);
     });
     const live = d.records.open(rec, flow, true);
-    flow.tap = tap;
+    flow.tap = this.httpTap(spec, live);
     d.endpoints.set(flow);
   }
 
@@ -162,16 +160,15 @@ export class FlowSetup {
     server.once('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') c.markRefused(err.code); });
     const listenerEnded = this.listenerSide(listener, key, target);
     const connectorEnded = this.connectorSide(c, key);
-    const tap = this.httpTap(listener.spec, () => live);
     const splice = new LocalSplice(client, server, d.endpoints.illegal, (s, error) => {
-      tap?.end();
+      s.tap?.end();
       this.splices.delete(s);
       connectorEnded(s, s.bytesFromApp, s.bytesToApp, error);
       listenerEnded(s.bytesFromApp, s.bytesToApp, error);
       this.recordEnd(live, outcomeOf(s.endCause, 'client'), error);
     });
     const live = d.records.open(rec, splice, true);
-    splice.tap = tap;
+    splice.tap = this.httpTap(listener.spec, live);
     this.splices.add(splice);
     c.flows.add(splice);
   }

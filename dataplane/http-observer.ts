@@ -12,7 +12,8 @@ export const FEED_WINDOW = 4096;
 
 /** Where a flow's observations go. */
 export interface HttpRequestSink {
-  onRequest(r: HttpRequest): void;
+  /** `r` is valid during the call only: the observer reuses it for its next request (copy what you keep) */
+  onRequest(r: Readonly<HttpRequest>): void;
   /** the observer stopped on bytes it could not follow (a HTTP1_FAILURES name): the flow goes on, unobserved */
   onParseError(reason: string): void;
 }
@@ -55,12 +56,16 @@ export function observeChunk(core: Http1Core, o: number, dir: number, chunk: Uin
   }
 }
 
-/** The observer of one flow at a listener: request bytes from the client, response bytes toward it. */
+/** The request every observer hands its sink, filled anew each time (a sink copies what it keeps): one object
+ *  for all, so that handing a request over touches nothing per flow (issue 13's cost bound). */
+const handed: HttpRequest = { method: '', path: '', status: 0, bytesToServer: 0, bytesToClient: 0, durationMs: 0, grpcStatus: undefined };
+
 /** What differs between the HTTP/1.1 and HTTP/2 observers of a flow: their failure labels and record form. */
 export interface ObservedProtocol {
   /** label values of svcnet_http_observer_fallbacks_total, by the core's failure code */
   failures: Readonly<Record<number, string>>;
-  record(ob: Http1Observation): HttpRequest;
+  /** writes `ob` as the record lists it into `r` (every field, so that one object serves every request) */
+  fill(ob: Http1Observation, r: HttpRequest): void;
   /**
    * HTTP/1.1 only: its observations account for every request byte, so request bytes left over at
    * the end are a request cut short (half a head): reported as this fallback reason.
@@ -78,7 +83,11 @@ export class HttpFlowObserver implements FlowTap {
   /** request bytes fed, and those the observations accounted for (cutShort) */
   private sent = 0;
   private accounted = 0;
-  private readonly each = (ob: Http1Observation): void => { this.accounted += ob.bytesToServer; this.sink.onRequest(this.protocol.record(ob)); };
+  private readonly each = (ob: Http1Observation): void => {
+    this.accounted += ob.bytesToServer;
+    this.protocol.fill(ob, handed);
+    this.sink.onRequest(handed);
+  };
 
   /** `o` is -1 when the core had no free observer: the flow is then carried unobserved. */
   constructor(private readonly core: Http1Core, private readonly protocol: ObservedProtocol, private readonly sink: HttpRequestSink, private readonly clock: () => number = () => performance.now()) {
@@ -121,16 +130,19 @@ export class HttpFlowObserver implements FlowTap {
 /** The observer of one HTTP/1.1 flow at an `http1` listener. */
 export class Http1FlowObserver extends HttpFlowObserver {
   constructor(core: Http1Core, sink: HttpRequestSink, clock?: () => number) {
-    super(core, { failures: HTTP1_FAILURES, record: toRecord, cutShort: HTTP1_CUT_SHORT }, sink, clock);
+    super(core, { failures: HTTP1_FAILURES, fill: fillRequest, cutShort: HTTP1_CUT_SHORT }, sink, clock);
   }
 }
 
-/** An observation as the record lists it. */
-export function toRecord(ob: Http1Observation): HttpRequest {
-  return {
-    method: HTTP1_METHODS[ob.method] ?? 'OTHER', path: ob.segment, status: ob.status,
-    bytesToServer: ob.bytesToServer, bytesToClient: ob.bytesToClient, durationMs: Math.max(0, ob.endedAt - ob.startedAt),
-  };
+/** Writes an observation as the record lists it into `r`. */
+export function fillRequest(ob: Http1Observation, r: HttpRequest): void {
+  r.method = HTTP1_METHODS[ob.method] ?? 'OTHER';
+  r.path = ob.segment;
+  r.status = ob.status;
+  r.bytesToServer = ob.bytesToServer;
+  r.bytesToClient = ob.bytesToClient;
+  r.durationMs = Math.max(0, ob.endedAt - ob.startedAt);
+  r.grpcStatus = undefined;
 }
 
 /** The HTTP/1.1 observers of `core`: the wasm core's own (same instance and memory), else the TypeScript twin (a TsCore in tests). */

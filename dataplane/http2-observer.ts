@@ -4,10 +4,9 @@
 // request of the flow's record. The observer never touches the bytes the flow forwards, and once it
 // stops parsing (malformed input, a budget, the end) it is released and costs nothing more.
 import * as H from '../wasm/assembly/http2-consts.js';
-import { HTTP1_METHODS } from './core/http1-core.js';
 import type { Http2Core, Http2Observation } from './core/http2-core.js';
 import { TsHttp2 } from './core/ts-http2.js';
-import { HttpFlowObserver, type HttpRequestSink } from './http-observer.js';
+import { HttpFlowObserver, fillRequest, type HttpRequestSink } from './http-observer.js';
 import type { HttpRequest } from './port/report.js';
 
 /** Why an observer stopped, by H2_FAIL_* code: label values of svcnet_http_observer_fallbacks_total. */
@@ -22,18 +21,14 @@ export class Http2FlowObserver extends HttpFlowObserver {
   /** The core's observer is -1 when it had none free (H2_MAX): the flow is then carried unobserved. */
   constructor(core: Http2Core, sink: HttpRequestSink, clock?: () => number) {
     // observeChunk is typed for the HTTP/1.1 record; an Http2Core's observations are the extended one.
-    super(core, { failures: HTTP2_FAILURES, record: (ob) => toRecord(ob as Http2Observation) }, sink, clock);
+    super(core, { failures: HTTP2_FAILURES, fill: (ob, r) => fillStream(ob as Http2Observation, r) }, sink, clock);
   }
 }
 
-/** A stream's observation as the record lists it (grpcStatus only when the response carried one). */
-export function toRecord(ob: Http2Observation): HttpRequest {
-  const r: HttpRequest = {
-    method: HTTP1_METHODS[ob.method] ?? 'OTHER', path: ob.segment, status: ob.status,
-    bytesToServer: ob.bytesToServer, bytesToClient: ob.bytesToClient, durationMs: Math.max(0, ob.endedAt - ob.startedAt),
-  };
+/** Writes a stream's observation as the record lists it into `r` (grpcStatus only when the response carried one). */
+export function fillStream(ob: Http2Observation, r: HttpRequest): void {
+  fillRequest(ob, r);
   if (ob.grpcStatus >= 0) r.grpcStatus = ob.grpcStatus;
-  return r;
 }
 
 /** The HTTP/2 observers of `core`: the wasm core's own (same instance and memory), else the TypeScript twin (a TsCore in tests). */

@@ -36,6 +36,25 @@ test('issue 13: a record lists its requests (bounded) and the batch groups them 
   assert.is(r.batch(), undefined, 'counted once');
 });
 
+test('issue 13: a record keeps each request\'s fields, not the object handed in (observers reuse theirs), target and grpc-status only where set', () => {
+  const r = new FlowRecords();
+  const live = r.open(start, meter, true);
+  const q: HttpRequest = { method: 'POST', path: 'svc', status: 200, bytesToServer: 1, bytesToClient: 2, durationMs: 3, grpcStatus: 14 };
+  r.request(live, q);
+  Object.assign(q, { method: 'GET', path: 'other', status: 503, grpcStatus: undefined, target: 'west#1' });
+  r.request(live, q);
+  q.status = 0;
+  assert.equal(r.query({})[0].requests, [
+    { method: 'POST', path: 'svc', status: 200, bytesToServer: 1, bytesToClient: 2, durationMs: 3, grpcStatus: 14 },
+    { method: 'GET', path: 'other', status: 503, bytesToServer: 1, bytesToClient: 2, durationMs: 3, target: 'west#1' },
+  ]);
+  for (let i = 0; i < 2 * HTTP_REQUESTS_KEPT + 3; i++) r.request(live, { ...q, durationMs: i, target: i % 2 ? 'a' : undefined });
+  const list = r.query({})[0].requests!;
+  assert.equal(list.map((x) => x.durationMs), Array.from({ length: HTTP_REQUESTS_KEPT }, (_, k) => HTTP_REQUESTS_KEPT + 3 + k), 'the last ones, oldest first, across the wrap');
+  assert.equal(list.map((x) => x.target), list.map((x) => (x.durationMs % 2 ? 'a' : undefined)));
+  assert.is(r.query({})[0].requestCount, 2 * HTTP_REQUESTS_KEPT + 5);
+});
+
 test('issue 13: an observer fallback is named on the record and counted by key and reason', () => {
   const r = new FlowRecords();
   const live = r.open(start, meter, true);
@@ -66,10 +85,11 @@ test('issue 13: Http1FlowObserver reports requests and one fallback, then lets g
   const core = new TsHttp1();
   const got: (HttpRequest | string)[] = [];
   let t = 0;
-  const o = new Http1FlowObserver(core, { onRequest: (q) => got.push(q), onParseError: (why) => got.push(why) }, () => (t += 10));
+  // The observer hands the sink one object it reuses: a sink copies what it keeps.
+  const o = new Http1FlowObserver(core, { onRequest: (q) => got.push({ ...q }), onParseError: (why) => got.push(why) }, () => (t += 10));
   o.request(Buffer.from('GET /a/b HTTP/1.1\r\n\r\n'));
   o.response(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-  assert.equal(got, [{ method: 'GET', path: 'a', status: 200, bytesToServer: 21, bytesToClient: 40, durationMs: 10 }]);
+  assert.equal(got, [{ method: 'GET', path: 'a', status: 200, bytesToServer: 21, bytesToClient: 40, durationMs: 10, grpcStatus: undefined }]);
   o.request(Buffer.from('\x00garbage'));
   assert.is(got[1], 'malformed_request');
   assert.not.ok(o.observing, 'released at the fallback');
@@ -80,8 +100,6 @@ test('issue 13: Http1FlowObserver reports requests and one fallback, then lets g
   assert.ok(all.every((x) => x >= 0), 'the released observer is free again');
   assert.not.ok(new Http1FlowObserver(core, { onRequest: () => {}, onParseError: () => {} }).observing, 'none left: the flow goes unobserved');
 });
-
-test.run();
 
 test('issue 13: a flow\'s requests are counted in the batch they happen in, whatever groups came before', () => {
   const r = new FlowRecords();
@@ -100,3 +118,26 @@ test('issue 13: a flow\'s requests are counted in the batch they happen in, what
   assert.is(second[0].sumSeconds, 0.02);
   assert.is(first[0].count, 2, 'the batch already made is left as it was');
 });
+
+test('issue 13: requests held before they are folded (pendingCapacity) reach their flows in order, whenever they are read', () => {
+  for (const pendingCapacity of [1, 3, 4096]) {
+    const r = new FlowRecords({ pendingCapacity });
+    const a = r.open({ ...start, id: 'a' }, meter, true);
+    const b = r.open({ ...start, id: 'b', key: 'api' }, meter, true);
+    const sa = r.sink(a), sb = r.sink(b);
+    for (let i = 0; i < 10; i++) (i % 3 === 0 ? sb : sa).onRequest(req(200, i));
+    const byId = (id: string) => r.query({}).find((x) => x.id === id)!;
+    assert.equal(byId('a').requests!.map((q) => q.durationMs), [1, 2, 4, 5, 7, 8], `capacity ${pendingCapacity}: a's, oldest first`);
+    assert.is(byId('b').requestCount, 4);
+    sb.onRequest(req(503, 10));
+    sb.onParseError('malformed_response');
+    r.end(b, 'closed');
+    const ended = r.query({ state: 'recent' })[0];
+    assert.equal(ended.requests!.map((q) => q.status), [200, 200, 200, 200, 503], 'the request just before the end is on the ended record');
+    assert.is(ended.httpError, 'malformed_response');
+    const groups = r.batch()!.http!.map((g) => [g.key, g.statusClass, g.count]);
+    assert.equal(groups, [['api', '2xx', 4], ['web', '2xx', 6], ['api', '5xx', 1]], 'grouped in the order they were observed');
+  }
+});
+
+test.run();

@@ -137,7 +137,7 @@ for (const [name, make] of cores) {
 
   test(`issue 13 (${name}): Http2FlowObserver lists requests (grpcStatus when present) and reports a fallback once`, () => {
     const got: HttpRequest[] = [], errors: string[] = [];
-    const sink = { onRequest: (q: HttpRequest) => got.push(q), onParseError: (why: string) => errors.push(why) };
+    const sink = { onRequest: (q: HttpRequest) => got.push({ ...q }), onParseError: (why: string) => errors.push(why) };
     let t = 0;
     const f = new Http2FlowObserver(make(), sink, () => (t += 5));
     for (const [dir, b] of start()) (dir === Q ? f.request(b) : f.response(b));
