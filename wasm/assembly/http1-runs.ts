@@ -127,7 +127,7 @@ function statusRun(dp: usize, from: u32, to: u32): u32 {
 }
 
 /** Text bytes that stepping only counts: a reason phrase, the value of a header that does not matter. */
-function textRun(from: u32, to: u32): u32 {
+export function textRun(from: u32, to: u32): u32 {
   let j = from;
   // Eight bytes at a time while none is below 32 or DEL (a tab, allowed, just ends the fast part).
   while (j + 8 <= to) {
