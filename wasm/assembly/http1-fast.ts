@@ -8,7 +8,7 @@
 // (bodies, chunked, 1xx, upgrade, CONNECT, close, HTTP/1.0, refusals) is decided by that one function.
 // Left as they were: the dead scratch fields (D_SUB, D_HDR, D_NAME*, D_TOK*), that every reader sets first.
 import * as H from './http1-consts';
-import { D_AUX, D_CL, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, MAX_SAFE, O_NPEND, O_PHEAD, P_SEG, P_SEG_LEN, S_HEAD_LF, WORDS, entryPtr, isDigit, isToken, isWord, obsPtr } from './http1-state';
+import { D_AUX, D_CL, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, HD_CL, HD_CONN, HD_OTHER, HD_TE, HD_UPGRADE, MAX_SAFE, O_NPEND, O_PHEAD, P_SEG, P_SEG_LEN, S_HEAD_LF, WORDS, entryPtr, isDigit, isToken, isWord, obsPtr } from './http1-state';
 import { textRun } from './http1-runs';
 
 /** "HTTP/1." as the low 7 bytes of a little-endian u64. */
@@ -133,7 +133,12 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
     j++;
     headers = true;
     remain = 0;
-    if (isLowerWord(n0, nlen, H.W_CONTENT_LENGTH)) {
+    // Only four names matter, each of its own length: most names are ruled out by their length alone.
+    const h = nlen == 14 ? (isLowerWord(n0, nlen, H.W_CONTENT_LENGTH) ? HD_CL : HD_OTHER)
+      : nlen == 17 ? (isLowerWord(n0, nlen, H.W_TRANSFER_ENCODING) ? HD_TE : HD_OTHER)
+      : nlen == 10 ? (isLowerWord(n0, nlen, H.W_CONNECTION) ? HD_CONN : HD_OTHER)
+      : nlen == 7 ? (isLowerWord(n0, nlen, H.W_UPGRADE) ? HD_UPGRADE : HD_OTHER) : HD_OTHER;
+    if (h == HD_CL) {
       // valueByte()'s content-length: blanks, digits, blanks; anything it refuses is stepped (and refused).
       let sub: u32 = 0;
       let v: f64 = 0;
@@ -153,8 +158,8 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
       cl = v;
       remain = v;
     } else {
-      const te = isLowerWord(n0, nlen, H.W_TRANSFER_ENCODING);
-      if (te || isLowerWord(n0, nlen, H.W_CONNECTION)) {
+      const te = h == HD_TE;
+      if (te || h == HD_CONN) {
         // A list: tokens ended by a comma or blank, and the last by the line end (headerEnd's tokenEnd).
         let tokAt: u32 = 0, tokLen: u32 = 0;
         for (; j < to; j++) {
@@ -171,7 +176,7 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
         if (tokLen != 0) flags = listToken(flags, te, tokAt, tokLen);
         if (te) flags |= F_TE;
       } else {
-        if (isLowerWord(n0, nlen, H.W_UPGRADE)) flags |= F_UPGRADE;
+        if (h == HD_UPGRADE) flags |= F_UPGRADE;
         j = textRun(j, to);
       }
     }
