@@ -15,6 +15,8 @@ import { textRun } from './http1-runs';
 const HTTP1_U64: u64 = 0x2e312f50545448;
 /** "GET " as a little-endian u32: the method of most requests, before the general word chain. */
 const GET_SP_U32: u32 = 0x20544547;
+/** Bit 5 of each byte: OR-ed in, it lowers letters (and leaves '-' and the lowercase words as they are). */
+const LOWER_U64: u64 = 0x2020202020202020;
 
 // What the last accepting fastScan() read, for fastCommit(). Globals, not memory: the scan is pure.
 let fFlags: u16 = 0;
@@ -39,14 +41,18 @@ function isLowerWord(at: u32, len: u32, w: u32): bool {
   if (len != (w & 255)) return false;
   const p = <usize>H.H1_IN + at;
   const q = WORDS + <usize>(w >> 8);
-  for (let i: u32 = 0; i < len; i++) if ((<u32>load<u8>(p + i) | 32) != <u32>load<u8>(q + i)) return false;
-  return true;
+  // Eight bytes at a time (loads past either end stay in memory and are masked off, or overlap the word's start).
+  if (len < 8) {
+    const m: u64 = (<u64>1 << (<u64>len << 3)) - 1;
+    return ((load<u64>(p) | LOWER_U64) & m) == (load<u64>(q) & m);
+  }
+  for (let i: u32 = 0; i + 8 <= len; i += 8) if ((load<u64>(p + i) | LOWER_U64) != load<u64>(q + i)) return false;
+  return (load<u64>(p + len - 8) | LOWER_U64) == load<u64>(q + len - 8);
 }
 
 /** methodCode() for the method token of `len` input bytes at `at`. */
 function methodOf(at: u32, len: u32): u32 {
   const p = <usize>H.H1_IN + at;
-  if (len == 3 && load<u32>(p) == GET_SP_U32) return H.H1_M_GET;
   if (isWord(p, len, H.W_GET)) return H.H1_M_GET;
   if (isWord(p, len, H.W_HEAD)) return H.H1_M_HEAD;
   if (isWord(p, len, H.W_POST)) return H.H1_M_POST;
@@ -68,6 +74,21 @@ function listToken(f: u16, te: bool, at: u32, len: u32): u16 {
   return f;
 }
 
+/** The rest of a request target, past its segment: the first byte below 33 or DEL at or after `from`. */
+function targetRest(from: u32, to: u32): u32 {
+  let j = from;
+  // Eight bytes at a time, as textRun (http1-runs.ts) does: the lowest marked byte of a word is exact.
+  while (j + 8 <= to) {
+    const x = load<u64>(<usize>H.H1_IN + j);
+    const del = x ^ 0x7f7f7f7f7f7f7f7f;
+    const m = (((x - 0x2121212121212121) & ~x) | ((del - 0x0101010101010101) & ~del)) & 0x8080808080808080;
+    if (m != 0) return j + <u32>(ctz(m) >> 3);
+    j += 8;
+  }
+  while (j < to) { const c = inByte(j); if (c <= 32 || c == 127) break; j++; }
+  return j;
+}
+
 /** The head of direction `d` starting at input byte `from` when it ends (its empty line) before `to`
  *  and is plain: its length, its reading left for fastCommit(); or 0, having changed nothing. */
 export function fastScan(d: u32, from: u32, to: u32): u32 {
@@ -77,12 +98,15 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
   let segAt: u32 = 0, segLen: u32 = 0;
   if (j + 8 > to) return 0;
   if (d == <u32>H.H1_REQ) {
-    // Method: tchars, then a space (an empty method is refused by stepping).
-    while (j < to && isToken(inByte(j))) j++;
-    const mlen = j - from;
-    if (mlen == 0 || j >= to || inByte(j) != 32) return 0;
-    code = methodOf(from, mlen);
-    j++;
+    // Method: tchars, then a space (an empty method is refused by stepping); most are GET.
+    if (load<u32>(<usize>H.H1_IN + j) == GET_SP_U32) { code = H.H1_M_GET; j += 4; }
+    else {
+      while (j < to && isToken(inByte(j))) j++;
+      const mlen = j - from;
+      if (mlen == 0 || j >= to || inByte(j) != 32) return 0;
+      code = methodOf(from, mlen);
+      j++;
+    }
     // Target, read as targetRun() does: its first byte decides the form; the first path segment is kept.
     const connect = code == <u32>H.H1_M_CONNECT;
     let mode: u32 = 0, slashes: u32 = 0;
@@ -97,7 +121,7 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
       } else if (mode == 1) {
         if (c == 47 && ++slashes == 3) { mode = 2; segAt = j + 1; }
       } else if (mode == 2) {
-        if (c == 47 || c == 63 || c == 35) mode = 3;
+        if (c == 47 || c == 63 || c == 35) { mode = 3; j = targetRest(j + 1, to); break; }
         else if (segLen < <u32>H.H1_SEG_MAX) segLen++;
       }
     }
@@ -162,6 +186,13 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
       if (te || h == HD_CONN) {
         // A list: tokens ended by a comma or blank, and the last by the line end (headerEnd's tokenEnd).
         let tokAt: u32 = 0, tokLen: u32 = 0;
+        if (!te) {
+          // Most Connection values are one word: read whole, they end with the line as the list would.
+          let a = j;
+          while (a < to && (inByte(a) == 32 || inByte(a) == 9)) a++;
+          if (crlfAt(a + 10, to) && isLowerWord(a, 10, H.W_KEEP_ALIVE)) { flags |= F_KEEPALIVE; j = a + 10; }
+          else if (crlfAt(a + 5, to) && isLowerWord(a, 5, H.W_CLOSE)) { flags |= F_CLOSE; j = a + 5; }
+        }
         for (; j < to; j++) {
           const c = inByte(j);
           if (!isText(c)) break;
