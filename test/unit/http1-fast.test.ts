@@ -176,6 +176,13 @@ test('issue 13: every byte value at every place of a word in a target past its s
         replay(whole([ev(0, head), ev(1, OK)]), `byte ${b} at ${k}`);
       }
     }
+    // In place of each byte of the one-word Connection values read whole (a CR where '-' is, lowered, reads as '-').
+    for (const word of ['keep-alive', 'close']) {
+      for (let k = 0; k < word.length; k++) {
+        const head = `GET /a HTTP/1.1\r\nConnection: ${word.slice(0, k)}${x}${word.slice(k + 1)}\r\n\r\n`;
+        replay(whole([ev(0, head), ev(1, OK)]), `byte ${b} in place of ${word}[${k}]`);
+      }
+    }
   }
 });
 

@@ -35,8 +35,8 @@ let fSegLen: u32 = 0;
 @inline function crlfAt(j: u32, to: u32): bool { return j + 1 < to && load<u16>(<usize>H.H1_IN + j) == 0x0a0d; }
 
 /** Whether `len` input bytes at `at`, lowered, equal the lowercase word `w`. Words hold only lowercase
- *  letters and '-', so OR-ing 32 lowers exactly as lower() does for the tchars and text that reach here
- *  (the only other byte it could map onto '-' is CR, which ends a value first). */
+ *  letters and '-', so OR-ing 32 lowers exactly as lower() does, but for one byte: it maps CR onto '-'.
+ *  Callers pass bytes already scanned (tchars, list tokens: no CR) or check the '-' themselves. */
 function isLowerWord(at: u32, len: u32, w: u32): bool {
   if (len != (w & 255)) return false;
   const p = <usize>H.H1_IN + at;
@@ -188,9 +188,10 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
         let tokAt: u32 = 0, tokLen: u32 = 0;
         if (!te) {
           // Most Connection values are one word: read whole, they end with the line as the list would.
+          // Unscanned, so its '-' is checked itself: a CR there would read as '-' once lowered.
           let a = j;
           while (a < to && (inByte(a) == 32 || inByte(a) == 9)) a++;
-          if (crlfAt(a + 10, to) && isLowerWord(a, 10, H.W_KEEP_ALIVE)) { flags |= F_KEEPALIVE; j = a + 10; }
+          if (crlfAt(a + 10, to) && inByte(a + 4) == 45 && isLowerWord(a, 10, H.W_KEEP_ALIVE)) { flags |= F_KEEPALIVE; j = a + 10; }
           else if (crlfAt(a + 5, to) && isLowerWord(a, 5, H.W_CLOSE)) { flags |= F_CLOSE; j = a + 5; }
         }
         for (; j < to; j++) {
