@@ -294,8 +294,8 @@ function startBody(o: u32, d: u32, dp: usize, now: f64, bodiless: bool): void {
   messageEnd(o, d, now);
 }
 
-/** The empty line ending a head. */
-function headEnd(o: u32, d: u32, dp: usize, now: f64): bool {
+/** The empty line ending a head (stepped, or after http1-fast.ts read the whole head); false when refused. */
+export function headEnd(o: u32, d: u32, dp: usize, now: f64): bool {
   const op = obsPtr(o);
   const close = hasFlag(dp, F_CLOSE) || (hasFlag(dp, F_HTTP10) && !hasFlag(dp, F_KEEPALIVE));
   if (d == <u32>H.H1_REQ) {

@@ -5,7 +5,8 @@
 import * as H from './http1-consts';
 import { LAYOUT_END, MEMORY_PAGES, ERR_TABLE_FULL } from './protocol';
 import { D_AUX, D_BYTES, D_CL, D_EFLAGS, D_ENTRY, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, D_SUB, D_TOK_LEN, O_FAIL, O_MODE, O_NPEND, O_PHEAD, O_USED, P_REQ, P_SIZE, P_START, S_BODY, S_CDATA, S_CDATA_CR, S_CSIZE, S_DONE, S_HEAD_LF, S_IDLE, S_METHOD, S_RVERSION, S_UNTIL_CLOSE, S_WAIT, dirPtr, entryPtr, obsPtr, valid } from './http1-state';
-import { headByte, chunkByte } from './http1-head';
+import { headByte, chunkByte, headEnd } from './http1-head';
+import { fastCommit, fastScan } from './http1-fast';
 import { headRun } from './http1-runs';
 import { emitFront, messageEnd, outCount, resetOuts } from './http1-emit';
 
@@ -86,6 +87,19 @@ export function h1Feed(o: u32, d: u32, len: u32, now: f64): u32 {
       count(o, d, <f64>(len - i));
       i = len;
     } else {
+      if (st == S_IDLE) {
+        // A whole plain head in this feed is read in one pass (http1-fast.ts); its empty line ends it as stepping would.
+        const n = fastScan(d, i, len);
+        if (n != 0) {
+          if (messageStart(o, d, now)) {
+            fastCommit(o, d, dp, n);
+            count(o, d, <f64>n);
+            if (!headEnd(o, d, dp, now)) failDir(o, d);
+          }
+          i += n;
+          continue;
+        }
+      }
       if (st > S_IDLE && st < S_HEAD_LF) {
         // Most of a head is run (http1-runs.ts), inside the size bound: the byte past it is stepped, and fails.
         const head = load<u32>(dp + D_HEAD);
