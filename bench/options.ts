@@ -17,6 +17,8 @@ export interface Options {
   /** where to write the markdown report; undefined: do not write */
   results?: string;
   profile: boolean;
+  /** rounds of each paired comparison (paired.ts); undefined: its own count in a full run, none otherwise */
+  pairedRounds?: number;
   /** seconds of measurement per run and scenario family */
   bulkSeconds: number;
   warmupSeconds: number;
@@ -32,7 +34,8 @@ export interface Options {
 export const DEFAULT_RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
 const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--only NAME[,NAME]] [--setups NAME[,NAME]]
-                     [--rounds N] [--results FILE] [--no-profile] [--from-json FILE]
+                     [--rounds N] [--paired-rounds N] [--results FILE] [--no-profile] [--from-json FILE]
+  --paired-rounds N rounds of the close comparisons (bench/paired.ts; default: theirs in a full run, 0 otherwise)
   --from-json FILE  rewrite the report from a saved --json file (after editing bench/analysis.md)`;
 
 /** Parses argv (without node and script); throws with the usage text on a bad option. */
@@ -54,6 +57,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--only') o.only = value(i++).split(',');
     else if (a === '--setups') o.setups = value(i++).split(',');
     else if (a === '--rounds') o.rounds = Math.max(1, Number(value(i++)) | 0);
+    else if (a === '--paired-rounds') o.pairedRounds = Math.max(0, Number(value(i++)) | 0);
     else if (a === '--results') { o.results = value(i++); resultsGiven = true; }
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--help' || a === '-h') throw new Error(USAGE);

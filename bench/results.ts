@@ -25,6 +25,8 @@ export interface Results {
   /** VmHWM over the whole run, MiB: largest single process and sum of the setup's processes */
   peakRss: Record<string, { maxProc: number; total: number }>;
   profile?: ProfileSummary;
+  /** the extra rounds of close comparisons (paired.ts), apart from `runs` so that they weigh on no other figure */
+  pairs?: RunRecord[];
 }
 
 /** Median/min/max of one metric of one scenario on one setup. */

@@ -19,7 +19,8 @@ import { figuresTable, ratiosTable } from './tables.js';
 import { targetsTable } from './targets.js';
 import { renderReport } from './report.js';
 import type { Results, RunRecord } from './results.js';
-import { MiB } from './scenarios/scenario.js';
+import { MiB, type Scenario } from './scenarios/scenario.js';
+import { PAIRED, pairOrder } from './paired.js';
 
 const BACKEND = fileURLToPath(new URL('./backend.js', import.meta.url));
 
@@ -73,29 +74,47 @@ async function main(): Promise<void> {
   let i = 0;
   let quiet = 0;
   let previous: number[] = [];
+  type Running = Lineup['running'][number];
+  /** One run of `sc` on a running setup, logged under `label`. */
+  const measure = async (sc: Scenario, { info, setup }: Running, round: number, label: string): Promise<RunRecord> => {
+    const nodes = setup.pids().map((root) => processTree([root]));
+    const pids = nodes.flat();
+    const q0 = Date.now();
+    if (sc.settle) await quiesce(previous, opts.quick ? 300 : 2000);
+    const waited = Date.now() - q0;
+    quiet += waited;
+    previous = pids;
+    const t0 = Date.now();
+    try {
+      const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids, nodes: () => nodes, controlWork: setup.controlWork?.bind(setup) }, opts });
+      console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s${waited > 100 ? `, after ${(waited / 1000).toFixed(1)} s waiting for the previous setup to go quiet` : ''})`);
+      return { scenario: sc.name, setup: info.name, round, values };
+    } catch (err) {
+      const error = (err as Error).message.split('\n')[0];
+      console.log(`${label} FAILED: ${error}`);
+      return { scenario: sc.name, setup: info.name, round, values: {}, error };
+    }
+  };
   for (const sc of scenarios) {
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const { kind, info, setup } of lineup.running) {
-        if (kind.scenarios && !kind.scenarios.includes(sc.name)) continue;
+      for (const running of lineup.running) {
+        if (running.kind.scenarios && !running.kind.scenarios.includes(sc.name)) continue;
         i++;
-        const label = `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${info.name.padEnd(9)}`;
-        const nodes = setup.pids().map((root) => processTree([root]));
-        const pids = nodes.flat();
-        const q0 = Date.now();
-        if (sc.settle) await quiesce(previous, opts.quick ? 300 : 2000);
-        const waited = Date.now() - q0;
-        quiet += waited;
-        previous = pids;
-        const t0 = Date.now();
-        try {
-          const values = await sc.run({ load, endpoint: { setup: info.name, port: setup.port, pids: () => pids, nodes: () => nodes, controlWork: setup.controlWork?.bind(setup) }, opts });
-          runs.push({ scenario: sc.name, setup: info.name, round, values });
-          console.log(`${label} ${fmtValues(values)}  (${((Date.now() - t0) / 1000).toFixed(1)} s${waited > 100 ? `, after ${(waited / 1000).toFixed(1)} s waiting for the previous setup to go quiet` : ''})`);
-        } catch (err) {
-          const error = (err as Error).message.split('\n')[0];
-          runs.push({ scenario: sc.name, setup: info.name, round, values: {}, error });
-          console.log(`${label} FAILED: ${error}`);
-        }
+        runs.push(await measure(sc, running, round, `[${String(i).padStart(String(total).length)}/${total}] ${sc.name.padEnd(12)} round ${round}/${opts.rounds}  ${running.info.name.padEnd(9)}`));
+      }
+    }
+  }
+  // Close comparisons get rounds of their own (paired.ts): the two setups back to back, in alternating order.
+  const pairs: RunRecord[] = [];
+  for (const c of PAIRED) {
+    const sc = scenarios.find((x) => x.name === c.scenario);
+    const sides = [c.base, c.other].map((name) => lineup!.running.find((r) => r.info.name === name));
+    const rounds = opts.pairedRounds ?? (mode === 'full' ? c.rounds : 0);
+    if (!sc || sides.some((x) => x === undefined) || rounds <= 0) continue;
+    for (let round = 1; round <= rounds; round++) {
+      for (const name of pairOrder(c, round)) {
+        const running = lineup.running.find((r) => r.info.name === name)!;
+        pairs.push(await measure(sc, running, round, `[paired ${round}/${rounds}] ${sc.name.padEnd(12)} ${name.padEnd(9)}`));
       }
     }
   }
@@ -124,6 +143,7 @@ async function main(): Promise<void> {
     durations: { bulkSeconds: opts.bulkSeconds, warmupSeconds: opts.warmupSeconds, pingpongSeconds: opts.pingpongSeconds, connectSeconds: opts.connectSeconds, httpSeconds: opts.httpSeconds, idleFlows: opts.idleFlows },
     setups, skipped, scenarios: scenarios.map(({ name, title, metrics }) => ({ name, title, metrics })),
     runs, peakRss, profile,
+    ...(pairs.length ? { pairs } : {}),
   };
   console.log(`\n${figuresTable(results)}\n\n${ratiosTable(results)}\n\n${targetsTable(results)}\n`);
   if (opts.results) { fs.writeFileSync(opts.results, renderReport(results)); console.log(`wrote ${opts.results}`); }

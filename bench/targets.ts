@@ -2,6 +2,7 @@
 // same run, never a timed test; a missed target is reported plainly with its measured ratio.
 import { bestPeer, median, type Results } from './results.js';
 import { mdTable, num } from './tables.js';
+import { pairedRatio } from './paired.js';
 import type { Metric } from './scenarios/scenario.js';
 
 interface Verdict { target: string; measured: string; verdict: 'met' | 'MISSED' | 'not measured' | 'no bound' }
@@ -31,6 +32,14 @@ function ratio(r: Results, scenario: string, key: string, site: string, against?
   const mine = median(r, scenario, site, key);
   if (!m || !other || !Number.isFinite(mine) || !Number.isFinite(other.value)) return { ratio: NaN, text: '' };
   return { ratio: mine / other.value, text: `${site} ${num(mine, m.digits)} ${m.unit} vs ${other.name} ${num(other.value, m.digits)} → ${(mine / other.value).toFixed(2)}×` };
+}
+
+/** Observed http1 against tcp: the paired rounds' median ratio where the run made them (paired.ts), else the ratio of medians. */
+function observedRatio(r: Results, scenario: string): { ratio: number; text: string } {
+  const c = { scenario, base: 'svcnet-2', other: 'svcnet-2-http1', metric: 'rps' };
+  const p = r.pairs ? pairedRatio(r.pairs, c) : undefined;
+  if (!p) return ratio(r, scenario, 'rps', c.other, c.base);
+  return { ratio: p.median, text: `${c.other} vs ${c.base}, ${p.n} paired rounds: median ratio ${p.median.toFixed(2)}× (middle half ${p.q1.toFixed(2)}–${p.q3.toFixed(2)}×)` };
 }
 
 /** Every figure of svcnet-2 that is at least as good as the naive Node relay's, and those that are not. */
@@ -89,7 +98,7 @@ export function verdicts(r: Results): Verdict[] {
     out.push(check(`an open console costs < 2% of throughput (issue 12; ${sc})`, open.ratio, (v) => v > 0.98, open.text));
   }
   for (const sc of ['http-1k', 'http-64k']) {
-    const observed = ratio(r, sc, 'rps', 'svcnet-2-http1', 'svcnet-2');
+    const observed = observedRatio(r, sc);
     out.push(check(`observing HTTP/1.1 costs ≤ 5% of requests/s against tcp (issue 13; ${sc})`, observed.ratio, (v) => v >= 0.95, observed.text));
     // Issue 13 asks to measure what request mode costs, with no bound: shown, never MISSED.
     const request = ratio(r, sc, 'rps', 'svcnet-2-http1-request', 'svcnet-2-http1');
@@ -106,5 +115,5 @@ export function verdicts(r: Results): Verdict[] {
 
 /** The targets as a markdown table. */
 export function targetsTable(r: Results): string {
-  return mdTable(['target', 'measured (medians of this run)', 'verdict'], verdicts(r).map((v) => [v.target, v.measured, v.verdict]));
+  return mdTable(['target', 'measured (medians of this run; paired rounds where it says so)', 'verdict'], verdicts(r).map((v) => [v.target, v.measured, v.verdict]));
 }
