@@ -76,8 +76,10 @@ export class FlowRecords {
   private httpErrors = new Map<string, { key: string; reason: string; count: number }>();
   /** counts batches made: a LiveFlow's lastHttp from an earlier one has been sent */
   private httpBatch = 0;
-  /** requests observed since the last fold (pending-requests.ts), and the one object they are read into */
-  private readonly pending: PendingRequests<LiveFlow>;
+  /** requests observed since the last fold (pending-requests.ts; made on the first, so a site without HTTP
+   *  listeners holds none of it), and the one object they are read into */
+  private pending: PendingRequests<LiveFlow> | undefined;
+  private readonly pendingCapacity: number;
   private readonly folding: HttpRequest = { method: '', path: '', status: 0, bytesToServer: 0, bytesToClient: 0, durationMs: 0, target: undefined, grpcStatus: undefined };
   readonly capacity: number;
   private readonly batchMax: number;
@@ -89,7 +91,7 @@ export class FlowRecords {
     this.batchMax = o.batchMax ?? 10_000;
     this.now = o.now ?? Date.now;
     this.monotonic = o.monotonic ?? (() => performance.now());
-    this.pending = new PendingRequests(o.pendingCapacity ?? 4096);
+    this.pendingCapacity = o.pendingCapacity ?? 4096;
   }
 
   get activeCount(): number { return this.active.size; }
@@ -134,7 +136,7 @@ export class FlowRecords {
   /** An HTTP request observed on a live flow (issue 13): listed in its record (the last HTTP_REQUESTS_KEPT) and counted in the
    *  next batch. `q` is not kept (observers reuse theirs). */
   request(live: LiveFlow, q: Readonly<HttpRequest>): void {
-    if (this.pending.push(live, q)) this.fold();
+    if ((this.pending ??= new PendingRequests(this.pendingCapacity)).push(live, q)) this.fold();
   }
 
   /** The sink of a live flow's HTTP observer: its requests and fallback go to this flow's record. */
@@ -143,6 +145,7 @@ export class FlowRecords {
   /** Counts the pending requests into their flows and the batch's groups, in the order they were observed. */
   private fold(): void {
     const p = this.pending;
+    if (p === undefined) return;
     for (let i = 0; i < p.size; i++) {
       p.read(i, this.folding);
       this.count(p.flow(i), this.folding);
