@@ -52,7 +52,7 @@ bulk ${d.bulkSeconds} s after ${d.warmupSeconds} s warm-up, ping-pong ${d.pingpo
 ${d.connectSeconds} s, HTTP ${d.httpSeconds} s, ${d.idleFlows} idle flows. Load runs in its own Node process,
 servers in another (bulk: the server streams to the client, counted at the client; echo for ping-pong and
 connections; node:http for autocannon). All traffic is on 127.0.0.1. Proxy CPU and memory come from
-/proc of the proxy processes only (utime+stime, VmRSS, VmHWM).
+/proc of the proxy processes only (utime+stime, VmRSS, VmHWM).${pairedMethod(r)}
 
 ## Setups
 
@@ -84,4 +84,14 @@ ${analysis}
 
 ${HOW_TO_PROFILE}
 `;
+}
+
+/** The method of the paired rounds (paired.ts), when the run made any: they count toward one verdict only. */
+function pairedMethod(r: Results): string {
+  if (!r.pairs?.length) return '';
+  const rounds = new Set(r.pairs.map((p) => `${p.scenario} ${p.round}`)).size;
+  const what = [...new Set(r.pairs.map((p) => p.scenario))].join(', ');
+  return ` Then ${rounds} paired rounds (${what}): the two setups of a close comparison back to back in
+alternating order, judged on the median of their per-round ratios (the machine's speed drifts by more than
+5% from one round to the next); they count toward that verdict only, not the tables.`;
 }
