@@ -13,6 +13,7 @@ import * as P from '../../wasm/assembly/protocol.js';
 import { svcnet, svcnetOk, runSite, kill, stopAll, tempDir, waitFor, runtimeStatus, logCount } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
 import { LinkPeer, readCredentials } from '../helpers/link-peer.js';
+import { LOG_BURST, LOG_WINDOW_MS } from '../../common/log-budget.js';
 import type { LinkStatus } from '../../dataplane/port/report.js';
 
 const root = tempDir();
@@ -124,6 +125,7 @@ test('issue 15: a flood of dials with a revoked certificate gets the reason each
   await svcnetOk(['link', 'delete', 'mallory', '--dir', A]);
   await sleep(300);
   const linesBefore = logCount(A, /"link refused"/);
+  const floodStart = Date.now();
   const peers: LinkPeer[] = [];
   for (let i = 0; i < 40; i++) peers.push(await LinkPeer.connect(ports[0], cred));
   for (const p of peers) { await p.waitFrame((f) => f.type === P.FRAME_GOAWAY, 3000); await p.waitClosed(3000); }
@@ -131,7 +133,10 @@ test('issue 15: a flood of dials with a revoked certificate gets the reason each
   assert.match(peers[0].goAway()!.reason, /revoked/);
   assert.ok(peers[0].goAway()!.reason.length <= 240);
   const lines = logCount(A, /"link refused"/) - linesBefore;
-  assert.ok(lines <= 6, `${lines} "link refused" lines for 40 refusals`);
+  // The budget logs LOG_BURST lines and one summary per window: the flood may cross into a window that an earlier
+  // refusal opened, and on a slow machine 40 TLS dials can outlast a window.
+  const windows = Math.ceil((Date.now() - floodStart) / LOG_WINDOW_MS) + 1;
+  assert.ok(lines <= (LOG_BURST + 1) * windows && lines < 40, `${lines} "link refused" lines for 40 refusals over ${windows} log windows`);
   assert.ok(runtimeStatus(A), 'alpha still runs');
 });
 
