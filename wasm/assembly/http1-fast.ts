@@ -8,8 +8,9 @@
 // (bodies, chunked, 1xx, upgrade, CONNECT, close, HTTP/1.0, refusals) is decided by that one function.
 // Left as they were: the dead scratch fields (D_SUB, D_HDR, D_NAME*, D_TOK*), that every reader sets first.
 import * as H from './http1-consts';
-import { D_AUX, D_CL, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, HD_CL, HD_CONN, HD_OTHER, HD_TE, HD_UPGRADE, MAX_SAFE, O_NPEND, O_PHEAD, P_SEG, P_SEG_LEN, S_HEAD_LF, WORDS, entryPtr, isDigit, isToken, isWord, obsPtr } from './http1-state';
+import { D_AUX, D_CL, D_FLAGS, D_HEAD, D_REMAIN, D_STATE, D_STATUS, F_CHUNKED_LAST, F_CL, F_CLOSE, F_CONN_UPGRADE, F_HTTP10, F_KEEPALIVE, F_TE, F_UPGRADE, HD_CL, HD_CONN, HD_OTHER, HD_TE, HD_UPGRADE, MAX_SAFE, O_NPEND, O_PHEAD, P_SEG, P_SEG_LEN, S_HEAD_LF, WORDS, entryPtr, isDigit, isToken, obsPtr } from './http1-state';
 import { textRun } from './http1-runs';
+import { methodAt } from './http1-head';
 
 /** "HTTP/1." as the low 7 bytes of a little-endian u64. */
 const HTTP1_U64: u64 = 0x2e312f50545448;
@@ -48,21 +49,6 @@ function isLowerWord(at: u32, len: u32, w: u32): bool {
   }
   for (let i: u32 = 0; i + 8 <= len; i += 8) if ((load<u64>(p + i) | LOWER_U64) != load<u64>(q + i)) return false;
   return (load<u64>(p + len - 8) | LOWER_U64) == load<u64>(q + len - 8);
-}
-
-/** methodCode() for the method token of `len` input bytes at `at`. */
-function methodOf(at: u32, len: u32): u32 {
-  const p = <usize>H.H1_IN + at;
-  if (isWord(p, len, H.W_GET)) return H.H1_M_GET;
-  if (isWord(p, len, H.W_HEAD)) return H.H1_M_HEAD;
-  if (isWord(p, len, H.W_POST)) return H.H1_M_POST;
-  if (isWord(p, len, H.W_PUT)) return H.H1_M_PUT;
-  if (isWord(p, len, H.W_DELETE)) return H.H1_M_DELETE;
-  if (isWord(p, len, H.W_CONNECT)) return H.H1_M_CONNECT;
-  if (isWord(p, len, H.W_OPTIONS)) return H.H1_M_OPTIONS;
-  if (isWord(p, len, H.W_TRACE)) return H.H1_M_TRACE;
-  if (isWord(p, len, H.W_PATCH)) return H.H1_M_PATCH;
-  return H.H1_M_OTHER;
 }
 
 /** tokenEnd() of a Transfer-Encoding (te) or Connection list token of `len` input bytes at `at`, on `f`. */
@@ -104,7 +90,7 @@ export function fastScan(d: u32, from: u32, to: u32): u32 {
       while (j < to && isToken(inByte(j))) j++;
       const mlen = j - from;
       if (mlen == 0 || j >= to || inByte(j) != 32) return 0;
-      code = methodOf(from, mlen);
+      code = methodAt(<usize>H.H1_IN + from, mlen);
       j++;
     }
     // Target, read as targetRun() does: its first byte decides the form; the first path segment is kept.

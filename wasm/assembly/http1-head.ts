@@ -161,9 +161,11 @@ function nameByte(dp: usize, c: u32): void {
   if (n < 255) store<u8>(dp + D_NAME_LEN, <u8>(n + 1));
 }
 
-export function methodCode(dp: usize): u32 {
-  const n = <u32>load<u8>(dp + D_TOK_LEN);
-  const p = dp + D_TOK;
+/** The H1_M_* code of the method token kept in D_TOK. */
+export function methodCode(dp: usize): u32 { return methodAt(dp + D_TOK, <u32>load<u8>(dp + D_TOK_LEN)); }
+
+/** The H1_M_* code of the `n`-byte method token at `p` (the kept token, or the fast path's input). */
+export function methodAt(p: usize, n: u32): u32 {
   if (isWord(p, n, H.W_GET)) return H.H1_M_GET;
   if (isWord(p, n, H.W_HEAD)) return H.H1_M_HEAD;
   if (isWord(p, n, H.W_POST)) return H.H1_M_POST;
